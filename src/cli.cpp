@@ -1,0 +1,189 @@
+#include "civiup/cli.hpp"
+
+#include <algorithm>
+#include <array>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "civiup/snapshot/error.hpp"
+#include "civiup/version.hpp"
+
+namespace civiup {
+namespace {
+
+// The commands of DESIGN.md §4, in the order a user meets them.
+constexpr std::array kCommands = {
+    Command{"check", "[--root DIR] --release FILE [--l10n FILE]",
+            "read-only preflight and plan; exit 0 = ready to upgrade", nullptr},
+    Command{"upgrade", "[--root DIR] --release FILE [--l10n FILE] [--db-upgrade CMD] [--url URL]",
+            "upgrade as one transaction, restoring everything on failure", nullptr},
+    Command{"rollback", "[--root DIR] [--to SNAPSHOT]",
+            "return code and both databases to the pre-upgrade snapshot", nullptr},
+    Command{"recover", "[--root DIR]", "finish an interrupted run from its journal", nullptr},
+    Command{"status", "[--root DIR]", "versions, journal state, snapshots", nullptr},
+    Command{"snapshot", "[--root DIR] [--message TEXT]", "snapshot code and both databases now",
+            nullptr},
+    Command{"snapshots", "[--root DIR]", "list snapshots, newest first", nullptr},
+    Command{"restore", "[--root DIR] SNAPSHOT", "restore code and databases from a snapshot",
+            nullptr},
+    Command{"prune", "[--root DIR] --keep N", "delete old snapshots, keeping the newest N",
+            nullptr},
+    Command{"rehearse", "[--root DIR] --release FILE --to-root DIR --to-db-prefix NAME",
+            "copy the site, upgrade the copy, report; production untouched", nullptr},
+};
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+struct ParsedArgs {
+  GlobalOptions global;
+  bool help = false;
+  bool version = false;
+  std::string command;
+  std::vector<std::string> args;
+};
+
+// Global options may stand anywhere; the first other word is the command and
+// everything else belongs to it.
+ParsedArgs parse_args(int argc, char** argv) {
+  ParsedArgs parsed;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    auto value_of = [&](std::string_view option) -> std::string {
+      if (arg.size() > option.size() && arg[option.size()] == '=') {
+        return std::string(arg.substr(option.size() + 1));
+      }
+      if (i + 1 >= argc) fail("option {} needs a value", option);
+      return argv[++i];
+    };
+    if (arg == "--json") {
+      parsed.global.json = true;
+    } else if (arg == "--yes" || arg == "-y") {
+      parsed.global.yes = true;
+    } else if (arg == "-v" || arg == "--verbose") {
+      parsed.global.verbose = true;
+    } else if (arg == "-q" || arg == "--quiet") {
+      parsed.global.quiet = true;
+    } else if (arg == "-h" || arg == "--help") {
+      parsed.help = true;
+    } else if (arg == "--version") {
+      parsed.version = true;
+    } else if (arg.starts_with("--state-dir")) {
+      parsed.global.state_dir = value_of("--state-dir");
+    } else if (parsed.command.empty()) {
+      if (arg.starts_with("-")) fail("option {} before the command: options follow the command", arg);
+      parsed.command = arg;
+    } else {
+      parsed.args.emplace_back(arg);
+    }
+  }
+  return parsed;
+}
+
+const Command* find_command(std::string_view name) {
+  auto it = std::find_if(kCommands.begin(), kCommands.end(),
+                         [&](const Command& c) { return c.name == name; });
+  return it == kCommands.end() ? nullptr : &*it;
+}
+
+void print_failure(const GlobalOptions& global, ExitCode code, std::string_view message) {
+  if (global.json) {
+    nlohmann::json out = {{"ok", false}, {"exit_code", to_int(code)}, {"error", message}};
+    std::cout << out.dump() << '\n';
+  }
+  std::cerr << "civiup: error: " << message << '\n';
+}
+
+}  // namespace
+
+std::span<const Command> commands() { return kCommands; }
+
+std::string_view suggest_command(std::string_view typed) {
+  std::string_view best;
+  size_t best_distance = 3;  // suggest only close matches
+  for (const Command& command : kCommands) {
+    size_t distance = edit_distance(typed, command.name);
+    if (distance < best_distance || (typed.size() >= 3 && command.name.starts_with(typed))) {
+      best_distance = std::min(distance, best_distance);
+      best = command.name;
+      if (command.name.starts_with(typed)) break;
+    }
+  }
+  return best;
+}
+
+std::string help_text() {
+  std::string text = fmt::format(
+      "civiup {} - upgrade CiviCRM on a Backdrop CMS site as one transaction\n\n"
+      "usage: civiup [global options] COMMAND [options]\n\ncommands:\n",
+      kVersion);
+  for (const Command& command : kCommands) {
+    text += fmt::format("  {:<10} {}{}\n", command.name, command.summary,
+                        command.run == nullptr ? "  (not built yet)" : "");
+    text += fmt::format("  {:<10}   civiup {} {}\n", "", command.name, command.usage);
+  }
+  text +=
+      "\nglobal options:\n"
+      "  --state-dir DIR  where snapshots, journal, lock and logs live (default <root>.civiup)\n"
+      "  --json           print exactly one JSON object on stdout\n"
+      "  --yes, -y        answer yes to confirmations (never prompts)\n"
+      "  -v, --verbose    debug detail in the log\n"
+      "  -q, --quiet      no progress output\n"
+      "  -h, --help       this help\n"
+      "  --version        print the version\n"
+      "\nexit codes: 0 success; 1 failed and fully rolled back; 2 refused before changing\n"
+      "anything; 3 failed and could not fully roll back (see `civiup status`).\n";
+  return text;
+}
+
+int run_cli(int argc, char** argv) {
+  GlobalOptions global;
+  try {
+    ParsedArgs parsed = parse_args(argc, argv);
+    global = parsed.global;
+    if (parsed.version) {
+      if (global.json) {
+        std::cout << nlohmann::json{{"ok", true}, {"exit_code", 0}, {"error", nullptr},
+                                    {"version", kVersion}}
+                         .dump()
+                  << '\n';
+      } else {
+        std::cout << "civiup " << kVersion << '\n';
+      }
+      return 0;
+    }
+    if (parsed.help || parsed.command.empty()) {
+      std::cout << help_text();
+      return parsed.command.empty() && !parsed.help ? to_int(ExitCode::kRefused) : 0;
+    }
+    const Command* command = find_command(parsed.command);
+    if (command == nullptr) {
+      std::string_view suggestion = suggest_command(parsed.command);
+      if (suggestion.empty()) fail("unknown command '{}' (see civiup --help)", parsed.command);
+      fail("unknown command '{}', did you mean '{}'?", parsed.command, suggestion);
+    }
+    if (command->run == nullptr) {
+      fail("command '{}' is not built yet in civiup {}", command->name, kVersion);
+    }
+    return to_int(command->run(Invocation{global, parsed.args}));
+  } catch (const Error& e) {
+    print_failure(global, ExitCode::kRefused, e.what());
+    return to_int(ExitCode::kRefused);
+  }
+}
+
+}  // namespace civiup
