@@ -1,0 +1,74 @@
+#pragma once
+// The test bed: generated Backdrop + CiviCRM sites, their databases, release
+// tarballs and a stand-in DB upgrade command.  Used by tests, scripts/demo and
+// scripts/bench (through the civiup-testbed program).  Everything is real:
+// files on disk, databases on the MariaDB server, gzip'd tarballs.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace civiup::testbed {
+
+namespace fs = std::filesystem;
+
+// Where the databases go (scripts/test exports CIVIUP_TEST_MYSQL_*).
+struct DatabaseServer {
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  std::string user;
+  std::string password;
+
+  // From CIVIUP_TEST_MYSQL_HOST/PORT/USER/PASSWORD; throws if they are not set.
+  static DatabaseServer from_environment();
+  // "mysql://user:pass@host:port/db" (user and password URL-encoded as needed).
+  std::string dsn(const std::string& database) const;
+};
+
+// A CiviCRM release for Backdrop, as the tarball civicrm-X.Y.Z-backdrop.tar.gz holds it.
+struct ReleaseSpec {
+  std::string version = "5.75.0";
+  std::string cms = "Backdrop";      // "Drupal" or "WordPress" make a release civiup must refuse
+  size_t file_count = 300;           // about this many files in all; ~16,000 at a real release's scale
+  uint64_t total_bytes = 4u << 20;   // about this many bytes unpacked; ~165 MB at a real release's scale
+  // Integration modules the release ships under civicrm/backdrop/modules/ (each
+  // with an .info whose dependencies include civicrm).
+  std::vector<std::string> bundled_modules = {"civicrmtheme"};
+  uint32_t seed = 1;                 // same spec and seed => byte-identical tree
+
+  // The real scale: about 16,300 files in about 2,900 directories, about 165 MB.
+  static ReleaseSpec release_scale(const std::string& version);
+};
+
+// Writes the unpacked release under `parent` (so `parent/civicrm/...`).
+void write_release_tree(const fs::path& parent, const ReleaseSpec& spec);
+
+// Writes `directory/civicrm-<version>-backdrop.tar.gz` (or -drupal/-wordpress) and returns its path.
+fs::path write_release_tarball(const fs::path& directory, const ReleaseSpec& spec);
+
+struct SiteSpec {
+  std::string version = "5.74.0";      // the installed release and civicrm_domain.version
+  std::string backdrop_db;             // database names (must be given)
+  std::string civicrm_db;              // equal to backdrop_db => one shared database
+  bool databases_array_form = false;   // settings.php: $databases array instead of $database DSN
+  std::string table_prefix;            // Backdrop table prefix (CiviCRM tables never get one)
+  std::string site_frontpage = "node"; // system.core.json site_frontpage ("civicrm/dashboard" to test that path)
+  uint64_t civicrm_data_bytes = 2u << 20;  // size knob: a few MB to several GB of CiviCRM rows
+  ReleaseSpec release;                 // the installed modules/civicrm (its version is forced to `version`)
+};
+
+// What was generated, for the test to assert against.
+struct Site {
+  fs::path root;                    // the Backdrop root (index.php, settings.php, modules/, files/)
+  fs::path config_dir;              // files/config_<hash>/active
+  std::string backdrop_db;
+  std::string civicrm_db;
+  std::string table_prefix;
+  std::vector<std::string> integration_modules;  // enabled, depending on civicrm (directly or not)
+};
+
+// Builds the whole site under `root` (created; must not exist or be empty) and
+// creates both databases (dropping them first if they exist).
+Site generate_site(const fs::path& root, const DatabaseServer& server, const SiteSpec& spec);
+
+}  // namespace civiup::testbed
