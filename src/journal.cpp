@@ -1,0 +1,158 @@
+#include "civiup/journal.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/error.hpp"
+
+namespace civiup {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kMagic = "civiup-journal 1 fnv1a64=";
+
+// FNV-1a: detects torn or hand-edited records; not a security measure.
+uint64_t fnv1a64(std::string_view text) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+template <typename Enum, size_t N>
+Enum enum_from(std::string_view text, const std::array<std::pair<Enum, std::string_view>, N>& names,
+               std::string_view what) {
+  for (const auto& [value, name] : names) {
+    if (name == text) return value;
+  }
+  fail("unknown {} '{}'", what, text);
+}
+
+template <typename Enum, size_t N>
+std::string_view enum_name(Enum value, const std::array<std::pair<Enum, std::string_view>, N>& names) {
+  for (const auto& [candidate, name] : names) {
+    if (candidate == value) return name;
+  }
+  return "?";
+}
+
+constexpr std::array<std::pair<PhaseState, std::string_view>, 4> kPhaseStates = {{
+    {PhaseState::kStarted, "started"},
+    {PhaseState::kDone, "done"},
+    {PhaseState::kUndoing, "undoing"},
+    {PhaseState::kUndone, "undone"},
+}};
+
+constexpr std::array<std::pair<JournalOutcome, std::string_view>, 5> kOutcomes = {{
+    {JournalOutcome::kRunning, "running"},
+    {JournalOutcome::kRollingBack, "rolling-back"},
+    {JournalOutcome::kRolledBack, "rolled-back"},
+    {JournalOutcome::kCommitted, "committed"},
+    {JournalOutcome::kRollbackFailed, "rollback-failed"},
+}};
+
+}  // namespace
+
+std::string_view to_string(PhaseState state) { return enum_name(state, kPhaseStates); }
+PhaseState phase_state_from_string(std::string_view text) {
+  return enum_from(text, kPhaseStates, "phase state");
+}
+std::string_view to_string(JournalOutcome outcome) { return enum_name(outcome, kOutcomes); }
+JournalOutcome journal_outcome_from_string(std::string_view text) {
+  return enum_from(text, kOutcomes, "journal outcome");
+}
+
+bool JournalRecord::past_commit_point() const {
+  if (commit_phase.empty()) return false;
+  auto it = std::find_if(phases.begin(), phases.end(),
+                         [&](const JournalPhase& p) { return p.name == commit_phase; });
+  return it != phases.end() && it->state == PhaseState::kDone;
+}
+
+JournalPhase* JournalRecord::find(std::string_view phase_name) {
+  auto it = std::find_if(phases.begin(), phases.end(),
+                         [&](const JournalPhase& p) { return p.name == phase_name; });
+  return it == phases.end() ? nullptr : &*it;
+}
+
+std::string encode_journal(const JournalRecord& record) {
+  nlohmann::json phases = nlohmann::json::array();
+  for (const JournalPhase& phase : record.phases) {
+    phases.push_back({{"name", phase.name},
+                      {"state", to_string(phase.state)},
+                      {"undo", phase.undo},
+                      {"seconds", phase.seconds}});
+  }
+  nlohmann::json body = {
+      {"transaction", record.transaction}, {"id", record.id},
+      {"started_at", record.started_at},   {"pid", record.pid},
+      {"child_pids", record.child_pids},   {"outcome", to_string(record.outcome)},
+      {"error", record.error},             {"commit_phase", record.commit_phase},
+      {"context", record.context},         {"phases", phases},
+  };
+  std::string text = body.dump(2);
+  return fmt::format("{}{:016x}\n{}\n", kMagic, fnv1a64(text), text);
+}
+
+JournalRecord decode_journal(std::string_view text) {
+  if (!text.starts_with(kMagic)) fail("not a civiup journal (bad first line)");
+  size_t newline = text.find('\n');
+  if (newline == std::string_view::npos || newline != kMagic.size() + 16) {
+    fail("torn journal: the first line is incomplete");
+  }
+  std::string_view checksum = text.substr(kMagic.size(), 16);
+  std::string_view body = text.substr(newline + 1);
+  if (body.empty() || body.back() != '\n') fail("torn journal: the record is incomplete");
+  body.remove_suffix(1);
+  if (fmt::format("{:016x}", fnv1a64(body)) != checksum) {
+    fail("torn or edited journal: checksum mismatch");
+  }
+  try {
+    auto json = nlohmann::json::parse(body);
+    JournalRecord record;
+    record.transaction = json.at("transaction").get<std::string>();
+    record.id = json.at("id").get<std::string>();
+    record.started_at = json.at("started_at").get<std::string>();
+    record.pid = json.at("pid").get<int>();
+    record.child_pids = json.at("child_pids").get<std::vector<int>>();
+    record.outcome = journal_outcome_from_string(json.at("outcome").get<std::string>());
+    record.error = json.at("error").get<std::string>();
+    record.commit_phase = json.at("commit_phase").get<std::string>();
+    record.context = json.at("context");
+    for (const auto& phase : json.at("phases")) {
+      record.phases.push_back({phase.at("name").get<std::string>(),
+                               phase_state_from_string(phase.at("state").get<std::string>()),
+                               phase.at("undo"), phase.at("seconds").get<double>()});
+    }
+    return record;
+  } catch (const nlohmann::json::exception& e) {
+    fail("malformed journal: {}", e.what());
+  }
+}
+
+std::optional<JournalRecord> Journal::load() const {
+  std::error_code error;
+  if (!fs::exists(path_, error)) return std::nullopt;
+  return with_context(fmt::format("journal {}", path_.string()),
+                      [&] { return decode_journal(read_file(path_)); });
+}
+
+void Journal::save(const JournalRecord& record) const {
+  with_context(fmt::format("writing journal {}", path_.string()),
+               [&] { write_file_durably(path_, encode_journal(record), 0600); });
+}
+
+void Journal::remove() const {
+  std::error_code error;
+  fs::remove(path_, error);
+  if (error) fail("removing journal {}: {}", path_.string(), error.message());
+  fsync_parent(path_);
+}
+
+}  // namespace civiup

@@ -1,0 +1,192 @@
+#include "civiup/transaction.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <chrono>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "civiup/snapshot/error.hpp"
+
+namespace civiup {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void on_interrupt(int signal_number) { interrupt_signal().store(signal_number); }
+
+std::string describe(const std::exception& e) { return e.what(); }
+
+}  // namespace
+
+std::atomic<int>& interrupt_signal() {
+  static std::atomic<int> signal_number{0};
+  return signal_number;
+}
+
+void check_interrupted() {
+  int signal_number = interrupt_signal().load();
+  if (signal_number == 0) return;
+  const char* abbreviation = sigabbrev_np(signal_number);
+  if (abbreviation == nullptr) fail("interrupted by signal {}", signal_number);
+  fail("interrupted by SIG{}", abbreviation);
+}
+
+void install_interrupt_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+void UndoLog::record(const std::string& key, nlohmann::json value) {
+  record_.phases[index_].undo[key] = std::move(value);
+  journal_.save(record_);
+}
+
+TransactionRunner::TransactionRunner(Journal& journal, JournalRecord record)
+    : journal_(journal), record_(std::move(record)) {}
+
+TransactionResult TransactionRunner::run(std::vector<std::unique_ptr<Phase>>& phases) {
+  if (auto existing = journal_.load(); existing && !existing->finished()) {
+    fail("journal {} holds an unfinished {} (id {}): run `civiup recover` first",
+         journal_.path().string(), existing->transaction, existing->id);
+  }
+  TransactionResult result;
+  record_.outcome = JournalOutcome::kRunning;
+  record_.phases.clear();
+  journal_.save(record_);
+
+  std::map<std::string, Phase*> by_name;
+  for (auto& phase : phases) by_name[phase->name()] = phase.get();
+
+  for (auto& phase : phases) {
+    std::string name = phase->name();
+    auto start = std::chrono::steady_clock::now();
+    try {
+      check_interrupted();
+      record_.phases.push_back({name, PhaseState::kStarted, nlohmann::json::object(), 0});
+      journal_.save(record_);
+      UndoLog undo(journal_, record_, record_.phases.size() - 1);
+      phase->apply(undo);
+      record_.phases.back().state = PhaseState::kDone;
+      record_.phases.back().seconds = seconds_since(start);
+      journal_.save(record_);
+      result.phases.push_back({name, "done", record_.phases.back().seconds});
+    } catch (const std::exception& e) {
+      result.error = fmt::format("phase {}: {}", name, describe(e));
+      result.phases.push_back({name, "failed", seconds_since(start)});
+      record_.error = result.error;
+      if (record_.past_commit_point()) {
+        // Past the commit point the upgrade stands; recover finishes the rest.
+        record_.outcome = JournalOutcome::kRunning;
+        journal_.save(record_);
+        result.outcome = JournalOutcome::kRunning;
+        return result;
+      }
+      record_.outcome = JournalOutcome::kRollingBack;
+      journal_.save(record_);
+      PhaseFactory reuse = [&](const std::string& phase_name) -> std::unique_ptr<Phase> {
+        Phase* found = by_name.at(phase_name);
+        // Non-owning: the runner's caller owns the phases.
+        struct Borrowed : Phase {
+          explicit Borrowed(Phase* p) : inner(p) {}
+          std::string name() const override { return inner->name(); }
+          void apply(UndoLog& log) override { inner->apply(log); }
+          void undo(const nlohmann::json& data) override { inner->undo(data); }
+          Phase* inner;
+        };
+        return std::make_unique<Borrowed>(found);
+      };
+      return undo_started(journal_, record_, reuse, std::move(result));
+    }
+  }
+  record_.outcome = JournalOutcome::kCommitted;
+  journal_.save(record_);
+  result.outcome = JournalOutcome::kCommitted;
+  return result;
+}
+
+TransactionResult TransactionRunner::undo_started(Journal& journal, JournalRecord& record,
+                                                  const PhaseFactory& make_phase,
+                                                  TransactionResult result) {
+  for (auto it = record.phases.rbegin(); it != record.phases.rend(); ++it) {
+    if (it->state == PhaseState::kUndone) continue;
+    auto start = std::chrono::steady_clock::now();
+    try {
+      it->state = PhaseState::kUndoing;
+      journal.save(record);
+      std::unique_ptr<Phase> phase = make_phase(it->name);
+      if (!phase) fail("no phase called '{}' is known to this civiup", it->name);
+      phase->undo(it->undo);
+      it->state = PhaseState::kUndone;
+      journal.save(record);
+      result.phases.push_back({it->name, "undone", seconds_since(start)});
+    } catch (const std::exception& e) {
+      // Stop here: undoing older phases over a state this one could not put
+      // back would make things worse.  recover retries from this phase.
+      result.undo_error = fmt::format("undoing phase {}: {}", it->name, describe(e));
+      result.phases.push_back({it->name, "undo-failed", seconds_since(start)});
+      record.outcome = JournalOutcome::kRollbackFailed;
+      record.error = result.error.empty() ? result.undo_error : result.error + "; " + result.undo_error;
+      try {
+        journal.save(record);
+      } catch (const std::exception&) {
+        // The journal still says rolling-back; recover will retry either way.
+      }
+      result.outcome = JournalOutcome::kRollbackFailed;
+      return result;
+    }
+  }
+  record.outcome = JournalOutcome::kRolledBack;
+  journal.save(record);
+  result.outcome = JournalOutcome::kRolledBack;
+  return result;
+}
+
+TransactionResult TransactionRunner::recover(Journal& journal, const PhaseFactory& make_phase,
+                                             const std::vector<std::string>& phase_order) {
+  std::optional<JournalRecord> loaded = journal.load();
+  TransactionResult result;
+  if (!loaded || loaded->finished()) {
+    result.outcome = loaded ? loaded->outcome : JournalOutcome::kCommitted;
+    return result;
+  }
+  JournalRecord& record = *loaded;
+  result.error = record.error;
+  if (record.outcome == JournalOutcome::kRunning && record.past_commit_point()) {
+    // Roll forward: apply every phase of the order not yet done.
+    for (const std::string& name : phase_order) {
+      JournalPhase* existing = record.find(name);
+      if (existing != nullptr && existing->state == PhaseState::kDone) continue;
+      auto start = std::chrono::steady_clock::now();
+      if (existing == nullptr) {
+        record.phases.push_back({name, PhaseState::kStarted, nlohmann::json::object(), 0});
+        existing = &record.phases.back();
+      }
+      existing->state = PhaseState::kStarted;
+      journal.save(record);
+      std::unique_ptr<Phase> phase = make_phase(name);
+      if (!phase) fail("no phase called '{}' is known to this civiup", name);
+      UndoLog undo(journal, record, static_cast<size_t>(existing - record.phases.data()));
+      phase->apply(undo);
+      existing->state = PhaseState::kDone;
+      existing->seconds = seconds_since(start);
+      journal.save(record);
+      result.phases.push_back({name, "done", existing->seconds});
+    }
+    record.outcome = JournalOutcome::kCommitted;
+    journal.save(record);
+    result.outcome = JournalOutcome::kCommitted;
+    return result;
+  }
+  record.outcome = JournalOutcome::kRollingBack;
+  journal.save(record);
+  return undo_started(journal, record, make_phase, std::move(result));
+}
+
+}  // namespace civiup
