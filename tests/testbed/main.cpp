@@ -1,0 +1,93 @@
+// civiup-testbed: the test bed's command line (docs/testbed.md).
+//   release     write a release tarball (or tree) for any version
+//   site        generate a Backdrop + CiviCRM site and its databases
+//   upgrade-db  the stand-in `cv upgrade:db` (knobs: see standin_upgrade.hpp)
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <cxxopts.hpp>
+#include <fmt/format.h>
+
+#include "testbed/testbed.hpp"
+
+namespace {
+
+using civiup::testbed::ReleaseSpec;
+
+int release_command(int argc, char** argv) {
+  cxxopts::Options options("civiup-testbed release", "Write civicrm-X.Y.Z-backdrop.tar.gz (or its tree)");
+  options.add_options()
+      ("out", "directory to write into", cxxopts::value<std::string>())
+      ("version", "CiviCRM version X.Y.Z", cxxopts::value<std::string>())
+      ("files", "about this many files", cxxopts::value<size_t>())
+      ("mb", "about this many MB unpacked", cxxopts::value<double>())
+      ("scale", "'release': a real release's scale (~16,300 files, ~165 MB)", cxxopts::value<std::string>())
+      ("cms", "Backdrop (default), Drupal or WordPress", cxxopts::value<std::string>()->default_value("Backdrop"))
+      ("seed", "content seed", cxxopts::value<uint32_t>()->default_value("1"))
+      ("unpacked", "write the tree OUT/civicrm instead of a tarball")
+      ("h,help", "this help");
+  auto args = options.parse(argc, argv);
+  if (args.count("help") != 0) {
+    fmt::print("{}", options.help());
+    return 0;
+  }
+  if (args.count("out") == 0 || args.count("version") == 0) throw std::runtime_error("release: --out and --version are required");
+  const std::string version = args["version"].as<std::string>();
+  ReleaseSpec spec;
+  if (args.count("scale") != 0) {
+    if (args["scale"].as<std::string>() != "release") throw std::runtime_error("release: --scale takes 'release'");
+    spec = ReleaseSpec::release_scale(version);
+  }
+  spec.version = version;
+  if (args.count("files") != 0) spec.file_count = args["files"].as<size_t>();
+  if (args.count("mb") != 0) spec.total_bytes = static_cast<uint64_t>(args["mb"].as<double>() * 1e6);
+  spec.cms = args["cms"].as<std::string>();
+  spec.seed = args["seed"].as<uint32_t>();
+  const std::string out = args["out"].as<std::string>();
+  if (args.count("unpacked") != 0) {
+    civiup::testbed::write_release_tree(out, spec);
+    fmt::print("{}\n", (civiup::testbed::fs::path(out) / "civicrm").string());
+  } else {
+    fmt::print("{}\n", civiup::testbed::write_release_tarball(out, spec).string());
+  }
+  return 0;
+}
+
+struct Subcommand {
+  const char* name;
+  int (*run)(int, char**);
+  const char* summary;
+};
+
+const std::vector<Subcommand> kSubcommands = {
+    {"release", release_command, "write a release tarball (or --unpacked tree)"},
+};
+
+void usage(std::FILE* stream) {
+  fmt::print(stream, "usage: civiup-testbed SUBCOMMAND [options]   (SUBCOMMAND --help for its options)\n");
+  for (const Subcommand& s : kSubcommands) fmt::print(stream, "  {:<11} {}\n", s.name, s.summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string name = argv[1];
+  for (const Subcommand& s : kSubcommands) {
+    if (name != s.name) continue;
+    try {
+      return s.run(argc - 1, argv + 1);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "civiup-testbed {}: error: {}\n", name, e.what());
+      return 1;
+    }
+  }
+  fmt::print(stderr, "civiup-testbed: unknown subcommand '{}'\n", name);
+  usage(stderr);
+  return 2;
+}
