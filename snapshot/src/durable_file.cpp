@@ -46,12 +46,17 @@ void sync_filesystem(const fs::path& path) {
   if (::syncfs(fd) != 0) fail_errno(fmt::format("syncfs of {}", path.string()));
 }
 
-void write_file_durably(const fs::path& path, std::string_view content, mode_t mode) {
+namespace {
+
+void write_durably(const fs::path& path, std::string_view content, mode_t mode, const struct stat* owner) {
   fs::path temp = path.parent_path() / temp_name_for(path);
   int fd = open_or_fail(temp, O_WRONLY | O_CREAT | O_EXCL, mode);
   ScopeGuard remove_temp([&] { ::unlink(temp.c_str()); });
   {
     ScopeGuard close_fd([fd] { ::close(fd); });
+    if (owner != nullptr && ::fchown(fd, owner->st_uid, owner->st_gid) != 0) {
+      fail_errno(fmt::format("chown of {}", temp.string()));
+    }
     if (::fchmod(fd, mode) != 0) fail_errno(fmt::format("chmod of {}", temp.string()));
     std::string_view rest = content;
     while (!rest.empty()) {
@@ -67,6 +72,18 @@ void write_file_durably(const fs::path& path, std::string_view content, mode_t m
   if (::rename(temp.c_str(), path.c_str()) != 0) fail_errno(fmt::format("renaming into {}", path.string()));
   remove_temp.dismiss();
   fsync_parent(path);
+}
+
+}  // namespace
+
+void write_file_durably(const fs::path& path, std::string_view content, mode_t mode) {
+  write_durably(path, content, mode, nullptr);
+}
+
+void replace_file_durably(const fs::path& path, std::string_view content) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) fail_errno(fmt::format("stat of {}", path.string()));
+  write_durably(path, content, st.st_mode & 07777, &st);
 }
 
 std::string read_file(const fs::path& path) {

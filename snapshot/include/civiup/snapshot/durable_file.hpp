@@ -12,6 +12,10 @@ namespace civiup {
 void write_file_durably(const std::filesystem::path& path, std::string_view content,
                         mode_t mode = 0600);
 
+// The same, keeping the replaced file's mode, owner and group (a site's config
+// file owned by the web server stays so).  `path` must exist.
+void replace_file_durably(const std::filesystem::path& path, std::string_view content);
+
 // fsync of one file or directory.
 void fsync_path(const std::filesystem::path& path);
 
