@@ -1,0 +1,29 @@
+#pragma once
+// DatabaseDump: a consistent, complete, streamed dump of one database into a
+// directory of zstd-compressed SQL files and a manifest committed last.
+// See docs/database-snapshots.md for the format and the consistency method.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "civiup/snapshot/db/database_login.hpp"
+#include "civiup/snapshot/db/dump_manifest.hpp"
+
+namespace civiup::snapshot::db {
+
+struct DumpOptions {
+  int jobs = 2;                           // worker connections sharing one consistent snapshot
+  int zstd_level = 1;
+  uint64_t statement_bytes = 1u << 20;    // INSERTs are cut near this size (and under max_allowed_packet)
+  uint64_t chunk_bytes = 64u << 20;       // tables larger than this are dumped in key ranges in parallel
+  bool block_ddl = true;                  // BACKUP STAGE BLOCK_DDL for the duration (needs RELOAD)
+  bool checksums = true;                  // CHECKSUM TABLE of every table at the snapshot point
+};
+
+// Dumps `database` into `dir` (created; must be empty or absent).  Returns the
+// committed manifest.  Any failure throws a civiup::Error naming the object and
+// the cause; the directory then has no manifest and is not usable.
+DumpManifest dump_database(const DatabaseLogin& login, const std::string& database,
+                           const std::filesystem::path& dir, const DumpOptions& options = {});
+
+}  // namespace civiup::snapshot::db

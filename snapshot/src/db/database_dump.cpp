@@ -1,0 +1,372 @@
+// The dump: a consistent point shared by all workers, then tables streamed in
+// parallel (large ones in key ranges), DDL files, and the manifest last.
+#include "civiup/snapshot/db/database_dump.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include <cppconn/resultset.h>
+#include <cppconn/sqlstring.h>
+
+#include "catalogue.hpp"
+#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "privileges.hpp"
+#include "session.hpp"
+#include "sql_files.hpp"
+#include "zstd_sql_file.hpp"
+
+namespace civiup::snapshot::db {
+namespace fs = std::filesystem;
+namespace {
+
+// One unit of a worker's work: a table's rows in a key range, or its checksum.
+struct WorkItem {
+  enum class Kind { Rows, Checksum } kind = Kind::Rows;
+  size_t table = 0;
+  size_t chunk = 0;
+  std::string where;  // "" or " WHERE `id` >= 1 AND `id` < 100"
+  uint64_t estimated_bytes = 0;
+};
+
+struct ConsistentPoint {
+  std::unique_ptr<Session> ddl_guard;  // holds BACKUP STAGE BLOCK_DDL until the dump ends
+  std::vector<std::unique_ptr<Session>> workers;
+  int64_t snapshot_epoch = 0;
+  std::string method;
+};
+
+// mydumper's method: DDL blocked for the whole dump on a separate connection,
+// commits blocked a moment (FLUSH TABLES WITH READ LOCK) while every worker
+// opens its REPEATABLE READ snapshot, so all of them see the same point.
+ConsistentPoint take_consistent_point(const DatabaseLogin& login, const std::string& database,
+                                      const DumpOptions& options) {
+  ConsistentPoint point;
+  if (options.block_ddl) {
+    point.ddl_guard = std::make_unique<Session>(login, database);
+    with_context("blocking DDL with BACKUP STAGE (needs the RELOAD privilege)", [&] {
+      point.ddl_guard->execute("BACKUP STAGE START");
+      point.ddl_guard->execute("BACKUP STAGE BLOCK_DDL");
+    });
+  }
+  for (int i = 0; i < std::max(1, options.jobs); ++i)
+    point.workers.push_back(std::make_unique<Session>(login, database));
+  std::unique_ptr<Session> lock;
+  if (point.workers.size() > 1) {
+    lock = std::make_unique<Session>(login, database);
+    with_context("FLUSH TABLES WITH READ LOCK (needs the RELOAD privilege)",
+                 [&] { lock->execute("FLUSH TABLES WITH READ LOCK"); });
+  }
+  for (auto& worker : point.workers) {
+    worker->execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    worker->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+  }
+  point.snapshot_epoch = std::stoll(point.workers[0]->query_value("SELECT UNIX_TIMESTAMP()").value_or("0"));
+  if (lock) lock->execute("UNLOCK TABLES");
+  point.method = fmt::format("{}{} worker(s) in REPEATABLE READ, START TRANSACTION WITH CONSISTENT SNAPSHOT{}",
+                             options.block_ddl ? "BACKUP STAGE BLOCK_DDL for the duration; " : "",
+                             point.workers.size(),
+                             lock ? " opened under FLUSH TABLES WITH READ LOCK" : "");
+  return point;
+}
+
+class Dumper {
+ public:
+  Dumper(const DatabaseLogin& login, std::string database, fs::path dir, const DumpOptions& options)
+      : login_(login), database_(std::move(database)), dir_(std::move(dir)), options_(options) {}
+
+  DumpManifest run();
+
+ private:
+  void read_server_facts(Session& session);
+  std::vector<WorkItem> plan_work(Session& session);
+  void work(Session& session, const std::vector<WorkItem>& items);
+  void dump_rows(Session& session, const WorkItem& item);
+  void write_ddl_file(const std::string& name, const std::string& kind, const std::string& object,
+                      const std::string& content);
+  void add_file(const ZstdSqlWriter& writer, const std::string& kind, const std::string& object);
+
+  DatabaseLogin login_;
+  std::string database_;
+  fs::path dir_;
+  DumpOptions options_;
+  uint64_t statement_limit_ = 0;
+  Catalogue catalogue_;
+  DumpManifest manifest_;
+  std::mutex mutex_;  // guards manifest_ while workers run
+  std::atomic<size_t> next_item_{0};
+  std::atomic<bool> failed_{false};
+};
+
+void Dumper::read_server_facts(Session& session) {
+  auto facts = session.query(
+      "SELECT VERSION(), @@datadir, UNIX_TIMESTAMP() - (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+      "WHERE VARIABLE_NAME = 'UPTIME'), DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
+      "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + quote_string(database_));
+  if (facts.empty()) fail("no such database");
+  manifest_.server_version = facts[0][0].value_or("");
+  manifest_.server_datadir = facts[0][1].value_or("");
+  manifest_.server_started_epoch = static_cast<int64_t>(std::stod(facts[0][2].value_or("0")));
+  manifest_.default_charset = facts[0][3].value_or("");
+  manifest_.default_collation = facts[0][4].value_or("");
+  // An INSERT must fit the server's packet with room for the protocol header.
+  uint64_t packet = session.max_allowed_packet();
+  statement_limit_ = std::min<uint64_t>(options_.statement_bytes, packet > 8192 ? packet - 4096 : packet / 2);
+}
+
+std::vector<WorkItem> Dumper::plan_work(Session& session) {
+  std::vector<WorkItem> items;
+  for (size_t t = 0; t < catalogue_.tables.size(); ++t) {
+    const TableInfo& table = catalogue_.tables[t];
+    uint64_t chunks = table.integer_key.empty() || table.type != "BASE TABLE"
+                          ? 1
+                          : std::max<uint64_t>(1, table.data_length / std::max<uint64_t>(1, options_.chunk_bytes));
+    if (chunks > 1) {
+      // Bounds need not be consistent: the first range is open below, the last above.
+      std::string key = quote_identifier(table.integer_key);
+      auto bounds = session.query(fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}", key, quote_identifier(table.name)));
+      if (bounds.empty() || !bounds[0][0]) chunks = 1;
+      if (chunks > 1) {
+        long double low = std::stold(*bounds[0][0]), high = std::stold(*bounds[0][1]);
+        long double step = (high - low + 1) / static_cast<long double>(chunks);
+        std::string previous;
+        for (uint64_t c = 0; c < chunks; ++c) {
+          std::string bound = c + 1 < chunks ? fmt::format("{:.0f}", static_cast<double>(low + step * (c + 1))) : "";
+          std::string where;
+          if (!previous.empty()) where += fmt::format("{} >= {}", key, previous);
+          if (!bound.empty()) where += fmt::format("{}{} < {}", where.empty() ? "" : " AND ", key, bound);
+          items.push_back({WorkItem::Kind::Rows, t, c + 1, " WHERE " + where, table.data_length / chunks});
+          previous = bound;
+        }
+      }
+    }
+    if (chunks <= 1) items.push_back({WorkItem::Kind::Rows, t, 1, "", table.data_length});
+  }
+  std::stable_sort(items.begin(), items.end(),
+                   [](const WorkItem& a, const WorkItem& b) { return a.estimated_bytes > b.estimated_bytes; });
+  if (options_.checksums) {
+    std::vector<WorkItem> checksums;
+    for (size_t t = 0; t < catalogue_.tables.size(); ++t)
+      checksums.push_back({WorkItem::Kind::Checksum, t, 0, "", catalogue_.tables[t].data_length});
+    std::stable_sort(checksums.begin(), checksums.end(),
+                     [](const WorkItem& a, const WorkItem& b) { return a.estimated_bytes > b.estimated_bytes; });
+    items.insert(items.end(), checksums.begin(), checksums.end());
+  }
+  return items;
+}
+
+void Dumper::add_file(const ZstdSqlWriter& writer, const std::string& kind, const std::string& object) {
+  std::lock_guard lock(mutex_);
+  manifest_.files.push_back(DumpFile{writer.path().filename().string(), kind, object, writer.file_bytes(),
+                                     writer.sql_bytes(), writer.largest_statement()});
+}
+
+void Dumper::write_ddl_file(const std::string& name, const std::string& kind, const std::string& object,
+                            const std::string& content) {
+  ZstdSqlWriter writer(dir_ / name, options_.zstd_level);
+  writer.append(content);
+  writer.finish();
+  add_file(writer, kind, object);
+}
+
+void Dumper::dump_rows(Session& session, const WorkItem& item) {
+  const TableInfo& table = catalogue_.tables[item.table];
+  std::string columns, selected;
+  for (const auto& column : table.columns) {
+    columns += (columns.empty() ? "" : ",") + quote_identifier(column.name);
+    selected += (selected.empty() ? "" : ",") + column.select;
+  }
+  const bool versioned = table.type == "SYSTEM VERSIONED";
+  const std::string insert = fmt::format("INSERT INTO {} ({}) VALUES ", quote_identifier(table.name), columns);
+  const std::string select = fmt::format("SELECT {} FROM {}{}{}", selected, quote_identifier(table.name),
+                                         versioned ? " FOR SYSTEM_TIME ALL" : "", item.where);
+
+  ZstdSqlWriter writer(dir_ / data_file_name(table.name, item.chunk), options_.zstd_level);
+  writer.append(data_header(versioned));
+  std::string statement, row;
+  statement.reserve(statement_limit_ + 4096);
+  uint64_t rows = 0, sql_bytes = 0;
+  auto flush = [&] {
+    if (statement.empty()) return;
+    statement += ";\n";
+    sql_bytes += statement.size();
+    writer.append(statement);
+    statement.clear();
+  };
+  const unsigned count = static_cast<unsigned>(table.columns.size());
+  session.stream(select, [&](sql::ResultSet& rs) {
+    row.clear();
+    row += '(';
+    for (unsigned i = 1; i <= count; ++i) {
+      if (i > 1) row += ',';
+      if (rs.isNull(i)) {
+        row += "NULL";
+        continue;
+      }
+      sql::SQLString value = rs.getString(i);
+      const std::string& v = value.asStdString();
+      switch (table.columns[i - 1].kind) {
+        case ValueKind::Number: row += v; break;
+        case ValueKind::Hex:
+          if (v.empty()) {
+            row += "''";
+          } else {
+            row += "0x";
+            append_hex(row, v.data(), v.size());
+          }
+          break;
+        case ValueKind::Text:
+          row += '\'';
+          append_escaped(row, v.data(), v.size());
+          row += '\'';
+          break;
+      }
+    }
+    row += ')';
+    if (!statement.empty() && statement.size() + row.size() + 3 > statement_limit_) flush();
+    if (statement.empty())
+      statement = insert;
+    else
+      statement += ',';
+    statement += row;
+    ++rows;
+    if (failed_.load(std::memory_order_relaxed)) fail("stopped: another worker failed");
+  });
+  flush();
+  writer.finish();
+  add_file(writer, "data", table.name);
+  std::lock_guard lock(mutex_);
+  manifest_.tables[item.table].rows += rows;
+  manifest_.tables[item.table].data_bytes += sql_bytes;
+}
+
+void Dumper::work(Session& session, const std::vector<WorkItem>& items) {
+  for (;;) {
+    size_t index = next_item_.fetch_add(1);
+    if (index >= items.size() || failed_.load()) return;
+    const WorkItem& item = items[index];
+    const std::string& name = catalogue_.tables[item.table].name;
+    if (item.kind == WorkItem::Kind::Rows) {
+      with_context(fmt::format("dumping table `{}`.`{}`", database_, name), [&] { dump_rows(session, item); });
+    } else {
+      auto checksum = with_context(fmt::format("checksumming table `{}`.`{}`", database_, name), [&] {
+        auto rows = session.query("CHECKSUM TABLE " + quote_identifier(name));
+        return rows.empty() || rows[0].size() < 2 ? Value() : rows[0][1];
+      });
+      std::lock_guard lock(mutex_);
+      manifest_.tables[item.table].checksum = checksum;
+    }
+  }
+}
+
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+DumpManifest Dumper::run() {
+  auto started = std::chrono::steady_clock::now();
+  std::error_code ec;
+  if (fs::exists(dir_) && !fs::is_empty(dir_, ec)) fail("{} is not empty", dir_.string());
+  fs::create_directories(dir_);
+  fs::permissions(dir_, fs::perms::owner_all, ec);  // dumps hold personal data
+
+  Session catalogue_session(login_, database_);
+  manifest_.database = database_;
+  manifest_.created_utc = utc_now();
+  read_server_facts(catalogue_session);
+  check_dump_privileges(catalogue_session, database_, options_.block_ddl || options_.jobs > 1);
+
+  ConsistentPoint point = take_consistent_point(login_, database_, options_);
+  manifest_.snapshot_epoch = point.snapshot_epoch;
+  manifest_.consistency = point.method;
+  // With DDL blocked, the definitions read now are those of the snapshot.
+  catalogue_ = read_catalogue(catalogue_session, database_);
+  for (const auto& table : catalogue_.tables)
+    manifest_.tables.push_back(TableEntry{table.name, table.type, table.create_statement, 0, 0, {}});
+  std::vector<WorkItem> items = plan_work(catalogue_session);
+
+  std::exception_ptr first_error;
+  std::mutex error_mutex;
+  std::vector<std::thread> threads;
+  for (auto& worker : point.workers) {
+    threads.emplace_back([&, session = worker.get()] {
+      try {
+        work(*session, items);
+      } catch (...) {
+        std::lock_guard lock(error_mutex);
+        if (!first_error) first_error = std::current_exception();
+        failed_ = true;
+      }
+    });
+  }
+  // Meanwhile the DDL files, on this thread.
+  try {
+    for (const auto& table : catalogue_.tables)
+      write_ddl_file(table_file_name(table.name), "table", table.name, table_file(table));
+    std::string triggers_table;
+    std::string triggers;
+    auto flush_triggers = [&] {
+      if (!triggers.empty()) write_ddl_file(triggers_file_name(triggers_table), "triggers", triggers_table, triggers);
+      triggers.clear();
+    };
+    for (const auto& program : catalogue_.programs) {
+      manifest_.programs.push_back(
+          ProgramEntry{program.kind, program.name, program.table, program.create_statement, program.definer});
+      if (program.kind == "function" || program.kind == "procedure") {
+        write_ddl_file(routine_file_name(program.kind, program.name), program.kind, program.name,
+                       program_file(program));
+      } else if (program.kind == "trigger") {
+        if (program.table != triggers_table) flush_triggers();
+        triggers_table = program.table;
+        triggers += program_file(program);
+      } else {
+        write_ddl_file(event_file_name(program.name), "event", program.name, program_file(program));
+      }
+    }
+    flush_triggers();
+    if (!catalogue_.views.empty())
+      write_ddl_file(view_standins_file_name(), "view-standins", "", view_standins_file(catalogue_.views));
+    for (size_t i = 0; i < catalogue_.views.size(); ++i) {
+      const ViewInfo& view = catalogue_.views[i];
+      manifest_.programs.push_back(ProgramEntry{"view", view.name, "", view.create_statement, ""});
+      write_ddl_file(view_file_name(i + 1, view.name), "view", view.name, view_file(view));
+    }
+  } catch (...) {
+    std::lock_guard lock(error_mutex);
+    if (!first_error) first_error = std::current_exception();
+    failed_ = true;
+  }
+  for (auto& thread : threads) thread.join();
+  if (first_error) std::rethrow_exception(first_error);
+
+  for (auto& worker : point.workers) worker->execute("COMMIT");
+  if (point.ddl_guard) point.ddl_guard->execute("BACKUP STAGE END");
+
+  std::sort(manifest_.files.begin(), manifest_.files.end(),
+            [](const DumpFile& a, const DumpFile& b) { return a.name < b.name; });
+  manifest_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  // Every file on disk before the manifest that makes them a usable dump.
+  sync_filesystem(dir_);
+  write_file_durably(dir_ / kManifestName, manifest_.to_json(), 0600);
+  return manifest_;
+}
+
+}  // namespace
+
+DumpManifest dump_database(const DatabaseLogin& login, const std::string& database, const fs::path& dir,
+                           const DumpOptions& options) {
+  return with_context(fmt::format("dumping database `{}` into {}", database, dir.string()),
+                      [&] { return Dumper(login, database, dir, options).run(); });
+}
+
+}  // namespace civiup::snapshot::db

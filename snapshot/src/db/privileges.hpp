@@ -1,0 +1,19 @@
+#pragma once
+// Privilege checks made before anything starts, because a missing privilege
+// otherwise fails late (a definer) or, worse, silently hides objects
+// (information_schema shows no triggers without TRIGGER, no events without EVENT).
+#include <string>
+#include <vector>
+
+#include "session.hpp"
+
+namespace civiup::snapshot::db {
+
+// Throws "user X lacks the P privilege (needed to ...)".
+void check_dump_privileges(Session& session, const std::string& database, bool needs_reload);
+
+// `definers` of the views, triggers, routines and events to be created.
+void check_restore_privileges(Session& session, const std::string& database,
+                              const std::vector<std::string>& definers);
+
+}  // namespace civiup::snapshot::db

@@ -1,0 +1,165 @@
+#include "session.hpp"
+
+#include <cppconn/driver.h>
+#include <cppconn/exception.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include <mutex>
+
+#include "civiup/snapshot/error.hpp"
+
+namespace civiup::snapshot::db {
+namespace {
+
+// The server's message as one line, with its error code.
+Error sql_error(const sql::SQLException& e) {
+  std::string message = e.what();
+  for (char& c : message)
+    if (c == '\n' || c == '\r') c = ' ';
+  if (e.getErrorCode() != 0) return Error(fmt::format("{} (MySQL error {})", message, e.getErrorCode()));
+  return Error(message);
+}
+
+std::string first_line(const std::string& statement) {
+  std::string line = statement.substr(0, statement.find('\n'));
+  return line.size() > 80 ? line.substr(0, 80) + "..." : line;
+}
+
+sql::mysql::MySQL_Driver* driver() {
+  // get_driver_instance is not thread-safe on first use.
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  return sql::mysql::get_mysql_driver_instance();
+}
+
+}  // namespace
+
+Session::Session(const DatabaseLogin& login, const std::string& database) {
+  sql::ConnectOptionsMap options;
+  if (!login.socket.empty())
+    options["hostName"] = sql::SQLString("unix://" + login.socket);
+  else
+    options["hostName"] = sql::SQLString(fmt::format("tcp://{}:{}", login.host, login.port));
+  options["userName"] = sql::SQLString(login.user);
+  options["password"] = sql::SQLString(login.password);
+  options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  options["OPT_RECONNECT"] = false;  // a silent reconnect would leave the snapshot
+  if (!database.empty()) options["schema"] = sql::SQLString(database);
+  try {
+    connection_.reset(driver()->connect(options));
+    // One session context for everything the library reads and writes.
+    execute("SET SESSION time_zone = '+00:00', sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', "
+            "net_read_timeout = 3600, net_write_timeout = 3600, wait_timeout = 86400");
+  } catch (const sql::SQLException& e) {
+    throw sql_error(e).with_context(fmt::format(
+        "connecting to {}@{}", login.user,
+        login.socket.empty() ? fmt::format("{}:{}", login.host, login.port) : login.socket));
+  }
+}
+
+Session::~Session() = default;
+
+void Session::execute(const std::string& statement) {
+  try {
+    std::unique_ptr<sql::Statement> s(connection_->createStatement());
+    s->execute(statement);
+    // Drain any result (SET, SHOW ...), so the connection is ready for the next one.
+    std::unique_ptr<sql::ResultSet> rs(s->getResultSet());
+    while (s->getMoreResults()) rs.reset(s->getResultSet());
+  } catch (const sql::SQLException& e) {
+    // Short statements (SET, DROP ...) say what failed; long ones (INSERT) are
+    // named by the caller's context instead.
+    if (statement.size() < 200 && statement.find('\n') == std::string::npos)
+      throw sql_error(e).with_context(statement);
+    throw sql_error(e);
+  }
+}
+
+std::vector<Row> Session::query(const std::string& statement) {
+  std::vector<Row> rows;
+  try {
+    std::unique_ptr<sql::Statement> s(connection_->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(s->executeQuery(statement));
+    const unsigned columns = rs->getMetaData()->getColumnCount();
+    while (rs->next()) {
+      Row row;
+      row.reserve(columns);
+      for (unsigned i = 1; i <= columns; ++i)
+        row.push_back(rs->isNull(i) ? Value() : Value(std::string(rs->getString(i))));
+      rows.push_back(std::move(row));
+    }
+  } catch (const sql::SQLException& e) {
+    throw sql_error(e).with_context(first_line(statement));
+  }
+  return rows;
+}
+
+Value Session::query_value(const std::string& statement) {
+  auto rows = query(statement);
+  if (rows.empty() || rows[0].empty()) return Value();
+  return rows[0][0];
+}
+
+void Session::stream(const std::string& statement, const std::function<void(sql::ResultSet&)>& on_row) {
+  try {
+    std::unique_ptr<sql::Statement> s(connection_->createStatement());
+    s->setResultSetType(sql::ResultSet::TYPE_FORWARD_ONLY);
+    std::unique_ptr<sql::ResultSet> rs(s->executeQuery(statement));
+    while (rs->next()) on_row(*rs);
+  } catch (const sql::SQLException& e) {
+    throw sql_error(e);
+  }
+}
+
+uint64_t Session::max_allowed_packet() {
+  return std::stoull(query_value("SELECT @@max_allowed_packet").value_or("0"));
+}
+
+std::string quote_identifier(const std::string& name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  out += '`';
+  return out;
+}
+
+void append_escaped(std::string& out, const char* data, size_t size) {
+  for (size_t i = 0; i < size; ++i) {
+    char c = data[i];
+    switch (c) {
+      case '\0': out += "\\0"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\\': out += "\\\\"; break;
+      case '\'': out += "\\'"; break;
+      case '\x1a': out += "\\Z"; break;
+      default: out += c;
+    }
+  }
+}
+
+std::string quote_string(const std::string& text) {
+  std::string out = "'";
+  append_escaped(out, text.data(), text.size());
+  out += '\'';
+  return out;
+}
+
+void append_hex(std::string& out, const char* data, size_t size) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  size_t start = out.size();
+  out.resize(start + 2 * size);
+  char* p = out.data() + start;
+  for (size_t i = 0; i < size; ++i) {
+    auto byte = static_cast<unsigned char>(data[i]);
+    *p++ = kDigits[byte >> 4];
+    *p++ = kDigits[byte & 15];
+  }
+}
+
+}  // namespace civiup::snapshot::db

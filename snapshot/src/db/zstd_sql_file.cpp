@@ -1,0 +1,95 @@
+#include "zstd_sql_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "civiup/snapshot/error.hpp"
+
+namespace civiup::snapshot::db {
+
+ZstdSqlWriter::ZstdSqlWriter(std::filesystem::path path, int level)
+    : path_(std::move(path)), context_(ZSTD_createCCtx()) {
+  if (!context_) fail("writing {}: cannot create a zstd context", path_.string());
+  ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_checksumFlag, 1);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd_ < 0) fail_errno(fmt::format("creating {}", path_.string()));
+  out_buffer_.resize(ZSTD_CStreamOutSize());
+}
+
+ZstdSqlWriter::~ZstdSqlWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void ZstdSqlWriter::append(std::string_view sql) {
+  sql_bytes_ += sql.size();
+  if (sql.size() > largest_statement_) largest_statement_ = sql.size();
+  compress(sql, ZSTD_e_continue);
+}
+
+void ZstdSqlWriter::finish() {
+  compress({}, ZSTD_e_end);
+  // No fsync per file: the dump syncs its filesystem once before committing the manifest.
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) fail_errno(fmt::format("closing {}", path_.string()));
+}
+
+void ZstdSqlWriter::compress(std::string_view input, ZSTD_EndDirective mode) {
+  ZSTD_inBuffer in{input.data(), input.size(), 0};
+  for (;;) {
+    ZSTD_outBuffer out{out_buffer_.data(), out_buffer_.size(), 0};
+    size_t remaining = ZSTD_compressStream2(context_.get(), &out, &in, mode);
+    if (ZSTD_isError(remaining)) fail("compressing {}: {}", path_.string(), ZSTD_getErrorName(remaining));
+    write_out(out_buffer_.data(), out.pos);
+    bool done = mode == ZSTD_e_end ? remaining == 0 : in.pos == in.size;
+    if (done) return;
+  }
+}
+
+void ZstdSqlWriter::write_out(const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd_, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno(fmt::format("writing {}", path_.string()));
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+    file_bytes_ += static_cast<uint64_t>(n);
+  }
+}
+
+void read_zstd_file(const std::filesystem::path& path, const std::function<void(std::string_view)>& on_block) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail_errno(fmt::format("opening {}", path.string()));
+  ScopeGuard close_fd([fd] { ::close(fd); });
+  Handle<ZSTD_DCtx, ZSTD_freeDCtx> context(ZSTD_createDCtx());
+  std::string in_buffer(ZSTD_DStreamInSize(), '\0');
+  std::string out_buffer(ZSTD_DStreamOutSize(), '\0');
+  size_t last = 0;
+  for (;;) {
+    ssize_t n = ::read(fd, in_buffer.data(), in_buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno(fmt::format("reading {}", path.string()));
+    }
+    if (n == 0) break;
+    ZSTD_inBuffer in{in_buffer.data(), static_cast<size_t>(n), 0};
+    while (in.pos < in.size) {
+      ZSTD_outBuffer out{out_buffer.data(), out_buffer.size(), 0};
+      last = ZSTD_decompressStream(context.get(), &out, &in);
+      if (ZSTD_isError(last)) fail("decompressing {}: {}", path.string(), ZSTD_getErrorName(last));
+      if (out.pos > 0) on_block(std::string_view(out_buffer.data(), out.pos));
+    }
+  }
+  if (last != 0) fail("decompressing {}: the file is truncated", path.string());
+}
+
+std::string read_zstd_file(const std::filesystem::path& path) {
+  std::string content;
+  read_zstd_file(path, [&](std::string_view block) { content.append(block); });
+  return content;
+}
+
+}  // namespace civiup::snapshot::db

@@ -1,0 +1,53 @@
+#pragma once
+// zstd-compressed SQL files, streamed: the writer compresses as statements are
+// appended (libzstd streaming API, content checksum on), the reader hands back
+// decompressed blocks.  Both own their fd and ZSTD context by RAII.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <zstd.h>
+
+#include "civiup/snapshot/scope_guard.hpp"
+
+namespace civiup::snapshot::db {
+
+class ZstdSqlWriter {
+ public:
+  ZstdSqlWriter(std::filesystem::path path, int level);
+  ~ZstdSqlWriter();
+  ZstdSqlWriter(const ZstdSqlWriter&) = delete;
+  ZstdSqlWriter& operator=(const ZstdSqlWriter&) = delete;
+
+  // Appends one statement (with its terminator and newline already in `sql`).
+  void append(std::string_view sql);
+  // Ends the frame and closes (the caller syncs).  Without finish() the file is incomplete.
+  void finish();
+
+  uint64_t sql_bytes() const { return sql_bytes_; }
+  uint64_t file_bytes() const { return file_bytes_; }
+  uint64_t largest_statement() const { return largest_statement_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  void compress(std::string_view input, ZSTD_EndDirective mode);
+  void write_out(const char* data, size_t size);
+
+  std::filesystem::path path_;
+  int fd_ = -1;
+  Handle<ZSTD_CCtx, ZSTD_freeCCtx> context_;
+  std::string out_buffer_;
+  uint64_t sql_bytes_ = 0;
+  uint64_t file_bytes_ = 0;
+  uint64_t largest_statement_ = 0;
+};
+
+// Calls `on_block` with consecutive decompressed blocks of the file.
+void read_zstd_file(const std::filesystem::path& path, const std::function<void(std::string_view)>& on_block);
+
+// The whole decompressed content (for the small DDL files).
+std::string read_zstd_file(const std::filesystem::path& path);
+
+}  // namespace civiup::snapshot::db
