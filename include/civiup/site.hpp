@@ -1,0 +1,69 @@
+#pragma once
+// Site discovery: everything civiup needs to know about a Backdrop site with
+// CiviCRM, read from its files as text (nothing is executed, nothing changes).
+// Each missing or malformed item is a one-line civiup::Error naming the file
+// and the cause; no message ever holds a password.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "civiup/database_dsn.hpp"
+#include "civiup/version_number.hpp"
+
+namespace civiup {
+
+// What settings.php (+ settings.local.php) says.
+struct BackdropSettings {
+  std::filesystem::path settings_file;                    // <root>/settings.php
+  std::optional<std::filesystem::path> local_settings_file;  // <root>/settings.local.php, when present
+  DatabaseDsn database;                                   // $database or $databases['default']['default']
+  std::string table_prefix;                               // $database_prefix or the array's 'prefix'
+  std::filesystem::path config_dir;                       // $config_directories['active'], absolute
+  // $config['system.core']['site_frontpage'] in settings.php: overrides the active config.
+  std::optional<std::string> frontpage_override;
+};
+
+// What civicrm.settings.php (next to settings.php) says.
+struct CiviCrmSettings {
+  std::filesystem::path settings_file;
+  DatabaseDsn dsn;                           // CIVICRM_DSN: the CiviCRM database
+  DatabaseDsn uf_dsn;                        // CIVICRM_UF_DSN: the Backdrop database, as CiviCRM sees it
+  std::filesystem::path template_compile_dir;  // CIVICRM_TEMPLATE_COMPILEDIR (templates_c)
+  std::optional<std::filesystem::path> civicrm_root;  // $civicrm_root, as written
+};
+
+struct Site {
+  std::filesystem::path root;        // the Backdrop root (absolute)
+  std::filesystem::path civicrm_dir;  // <root>/modules/civicrm: the tree an upgrade replaces
+  BackdropSettings backdrop;
+  CiviCrmSettings civicrm;
+  Version code_version;              // civicrm-version.php, agreeing with xml/version.xml
+};
+
+// True when `dir` has index.php, settings.php and core/ or modules/.
+bool is_backdrop_root(const std::filesystem::path& dir);
+
+// `--root` when given (it must be a Backdrop root), else `start` or its nearest
+// parent that is one.  Returns an absolute path.
+std::filesystem::path find_backdrop_root(const std::optional<std::filesystem::path>& root_option,
+                                         const std::filesystem::path& start);
+
+BackdropSettings read_backdrop_settings(const std::filesystem::path& root);
+CiviCrmSettings read_civicrm_settings(const std::filesystem::path& root);
+
+// The version of an unpacked CiviCRM tree (modules/civicrm, or a staged
+// release): civicrm-version.php ('version' => 'X.Y.Z', 'cms' => 'Backdrop',
+// literals) and xml/version.xml <version_no>, which must agree.
+Version read_code_version(const std::filesystem::path& civicrm_dir);
+
+// The same checks on the two files' contents (release verification reads them
+// from the tarball); the names are for errors.
+Version code_version_from_files(std::string_view version_php, std::string_view version_xml,
+                                const std::filesystem::path& version_php_name,
+                                const std::filesystem::path& version_xml_name);
+
+// Reads everything above for the site at `root` (a Backdrop root).  Database
+// versions need a connection: see database_session.hpp.
+Site discover_site(const std::filesystem::path& root);
+
+}  // namespace civiup

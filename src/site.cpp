@@ -1,0 +1,227 @@
+#include "civiup/site.hpp"
+
+#include <fmt/format.h>
+
+#include "civiup/php_settings.hpp"
+#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/error.hpp"
+
+namespace civiup {
+namespace fs = std::filesystem;
+
+namespace {
+
+void require_file(const fs::path& file, std::string_view hint) {
+  std::error_code error;
+  auto status = fs::status(file, error);
+  if (!fs::exists(status)) fail("{}: not found{}", file.string(), hint);
+  if (!fs::is_regular_file(status)) fail("{}: not a regular file", file.string());
+}
+
+// A relative path in a settings file is relative to the Backdrop root (PHP
+// runs with the root as its working directory).
+fs::path resolve_against(const fs::path& root, const std::string& path) {
+  fs::path p(path);
+  return (p.is_absolute() ? p : root / p).lexically_normal();
+}
+
+// $databases['default']['default'] (or a $database array): Backdrop's keys.
+DatabaseDsn dsn_from_array(const PhpValue& array, const std::string& what) {
+  auto text = [&](std::string_view key, bool required) -> std::string {
+    const PhpValue* value = array.find(key);
+    if (value == nullptr || value->kind == PhpValue::Kind::kNull) {
+      if (required) fail("{}: no '{}' item", what, key);
+      return {};
+    }
+    if (value->kind != PhpValue::Kind::kString) {
+      fail("{} line {}: '{}' is not a plain string", what, value->line, key);
+    }
+    return value->text;
+  };
+  DatabaseDsn dsn;
+  std::string driver = text("driver", false);
+  dsn.driver = driver.empty() ? "mysql" : driver;
+  if (dsn.driver != "mysql" && dsn.driver != "mysqli") {
+    fail("{}: unsupported database driver '{}' (civiup supports mysql)", what, dsn.driver.substr(0, 20));
+  }
+  dsn.database = text("database", true);
+  dsn.user = text("username", true);
+  dsn.password = text("password", false);
+  std::string host = text("host", false);
+  dsn.host = host.empty() ? "localhost" : host;
+  std::string port = text("port", false);
+  if (!port.empty()) {
+    try {
+      size_t used = 0;
+      dsn.port = std::stoi(port, &used);
+      if (used != port.size() || dsn.port <= 0 || dsn.port > 65535) throw std::invalid_argument("port");
+    } catch (const std::exception&) {
+      fail("{}: invalid 'port' '{}'", what, port.substr(0, 20));
+    }
+  }
+  return dsn;
+}
+
+// 'prefix' may be a string or an array of per-table prefixes whose 'default' applies.
+std::string prefix_from_array(const PhpValue& array, const std::string& what) {
+  const PhpValue* prefix = array.find("prefix");
+  if (prefix == nullptr || prefix->kind == PhpValue::Kind::kNull) return {};
+  if (prefix->kind == PhpValue::Kind::kArray) prefix = prefix->find("default");
+  if (prefix == nullptr) return {};
+  if (prefix->kind != PhpValue::Kind::kString) fail("{} line {}: 'prefix' is not a plain string", what, prefix->line);
+  return prefix->text;
+}
+
+std::string between_tags(std::string_view text, std::string_view tag) {
+  std::string open = fmt::format("<{}>", tag);
+  std::string close = fmt::format("</{}>", tag);
+  size_t start = text.find(open);
+  if (start == std::string_view::npos) return {};
+  start += open.size();
+  size_t end = text.find(close, start);
+  if (end == std::string_view::npos) return {};
+  std::string_view value = text.substr(start, end - start);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front())) != 0) value.remove_prefix(1);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())) != 0) value.remove_suffix(1);
+  return std::string(value);
+}
+
+}  // namespace
+
+bool is_backdrop_root(const fs::path& dir) {
+  std::error_code error;
+  return fs::is_regular_file(dir / "index.php", error) && fs::is_regular_file(dir / "settings.php", error) &&
+         (fs::is_directory(dir / "core", error) || fs::is_directory(dir / "modules", error));
+}
+
+fs::path find_backdrop_root(const std::optional<fs::path>& root_option, const fs::path& start) {
+  if (root_option) {
+    fs::path root = fs::absolute(*root_option).lexically_normal();
+    if (!fs::is_directory(root)) fail("--root {}: not a directory", root.string());
+    if (!is_backdrop_root(root)) {
+      fail("--root {}: not a Backdrop root (it needs index.php, settings.php and core/ or modules/)", root.string());
+    }
+    return root;
+  }
+  fs::path dir = fs::absolute(start).lexically_normal();
+  while (true) {
+    if (is_backdrop_root(dir)) return dir;
+    if (dir == dir.root_path() || dir.parent_path() == dir) break;
+    dir = dir.parent_path();
+  }
+  fail("no Backdrop root at or above {} (looked for index.php, settings.php and core/ or modules/); use --root",
+       fs::absolute(start).lexically_normal().string());
+}
+
+BackdropSettings read_backdrop_settings(const fs::path& root) {
+  BackdropSettings settings;
+  settings.settings_file = root / "settings.php";
+  require_file(settings.settings_file, "");
+  PhpSettings php;
+  php.read_file(settings.settings_file);
+  fs::path local = root / "settings.local.php";
+  std::error_code error;
+  if (fs::exists(local, error)) {
+    require_file(local, "");
+    php.read_file(local);
+    settings.local_settings_file = local;
+  }
+  std::string files = settings.local_settings_file ? fmt::format("{} (+ settings.local.php)", settings.settings_file.string())
+                                                   : settings.settings_file.string();
+
+  // Backdrop: a $database string wins over the $databases array.
+  const PhpValue* database = php.variable("database");
+  const PhpValue* databases = php.variable("databases", {"default", "default"});
+  if (database != nullptr && database->kind == PhpValue::Kind::kString) {
+    settings.database = parse_dsn(database->text, fmt::format("$database in {}", database->file));
+  } else if (database != nullptr && database->kind == PhpValue::Kind::kArray) {
+    settings.database = dsn_from_array(*database, fmt::format("$database in {}", database->file));
+    settings.table_prefix = prefix_from_array(*database, fmt::format("$database in {}", database->file));
+  } else if (database != nullptr) {
+    (void)php.string_variable("database");  // throws: names the line and what it is
+  } else if (databases != nullptr) {
+    std::string what = fmt::format("$databases['default']['default'] in {}", databases->file);
+    if (databases->kind != PhpValue::Kind::kArray) {
+      fail("{} line {}: not an array", what, databases->line);
+    }
+    settings.database = dsn_from_array(*databases, what);
+    settings.table_prefix = prefix_from_array(*databases, what);
+  } else {
+    fail("{}: no database settings ($database or $databases['default']['default'])", files);
+  }
+  if (auto prefix = php.string_variable("database_prefix")) settings.table_prefix = *prefix;
+
+  auto active = php.string_variable("config_directories", {"active"});
+  if (!active || active->empty()) fail("{}: $config_directories['active'] is not set", files);
+  settings.config_dir = resolve_against(root, *active);
+  if (!fs::is_directory(settings.config_dir, error)) {
+    fail("{}: $config_directories['active'] = '{}': directory {} not found", files, *active,
+         settings.config_dir.string());
+  }
+  settings.frontpage_override = php.string_variable("config", {"system.core", "site_frontpage"});
+  return settings;
+}
+
+CiviCrmSettings read_civicrm_settings(const fs::path& root) {
+  CiviCrmSettings settings;
+  settings.settings_file = root / "civicrm.settings.php";
+  require_file(settings.settings_file, " (CiviCRM keeps it next to settings.php)");
+  PhpSettings php;
+  php.read_file(settings.settings_file);
+  const std::string file = settings.settings_file.string();
+  auto required = [&](std::string_view name) {
+    auto value = php.string_constant(name);
+    if (!value || value->empty()) fail("{}: {} is not defined", file, name);
+    return *value;
+  };
+  settings.dsn = parse_dsn(required("CIVICRM_DSN"), fmt::format("CIVICRM_DSN in {}", file));
+  settings.uf_dsn = parse_dsn(required("CIVICRM_UF_DSN"), fmt::format("CIVICRM_UF_DSN in {}", file));
+  settings.template_compile_dir = resolve_against(root, required("CIVICRM_TEMPLATE_COMPILEDIR"));
+  if (auto civicrm_root = php.string_variable("civicrm_root"); civicrm_root && !civicrm_root->empty()) {
+    settings.civicrm_root = resolve_against(root, *civicrm_root);
+  }
+  return settings;
+}
+
+Version code_version_from_files(std::string_view version_php, std::string_view version_xml,
+                                const fs::path& version_php_name, const fs::path& version_xml_name) {
+  const std::string php_name = version_php_name.string();
+  auto version = find_literal_array_item(version_php, "version", version_php_name);
+  if (!version) fail("{}: no 'version' => 'X.Y.Z' item", php_name);
+  auto cms = find_literal_array_item(version_php, "cms", version_php_name);
+  if (!cms) fail("{}: no 'cms' => '...' item", php_name);
+  if (*cms != "Backdrop") fail("{}: 'cms' is '{}', not 'Backdrop': not a CiviCRM release for Backdrop", php_name, cms->substr(0, 40));
+  Version code = with_context(php_name, [&] { return Version::parse(*version); });
+  if (code.is_upgrade_marker()) fail("{}: '{}' is not a release version", php_name, *version);
+
+  std::string xml_version = between_tags(version_xml, "version_no");
+  if (xml_version.empty()) fail("{}: no <version_no>", version_xml_name.string());
+  if (xml_version != *version) {
+    fail("{} says {} but {} says {}", php_name, *version, version_xml_name.string(), xml_version.substr(0, 40));
+  }
+  return code;
+}
+
+Version read_code_version(const fs::path& civicrm_dir) {
+  fs::path php = civicrm_dir / "civicrm-version.php";
+  fs::path xml = civicrm_dir / "xml" / "version.xml";
+  require_file(php, "");
+  require_file(xml, "");
+  return code_version_from_files(read_file(php), read_file(xml), php, xml);
+}
+
+Site discover_site(const fs::path& root_dir) {
+  Site site;
+  site.root = fs::absolute(root_dir).lexically_normal();
+  site.backdrop = read_backdrop_settings(site.root);
+  site.civicrm = read_civicrm_settings(site.root);
+  site.civicrm_dir = site.root / "modules" / "civicrm";
+  std::error_code error;
+  if (!fs::is_directory(site.civicrm_dir, error)) {
+    fail("{}: not found (civiup upgrades CiviCRM installed in modules/civicrm)", site.civicrm_dir.string());
+  }
+  site.code_version = read_code_version(site.civicrm_dir);
+  return site;
+}
+
+}  // namespace civiup

@@ -1,0 +1,86 @@
+// generate_site(): files, then the Backdrop database, then the CiviCRM one.
+#include <random>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "testbed/site_parts.hpp"
+
+namespace civiup::testbed {
+namespace {
+
+std::string random_config_hash() {
+  // Backdrop's installer names the config directory config_<random hash>.
+  std::random_device random;
+  std::string hash;
+  for (int i = 0; i < 4; ++i) hash += fmt::format("{:08x}", random());
+  return hash;
+}
+
+void recreate_database(SqlSession& session, const std::string& name) {
+  session.run("DROP DATABASE IF EXISTS " + quote_name(name));
+  session.run("CREATE DATABASE " + quote_name(name) + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+}
+
+}  // namespace
+
+std::vector<SiteModule> site_modules(const SiteSpec& spec) {
+  std::vector<SiteModule> modules;
+  for (const char* name : {"system", "user", "node", "field", "filter", "views", "layout", "config"}) {
+    SiteModule module{name, fmt::format("core/modules/{0}/{0}.module", name), {}, true, false, false, true};
+    modules.push_back(module);
+  }
+  modules.push_back({"civicrm", "modules/civicrm/backdrop/civicrm.module", {}, true, false, true, false});
+  // The release's own integration modules (the real test site has civicrmtheme on).
+  for (const std::string& name : spec.release.bundled_modules) {
+    modules.push_back({name, fmt::format("modules/civicrm/backdrop/modules/{0}/{0}.module", name), {"civicrm"}, true,
+                       true, true, false});
+  }
+  // Contrib: one integration module depending on civicrm directly, one only
+  // through it (in a subdirectory: Backdrop scans modules/ recursively), one
+  // disabled integration module, and unrelated modules.
+  modules.push_back({"civicrm_entity", "modules/civicrm_entity/civicrm_entity.module", {"civicrm", "entity_plus"},
+                     true, true, false, false});
+  modules.push_back({"civicrm_entity_reports", "modules/custom/civicrm_entity_reports/civicrm_entity_reports.module",
+                     {"civicrm_entity"}, true, true, false, false});
+  modules.push_back({"civicrm_group_roles", "modules/civicrm_group_roles/civicrm_group_roles.module", {"civicrm"},
+                     false, true, false, false});
+  modules.push_back({"entity_plus", "modules/entity_plus/entity_plus.module", {}, true, false, false, false});
+  modules.push_back({"webform", "modules/webform/webform.module", {"node"}, true, false, false, false});
+  modules.push_back({"devel", "modules/devel/devel.module", {}, false, false, false, false});
+  return modules;
+}
+
+Site generate_site(const fs::path& root, const DatabaseServer& server, const SiteSpec& spec) {
+  if (spec.backdrop_db.empty() || spec.civicrm_db.empty()) {
+    throw std::runtime_error("generate_site: backdrop_db and civicrm_db must be given");
+  }
+  if (fs::exists(root) && !fs::is_empty(root)) {
+    throw std::runtime_error(fmt::format("generate_site: {} exists and is not empty", root.string()));
+  }
+  const fs::path absolute_root = fs::absolute(root).lexically_normal();
+  fs::create_directories(absolute_root);
+  const std::string config_hash = random_config_hash();
+  write_site_files(absolute_root, server, spec, config_hash);
+
+  SqlSession admin(server, "");
+  recreate_database(admin, spec.backdrop_db);
+  if (spec.civicrm_db != spec.backdrop_db) recreate_database(admin, spec.civicrm_db);
+  SqlSession backdrop(server, spec.backdrop_db);
+  create_backdrop_tables(backdrop, spec);
+  SqlSession civicrm(server, spec.civicrm_db);
+  create_civicrm_tables(civicrm, spec);
+
+  Site site;
+  site.root = absolute_root;
+  site.config_dir = absolute_root / "files" / fmt::format("config_{}", config_hash) / "active";
+  site.backdrop_db = spec.backdrop_db;
+  site.civicrm_db = spec.civicrm_db;
+  site.table_prefix = spec.table_prefix;
+  for (const SiteModule& module : site_modules(spec)) {
+    if (module.enabled && module.depends_on_civicrm) site.integration_modules.push_back(module.name);
+  }
+  return site;
+}
+
+}  // namespace civiup::testbed

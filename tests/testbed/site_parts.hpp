@@ -1,0 +1,41 @@
+#pragma once
+// The parts generate_site() assembles: the site's files, the Backdrop database
+// and the CiviCRM database.  Internal to the test bed.
+#include <string>
+#include <vector>
+
+#include "testbed/sql_session.hpp"
+#include "testbed/testbed.hpp"
+
+namespace civiup::testbed {
+
+// A module of the generated site, as Backdrop's `system` table lists it.
+struct SiteModule {
+  std::string name;
+  std::string filename;                   // relative to the root: "modules/civicrm_entity/civicrm_entity.module"
+  std::vector<std::string> dependencies;  // the .info's dependencies[]
+  bool enabled = true;
+  bool depends_on_civicrm = false;        // directly or transitively (not civicrm itself)
+  bool written_by_release = false;        // lives in modules/civicrm (the release writes it)
+  bool core = false;                      // lives in core/modules
+};
+
+// Core modules, civicrm, the release's bundled modules and the contrib
+// modules in modules/ (two integration modules, one only transitively
+// dependent on civicrm; one disabled integration module; unrelated ones).
+std::vector<SiteModule> site_modules(const SiteSpec& spec);
+
+// index.php, core/, settings.php, civicrm.settings.php, files/, modules/.
+void write_site_files(const fs::path& root, const DatabaseServer& server, const SiteSpec& spec,
+                      const std::string& config_hash);
+
+// Backdrop's tables (state, system, cache*, users, ...), with the table prefix.
+void create_backdrop_tables(SqlSession& session, const SiteSpec& spec);
+
+// CiviCRM's schema and rows, about spec.civicrm_data_bytes of them.
+void create_civicrm_tables(SqlSession& session, const SiteSpec& spec);
+
+// A .info value or PHP string, single-quoted for PHP source.
+std::string php_quote(const std::string& text);
+
+}  // namespace civiup::testbed
