@@ -7,6 +7,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "civiup/commands/check_command.hpp"
+#include "civiup/commands/transaction_commands.hpp"
+#include "civiup/run_log.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/version.hpp"
 
@@ -15,13 +18,13 @@ namespace {
 
 // The commands of DESIGN.md §4, in the order a user meets them.
 constexpr std::array kCommands = {
-    Command{"check", "[--root DIR] --release FILE [--l10n FILE]",
-            "read-only preflight and plan; exit 0 = ready to upgrade", nullptr},
+    Command{"check", "[--root DIR] --release FILE [--l10n FILE] [--db-upgrade CMD] [--force]",
+            "read-only preflight and plan; exit 0 = ready to upgrade", check_command},
     Command{"upgrade", "[--root DIR] --release FILE [--l10n FILE] [--db-upgrade CMD] [--url URL]",
-            "upgrade as one transaction, restoring everything on failure", nullptr},
+            "upgrade as one transaction, restoring everything on failure", upgrade_command},
     Command{"rollback", "[--root DIR] [--to SNAPSHOT]",
             "return code and both databases to the pre-upgrade snapshot", nullptr},
-    Command{"recover", "[--root DIR]", "finish an interrupted run from its journal", nullptr},
+    Command{"recover", "[--root DIR]", "finish an interrupted run from its journal", recover_command},
     Command{"status", "[--root DIR]", "versions, journal state, snapshots", nullptr},
     Command{"snapshot", "[--root DIR] [--message TEXT]", "snapshot code and both databases now",
             nullptr},
@@ -155,6 +158,7 @@ int run_cli(int argc, char** argv) {
   try {
     ParsedArgs parsed = parse_args(argc, argv);
     global = parsed.global;
+    configure_console_log(global.verbose, global.quiet);
     if (parsed.version) {
       if (global.json) {
         std::cout << nlohmann::json{{"ok", true}, {"exit_code", 0}, {"error", nullptr},

@@ -1,0 +1,65 @@
+#pragma once
+// The upgrade transaction as a whole: plan it (read-only: every refusal
+// happens here, before anything changes), run its phases under the state
+// directory's lock and journal, and recover an interrupted one.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "civiup/transaction.hpp"
+#include "civiup/upgrade/upgrade_run.hpp"
+
+namespace civiup {
+
+struct UpgradeOptions {
+  std::optional<std::filesystem::path> root;  // --root; else the cwd or its nearest Backdrop parent
+  std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::path state_dir;            // --state-dir; empty: <root>.civiup
+  std::filesystem::path release_file;
+  std::optional<std::filesystem::path> l10n_file;
+  std::string db_upgrade;                     // a command line; empty: cv or drush from PATH
+  int db_upgrade_timeout_seconds = 3600;
+  bool force = false;
+};
+
+// <root>.civiup next to the Backdrop root: outside the web root and modules/,
+// and (usually) on the same filesystem.
+std::filesystem::path default_state_dir(const std::filesystem::path& root);
+
+// The state directory must lie outside the web root (dumps hold personal
+// data) and on the filesystem of modules/ (the swap is a rename).  Throws the
+// first problem; `state_dir` need not exist yet.
+void check_state_dir(const std::filesystem::path& state_dir, const std::filesystem::path& root);
+
+// The DB upgrade command: `line` split like a shell would, or `cv upgrade:db
+// --no-interaction`, or `drush civicrm-upgrade-db`, whichever is on PATH.
+std::vector<std::string> db_upgrade_command(const std::string& line, std::map<std::string, std::string>* env);
+
+// Reads the site, both databases and the release and decides everything the
+// run needs.  Changes nothing; throws (exit 2) when the upgrade must not run.
+UpgradeRun plan_upgrade(const UpgradeOptions& options);
+
+struct UpgradeOutcome {
+  TransactionResult result;
+  double maintenance_seconds = 0;       // maintenance on to off (or back off after a rollback)
+  std::string snapshot;                 // the pre-upgrade code snapshot id
+  std::vector<std::string> missing_modules;  // integration modules the release no longer ships
+  std::filesystem::path log_file;
+};
+
+// Runs the planned upgrade: creates the state directory (0700), takes its
+// lock, refuses when an unfinished journal is there, and applies the phases.
+UpgradeOutcome run_upgrade(const UpgradeRun& run);
+
+// Finishes an interrupted run found in the state directory's journal: first
+// stops a DB upgrade command it had started, then rolls back before the commit
+// point and forward after it.  nullopt when there is nothing to recover.
+std::optional<UpgradeOutcome> recover_upgrade(const std::filesystem::path& state_dir);
+
+// The maintenance window from phase reports: every apply and undo from
+// maintenance-on up to maintenance-off (or the undo of maintenance-on).
+double maintenance_seconds(const std::vector<PhaseReport>& phases);
+
+}  // namespace civiup

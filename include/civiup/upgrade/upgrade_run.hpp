@@ -1,0 +1,57 @@
+#pragma once
+// One upgrade run: everything fixed before the first phase acts, stored as the
+// journal's context so that `civiup recover` (a later process, after a crash)
+// knows the same paths, versions and original site values as the run did.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace civiup {
+
+// What the site looked like before the upgrade changed anything, read in
+// preflight.  Phases that put a value back use these, not a re-read.
+struct OriginalSiteValues {
+  std::optional<std::string> maintenance_mode;    // raw `state` value; nullopt = no row
+  std::string frontpage;                          // system.core.json site_frontpage
+  std::vector<std::string> integration_modules;   // enabled dependents of civicrm, enable order
+  std::map<std::string, std::string> module_status;  // their raw `system.status`
+};
+
+struct UpgradeRun {
+  std::string id;                           // "20261126T070102Z-4242": names dumps, staging, logs
+  std::filesystem::path root;               // the Backdrop root
+  std::filesystem::path state_dir;
+  std::filesystem::path release_file;
+  std::optional<std::filesystem::path> l10n_file;
+  std::vector<std::string> db_upgrade_argv;  // the DB upgrade command, run in `root`
+  std::map<std::string, std::string> db_upgrade_env;
+  int db_upgrade_timeout_seconds = 3600;
+  std::string from_code_version;
+  std::string from_db_version;
+  std::string to_version;
+  bool force = false;
+  std::string safe_frontpage = "user";      // the front page while CiviCRM is being replaced
+  OriginalSiteValues original;
+
+  // Where this run keeps its things in the state directory.
+  std::filesystem::path staging_dir() const { return state_dir / "staging" / id; }
+  std::filesystem::path staged_tree() const { return staging_dir() / "civicrm"; }
+  std::filesystem::path dumps_dir() const { return state_dir / "dumps" / id; }
+  std::filesystem::path code_repository() const { return state_dir / "code.git"; }
+
+  nlohmann::json to_json() const;
+  static UpgradeRun from_json(const nlohmann::json& json);
+};
+
+// The state directory's fixed parts.
+std::filesystem::path journal_file(const std::filesystem::path& state_dir);
+std::filesystem::path logs_dir(const std::filesystem::path& state_dir);
+
+// A new run id: UTC time and pid, sortable.
+std::string new_run_id();
+
+}  // namespace civiup

@@ -1,0 +1,58 @@
+#pragma once
+// What the upgrade phases act on, opened lazily from an UpgradeRun: the site's
+// settings, both database sessions, the snapshot repositories.  The same world
+// is rebuilt by `civiup recover` from the journal alone.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <sys/types.h>
+
+#include "civiup/backdrop_admin.hpp"
+#include "civiup/database_session.hpp"
+#include "civiup/site.hpp"
+#include "civiup/snapshot/code/code_repository.hpp"
+#include "civiup/snapshot/db/database_login.hpp"
+#include "civiup/upgrade/upgrade_run.hpp"
+
+namespace civiup {
+
+class UpgradeWorld {
+ public:
+  explicit UpgradeWorld(UpgradeRun run);
+  ~UpgradeWorld();
+  UpgradeWorld(const UpgradeWorld&) = delete;
+  UpgradeWorld& operator=(const UpgradeWorld&) = delete;
+
+  const UpgradeRun& run() const { return run_; }
+  const BackdropSettings& backdrop_settings() const { return backdrop_settings_; }
+  const CiviCrmSettings& civicrm_settings() const { return civicrm_settings_; }
+  std::filesystem::path civicrm_dir() const { return run_.root / "modules" / "civicrm"; }
+  std::filesystem::path modules_dir() const { return run_.root / "modules"; }
+
+  // Backdrop and CiviCRM share one database (CIVICRM_DSN names the Backdrop one).
+  bool shared_database() const;
+  DatabaseSession& civicrm_db();
+  DatabaseSession& backdrop_db();
+  BackdropDatabase backdrop() { return BackdropDatabase(backdrop_db(), backdrop_settings_.table_prefix); }
+  // Sessions are reopened after a restore replaced what they had cached.
+  void reconnect();
+
+  snapshot::db::DatabaseLogin login(const DatabaseDsn& dsn) const;
+  snapshot::CodeRepository& code_repository();
+
+  // Called with the process group of every child that may change the site,
+  // before it can act (the transaction journals it for recover).
+  std::function<void(pid_t)> on_child_start;
+
+ private:
+  UpgradeRun run_;
+  BackdropSettings backdrop_settings_;
+  CiviCrmSettings civicrm_settings_;
+  std::unique_ptr<DatabaseSession> civicrm_db_;
+  std::unique_ptr<DatabaseSession> backdrop_db_;
+  std::optional<snapshot::CodeRepository> code_repository_;
+};
+
+}  // namespace civiup

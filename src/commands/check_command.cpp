@@ -1,0 +1,77 @@
+// civiup check: parse, run every preflight check, print the plan (or the one
+// JSON object), exit 0 when ready and 2 otherwise.  Changes nothing.
+#include "civiup/commands/check_command.hpp"
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "civiup/commands/command_support.hpp"
+#include "civiup/preflight.hpp"
+#include "civiup/snapshot/error.hpp"
+
+namespace civiup {
+namespace {
+
+PreflightOptions check_options(const GlobalOptions& global, const std::vector<std::string>& args) {
+  cxxopts::Options options("civiup check");
+  options.add_options()
+      ("root", "the Backdrop root", cxxopts::value<std::string>())
+      ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>())
+      ("l10n", "civicrm-X.Y.Z-l10n.tar.gz", cxxopts::value<std::string>())
+      ("db-upgrade", "the DB upgrade command line the upgrade would run", cxxopts::value<std::string>())
+      ("force", "allow a same-version, downgrade or .upgrade-database run");
+  cxxopts::ParseResult parsed = parse_command_options(options, args);
+  if (parsed.count("release") == 0) fail("civiup check: --release FILE is required");
+  PreflightOptions result;
+  if (parsed.count("root") != 0) result.root = parsed["root"].as<std::string>();
+  result.state_dir = global.state_dir;
+  result.release_file = parsed["release"].as<std::string>();
+  if (parsed.count("l10n") != 0) result.l10n_file = parsed["l10n"].as<std::string>();
+  if (parsed.count("db-upgrade") != 0) result.db_upgrade = parsed["db-upgrade"].as<std::string>();
+  result.force = parsed.count("force") != 0;
+  return result;
+}
+
+// "not ready: <first problem> (and N more)": the one-line error of exit 2.
+std::string not_ready_message(const std::vector<std::string>& problems) {
+  std::string message = fmt::format("not ready: {}", problems.front());
+  if (problems.size() > 1) message += fmt::format(" (and {} more)", problems.size() - 1);
+  return message;
+}
+
+ExitCode print_refusal(const GlobalOptions& global, const std::string& error) {
+  if (global.json) {
+    nlohmann::json out = {{"ok", false}, {"exit_code", to_int(ExitCode::kRefused)}, {"error", error},
+                          {"ready", false}, {"problems", {error}}};
+    std::cout << out.dump() << '\n';
+  }
+  std::cerr << "civiup: error: " << error << '\n';
+  return ExitCode::kRefused;
+}
+
+}  // namespace
+
+ExitCode check_command(const Invocation& invocation) {
+  const GlobalOptions& global = invocation.global;
+  PreflightReport report;
+  try {
+    report = run_preflight(check_options(global, invocation.args));
+  } catch (const std::exception& e) {
+    return print_refusal(global, e.what());  // no site to check, or bad usage
+  }
+  ExitCode code = report.ready() ? ExitCode::kSuccess : ExitCode::kRefused;
+  if (global.json) {
+    nlohmann::json out = {{"ok", report.ready()},
+                          {"exit_code", to_int(code)},
+                          {"error", report.ready() ? nlohmann::json() : nlohmann::json(not_ready_message(report.problems))}};
+    out.update(preflight_json(report));
+    std::cout << out.dump() << '\n';
+    return code;
+  }
+  if (!global.quiet || !report.ready()) std::cout << preflight_text(report);
+  if (!report.ready()) std::cerr << "civiup: error: " << not_ready_message(report.problems) << '\n';
+  return code;
+}
+
+}  // namespace civiup

@@ -1,0 +1,70 @@
+#include "civiup/commands/command_support.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "civiup/snapshot/error.hpp"
+
+namespace civiup {
+
+cxxopts::ParseResult parse_command_options(cxxopts::Options& options, const std::vector<std::string>& args,
+                                           std::vector<std::string>* positional) {
+  std::vector<std::string> words = {options.program()};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  try {
+    cxxopts::ParseResult result = options.parse(static_cast<int>(argv.size()), argv.data());
+    const std::vector<std::string>& rest = result.unmatched();
+    if (positional != nullptr) {
+      *positional = rest;
+    } else if (!rest.empty()) {
+      fail("{}: unexpected argument '{}'", options.program(), rest.front());
+    }
+    return result;
+  } catch (const cxxopts::exceptions::exception& e) {
+    fail("{}: {}", options.program(), e.what());
+  }
+}
+
+void confirm_or_refuse(const GlobalOptions& global, const std::string& question) {
+  if (global.yes) return;
+  if (::isatty(STDIN_FILENO) == 0 || global.json) {
+    fail("{}: not confirmed (no terminal to ask on); add --yes", question);
+  }
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != "y" && answer != "Y" && answer != "yes") fail("{}: not confirmed", question);
+}
+
+ExitCode exit_code_of(const TransactionResult& result) {
+  switch (result.outcome) {
+    case JournalOutcome::kCommitted:
+      return ExitCode::kSuccess;
+    case JournalOutcome::kRolledBack:
+      return ExitCode::kRolledBack;
+    default:
+      return ExitCode::kIncomplete;
+  }
+}
+
+nlohmann::json phases_json(const std::vector<PhaseReport>& phases) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const PhaseReport& phase : phases) {
+    list.push_back({{"name", phase.name}, {"status", phase.status}, {"seconds", phase.seconds}});
+  }
+  return list;
+}
+
+void print_phases(const GlobalOptions& global, const std::vector<PhaseReport>& phases) {
+  if (global.json || global.quiet) return;
+  for (const PhaseReport& phase : phases) {
+    std::cout << fmt::format("  {:<22} {:<12} {:>8.2f} s\n", phase.name, phase.status, phase.seconds);
+  }
+}
+
+}  // namespace civiup

@@ -1,0 +1,103 @@
+// civiup upgrade: plan (read-only; refusals exit 2), confirm, run the phases,
+// report.  The run's result decides the exit code: 0 upgraded, 1 failed and
+// rolled back, 3 failed and not fully rolled back.
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "civiup/commands/command_support.hpp"
+#include "civiup/commands/transaction_commands.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "civiup/upgrade/upgrade.hpp"
+
+namespace civiup {
+
+namespace {
+
+UpgradeOptions upgrade_options(const GlobalOptions& global, const std::vector<std::string>& args) {
+  cxxopts::Options options("civiup upgrade");
+  options.add_options()
+      ("root", "the Backdrop root", cxxopts::value<std::string>())
+      ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>())
+      ("l10n", "civicrm-X.Y.Z-l10n.tar.gz, unpacked over the release", cxxopts::value<std::string>())
+      ("db-upgrade", "the DB upgrade command line (default: cv or drush)", cxxopts::value<std::string>())
+      ("db-upgrade-timeout", "seconds before the DB upgrade is killed", cxxopts::value<int>()->default_value("3600"))
+      ("force", "allow a same-version, downgrade or .upgrade-database run")
+      ("url", "health check URL (not yet supported)", cxxopts::value<std::string>());
+  cxxopts::ParseResult parsed = parse_command_options(options, args);
+  if (parsed.count("release") == 0) fail("civiup upgrade: --release FILE is required");
+  if (parsed.count("url") != 0) fail("civiup upgrade: --url: the HTTP health check is not built yet");
+  UpgradeOptions result;
+  if (parsed.count("root") != 0) result.root = parsed["root"].as<std::string>();
+  result.state_dir = global.state_dir;
+  result.release_file = parsed["release"].as<std::string>();
+  if (parsed.count("l10n") != 0) result.l10n_file = parsed["l10n"].as<std::string>();
+  if (parsed.count("db-upgrade") != 0) result.db_upgrade = parsed["db-upgrade"].as<std::string>();
+  result.db_upgrade_timeout_seconds = parsed["db-upgrade-timeout"].as<int>();
+  if (result.db_upgrade_timeout_seconds <= 0) fail("civiup upgrade: --db-upgrade-timeout must be positive");
+  result.force = parsed.count("force") != 0;
+  return result;
+}
+
+}  // namespace
+
+// Prints the end of a transaction (shared with recover).
+ExitCode report_upgrade(const GlobalOptions& global, const std::string& command, const UpgradeRun& run,
+                        const UpgradeOutcome& outcome) {
+  ExitCode code = exit_code_of(outcome.result);
+  std::string error = outcome.result.error;
+  if (!outcome.result.undo_error.empty()) error += "; " + outcome.result.undo_error;
+  if (global.json) {
+    nlohmann::json out = {
+        {"ok", code == ExitCode::kSuccess},
+        {"exit_code", to_int(code)},
+        {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)},
+        {"command", command},
+        {"outcome", to_string(outcome.result.outcome)},
+        {"phases", phases_json(outcome.result.phases)},
+        {"maintenance_seconds", outcome.maintenance_seconds},
+        {"snapshot", {{"id", outcome.snapshot.empty() ? nlohmann::json() : nlohmann::json(outcome.snapshot)}}},
+        {"from_version", run.from_code_version},
+        {"from_db_version", run.from_db_version},
+        {"to_version", run.to_version},
+        {"missing_modules", outcome.missing_modules},
+        {"log", outcome.log_file.string()},
+    };
+    std::cout << out.dump() << '\n';
+    return code;
+  }
+  print_phases(global, outcome.result.phases);
+  switch (code) {
+    case ExitCode::kSuccess:
+      std::cout << fmt::format("upgraded CiviCRM {} (database {}) to {}\n", run.from_code_version,
+                               run.from_db_version, run.to_version);
+      break;
+    case ExitCode::kRolledBack:
+      std::cerr << fmt::format("civiup: error: {}\n", error);
+      std::cout << fmt::format("rolled back: the site is at CiviCRM {} as before\n", run.from_code_version);
+      break;
+    default:
+      std::cerr << fmt::format("civiup: error: {}\n", error.empty() ? "the run did not finish" : error);
+      std::cout << "NOT fully rolled back: run `civiup status` and `civiup recover`\n";
+  }
+  for (const std::string& module : outcome.missing_modules) {
+    std::cout << fmt::format("note: module {} is not in the new release and was left disabled\n", module);
+  }
+  std::cout << fmt::format("maintenance window: {:.1f} s\n", outcome.maintenance_seconds);
+  if (!outcome.snapshot.empty()) std::cout << fmt::format("pre-upgrade snapshot: {}\n", outcome.snapshot);
+  std::cout << fmt::format("log: {}\n", outcome.log_file.string());
+  return code;
+}
+
+ExitCode upgrade_command(const Invocation& invocation) {
+  UpgradeOptions options = upgrade_options(invocation.global, invocation.args);
+  UpgradeRun run = plan_upgrade(options);
+  confirm_or_refuse(invocation.global, fmt::format("Upgrade CiviCRM {} to {} in {}?", run.from_code_version,
+                                                   run.to_version, run.root.string()));
+  install_interrupt_handlers();
+  UpgradeOutcome outcome = run_upgrade(run);
+  return report_upgrade(invocation.global, "upgrade", run, outcome);
+}
+
+}  // namespace civiup

@@ -1,0 +1,26 @@
+// Phase 13: Views, page, layout and bootstrap caches are flushed, as the
+// manual procedure says after re-enabling modules.  Caches rebuild
+// themselves, so there is nothing to undo.
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+
+class ClearCachesPhase final : public WorldPhase {
+ public:
+  explicit ClearCachesPhase(UpgradeWorld& world) : WorldPhase(world, "clear-caches") {}
+
+  void apply(UndoLog&) override {
+    fault("before");
+    world_.backdrop().clear_caches();
+    fault("after");
+  }
+
+  void undo(const nlohmann::json&) override {}
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> clear_caches(UpgradeWorld& world) { return std::make_unique<ClearCachesPhase>(world); }
+
+}  // namespace civiup::phases

@@ -1,0 +1,50 @@
+// Phase 17, after the commit point: a post-upgrade code snapshot (the base
+// for spotting local patches next time), then the old tree and the old
+// compiled templates are deleted.  Idempotent: recover re-runs it after a crash.
+#include <spdlog/spdlog.h>
+
+#include "civiup/snapshot/error.hpp"
+#include "civiup/upgrade/site_snapshot.hpp"
+#include "civiup/version.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+namespace fs = std::filesystem;
+
+void remove_tree(const fs::path& path) {
+  std::error_code error;
+  fs::remove_all(path, error);
+  if (error) fail("removing {}: {}", path.string(), error.message());
+}
+
+class CommitPhase final : public WorldPhase {
+ public:
+  explicit CommitPhase(UpgradeWorld& world) : WorldPhase(world, "commit") {}
+
+  void apply(UndoLog& undo) override {
+    fault("before");
+    const UpgradeRun& run = world_.run();
+    snapshot::CodeSnapshotSpec spec =
+        site_code_snapshot_spec(run.root, world_.backdrop_settings(), world_.civicrm_settings());
+    spec.message = fmt::format("after upgrading CiviCRM {} to {}", run.from_code_version, run.to_version);
+    spec.labels = {{"kind", "post-upgrade"},
+                   {"run", run.id},
+                   {"code_version", run.to_version},
+                   {"db_version", run.to_version}};
+    spec.tool_version = kVersion;
+    undo.record("snapshot", world_.code_repository().snapshot(spec).info.id);
+    remove_tree(run.staging_dir());  // the old tree, swapped out
+    remove_tree(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
+    spdlog::info("removed the old tree and the old compiled templates");
+    fault("after");
+  }
+
+  void undo(const nlohmann::json&) override {}
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> commit(UpgradeWorld& world) { return std::make_unique<CommitPhase>(world); }
+
+}  // namespace civiup::phases

@@ -1,0 +1,59 @@
+// Phases 6 and 14: CiviCRM must not be the front page while it is replaced
+// (the sysadmin guide's step).  site_frontpage lives in the active config's
+// system.core.json; when it is a civicrm path it is set to a safe page and
+// put back at the end.
+#include "civiup/backdrop_config.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+
+class FrontpageOffPhase final : public WorldPhase {
+ public:
+  explicit FrontpageOffPhase(UpgradeWorld& world) : WorldPhase(world, "frontpage-off") {}
+
+  void apply(UndoLog&) override {
+    fault("before");
+    if (is_civicrm_path(world_.run().original.frontpage)) {
+      write_frontpage(world_.backdrop_settings().config_dir, world_.run().safe_frontpage);
+    }
+    fault("after");
+  }
+
+  void undo(const nlohmann::json&) override { restore_original(world_); }
+
+  static void restore_original(UpgradeWorld& world) {
+    const std::string& original = world.run().original.frontpage;
+    if (read_frontpage(world.backdrop_settings().config_dir) != original) {
+      write_frontpage(world.backdrop_settings().config_dir, original);
+    }
+  }
+};
+
+class RestoreFrontpagePhase final : public WorldPhase {
+ public:
+  explicit RestoreFrontpagePhase(UpgradeWorld& world) : WorldPhase(world, "restore-frontpage") {}
+
+  void apply(UndoLog&) override {
+    fault("before");
+    FrontpageOffPhase::restore_original(world_);
+    fault("after");
+  }
+
+  // Back to the state after frontpage-off (whose own undo then restores the original).
+  void undo(const nlohmann::json&) override {
+    if (is_civicrm_path(world_.run().original.frontpage)) {
+      write_frontpage(world_.backdrop_settings().config_dir, world_.run().safe_frontpage);
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> frontpage_off(UpgradeWorld& world) { return std::make_unique<FrontpageOffPhase>(world); }
+std::unique_ptr<Phase> restore_frontpage(UpgradeWorld& world) {
+  return std::make_unique<RestoreFrontpagePhase>(world);
+}
+
+}  // namespace civiup::phases

@@ -1,0 +1,74 @@
+// Phases 7 and 12: the enabled modules that depend on civicrm (directly or
+// transitively; never civicrm itself) are disabled before the code swap, in
+// reverse dependency order, and re-enabled after the DB upgrade in dependency
+// order.  A module the new release no longer ships is reported and left
+// disabled (civicrmtheme once left the release); it does not fail the upgrade.
+#include <spdlog/spdlog.h>
+
+#include "civiup/backdrop_modules.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+
+class DisableIntegrationsPhase final : public WorldPhase {
+ public:
+  explicit DisableIntegrationsPhase(UpgradeWorld& world) : WorldPhase(world, "disable-integrations") {}
+
+  void apply(UndoLog&) override {
+    fault("before");
+    const std::vector<std::string>& modules = world_.run().original.integration_modules;
+    BackdropDatabase backdrop = world_.backdrop();
+    for (auto it = modules.rbegin(); it != modules.rend(); ++it) {
+      backdrop.set_module_status(*it, "0");
+      spdlog::info("disabled module {}", *it);
+    }
+    fault("after");
+  }
+
+  void undo(const nlohmann::json&) override {
+    BackdropDatabase backdrop = world_.backdrop();
+    for (const auto& [name, status] : world_.run().original.module_status) backdrop.set_module_status(name, status);
+  }
+};
+
+class EnableIntegrationsPhase final : public WorldPhase {
+ public:
+  explicit EnableIntegrationsPhase(UpgradeWorld& world) : WorldPhase(world, "enable-integrations") {}
+
+  void apply(UndoLog& undo) override {
+    fault("before");
+    ModuleScan scan = scan_modules(world_.modules_dir());
+    BackdropDatabase backdrop = world_.backdrop();
+    nlohmann::json missing = nlohmann::json::array();
+    for (const std::string& name : world_.run().original.integration_modules) {
+      if (!scan.modules.contains(name)) {
+        spdlog::warn("module {} is no longer on disk (the new release does not ship it): left disabled", name);
+        missing.push_back(name);
+        continue;
+      }
+      backdrop.set_module_status(name, world_.run().original.module_status.at(name));
+      spdlog::info("enabled module {}", name);
+    }
+    undo.record("missing", missing);
+    fault("after");
+  }
+
+  // Back to "disabled" (disable-integrations' undo then restores the originals).
+  void undo(const nlohmann::json&) override {
+    BackdropDatabase backdrop = world_.backdrop();
+    for (const std::string& name : world_.run().original.integration_modules) backdrop.set_module_status(name, "0");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> disable_integrations(UpgradeWorld& world) {
+  return std::make_unique<DisableIntegrationsPhase>(world);
+}
+std::unique_ptr<Phase> enable_integrations(UpgradeWorld& world) {
+  return std::make_unique<EnableIntegrationsPhase>(world);
+}
+
+}  // namespace civiup::phases

@@ -1,0 +1,47 @@
+// Phases 4 and 15: Backdrop's maintenance mode (row `maintenance_mode` of
+// table `state`, PHP-serialized) goes on before anything visible changes and
+// back to its recorded original value at the end.  The two phases are one
+// concept, so they share this file.
+#include "civiup/snapshot/error.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+
+constexpr const char* kState = "maintenance_mode";
+
+class MaintenanceOnPhase final : public WorldPhase {
+ public:
+  explicit MaintenanceOnPhase(UpgradeWorld& world) : WorldPhase(world, "maintenance-on") {}
+
+  void apply(UndoLog&) override {
+    fault("before");
+    world_.backdrop().set_maintenance_mode(true);
+    fault("after");
+  }
+
+  // The original raw value (or no row) from the plan, byte for byte.
+  void undo(const nlohmann::json&) override {
+    world_.backdrop().set_state_value(kState, world_.run().original.maintenance_mode);
+  }
+};
+
+class MaintenanceOffPhase final : public WorldPhase {
+ public:
+  explicit MaintenanceOffPhase(UpgradeWorld& world) : WorldPhase(world, "maintenance-off") {}
+
+  void apply(UndoLog&) override {
+    fault("before");
+    world_.backdrop().set_state_value(kState, world_.run().original.maintenance_mode);
+    fault("after");
+  }
+
+  void undo(const nlohmann::json&) override { world_.backdrop().set_maintenance_mode(true); }
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> maintenance_on(UpgradeWorld& world) { return std::make_unique<MaintenanceOnPhase>(world); }
+std::unique_ptr<Phase> maintenance_off(UpgradeWorld& world) { return std::make_unique<MaintenanceOffPhase>(world); }
+
+}  // namespace civiup::phases

@@ -1,0 +1,53 @@
+// Phase 3: the code snapshot (libgit2) of what the upgrade may change:
+// modules/civicrm, both settings files, the active config directory and
+// files/civicrm minus compiled templates and user uploads (DESIGN.md §3).
+#include <spdlog/spdlog.h>
+
+#include "civiup/snapshot/error.hpp"
+#include "civiup/upgrade/site_snapshot.hpp"
+#include "civiup/version.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+
+class SnapshotCodePhase final : public WorldPhase {
+ public:
+  explicit SnapshotCodePhase(UpgradeWorld& world) : WorldPhase(world, "snapshot-code") {}
+
+  void apply(UndoLog& undo) override {
+    fault("before");
+    const UpgradeRun& run = world_.run();
+    snapshot::CodeSnapshotSpec spec = site_code_snapshot_spec(world_.run().root, world_.backdrop_settings(),
+                                                              world_.civicrm_settings());
+    spec.message = fmt::format("before upgrading CiviCRM {} to {}", run.from_code_version, run.to_version);
+    spec.labels = {{"kind", "pre-upgrade"},
+                   {"run", run.id},
+                   {"code_version", run.from_code_version},
+                   {"db_version", run.from_db_version},
+                   {"dumps", run.dumps_dir().filename().string()}};
+    spec.tool_version = kVersion;
+    snapshot::CodeSnapshotResult result = world_.code_repository().snapshot(spec);
+    undo.record("snapshot", result.info.id);
+    spdlog::info("code snapshot {} ({} entries, {} files hashed)", result.info.id, result.entries,
+                 result.files_hashed);
+    fault("after");
+  }
+
+  // A snapshot changes nothing on the site; a rolled-back run's snapshot is
+  // forgotten (its objects go at the next garbage collection).
+  void undo(const nlohmann::json& data) override {
+    if (!data.contains("snapshot")) return;
+    try {
+      world_.code_repository().remove(data["snapshot"].get<std::string>());
+    } catch (const Error& e) {
+      spdlog::warn("forgetting code snapshot {}: {}", data["snapshot"].get<std::string>(), e.what());
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> snapshot_code(UpgradeWorld& world) { return std::make_unique<SnapshotCodePhase>(world); }
+
+}  // namespace civiup::phases

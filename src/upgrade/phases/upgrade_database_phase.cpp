@@ -1,0 +1,87 @@
+// Phase 11: the DB upgrade command (cv upgrade:db, drush civicrm-upgrade-db,
+// or --db-upgrade) runs in the Backdrop root, in its own process group that
+// dies with civiup, under a timeout, its output in the log.  Success is judged
+// from the database: civicrm_domain.version must be the target exactly, since
+// upgraders (and bee) can exit 0 leaving "X.Y.Z.upgrade" behind.  Undo stops
+// what may still run and restores both databases from the phase-5 dumps,
+// reloading only the tables that changed.
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "civiup/child_process.hpp"
+#include "civiup/snapshot/db/database_restore.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+namespace fs = std::filesystem;
+
+std::string last_line(const std::string& output) {
+  size_t end = output.find_last_not_of("\r\n \t");
+  if (end == std::string::npos) return {};
+  size_t start = output.find_last_of('\n', end);
+  return output.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+class UpgradeDatabasePhase final : public WorldPhase {
+ public:
+  explicit UpgradeDatabasePhase(UpgradeWorld& world) : WorldPhase(world, "upgrade-database") {}
+
+  void apply(UndoLog& undo) override {
+    fault("before");
+    const UpgradeRun& run = world_.run();
+    if (run.db_upgrade_argv.empty()) fail("no DB upgrade command (give --db-upgrade, or install cv or drush)");
+    ChildCommand command;
+    command.argv = run.db_upgrade_argv;
+    command.env = run.db_upgrade_env;
+    command.cwd = run.root;
+    command.timeout = std::chrono::seconds(run.db_upgrade_timeout_seconds);
+    command.on_start = [&](pid_t pgid) {
+      undo.record("child_pgid", pgid);
+      if (world_.on_child_start) world_.on_child_start(pgid);
+    };
+    command.on_line = [](std::string_view line) { spdlog::info("| {}", line); };
+    spdlog::info("running {} in {}", fmt::join(command.argv, " "), run.root.string());
+    ChildResult result = run_child(command);
+    if (result.timed_out) {
+      fail("{} did not finish within {} s and was killed", command.argv[0], run.db_upgrade_timeout_seconds);
+    }
+    if (result.exit_code != 0) {
+      fail("{} exited with status {}: {}", command.argv[0], result.exit_code, last_line(result.output));
+    }
+    Version now = read_database_version(world_.civicrm_db());
+    if (now.str() != run.to_version) {
+      fail("{} exited 0 but civicrm_domain.version is {}, not {}", command.argv[0], now.str(), run.to_version);
+    }
+    fault("after");
+  }
+
+  void undo(const nlohmann::json& data) override {
+    if (data.contains("child_pgid")) {
+      pid_t pgid = data["child_pgid"].get<pid_t>();
+      if (!kill_process_group(pgid)) fail("the DB upgrade command (process group {}) would not die", pgid);
+    }
+    world_.reconnect();
+    fs::path dumps = world_.run().dumps_dir();
+    restore(world_.civicrm_settings().dsn, dumps / "civicrm");
+    if (!world_.shared_database()) restore(world_.backdrop_settings().database, dumps / "backdrop");
+  }
+
+ private:
+  void restore(const DatabaseDsn& dsn, const fs::path& dump) {
+    snapshot::db::RestoreReport report = snapshot::db::restore_changed(world_.login(dsn), dsn.database, dump);
+    spdlog::info("restored {}: {} tables reloaded, {} unchanged, {} objects dropped, in {:.1f} s", dsn.redacted(),
+                 report.restored_tables.size(), report.unchanged_tables.size(), report.dropped_objects.size(),
+                 report.seconds);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> upgrade_database(UpgradeWorld& world) {
+  return std::make_unique<UpgradeDatabasePhase>(world);
+}
+
+}  // namespace civiup::phases

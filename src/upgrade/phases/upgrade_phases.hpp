@@ -1,0 +1,48 @@
+#pragma once
+// The upgrade's phases (DESIGN.md §3, in order), one class per file.  Each
+// apply records what its undo needs before it acts; each undo works from that
+// record alone and may run twice.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "civiup/transaction.hpp"
+#include "civiup/upgrade/upgrade_world.hpp"
+
+namespace civiup::phases {
+
+std::unique_ptr<Phase> preflight(UpgradeWorld& world);
+std::unique_ptr<Phase> stage_release(UpgradeWorld& world);
+std::unique_ptr<Phase> snapshot_code(UpgradeWorld& world);
+std::unique_ptr<Phase> maintenance_on(UpgradeWorld& world);
+std::unique_ptr<Phase> snapshot_databases(UpgradeWorld& world);
+std::unique_ptr<Phase> frontpage_off(UpgradeWorld& world);
+std::unique_ptr<Phase> disable_integrations(UpgradeWorld& world);
+std::unique_ptr<Phase> swap_code(UpgradeWorld& world);
+std::unique_ptr<Phase> permissions(UpgradeWorld& world);
+std::unique_ptr<Phase> clear_templates(UpgradeWorld& world);
+std::unique_ptr<Phase> upgrade_database(UpgradeWorld& world);
+std::unique_ptr<Phase> enable_integrations(UpgradeWorld& world);
+std::unique_ptr<Phase> clear_caches(UpgradeWorld& world);
+std::unique_ptr<Phase> restore_frontpage(UpgradeWorld& world);
+std::unique_ptr<Phase> maintenance_off(UpgradeWorld& world);
+std::unique_ptr<Phase> verify(UpgradeWorld& world);
+std::unique_ptr<Phase> commit(UpgradeWorld& world);
+
+// The phase names in order, and the commit point: once `verify` is done the
+// upgrade stands, and recover finishes (rolls forward) what follows.
+const std::vector<std::string>& upgrade_phase_order();
+inline constexpr const char* kUpgradeCommitPhase = "verify";
+
+std::vector<std::unique_ptr<Phase>> upgrade_phases(UpgradeWorld& world);
+std::unique_ptr<Phase> make_upgrade_phase(const std::string& name, UpgradeWorld& world);
+
+// Fault injection for tests: CIVIUP_FAULT=<phase>[:<when>] makes that phase
+// fail (when = "before", the default, or "after" its work).  Inert unless the
+// variable is set; the end-to-end tests use it to fail every phase in turn.
+void fault_point(const std::string& phase, const char* when);
+
+// Where clear-templates moves the old compiled templates (commit deletes them).
+std::filesystem::path compiled_templates_aside(const std::filesystem::path& compiled, const std::string& run_id);
+
+}  // namespace civiup::phases

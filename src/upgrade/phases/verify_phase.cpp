@@ -1,0 +1,43 @@
+// Phase 16, the commit point: the code in modules/civicrm and the database
+// both say the target version.  Once this is done the upgrade stands; a later
+// crash is finished forward by recover.
+#include <spdlog/spdlog.h>
+
+#include "civiup/snapshot/error.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+
+class VerifyPhase final : public WorldPhase {
+ public:
+  explicit VerifyPhase(UpgradeWorld& world) : WorldPhase(world, "verify") {}
+
+  void apply(UndoLog&) override {
+    fault("before");
+    const std::string& target = world_.run().to_version;
+    std::string code = read_code_version(world_.civicrm_dir()).str();
+    if (code != target) fail("{} holds CiviCRM {}, not {}", world_.civicrm_dir().string(), code, target);
+    std::string database = read_database_version(world_.civicrm_db()).str();
+    if (database != target) fail("civicrm_domain.version is {}, not {}", database, target);
+    if (world_.backdrop().maintenance_mode() && !original_maintenance_on()) {
+      fail("maintenance mode is still on");
+    }
+    spdlog::info("verified: code and database at {}", target);
+    fault("after");
+  }
+
+  void undo(const nlohmann::json&) override {}
+
+ private:
+  bool original_maintenance_on() const {
+    const auto& original = world_.run().original.maintenance_mode;
+    return original && php_unserialize_truthy(*original);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> verify(UpgradeWorld& world) { return std::make_unique<VerifyPhase>(world); }
+
+}  // namespace civiup::phases

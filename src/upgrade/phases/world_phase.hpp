@@ -1,0 +1,25 @@
+#pragma once
+// The common shape of an upgrade phase: a name and the world it acts on.
+#include <string>
+
+#include "civiup/transaction.hpp"
+#include "civiup/upgrade/upgrade_world.hpp"
+#include "upgrade/phases/upgrade_phases.hpp"
+
+namespace civiup::phases {
+
+class WorldPhase : public Phase {
+ public:
+  WorldPhase(UpgradeWorld& world, std::string name) : world_(world), name_(std::move(name)) {}
+  std::string name() const override { return name_; }
+
+ protected:
+  // The fault points of this phase (tests only; see fault_point()).
+  void fault(const char* when) const { fault_point(name_, when); }
+  UpgradeWorld& world_;
+
+ private:
+  std::string name_;
+};
+
+}  // namespace civiup::phases

@@ -1,0 +1,246 @@
+#include "civiup/upgrade/upgrade.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "civiup/backdrop_config.hpp"
+#include "civiup/backdrop_modules.hpp"
+#include "civiup/child_process.hpp"
+#include "civiup/database_session.hpp"
+#include "civiup/directory_swap.hpp"
+#include "civiup/journal.hpp"
+#include "civiup/release.hpp"
+#include "civiup/run_log.hpp"
+#include "civiup/site.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "civiup/state_lock.hpp"
+#include "civiup/upgrade/upgrade_world.hpp"
+#include "upgrade/phases/upgrade_phases.hpp"
+
+namespace civiup {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_inside(const fs::path& path, const fs::path& dir) {
+  fs::path relative = path.lexically_normal().lexically_relative(dir.lexically_normal());
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+// The nearest existing ancestor (the state directory may not exist yet).
+fs::path existing_ancestor(fs::path path) {
+  std::error_code error;
+  while (!fs::exists(path, error) && path.has_parent_path() && path.parent_path() != path) path = path.parent_path();
+  return path;
+}
+
+std::optional<fs::path> find_in_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return std::nullopt;
+  std::stringstream dirs(path);
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    fs::path candidate = fs::path(dir.empty() ? "." : dir) / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+fs::path default_state_dir(const fs::path& root) {
+  fs::path clean = root.lexically_normal();
+  if (clean.filename().empty()) clean = clean.parent_path();
+  return clean.parent_path() / (clean.filename().string() + ".civiup");
+}
+
+void check_state_dir(const fs::path& state_dir, const fs::path& root) {
+  fs::path state = fs::absolute(state_dir).lexically_normal();
+  fs::path real_root = fs::weakly_canonical(root);
+  fs::path real_state = fs::weakly_canonical(state);
+  if (is_inside(real_state, real_root) || real_state == real_root) {
+    fail("state directory {}: inside the web root {} (it holds database dumps with personal data); use --state-dir",
+         state.string(), root.string());
+  }
+  if (!same_filesystem(existing_ancestor(real_state), root / "modules")) {
+    fail("state directory {}: not on the filesystem of {} (the code swap is a rename); use --state-dir",
+         state.string(), (root / "modules").string());
+  }
+}
+
+std::vector<std::string> db_upgrade_command(const std::string& line, std::map<std::string, std::string>* env) {
+  if (!line.empty()) {
+    ParsedCommandLine parsed = with_context("--db-upgrade", [&] { return split_command_line(line); });
+    if (parsed.argv.empty()) fail("--db-upgrade: empty command");
+    if (env != nullptr) *env = parsed.env;
+    return parsed.argv;
+  }
+  if (find_in_path("cv")) return {"cv", "upgrade:db", "--no-interaction"};
+  if (find_in_path("drush")) return {"drush", "-y", "civicrm-upgrade-db"};
+  return {};
+}
+
+UpgradeRun plan_upgrade(const UpgradeOptions& options) {
+  UpgradeRun run;
+  run.id = new_run_id();
+  run.root = find_backdrop_root(options.root, options.cwd);
+  Site site = discover_site(run.root);
+  run.state_dir = fs::absolute(options.state_dir.empty() ? default_state_dir(run.root) : options.state_dir)
+                      .lexically_normal();
+  check_state_dir(run.state_dir, run.root);
+  if (auto journal = Journal(journal_file(run.state_dir)).load(); journal && !journal->finished()) {
+    if (journal->pid != 0 && journal->pid != ::getpid() && process_alive(journal->pid)) {
+      fail("state directory {}: in use by civiup (pid {}), which is running an {}", run.state_dir.string(),
+           journal->pid, journal->transaction);
+    }
+    fail("state directory {}: an unfinished {} (id {}) is in its journal: run `civiup recover` first",
+         run.state_dir.string(), journal->transaction, journal->id);
+  }
+
+  // The release, read whole and verified before anything else is decided.
+  run.release_file = fs::absolute(options.release_file);
+  ReleaseTarball release = ReleaseTarball::verify(run.release_file);
+  if (options.l10n_file) {
+    run.l10n_file = fs::absolute(*options.l10n_file);
+    ReleaseTarball::verify(*run.l10n_file, TarballKind::kL10n);
+  }
+
+  // Versions: code, database, release.
+  std::unique_ptr<DatabaseSession> civicrm = connect_database(site.civicrm.dsn);
+  Version database = read_database_version(*civicrm);
+  require_upgrade_allowed(site.code_version, database, *release.version(), options.force);
+  run.from_code_version = site.code_version.str();
+  run.from_db_version = database.str();
+  run.to_version = release.version()->str();
+  run.force = options.force;
+
+  // Modules: no competing civicrm copy; the integrations to switch off.
+  ModuleScan scan = scan_modules(run.root / "modules");
+  if (auto duplicate = scan.duplicates.find("civicrm"); duplicate != scan.duplicates.end()) {
+    fail("{}: a second copy of civicrm competes with modules/civicrm (Backdrop scans modules/ recursively); "
+         "remove it", duplicate->second.front().parent_path().string());
+  }
+  std::unique_ptr<DatabaseSession> backdrop_session = connect_database(site.backdrop.database);
+  BackdropDatabase backdrop(*backdrop_session, site.backdrop.table_prefix);
+  run.original.maintenance_mode = backdrop.state_value("maintenance_mode");
+  run.original.integration_modules = dependents_in_enable_order(scan, backdrop.enabled_modules());
+  for (const std::string& name : run.original.integration_modules) {
+    run.original.module_status[name] = backdrop.module_status(name).value_or("1");
+  }
+
+  // The front page: settings.php may override the config file, which civiup does not edit.
+  run.original.frontpage = read_frontpage(site.backdrop.config_dir);
+  if (site.backdrop.frontpage_override && is_civicrm_path(*site.backdrop.frontpage_override)) {
+    fail("{}: $config['system.core']['site_frontpage'] is '{}', a CiviCRM page; point it elsewhere for the upgrade",
+         site.backdrop.settings_file.string(), *site.backdrop.frontpage_override);
+  }
+
+  run.db_upgrade_argv = db_upgrade_command(options.db_upgrade, &run.db_upgrade_env);
+  if (run.db_upgrade_argv.empty()) {
+    fail("no DB upgrade command: neither cv nor drush is on PATH; give --db-upgrade 'COMMAND'");
+  }
+  run.db_upgrade_timeout_seconds = options.db_upgrade_timeout_seconds;
+  return run;
+}
+
+double maintenance_seconds(const std::vector<PhaseReport>& phases) {
+  double total = 0;
+  bool inside = false;
+  for (const PhaseReport& phase : phases) {
+    if (phase.name == "maintenance-on" && phase.status != "undone") inside = true;
+    if (inside) total += phase.seconds;
+    if (phase.name == "maintenance-off" && phase.status == "done") inside = false;
+    if (phase.name == "maintenance-on" && phase.status == "undone") inside = false;
+  }
+  return total;
+}
+
+namespace {
+
+void prepare_state_dir(const fs::path& state_dir) {
+  fs::create_directories(state_dir);
+  if (::chmod(state_dir.c_str(), 0700) != 0) fail_errno(fmt::format("chmod 0700 {}", state_dir.string()));
+}
+
+std::string phase_data(const JournalRecord& record, const std::string& phase, const std::string& key) {
+  for (const JournalPhase& p : record.phases) {
+    if (p.name == phase && p.undo.contains(key) && p.undo[key].is_string()) return p.undo[key].get<std::string>();
+  }
+  return {};
+}
+
+UpgradeOutcome outcome_from(const TransactionResult& result, const Journal& journal) {
+  UpgradeOutcome outcome;
+  outcome.result = result;
+  outcome.maintenance_seconds = maintenance_seconds(result.phases);
+  if (auto record = journal.load()) {
+    outcome.snapshot = phase_data(*record, "snapshot-code", "snapshot");
+    for (const JournalPhase& p : record->phases) {
+      if (p.name == "enable-integrations" && p.undo.contains("missing")) {
+        outcome.missing_modules = p.undo["missing"].get<std::vector<std::string>>();
+      }
+    }
+  }
+  return outcome;
+}
+
+}  // namespace
+
+UpgradeOutcome run_upgrade(const UpgradeRun& run) {
+  prepare_state_dir(run.state_dir);
+  StateLock lock(run.state_dir);
+  RunLog log(logs_dir(run.state_dir) / (run.id + "-upgrade.log"));
+  spdlog::info("upgrading CiviCRM {} (database {}) to {} in {}", run.from_code_version, run.from_db_version,
+               run.to_version, run.root.string());
+  UpgradeWorld world(run);
+  Journal journal(journal_file(run.state_dir));
+  JournalRecord record;
+  record.transaction = "upgrade";
+  record.id = run.id;
+  record.started_at = run.id.substr(0, 16);
+  record.pid = static_cast<int>(::getpid());
+  record.commit_phase = phases::kUpgradeCommitPhase;
+  record.context = run.to_json();
+  TransactionRunner runner(journal, std::move(record));
+  std::vector<std::unique_ptr<Phase>> phases = phases::upgrade_phases(world);
+  TransactionResult result = runner.run(phases);
+  UpgradeOutcome outcome = outcome_from(result, journal);
+  outcome.log_file = log.file();
+  return outcome;
+}
+
+std::optional<UpgradeOutcome> recover_upgrade(const fs::path& state_dir) {
+  Journal journal(journal_file(state_dir));
+  std::optional<JournalRecord> record = journal.load();
+  if (!record || record->finished()) return std::nullopt;
+  if (record->transaction != "upgrade") {
+    fail("journal {}: a {} transaction; this civiup recovers upgrades only", journal.path().string(),
+         record->transaction);
+  }
+  StateLock lock(state_dir);
+  UpgradeRun run = UpgradeRun::from_json(record->context);
+  RunLog log(logs_dir(state_dir) / (run.id + "-recover.log"));
+  spdlog::info("recovering the {} run {} ({} to {})", record->transaction, run.id, run.from_code_version,
+               run.to_version);
+  // A civiup that died may have left its DB upgrade command running: it must
+  // stop before anything is restored under it.
+  for (const JournalPhase& phase : record->phases) {
+    if (phase.undo.contains("child_pgid")) {
+      pid_t pgid = phase.undo["child_pgid"].get<pid_t>();
+      if (!kill_process_group(pgid)) fail("process group {} (the DB upgrade command) would not die", pgid);
+    }
+  }
+  UpgradeWorld world(run);
+  PhaseFactory factory = [&](const std::string& name) { return phases::make_upgrade_phase(name, world); };
+  TransactionResult result = TransactionRunner::recover(journal, factory, phases::upgrade_phase_order());
+  UpgradeOutcome outcome = outcome_from(result, journal);
+  outcome.log_file = log.file();
+  return outcome;
+}
+
+}  // namespace civiup

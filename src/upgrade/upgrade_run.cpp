@@ -1,0 +1,75 @@
+#include "civiup/upgrade/upgrade_run.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace civiup {
+namespace fs = std::filesystem;
+
+nlohmann::json UpgradeRun::to_json() const {
+  nlohmann::json original_json = {
+      {"maintenance_mode", original.maintenance_mode ? nlohmann::json(*original.maintenance_mode) : nlohmann::json()},
+      {"frontpage", original.frontpage},
+      {"integration_modules", original.integration_modules},
+      {"module_status", original.module_status},
+  };
+  return {
+      {"id", id},
+      {"root", root.string()},
+      {"state_dir", state_dir.string()},
+      {"release_file", release_file.string()},
+      {"l10n_file", l10n_file ? nlohmann::json(l10n_file->string()) : nlohmann::json()},
+      {"db_upgrade_argv", db_upgrade_argv},
+      {"db_upgrade_env", db_upgrade_env},
+      {"db_upgrade_timeout_seconds", db_upgrade_timeout_seconds},
+      {"from_code_version", from_code_version},
+      {"from_db_version", from_db_version},
+      {"to_version", to_version},
+      {"force", force},
+      {"safe_frontpage", safe_frontpage},
+      {"original", original_json},
+  };
+}
+
+UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
+  UpgradeRun run;
+  run.id = json.at("id").get<std::string>();
+  run.root = json.at("root").get<std::string>();
+  run.state_dir = json.at("state_dir").get<std::string>();
+  run.release_file = json.at("release_file").get<std::string>();
+  if (!json.at("l10n_file").is_null()) run.l10n_file = json.at("l10n_file").get<std::string>();
+  run.db_upgrade_argv = json.at("db_upgrade_argv").get<std::vector<std::string>>();
+  run.db_upgrade_env = json.at("db_upgrade_env").get<std::map<std::string, std::string>>();
+  run.db_upgrade_timeout_seconds = json.at("db_upgrade_timeout_seconds").get<int>();
+  run.from_code_version = json.at("from_code_version").get<std::string>();
+  run.from_db_version = json.at("from_db_version").get<std::string>();
+  run.to_version = json.at("to_version").get<std::string>();
+  run.force = json.at("force").get<bool>();
+  run.safe_frontpage = json.at("safe_frontpage").get<std::string>();
+  const nlohmann::json& original = json.at("original");
+  if (!original.at("maintenance_mode").is_null()) {
+    run.original.maintenance_mode = original.at("maintenance_mode").get<std::string>();
+  }
+  run.original.frontpage = original.at("frontpage").get<std::string>();
+  run.original.integration_modules = original.at("integration_modules").get<std::vector<std::string>>();
+  run.original.module_status = original.at("module_status").get<std::map<std::string, std::string>>();
+  return run;
+}
+
+fs::path journal_file(const fs::path& state_dir) { return state_dir / "journal.json"; }
+fs::path logs_dir(const fs::path& state_dir) { return state_dir / "logs"; }
+
+std::string new_run_id() {
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  return fmt::format("{}-{}", stamp, ::getpid());
+}
+
+}  // namespace civiup

@@ -1,0 +1,46 @@
+#include "civiup/upgrade/upgrade_world.hpp"
+
+namespace civiup {
+
+UpgradeWorld::UpgradeWorld(UpgradeRun run)
+    : run_(std::move(run)),
+      backdrop_settings_(read_backdrop_settings(run_.root)),
+      civicrm_settings_(read_civicrm_settings(run_.root)) {}
+
+UpgradeWorld::~UpgradeWorld() = default;
+
+bool UpgradeWorld::shared_database() const {
+  return civicrm_settings_.dsn.same_database(backdrop_settings_.database);
+}
+
+DatabaseSession& UpgradeWorld::civicrm_db() {
+  if (!civicrm_db_) civicrm_db_ = connect_database(civicrm_settings_.dsn);
+  return *civicrm_db_;
+}
+
+DatabaseSession& UpgradeWorld::backdrop_db() {
+  if (!backdrop_db_) backdrop_db_ = connect_database(backdrop_settings_.database);
+  return *backdrop_db_;
+}
+
+void UpgradeWorld::reconnect() {
+  civicrm_db_.reset();
+  backdrop_db_.reset();
+}
+
+snapshot::db::DatabaseLogin UpgradeWorld::login(const DatabaseDsn& dsn) const {
+  snapshot::db::DatabaseLogin login;
+  login.host = dsn.host;
+  login.port = dsn.port == 0 ? 3306 : dsn.port;
+  login.socket = dsn.socket;
+  login.user = dsn.user;
+  login.password = dsn.password;
+  return login;
+}
+
+snapshot::CodeRepository& UpgradeWorld::code_repository() {
+  if (!code_repository_) code_repository_ = snapshot::CodeRepository::open(run_.code_repository());
+  return *code_repository_;
+}
+
+}  // namespace civiup

@@ -1,0 +1,269 @@
+// End to end: a generated Backdrop + CiviCRM site, a real release tarball, the
+// built civiup, the stand-in DB upgrade command.  Either the site ends upgraded
+// or it ends exactly as it was: code tree (modes, owners), both databases
+// (definitions and checksums), maintenance mode, front page, modules.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "civiup/journal.hpp"
+#include "civiup/site.hpp"
+#include "civiup/snapshot/durable_file.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_server.hpp"
+#include "testbed/testbed.hpp"
+#include "upgrade/site_fingerprint.hpp"
+
+namespace civiup {
+namespace {
+namespace fs = std::filesystem;
+using test::ProcessResult;
+
+constexpr const char* kFrom = "5.74.0";
+constexpr const char* kTo = "5.75.0";
+
+// The file's content, "" when it is not there (yet).
+std::string slurp(const fs::path& file) {
+  std::error_code error;
+  return fs::exists(file, error) ? read_file(file) : std::string();
+}
+
+struct SiteState {
+  std::map<std::string, std::string> tree;
+  std::map<std::string, std::string> backdrop;
+  std::map<std::string, std::string> civicrm;
+};
+
+class UpgradeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::require_test_server();
+    testbed::SiteSpec spec;
+    spec.version = kFrom;
+    spec.backdrop_db = backdrop_db_.name();
+    spec.civicrm_db = civicrm_db_.name();
+    spec.site_frontpage = "civicrm/dashboard";
+    site_ = testbed::generate_site(tmp_ / "site", testbed::DatabaseServer::from_environment(), spec);
+    testbed::ReleaseSpec release;
+    release.version = kTo;
+    release_ = testbed::write_release_tarball(tmp_.path(), release);
+  }
+
+  SiteState state() {
+    auto connection = test::connect();
+    return {test::tree_fingerprint(site_.root), test::database_fingerprint(*connection, site_.backdrop_db),
+            test::database_fingerprint(*connection, site_.civicrm_db)};
+  }
+
+  void expect_same(const SiteState& before, const SiteState& after) {
+    EXPECT_TRUE(before.tree == after.tree) << "code tree differs:\n" << test::describe_differences(before.tree, after.tree);
+    EXPECT_TRUE(before.backdrop == after.backdrop)
+        << "Backdrop database differs:\n" << test::describe_differences(before.backdrop, after.backdrop);
+    EXPECT_TRUE(before.civicrm == after.civicrm)
+        << "CiviCRM database differs:\n" << test::describe_differences(before.civicrm, after.civicrm);
+  }
+
+  ProcessResult upgrade(std::map<std::string, std::string> env = {}, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"upgrade", "--root", site_.root.string(), "--release", release_.string(),
+                                     "--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db",
+                                     "--yes", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    test::ProcessOptions options;
+    options.extra_env = std::move(env);
+    return test::run_civiup(args, options);
+  }
+
+  static nlohmann::json json_of(const ProcessResult& result) {
+    try {
+      return nlohmann::json::parse(result.out);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "stdout is not one JSON object: " << result.out << "\nstderr: " << result.err;
+      return {};
+    }
+  }
+
+  std::string query(const std::string& database, const std::string& sql) {
+    auto connection = test::connect(database);
+    auto values = test::query_column(*connection, sql);
+    return values.empty() ? "(no row)" : values.front();
+  }
+
+  fs::path state_dir() const { return fs::path(site_.root.string() + ".civiup"); }
+
+  test::TempDir tmp_;
+  test::ScratchDatabase backdrop_db_{"bd"};
+  test::ScratchDatabase civicrm_db_{"crm"};
+  testbed::Site site_;
+  fs::path release_;
+};
+
+TEST_F(UpgradeTest, SuccessfulUpgradeLeavesTheNewReleaseAndTheSiteAsItWas) {
+  std::string maintenance = query(site_.backdrop_db, "SELECT value FROM state WHERE name = 'maintenance_mode'");
+  ProcessResult result = upgrade();
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  nlohmann::json out = json_of(result);
+  EXPECT_TRUE(out["ok"].get<bool>());
+  EXPECT_TRUE(out["error"].is_null());
+  EXPECT_EQ(out["to_version"], kTo);
+  EXPECT_EQ(out["phases"].size(), 17u);
+  EXPECT_TRUE(out["snapshot"]["id"].is_string());
+  EXPECT_GT(out["maintenance_seconds"].get<double>(), 0.0);
+
+  EXPECT_EQ(read_code_version(site_.root / "modules" / "civicrm").str(), kTo);
+  EXPECT_EQ(query(site_.civicrm_db, "SELECT version FROM civicrm_domain LIMIT 1"), kTo);
+  for (const std::string& module : site_.integration_modules) {
+    EXPECT_EQ(query(site_.backdrop_db, "SELECT status FROM system WHERE name = '" + module + "'"), "1") << module;
+  }
+  EXPECT_EQ(query(site_.backdrop_db, "SELECT value FROM state WHERE name = 'maintenance_mode'"), maintenance);
+  std::string text = slurp(site_.config_dir / "system.core.json");
+  EXPECT_NE(text.find("\"site_frontpage\": \"civicrm/dashboard\""), std::string::npos) << text;
+
+  // The new tree is the release's, byte for byte; nothing is left behind.
+  testbed::ReleaseSpec release;
+  release.version = kTo;
+  testbed::write_release_tree(tmp_ / "expected", release);
+  auto content_only = [](std::map<std::string, std::string> tree) {
+    for (auto& [path, value] : tree) value = value.substr(value.find(' ', value.find(' ') + 1) + 1);
+    return tree;
+  };
+  auto expected = content_only(test::tree_fingerprint(tmp_ / "expected" / "civicrm"));
+  auto actual = content_only(test::tree_fingerprint(site_.root / "modules" / "civicrm"));
+  expected.erase(".");
+  actual.erase(".");
+  EXPECT_TRUE(expected == actual) << test::describe_differences(expected, actual);
+  EXPECT_FALSE(fs::exists(state_dir() / "staging" / out["snapshot"]["id"].get<std::string>()));
+  EXPECT_TRUE(fs::is_empty(state_dir() / "staging"));
+  EXPECT_EQ(fs::status(state_dir()).permissions() & fs::perms::all, fs::perms::owner_all);
+}
+
+// Every phase, failing after its own work: exit 1 and the site exactly as before.
+class PhaseFaultTest : public UpgradeTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(PhaseFaultTest, FailureRollsBackToTheSiteAsItWas) {
+  SiteState before = state();
+  ProcessResult result = upgrade({{"CIVIUP_FAULT", GetParam() + ":after"}});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  nlohmann::json out = json_of(result);
+  EXPECT_FALSE(out["ok"].get<bool>());
+  EXPECT_NE(out["error"].get<std::string>().find("phase " + GetParam()), std::string::npos) << out["error"];
+  EXPECT_EQ(out["outcome"], "rolled-back");
+  expect_same(before, state());
+  EXPECT_FALSE(fs::exists(state_dir() / "dumps" / "x"));
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryPhaseBeforeTheCommitPoint, PhaseFaultTest,
+                         ::testing::Values("preflight", "stage-release", "snapshot-code", "maintenance-on",
+                                           "snapshot-databases", "frontpage-off", "disable-integrations",
+                                           "swap-code", "permissions", "clear-templates", "upgrade-database",
+                                           "enable-integrations", "clear-caches", "restore-frontpage",
+                                           "maintenance-off", "verify"),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           std::erase(name, '-');
+                           return name;
+                         });
+
+TEST_F(UpgradeTest, UpgraderThatFailsRollsBack) {
+  SiteState before = state();
+  ProcessResult result = upgrade({{"CIVIUP_STANDIN_FAIL_AT", "alter"}});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_NE(json_of(result)["error"].get<std::string>().find("exited with status"), std::string::npos);
+  expect_same(before, state());
+}
+
+TEST_F(UpgradeTest, UpgraderThatLeavesDotUpgradeAndExitsZeroRollsBack) {
+  SiteState before = state();
+  ProcessResult result = upgrade({{"CIVIUP_STANDIN_EXIT0_UPGRADE", "1"}});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_NE(json_of(result)["error"].get<std::string>().find(".upgrade"), std::string::npos) << result.out;
+  expect_same(before, state());
+}
+
+TEST_F(UpgradeTest, UpgraderThatHangsIsKilledAndRollsBack) {
+  SiteState before = state();
+  ProcessResult result = upgrade({{"CIVIUP_STANDIN_HANG", "alter"}}, {"--db-upgrade-timeout", "3"});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_NE(json_of(result)["error"].get<std::string>().find("did not finish within 3 s"), std::string::npos);
+  expect_same(before, state());
+}
+
+TEST_F(UpgradeTest, SecondConcurrentCiviupIsRefused) {
+  ProcessResult first;
+  std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "alter"}}, {"--db-upgrade-timeout", "6"}); });
+  // Wait until the first is inside the DB upgrade (its journal names the phase).
+  fs::path journal = state_dir() / "journal.json";
+  for (int i = 0; i < 300; ++i) {
+    std::string text = slurp(journal);
+    if (text.find("child_pgid") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ProcessResult second = upgrade();
+  running.join();
+  EXPECT_EQ(second.exit_code, 2) << second.out << second.err;
+  EXPECT_NE(second.err.find("in use by civiup"), std::string::npos) << second.err;
+  EXPECT_EQ(first.exit_code, 1) << first.err;
+}
+
+TEST_F(UpgradeTest, RefusedInputsChangeNothing) {
+  SiteState before = state();
+  testbed::ReleaseSpec drupal;
+  drupal.version = kTo;
+  drupal.cms = "Drupal";
+  fs::path drupal_tarball = testbed::write_release_tarball(tmp_ / "drupal", drupal);
+  testbed::ReleaseSpec older;
+  older.version = "5.73.0";
+  fs::path older_tarball = testbed::write_release_tarball(tmp_ / "older", older);
+  for (const fs::path& tarball : {drupal_tarball, older_tarball}) {
+    release_ = tarball;
+    ProcessResult result = upgrade();
+    EXPECT_EQ(result.exit_code, 2) << tarball << result.out << result.err;
+    EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << "one line: " << result.err;
+  }
+  // A half-upgraded database.
+  auto connection = test::connect(site_.civicrm_db);
+  test::execute(*connection, "UPDATE civicrm_domain SET version = '5.74.0.upgrade'");
+  before.civicrm = test::database_fingerprint(*connection, site_.civicrm_db);
+  release_ = tmp_ / ("civicrm-" + std::string(kTo) + "-backdrop.tar.gz");
+  ProcessResult half = upgrade();
+  EXPECT_EQ(half.exit_code, 2) << half.err;
+  EXPECT_NE(half.err.find("did not finish"), std::string::npos) << half.err;
+  expect_same(before, state());
+  EXPECT_FALSE(fs::exists(state_dir())) << "a refused run must not create the state directory";
+}
+
+TEST_F(UpgradeTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
+  SiteState before = state();
+  // SIGKILL of civiup itself while the upgrader runs: the upgrader dies with it.
+  ProcessResult first;
+  std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "alter"}}, {"--db-upgrade-timeout", "60"}); });
+  fs::path journal = state_dir() / "journal.json";
+  int pid = 0;
+  for (int i = 0; i < 400 && pid == 0; ++i) {
+    std::string text = slurp(journal);
+    if (text.find("child_pgid") != std::string::npos) pid = Journal(journal).load()->pid;
+    if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(pid, 0) << "the upgrade never reached its DB upgrade";
+  ::kill(pid, SIGKILL);
+  running.join();
+  EXPECT_EQ(first.exit_code, 128 + SIGKILL);
+
+  ProcessResult status = upgrade();
+  EXPECT_EQ(status.exit_code, 2) << "a new upgrade must refuse while the journal is unfinished";
+  EXPECT_NE(status.err.find("civiup recover"), std::string::npos) << status.err;
+
+  ProcessResult recovered = test::run_civiup({"recover", "--root", site_.root.string(), "--yes", "--json"});
+  EXPECT_EQ(recovered.exit_code, 1) << recovered.out << recovered.err;  // failed run, fully rolled back
+  expect_same(before, state());
+  ProcessResult again = test::run_civiup({"recover", "--root", site_.root.string(), "--yes"});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("nothing to recover"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace civiup
