@@ -96,7 +96,7 @@ ExitCode upgrade_command(const Invocation& invocation) {
   confirm_or_refuse(invocation.global, fmt::format("Upgrade CiviCRM {} to {} in {}?", run.from_code_version,
                                                    run.to_version, run.root.string()));
   install_interrupt_handlers();
-  UpgradeOutcome outcome = run_upgrade(run);
+  UpgradeOutcome outcome = run_transaction(run);
   return report_upgrade(invocation.global, "upgrade", run, outcome);
 }
 

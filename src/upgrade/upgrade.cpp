@@ -85,6 +85,17 @@ std::vector<std::string> db_upgrade_command(const std::string& line, std::map<st
   return {};
 }
 
+void refuse_unfinished_journal(const fs::path& state_dir) {
+  std::optional<JournalRecord> journal = Journal(journal_file(state_dir)).load();
+  if (!journal || journal->finished()) return;
+  if (journal->pid != 0 && journal->pid != ::getpid() && process_alive(journal->pid)) {
+    fail("state directory {}: in use by civiup (pid {}), which is running a {}", state_dir.string(), journal->pid,
+         journal->transaction);
+  }
+  fail("state directory {}: an unfinished {} (id {}) is in its journal: run `civiup recover` first",
+       state_dir.string(), journal->transaction, journal->id);
+}
+
 UpgradeRun plan_upgrade(const UpgradeOptions& options) {
   UpgradeRun run;
   run.id = new_run_id();
@@ -93,14 +104,7 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
   run.state_dir = fs::absolute(options.state_dir.empty() ? default_state_dir(run.root) : options.state_dir)
                       .lexically_normal();
   check_state_dir(run.state_dir, run.root);
-  if (auto journal = Journal(journal_file(run.state_dir)).load(); journal && !journal->finished()) {
-    if (journal->pid != 0 && journal->pid != ::getpid() && process_alive(journal->pid)) {
-      fail("state directory {}: in use by civiup (pid {}), which is running an {}", run.state_dir.string(),
-           journal->pid, journal->transaction);
-    }
-    fail("state directory {}: an unfinished {} (id {}) is in its journal: run `civiup recover` first",
-         run.state_dir.string(), journal->transaction, journal->id);
-  }
+  refuse_unfinished_journal(run.state_dir);
 
   // The release, read whole and verified before anything else is decided.
   run.release_file = fs::absolute(options.release_file);
@@ -117,6 +121,7 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
   run.from_code_version = site.code_version.str();
   run.from_db_version = database.str();
   run.to_version = release.version()->str();
+  run.to_db_version = run.to_version;
   run.force = options.force;
 
   // Modules: no competing civicrm copy; the integrations to switch off.
@@ -179,7 +184,8 @@ UpgradeOutcome outcome_from(const TransactionResult& result, const Journal& jour
   outcome.result = result;
   outcome.maintenance_seconds = maintenance_seconds(result.phases);
   if (auto record = journal.load()) {
-    outcome.snapshot = phase_data(*record, "snapshot-code", "snapshot");
+    outcome.snapshot = record->transaction == "rollback" ? record->context.value("restore_snapshot", "")
+                                                          : phase_data(*record, "snapshot-code", "snapshot");
     for (const JournalPhase& p : record->phases) {
       if (p.name == "enable-integrations" && p.undo.contains("missing")) {
         outcome.missing_modules = p.undo["missing"].get<std::vector<std::string>>();
@@ -191,23 +197,23 @@ UpgradeOutcome outcome_from(const TransactionResult& result, const Journal& jour
 
 }  // namespace
 
-UpgradeOutcome run_upgrade(const UpgradeRun& run) {
+UpgradeOutcome run_transaction(const UpgradeRun& run) {
   prepare_state_dir(run.state_dir);
   StateLock lock(run.state_dir);
-  RunLog log(logs_dir(run.state_dir) / (run.id + "-upgrade.log"));
-  spdlog::info("upgrading CiviCRM {} (database {}) to {} in {}", run.from_code_version, run.from_db_version,
-               run.to_version, run.root.string());
+  RunLog log(logs_dir(run.state_dir) / (run.id + "-" + run.transaction + ".log"));
+  spdlog::info("{}: CiviCRM {} (database {}) to {} (database {}) in {}", run.transaction, run.from_code_version,
+               run.from_db_version, run.to_version, run.to_db_version, run.root.string());
   UpgradeWorld world(run);
   Journal journal(journal_file(run.state_dir));
   JournalRecord record;
-  record.transaction = "upgrade";
+  record.transaction = run.transaction;
   record.id = run.id;
   record.started_at = run.id.substr(0, 16);
   record.pid = static_cast<int>(::getpid());
-  record.commit_phase = phases::kUpgradeCommitPhase;
+  record.commit_phase = phases::kCommitPhase;
   record.context = run.to_json();
   TransactionRunner runner(journal, std::move(record));
-  std::vector<std::unique_ptr<Phase>> phases = phases::upgrade_phases(world);
+  std::vector<std::unique_ptr<Phase>> phases = phases::make_phases(run.transaction, world);
   TransactionResult result = runner.run(phases);
   UpgradeOutcome outcome = outcome_from(result, journal);
   outcome.log_file = log.file();
@@ -218,10 +224,6 @@ std::optional<UpgradeOutcome> recover_upgrade(const fs::path& state_dir) {
   Journal journal(journal_file(state_dir));
   std::optional<JournalRecord> record = journal.load();
   if (!record || record->finished()) return std::nullopt;
-  if (record->transaction != "upgrade") {
-    fail("journal {}: a {} transaction; this civiup recovers upgrades only", journal.path().string(),
-         record->transaction);
-  }
   StateLock lock(state_dir);
   UpgradeRun run = UpgradeRun::from_json(record->context);
   RunLog log(logs_dir(state_dir) / (run.id + "-recover.log"));
@@ -236,8 +238,8 @@ std::optional<UpgradeOutcome> recover_upgrade(const fs::path& state_dir) {
     }
   }
   UpgradeWorld world(run);
-  PhaseFactory factory = [&](const std::string& name) { return phases::make_upgrade_phase(name, world); };
-  TransactionResult result = TransactionRunner::recover(journal, factory, phases::upgrade_phase_order());
+  PhaseFactory factory = [&](const std::string& name) { return phases::make_phase(name, world); };
+  TransactionResult result = TransactionRunner::recover(journal, factory, phases::phase_order(run.transaction));
   UpgradeOutcome outcome = outcome_from(result, journal);
   outcome.log_file = log.file();
   return outcome;

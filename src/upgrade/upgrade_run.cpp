@@ -18,6 +18,7 @@ nlohmann::json UpgradeRun::to_json() const {
       {"module_status", original.module_status},
   };
   return {
+      {"transaction", transaction},
       {"id", id},
       {"root", root.string()},
       {"state_dir", state_dir.string()},
@@ -29,6 +30,9 @@ nlohmann::json UpgradeRun::to_json() const {
       {"from_code_version", from_code_version},
       {"from_db_version", from_db_version},
       {"to_version", to_version},
+      {"to_db_version", to_db_version},
+      {"restore_snapshot", restore_snapshot},
+      {"restore_dumps", restore_dumps.string()},
       {"force", force},
       {"safe_frontpage", safe_frontpage},
       {"original", original_json},
@@ -37,6 +41,7 @@ nlohmann::json UpgradeRun::to_json() const {
 
 UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
   UpgradeRun run;
+  run.transaction = json.at("transaction").get<std::string>();
   run.id = json.at("id").get<std::string>();
   run.root = json.at("root").get<std::string>();
   run.state_dir = json.at("state_dir").get<std::string>();
@@ -48,6 +53,9 @@ UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
   run.from_code_version = json.at("from_code_version").get<std::string>();
   run.from_db_version = json.at("from_db_version").get<std::string>();
   run.to_version = json.at("to_version").get<std::string>();
+  run.to_db_version = json.at("to_db_version").get<std::string>();
+  run.restore_snapshot = json.at("restore_snapshot").get<std::string>();
+  run.restore_dumps = json.at("restore_dumps").get<std::string>();
   run.force = json.at("force").get<bool>();
   run.safe_frontpage = json.at("safe_frontpage").get<std::string>();
   const nlohmann::json& original = json.at("original");

@@ -170,7 +170,7 @@ INSTANTIATE_TEST_SUITE_P(EveryPhaseBeforeTheCommitPoint, PhaseFaultTest,
 
 TEST_F(UpgradeTest, UpgraderThatFailsRollsBack) {
   SiteState before = state();
-  ProcessResult result = upgrade({{"CIVIUP_STANDIN_FAIL_AT", "alter"}});
+  ProcessResult result = upgrade({{"CIVIUP_STANDIN_FAIL_AT", "change-rows"}});
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
   EXPECT_NE(json_of(result)["error"].get<std::string>().find("exited with status"), std::string::npos);
   expect_same(before, state());
@@ -186,7 +186,7 @@ TEST_F(UpgradeTest, UpgraderThatLeavesDotUpgradeAndExitsZeroRollsBack) {
 
 TEST_F(UpgradeTest, UpgraderThatHangsIsKilledAndRollsBack) {
   SiteState before = state();
-  ProcessResult result = upgrade({{"CIVIUP_STANDIN_HANG", "alter"}}, {"--db-upgrade-timeout", "3"});
+  ProcessResult result = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "3"});
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
   EXPECT_NE(json_of(result)["error"].get<std::string>().find("did not finish within 3 s"), std::string::npos);
   expect_same(before, state());
@@ -194,7 +194,7 @@ TEST_F(UpgradeTest, UpgraderThatHangsIsKilledAndRollsBack) {
 
 TEST_F(UpgradeTest, SecondConcurrentCiviupIsRefused) {
   ProcessResult first;
-  std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "alter"}}, {"--db-upgrade-timeout", "6"}); });
+  std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "6"}); });
   // Wait until the first is inside the DB upgrade (its journal names the phase).
   fs::path journal = state_dir() / "journal.json";
   for (int i = 0; i < 300; ++i) {
@@ -240,7 +240,7 @@ TEST_F(UpgradeTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
   SiteState before = state();
   // SIGKILL of civiup itself while the upgrader runs: the upgrader dies with it.
   ProcessResult first;
-  std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "alter"}}, {"--db-upgrade-timeout", "60"}); });
+  std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"}); });
   fs::path journal = state_dir() / "journal.json";
   int pid = 0;
   for (int i = 0; i < 400 && pid == 0; ++i) {
@@ -264,6 +264,85 @@ TEST_F(UpgradeTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_NE(again.out.find("nothing to recover"), std::string::npos);
 }
+
+}  // namespace
+}  // namespace civiup
+
+namespace civiup {
+namespace {
+
+// Compiled templates are cleared by every swap of the code (they are rebuilt
+// on demand), so comparisons across an upgrade and its rollback leave them out.
+std::map<std::string, std::string> without_compiled_templates(std::map<std::string, std::string> tree) {
+  std::erase_if(tree, [](const auto& entry) { return entry.first.find("templates_c/") != std::string::npos; });
+  return tree;
+}
+
+class RollbackTest : public UpgradeTest {
+ protected:
+  ProcessResult rollback(std::map<std::string, std::string> env = {}, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"rollback", "--root", site_.root.string(), "--yes", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    test::ProcessOptions options;
+    options.extra_env = std::move(env);
+    return test::run_civiup(args, options);
+  }
+};
+
+TEST_F(RollbackTest, RollbackAfterASuccessfulUpgradeRestoresThePreUpgradeSite) {
+  SiteState before = state();
+  ProcessResult upgraded = upgrade();
+  ASSERT_EQ(upgraded.exit_code, 0) << upgraded.out << upgraded.err;
+  std::string snapshot = json_of(upgraded)["snapshot"]["id"].get<std::string>();
+
+  ProcessResult result = rollback();
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  nlohmann::json out = json_of(result);
+  EXPECT_TRUE(out["ok"].get<bool>());
+  EXPECT_EQ(out["snapshot"]["id"], snapshot);
+  EXPECT_EQ(out["to_version"], kFrom);
+  EXPECT_GT(out["maintenance_seconds"].get<double>(), 0.0);
+
+  SiteState after = state();
+  before.tree = without_compiled_templates(before.tree);
+  after.tree = without_compiled_templates(after.tree);
+  expect_same(before, after);
+  EXPECT_EQ(read_code_version(site_.root / "modules" / "civicrm").str(), kFrom);
+  EXPECT_TRUE(fs::is_empty(state_dir() / "staging"));
+}
+
+TEST_F(RollbackTest, NothingToRollBackToIsRefused) {
+  SiteState before = state();
+  ProcessResult result = rollback();
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_NE(json_of(result)["error"].get<std::string>().find("nothing to roll back to"), std::string::npos)
+      << result.out;
+  expect_same(before, state());
+}
+
+// Every rollback phase failing after its work: exit 1, the upgraded site as it was.
+class RollbackFaultTest : public RollbackTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(RollbackFaultTest, FailedRollbackLeavesTheUpgradedSite) {
+  ProcessResult upgraded = upgrade();
+  ASSERT_EQ(upgraded.exit_code, 0) << upgraded.out << upgraded.err;
+  SiteState before = state();
+  ProcessResult result = rollback({{"CIVIUP_FAULT", GetParam() + ":after"}});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_EQ(json_of(result)["outcome"], "rolled-back");
+  expect_same(before, state());
+  EXPECT_EQ(read_code_version(site_.root / "modules" / "civicrm").str(), kTo);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryRollbackPhase, RollbackFaultTest,
+                         ::testing::Values("preflight", "restore-snapshot", "maintenance-on", "snapshot-databases",
+                                           "swap-code", "clear-templates", "restore-databases", "clear-caches",
+                                           "maintenance-off", "verify"),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           std::erase(name, '-');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace civiup

@@ -33,6 +33,10 @@ std::filesystem::path default_state_dir(const std::filesystem::path& root);
 // first problem; `state_dir` need not exist yet.
 void check_state_dir(const std::filesystem::path& state_dir, const std::filesystem::path& root);
 
+// Throws when the state directory's journal holds an unfinished run: "in use"
+// while its civiup lives, else "run civiup recover first".
+void refuse_unfinished_journal(const std::filesystem::path& state_dir);
+
 // The DB upgrade command: `line` split like a shell would, or `cv upgrade:db
 // --no-interaction`, or `drush civicrm-upgrade-db`, whichever is on PATH.
 std::vector<std::string> db_upgrade_command(const std::string& line, std::map<std::string, std::string>* env);
@@ -49,11 +53,24 @@ struct UpgradeOutcome {
   std::filesystem::path log_file;
 };
 
-// Runs the planned upgrade: creates the state directory (0700), takes its
-// lock, refuses when an unfinished journal is there, and applies the phases.
-UpgradeOutcome run_upgrade(const UpgradeRun& run);
+// Runs a planned upgrade or rollback (run.transaction): creates the state
+// directory (0700), takes its lock, refuses when an unfinished journal is
+// there, and applies the phases.
+UpgradeOutcome run_transaction(const UpgradeRun& run);
 
-// Finishes an interrupted run found in the state directory's journal: first
+struct RollbackOptions {
+  std::optional<std::filesystem::path> root;
+  std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::path state_dir;
+  std::string snapshot;  // --to: a code snapshot id (prefix); empty: the newest pre-upgrade one
+};
+
+// The newest pre-upgrade snapshot (or the one named) with usable dumps, and
+// the site's current versions.  Changes nothing; throws (exit 2) when there
+// is nothing to roll back to.
+UpgradeRun plan_rollback(const RollbackOptions& options);
+
+// Finishes an interrupted run (upgrade or rollback) found in the state directory's journal: first
 // stops a DB upgrade command it had started, then rolls back before the commit
 // point and forward after it.  nullopt when there is nothing to recover.
 std::optional<UpgradeOutcome> recover_upgrade(const std::filesystem::path& state_dir);

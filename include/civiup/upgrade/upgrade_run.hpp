@@ -22,6 +22,7 @@ struct OriginalSiteValues {
 };
 
 struct UpgradeRun {
+  std::string transaction = "upgrade";      // "upgrade" or "rollback": which phase list runs
   std::string id;                           // "20261126T070102Z-4242": names dumps, staging, logs
   std::filesystem::path root;               // the Backdrop root
   std::filesystem::path state_dir;
@@ -32,8 +33,12 @@ struct UpgradeRun {
   int db_upgrade_timeout_seconds = 3600;
   std::string from_code_version;
   std::string from_db_version;
-  std::string to_version;
+  std::string to_version;                   // the code version the run ends with
+  std::string to_db_version;                // the database version it ends with
   bool force = false;
+  // rollback: the code snapshot to return to and the directory of its database dumps.
+  std::string restore_snapshot;
+  std::filesystem::path restore_dumps;
   std::string safe_frontpage = "user";      // the front page while CiviCRM is being replaced
   OriginalSiteValues original;
 

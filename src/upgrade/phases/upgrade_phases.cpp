@@ -14,8 +14,8 @@ struct NamedPhase {
   Factory make;
 };
 
-// DESIGN.md §3: outside the maintenance window first, then the window.
-constexpr NamedPhase kPhases[] = {
+// Every phase by name (recover has only the names in the journal).
+constexpr NamedPhase kAllPhases[] = {
     {"preflight", preflight},
     {"stage-release", stage_release},
     {"snapshot-code", snapshot_code},
@@ -33,30 +33,45 @@ constexpr NamedPhase kPhases[] = {
     {"maintenance-off", maintenance_off},
     {"verify", verify},
     {"commit", commit},
+    {"restore-snapshot", restore_snapshot},
+    {"restore-databases", restore_databases},
+    {"finish-rollback", finish_rollback},
 };
+
+// DESIGN.md §3: outside the maintenance window first, then the window.
+const std::vector<std::string> kUpgradeOrder = {
+    "preflight",         "stage-release",        "snapshot-code",   "maintenance-on",
+    "snapshot-databases", "frontpage-off",       "disable-integrations", "swap-code",
+    "permissions",       "clear-templates",      "upgrade-database", "enable-integrations",
+    "clear-caches",      "restore-frontpage",    "maintenance-off", "verify",
+    "commit"};
+
+// Rollback: the checkout happens online; the window holds the undo dumps,
+// the swap and the selective database restore.
+const std::vector<std::string> kRollbackOrder = {
+    "preflight",       "restore-snapshot",  "maintenance-on", "snapshot-databases", "swap-code",
+    "clear-templates", "restore-databases", "clear-caches",   "maintenance-off",    "verify",
+    "finish-rollback"};
 
 }  // namespace
 
-const std::vector<std::string>& upgrade_phase_order() {
-  static const std::vector<std::string> order = [] {
-    std::vector<std::string> names;
-    for (const NamedPhase& phase : kPhases) names.emplace_back(phase.name);
-    return names;
-  }();
-  return order;
+const std::vector<std::string>& phase_order(const std::string& transaction) {
+  if (transaction == "upgrade") return kUpgradeOrder;
+  if (transaction == "rollback") return kRollbackOrder;
+  fail("unknown transaction '{}'", transaction);
 }
 
-std::vector<std::unique_ptr<Phase>> upgrade_phases(UpgradeWorld& world) {
-  std::vector<std::unique_ptr<Phase>> phases;
-  for (const NamedPhase& phase : kPhases) phases.push_back(phase.make(world));
-  return phases;
-}
-
-std::unique_ptr<Phase> make_upgrade_phase(const std::string& name, UpgradeWorld& world) {
-  for (const NamedPhase& phase : kPhases) {
+std::unique_ptr<Phase> make_phase(const std::string& name, UpgradeWorld& world) {
+  for (const NamedPhase& phase : kAllPhases) {
     if (name == phase.name) return phase.make(world);
   }
   return nullptr;
+}
+
+std::vector<std::unique_ptr<Phase>> make_phases(const std::string& transaction, UpgradeWorld& world) {
+  std::vector<std::unique_ptr<Phase>> phases;
+  for (const std::string& name : phase_order(transaction)) phases.push_back(make_phase(name, world));
+  return phases;
 }
 
 void fault_point(const std::string& phase, const char* when) {

@@ -28,14 +28,19 @@ std::unique_ptr<Phase> restore_frontpage(UpgradeWorld& world);
 std::unique_ptr<Phase> maintenance_off(UpgradeWorld& world);
 std::unique_ptr<Phase> verify(UpgradeWorld& world);
 std::unique_ptr<Phase> commit(UpgradeWorld& world);
+// Rollback's own phases (the rest are shared with the upgrade).
+std::unique_ptr<Phase> restore_snapshot(UpgradeWorld& world);
+std::unique_ptr<Phase> restore_databases(UpgradeWorld& world);
+std::unique_ptr<Phase> finish_rollback(UpgradeWorld& world);
 
-// The phase names in order, and the commit point: once `verify` is done the
-// upgrade stands, and recover finishes (rolls forward) what follows.
-const std::vector<std::string>& upgrade_phase_order();
-inline constexpr const char* kUpgradeCommitPhase = "verify";
+// The phase names of a transaction ("upgrade" or "rollback") in order.  The
+// commit point of both is `verify`: once it is done the run stands, and
+// recover finishes (rolls forward) what follows.
+const std::vector<std::string>& phase_order(const std::string& transaction);
+inline constexpr const char* kCommitPhase = "verify";
 
-std::vector<std::unique_ptr<Phase>> upgrade_phases(UpgradeWorld& world);
-std::unique_ptr<Phase> make_upgrade_phase(const std::string& name, UpgradeWorld& world);
+std::vector<std::unique_ptr<Phase>> make_phases(const std::string& transaction, UpgradeWorld& world);
+std::unique_ptr<Phase> make_phase(const std::string& name, UpgradeWorld& world);
 
 // Fault injection for tests: CIVIUP_FAULT=<phase>[:<when>] makes that phase
 // fail (when = "before", the default, or "after" its work).  Inert unless the

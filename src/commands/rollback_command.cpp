@@ -1,0 +1,34 @@
+// civiup rollback [--to SNAPSHOT]: code and both databases back to the
+// pre-upgrade snapshot (the newest, or the one named), as its own journaled
+// transaction.
+#include <fmt/format.h>
+
+#include "civiup/commands/command_support.hpp"
+#include "civiup/commands/transaction_commands.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "civiup/upgrade/upgrade.hpp"
+
+namespace civiup {
+
+ExitCode report_upgrade(const GlobalOptions& global, const std::string& command, const UpgradeRun& run,
+                        const UpgradeOutcome& outcome);
+
+ExitCode rollback_command(const Invocation& invocation) {
+  cxxopts::Options options("civiup rollback");
+  options.add_options()
+      ("root", "the Backdrop root", cxxopts::value<std::string>())
+      ("to", "the snapshot to return to (default: the newest pre-upgrade one)", cxxopts::value<std::string>());
+  cxxopts::ParseResult parsed = parse_command_options(options, invocation.args);
+  RollbackOptions rollback;
+  if (parsed.count("root") != 0) rollback.root = parsed["root"].as<std::string>();
+  if (parsed.count("to") != 0) rollback.snapshot = parsed["to"].as<std::string>();
+  rollback.state_dir = invocation.global.state_dir;
+  UpgradeRun run = plan_rollback(rollback);
+  confirm_or_refuse(invocation.global,
+                    fmt::format("Roll {} back from CiviCRM {} to {} (snapshot {})?", run.root.string(),
+                                run.from_code_version, run.to_version, run.restore_snapshot.substr(0, 12)));
+  install_interrupt_handlers();
+  return report_upgrade(invocation.global, "rollback", run, run_transaction(run));
+}
+
+}  // namespace civiup

@@ -1,0 +1,40 @@
+// Rollback's last phase, after its commit point: the tree that was live before
+// the rollback, the old compiled templates and the dumps taken for undo are
+// deleted.  Idempotent: recover re-runs it after a crash.
+#include <spdlog/spdlog.h>
+
+#include "civiup/snapshot/error.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+namespace fs = std::filesystem;
+
+void remove_tree(const fs::path& path) {
+  std::error_code error;
+  fs::remove_all(path, error);
+  if (error) fail("removing {}: {}", path.string(), error.message());
+}
+
+class FinishRollbackPhase final : public WorldPhase {
+ public:
+  explicit FinishRollbackPhase(UpgradeWorld& world) : WorldPhase(world, "finish-rollback") {}
+
+  void apply(UndoLog&) override {
+    fault("before");
+    const UpgradeRun& run = world_.run();
+    remove_tree(run.staging_dir());
+    remove_tree(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
+    remove_tree(run.dumps_dir());
+    spdlog::info("removed the replaced tree, the old compiled templates and the undo dumps");
+    fault("after");
+  }
+
+  void undo(const nlohmann::json&) override {}
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> finish_rollback(UpgradeWorld& world) { return std::make_unique<FinishRollbackPhase>(world); }
+
+}  // namespace civiup::phases

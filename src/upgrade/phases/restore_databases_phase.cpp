@@ -1,0 +1,47 @@
+// Rollback phase: both databases go back to the snapshot's dumps, reloading
+// only what differs (selective restore, verified by checksums).  Undo
+// reloads the dumps of the state the rollback started from.
+#include <spdlog/spdlog.h>
+
+#include "civiup/snapshot/db/database_restore.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+namespace fs = std::filesystem;
+
+class RestoreDatabasesPhase final : public WorldPhase {
+ public:
+  explicit RestoreDatabasesPhase(UpgradeWorld& world) : WorldPhase(world, "restore-databases") {}
+
+  void apply(UndoLog&) override {
+    fault("before");
+    restore_all(world_.run().restore_dumps);
+    fault("after");
+  }
+
+  void undo(const nlohmann::json&) override { restore_all(world_.run().dumps_dir()); }
+
+ private:
+  void restore_all(const fs::path& dumps) {
+    world_.reconnect();
+    restore(world_.civicrm_settings().dsn, dumps / "civicrm");
+    if (!world_.shared_database()) restore(world_.backdrop_settings().database, dumps / "backdrop");
+  }
+
+  void restore(const DatabaseDsn& dsn, const fs::path& dump) {
+    snapshot::db::RestoreReport report = snapshot::db::restore_changed(world_.login(dsn), dsn.database, dump);
+    spdlog::info("restored {} from {}: {} tables reloaded, {} unchanged, {} objects dropped, in {:.1f} s",
+                 dsn.redacted(), dump.string(), report.restored_tables.size(), report.unchanged_tables.size(),
+                 report.dropped_objects.size(), report.seconds);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> restore_databases(UpgradeWorld& world) {
+  return std::make_unique<RestoreDatabasesPhase>(world);
+}
+
+}  // namespace civiup::phases

@@ -1,0 +1,53 @@
+// Rollback phase: the code snapshot's modules/civicrm is checked out into the
+// staging area (never over the live tree), with its recorded modes and owners,
+// ready for the swap.  Undo removes it.
+#include <spdlog/spdlog.h>
+
+#include "civiup/snapshot/error.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+namespace fs = std::filesystem;
+
+void remove_tree(const fs::path& path) {
+  std::error_code error;
+  fs::remove_all(path, error);
+  if (error) fail("removing {}: {}", path.string(), error.message());
+}
+
+class RestoreSnapshotPhase final : public WorldPhase {
+ public:
+  explicit RestoreSnapshotPhase(UpgradeWorld& world) : WorldPhase(world, "restore-snapshot") {}
+
+  void apply(UndoLog& undo) override {
+    fault("before");
+    const UpgradeRun& run = world_.run();
+    fs::path checkout = run.staging_dir() / "snapshot";
+    undo.record("staging_dir", run.staging_dir().string());
+    remove_tree(run.staging_dir());  // an interrupted earlier attempt
+    fs::create_directories(run.staging_dir());
+    fs::permissions(run.staging_dir(), fs::perms::owner_all, fs::perm_options::replace);
+    world_.code_repository().restore(run.restore_snapshot, checkout);
+    fs::path tree = checkout / "modules" / "civicrm";
+    if (!fs::is_directory(tree)) fail("snapshot {} holds no modules/civicrm", run.restore_snapshot);
+    fs::rename(tree, run.staged_tree());
+    remove_tree(checkout);
+    spdlog::info("checked out modules/civicrm of snapshot {} into {}", run.restore_snapshot,
+                 run.staged_tree().string());
+    fault("after");
+  }
+
+  // Only while the staging area holds the checkout: after the swap it holds
+  // the tree that was live, which the swap's undo puts back first.
+  void undo(const nlohmann::json& data) override {
+    if (!data.contains("staging_dir")) return;
+    remove_tree(data["staging_dir"].get<std::string>());
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> restore_snapshot(UpgradeWorld& world) { return std::make_unique<RestoreSnapshotPhase>(world); }
+
+}  // namespace civiup::phases
