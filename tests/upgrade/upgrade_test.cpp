@@ -253,9 +253,15 @@ TEST_F(UpgradeTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
   running.join();
   EXPECT_EQ(first.exit_code, 128 + SIGKILL);
 
-  ProcessResult status = upgrade();
-  EXPECT_EQ(status.exit_code, 2) << "a new upgrade must refuse while the journal is unfinished";
-  EXPECT_NE(status.err.find("civiup recover"), std::string::npos) << status.err;
+  ProcessResult refused = upgrade();
+  EXPECT_EQ(refused.exit_code, 2) << "a new upgrade must refuse while the journal is unfinished";
+  EXPECT_NE(refused.err.find("civiup recover"), std::string::npos) << refused.err;
+
+  ProcessResult status = test::run_civiup({"status", "--root", site_.root.string(), "--json"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  nlohmann::json journal_state = json_of(status)["journal"];
+  EXPECT_FALSE(journal_state["finished"].get<bool>()) << status.out;
+  EXPECT_NE(journal_state["next_action"].get<std::string>().find("civiup recover"), std::string::npos) << status.out;
 
   ProcessResult recovered = test::run_civiup({"recover", "--root", site_.root.string(), "--yes", "--json"});
   EXPECT_EQ(recovered.exit_code, 1) << recovered.out << recovered.err;  // failed run, fully rolled back

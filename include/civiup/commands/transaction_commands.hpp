@@ -7,5 +7,6 @@ namespace civiup {
 ExitCode upgrade_command(const Invocation& invocation);
 ExitCode recover_command(const Invocation& invocation);
 ExitCode rollback_command(const Invocation& invocation);
+ExitCode status_command(const Invocation& invocation);
 
 }  // namespace civiup

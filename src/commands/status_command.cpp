@@ -1,0 +1,139 @@
+// civiup status: versions, the journal's state and the next action, the
+// snapshots, the state directory's disk use.  Read-only, and usable on a
+// broken site: every part that cannot be read says why instead of failing.
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "civiup/commands/command_support.hpp"
+#include "civiup/commands/transaction_commands.hpp"
+#include "civiup/database_session.hpp"
+#include "civiup/journal.hpp"
+#include "civiup/site.hpp"
+#include "civiup/snapshot/code/code_repository.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "civiup/upgrade/upgrade.hpp"
+
+namespace civiup {
+namespace {
+namespace fs = std::filesystem;
+
+template <typename Body>
+nlohmann::json or_error(Body&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return {{"error", e.what()}};
+  }
+}
+
+uint64_t disk_use(const fs::path& dir) {
+  uint64_t total = 0;
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(dir, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    std::error_code size_error;
+    if (it->is_regular_file(size_error)) total += it->file_size(size_error);
+  }
+  return total;
+}
+
+std::string next_action(const JournalRecord& record) {
+  switch (record.outcome) {
+    case JournalOutcome::kCommitted:
+    case JournalOutcome::kRolledBack:
+      return "none";
+    case JournalOutcome::kRollbackFailed: {
+      std::string phase;
+      for (const JournalPhase& p : record.phases) {
+        if (p.state == PhaseState::kUndoing) phase = p.name;
+      }
+      return fmt::format("undoing phase {} failed: fix its cause ({}), then run `civiup recover`",
+                         phase.empty() ? "?" : phase, record.error);
+    }
+    default:
+      return record.past_commit_point() ? "run `civiup recover` to finish the run (it rolls forward)"
+                                        : "run `civiup recover` to roll the interrupted run back";
+  }
+}
+
+nlohmann::json journal_json(const fs::path& state_dir) {
+  std::optional<JournalRecord> record = Journal(journal_file(state_dir)).load();
+  if (!record) return nullptr;
+  nlohmann::json phases = nlohmann::json::array();
+  for (const JournalPhase& phase : record->phases) {
+    phases.push_back({{"name", phase.name}, {"state", to_string(phase.state)}});
+  }
+  return {{"transaction", record->transaction}, {"id", record->id}, {"state", to_string(record->outcome)},
+          {"finished", record->finished()}, {"error", record->error}, {"next_action", next_action(*record)},
+          {"phases", phases}};
+}
+
+nlohmann::json snapshots_json(const fs::path& state_dir) {
+  nlohmann::json list = nlohmann::json::array();
+  if (!fs::is_directory(state_dir / "code.git")) return list;
+  for (const snapshot::CodeSnapshotInfo& info : snapshot::CodeRepository::open(state_dir / "code.git").list()) {
+    auto label = [&](const char* key) { return info.labels.contains(key) ? info.labels.at(key) : std::string(); };
+    list.push_back({{"id", info.id}, {"created", info.created}, {"kind", label("kind")},
+                    {"code_version", label("code_version")}, {"db_version", label("db_version")},
+                    {"message", info.message}});
+  }
+  return list;
+}
+
+}  // namespace
+
+ExitCode status_command(const Invocation& invocation) {
+  cxxopts::Options options("civiup status");
+  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>());
+  cxxopts::ParseResult parsed = parse_command_options(options, invocation.args);
+  std::optional<fs::path> root_option;
+  if (parsed.count("root") != 0) root_option = parsed["root"].as<std::string>();
+  fs::path root = find_backdrop_root(root_option, fs::current_path());
+  fs::path state_dir = invocation.global.state_dir.empty() ? default_state_dir(root) : fs::path(invocation.global.state_dir);
+
+  nlohmann::json code = or_error([&] { return nlohmann::json(read_code_version(root / "modules" / "civicrm").str()); });
+  nlohmann::json database = or_error([&] {
+    auto session = connect_database(read_civicrm_settings(root).dsn);
+    return nlohmann::json(read_database_version(*session).str());
+  });
+  nlohmann::json journal = or_error([&] { return journal_json(state_dir); });
+  nlohmann::json snapshots = or_error([&] { return snapshots_json(state_dir); });
+  uint64_t used = disk_use(state_dir);
+  bool unfinished = journal.is_object() && journal.contains("finished") && !journal["finished"].get<bool>();
+
+  if (invocation.global.json) {
+    std::cout << nlohmann::json{{"ok", true}, {"exit_code", 0}, {"error", nullptr}, {"root", root.string()},
+                                {"state_dir", state_dir.string()}, {"code_version", code}, {"db_version", database},
+                                {"journal", journal}, {"snapshots", snapshots}, {"state_dir_bytes", used}}
+                     .dump()
+              << '\n';
+    return ExitCode::kSuccess;
+  }
+  auto text = [](const nlohmann::json& value) {
+    return value.is_string() ? value.get<std::string>() : "unknown (" + value.value("error", "?") + ")";
+  };
+  std::cout << fmt::format("site:       {}\nstate dir:  {} ({:.1f} MB)\ncode:       CiviCRM {}\ndatabase:   {}\n",
+                           root.string(), state_dir.string(), static_cast<double>(used) / 1e6, text(code),
+                           text(database));
+  if (journal.is_null()) {
+    std::cout << "journal:    none (no run yet)\n";
+  } else if (journal.contains("state")) {
+    std::cout << fmt::format("journal:    {} {} {}{}\nnext:       {}\n", journal["transaction"].get<std::string>(),
+                             journal["id"].get<std::string>(), journal["state"].get<std::string>(),
+                             unfinished ? " (UNFINISHED)" : "", journal["next_action"].get<std::string>());
+  } else {
+    std::cout << "journal:    unreadable: " << journal.value("error", "?") << '\n';
+  }
+  if (snapshots.is_array()) {
+    std::cout << fmt::format("snapshots:  {}\n", snapshots.size());
+    for (const auto& s : snapshots) {
+      std::cout << fmt::format("  {}  {:<12} code {:<8} db {:<8} {}\n", s["id"].get<std::string>().substr(0, 12),
+                               s["kind"].get<std::string>(), s["code_version"].get<std::string>(),
+                               s["db_version"].get<std::string>(), s["message"].get<std::string>());
+    }
+  }
+  return ExitCode::kSuccess;
+}
+
+}  // namespace civiup
