@@ -150,6 +150,7 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
     fail("no DB upgrade command: neither cv nor drush is on PATH; give --db-upgrade 'COMMAND'");
   }
   run.db_upgrade_timeout_seconds = options.db_upgrade_timeout_seconds;
+  run.health_url = options.health_url;
   return run;
 }
 

@@ -34,6 +34,7 @@ nlohmann::json UpgradeRun::to_json() const {
       {"restore_snapshot", restore_snapshot},
       {"restore_dumps", restore_dumps.string()},
       {"force", force},
+      {"health_url", health_url},
       {"safe_frontpage", safe_frontpage},
       {"original", original_json},
   };
@@ -57,6 +58,7 @@ UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
   run.restore_snapshot = json.at("restore_snapshot").get<std::string>();
   run.restore_dumps = json.at("restore_dumps").get<std::string>();
   run.force = json.at("force").get<bool>();
+  run.health_url = json.at("health_url").get<std::string>();
   run.safe_frontpage = json.at("safe_frontpage").get<std::string>();
   const nlohmann::json& original = json.at("original");
   if (!original.at("maintenance_mode").is_null()) {

@@ -352,3 +352,33 @@ INSTANTIATE_TEST_SUITE_P(EveryRollbackPhase, RollbackFaultTest,
 
 }  // namespace
 }  // namespace civiup
+
+#include "upgrade/http_server.hpp"
+
+namespace civiup {
+namespace {
+
+TEST_F(UpgradeTest, HealthCheckOfAWorkingSitePasses) {
+  test::HttpServer server;
+  server.respond("/", 200, "<html>Welcome</html>");
+  server.respond("/civicrm/event/ical", 403, "<html>Access denied</html>");
+  ProcessResult result = upgrade({}, {"--url", server.base_url()});
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_EQ(server.requests(), 2);
+}
+
+TEST_F(UpgradeTest, HealthCheckThatFindsAFatalErrorRollsBack) {
+  SiteState before = state();
+  test::HttpServer server;
+  server.respond("/", 200, "<b>Fatal error</b>: Uncaught Error: Class 'CRM_Core_Config' not found");
+  server.respond("/civicrm/event/ical", 200, "BEGIN:VCALENDAR");
+  ProcessResult result = upgrade({}, {"--url", server.base_url() + "/"});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  std::string error = json_of(result)["error"].get<std::string>();
+  EXPECT_NE(error.find("phase verify: health check " + server.base_url() + "/: the page says \"Fatal error\""),
+            std::string::npos) << error;
+  expect_same(before, state());
+}
+
+}  // namespace
+}  // namespace civiup

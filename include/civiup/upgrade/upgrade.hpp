@@ -22,6 +22,7 @@ struct UpgradeOptions {
   std::string db_upgrade;                     // a command line; empty: cv or drush from PATH
   int db_upgrade_timeout_seconds = 3600;
   bool force = false;
+  std::string health_url;                     // --url: the site's base URL for the health check
 };
 
 // <root>.civiup next to the Backdrop root: outside the web root and modules/,

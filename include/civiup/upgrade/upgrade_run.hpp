@@ -39,6 +39,7 @@ struct UpgradeRun {
   // rollback: the code snapshot to return to and the directory of its database dumps.
   std::string restore_snapshot;
   std::filesystem::path restore_dumps;
+  std::string health_url;                   // --url: checked over HTTP before the commit point
   std::string safe_frontpage = "user";      // the front page while CiviCRM is being replaced
   OriginalSiteValues original;
 

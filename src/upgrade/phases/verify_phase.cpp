@@ -3,6 +3,7 @@
 // crash is finished forward by recover.
 #include <spdlog/spdlog.h>
 
+#include "civiup/health_check.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
@@ -24,6 +25,7 @@ class VerifyPhase final : public WorldPhase {
     if (world_.backdrop().maintenance_mode() && !original_maintenance_on()) {
       fail("maintenance mode is still on");
     }
+    if (!world_.run().health_url.empty()) run_health_check(health_check_pages(world_.run().health_url));
     spdlog::info("verified: code at {}, database at {}", target, target_db);
     fault("after");
   }
