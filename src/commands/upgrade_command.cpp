@@ -24,6 +24,8 @@ UpgradeOptions upgrade_options(const GlobalOptions& global, const std::vector<st
       ("db-upgrade", "the DB upgrade command line (default: cv or drush)", cxxopts::value<std::string>())
       ("db-upgrade-timeout", "seconds before the DB upgrade is killed", cxxopts::value<int>()->default_value("3600"))
       ("force", "allow a same-version, downgrade or .upgrade-database run")
+      ("bee", "the bee command for Backdrop operations ('none': SQL; default: bee if bee and php are on PATH)",
+       cxxopts::value<std::string>())
       ("url", "the site's base URL: its front page and a CiviCRM page must answer before the commit",
        cxxopts::value<std::string>());
   cxxopts::ParseResult parsed = parse_command_options(options, args);
@@ -37,6 +39,7 @@ UpgradeOptions upgrade_options(const GlobalOptions& global, const std::vector<st
   result.db_upgrade_timeout_seconds = parsed["db-upgrade-timeout"].as<int>();
   if (result.db_upgrade_timeout_seconds <= 0) fail("civiup upgrade: --db-upgrade-timeout must be positive");
   result.force = parsed.count("force") != 0;
+  if (parsed.count("bee") != 0) result.bee = parsed["bee"].as<std::string>();
   if (parsed.count("url") != 0) {
     result.health_url = parsed["url"].as<std::string>();
     if (!result.health_url.starts_with("http://") && !result.health_url.starts_with("https://")) {

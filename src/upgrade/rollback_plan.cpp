@@ -6,6 +6,7 @@
 #include "civiup/backdrop_config.hpp"
 #include "civiup/database_session.hpp"
 #include "civiup/site.hpp"
+#include "civiup/site_admin.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
 #include "civiup/snapshot/error.hpp"
@@ -82,6 +83,7 @@ UpgradeRun plan_rollback(const RollbackOptions& options) {
   std::unique_ptr<DatabaseSession> backdrop_session = connect_database(site.backdrop.database);
   run.original.maintenance_mode = BackdropDatabase(*backdrop_session, site.backdrop.table_prefix).state_value("maintenance_mode");
   run.original.frontpage = read_frontpage(site.backdrop.config_dir);
+  run.bee_argv = detect_bee();
   return run;
 }
 

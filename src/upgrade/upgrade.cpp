@@ -17,6 +17,7 @@
 #include "civiup/release.hpp"
 #include "civiup/run_log.hpp"
 #include "civiup/site.hpp"
+#include "civiup/site_admin.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/state_lock.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
@@ -151,6 +152,13 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
   }
   run.db_upgrade_timeout_seconds = options.db_upgrade_timeout_seconds;
   run.health_url = options.health_url;
+  if (options.bee == "none") {
+    run.bee_argv.clear();
+  } else if (!options.bee.empty()) {
+    run.bee_argv = with_context("--bee", [&] { return split_command_line(options.bee).argv; });
+  } else {
+    run.bee_argv = detect_bee();
+  }
   return run;
 }
 

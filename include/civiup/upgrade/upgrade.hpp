@@ -23,6 +23,7 @@ struct UpgradeOptions {
   int db_upgrade_timeout_seconds = 3600;
   bool force = false;
   std::string health_url;                     // --url: the site's base URL for the health check
+  std::string bee;                            // --bee: a bee command line; "none": SQL; empty: bee+php from PATH
 };
 
 // <root>.civiup next to the Backdrop root: outside the web root and modules/,

@@ -31,6 +31,8 @@ struct UpgradeRun {
   std::vector<std::string> db_upgrade_argv;  // the DB upgrade command, run in `root`
   std::map<std::string, std::string> db_upgrade_env;
   int db_upgrade_timeout_seconds = 3600;
+  std::vector<std::string> bee_argv;         // bee for Backdrop operations; empty: SQL
+
   std::string from_code_version;
   std::string from_db_version;
   std::string to_version;                   // the code version the run ends with

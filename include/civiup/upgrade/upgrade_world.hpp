@@ -12,6 +12,7 @@
 #include "civiup/backdrop_admin.hpp"
 #include "civiup/database_session.hpp"
 #include "civiup/site.hpp"
+#include "civiup/site_admin.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/snapshot/db/database_login.hpp"
 #include "civiup/upgrade/upgrade_run.hpp"
@@ -36,6 +37,8 @@ class UpgradeWorld {
   DatabaseSession& civicrm_db();
   DatabaseSession& backdrop_db();
   BackdropDatabase backdrop() { return BackdropDatabase(backdrop_db(), backdrop_settings_.table_prefix); }
+  // Backdrop operations through bee when the run uses it (undo: bee failures fall back to SQL).
+  SiteAdmin admin(bool for_undo = false) { return SiteAdmin(backdrop(), run_.bee_argv, run_.root, for_undo); }
   // Sessions are reopened after a restore replaced what they had cached.
   void reconnect();
 

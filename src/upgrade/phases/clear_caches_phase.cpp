@@ -12,7 +12,7 @@ class ClearCachesPhase final : public WorldPhase {
 
   void apply(UndoLog&) override {
     fault("before");
-    world_.backdrop().clear_caches();
+    world_.admin().clear_caches();
     fault("after");
   }
 

@@ -19,17 +19,20 @@ class DisableIntegrationsPhase final : public WorldPhase {
   void apply(UndoLog&) override {
     fault("before");
     const std::vector<std::string>& modules = world_.run().original.integration_modules;
-    BackdropDatabase backdrop = world_.backdrop();
+    SiteAdmin admin = world_.admin();
     for (auto it = modules.rbegin(); it != modules.rend(); ++it) {
-      backdrop.set_module_status(*it, "0");
+      admin.disable_module(*it);
       spdlog::info("disabled module {}", *it);
     }
     fault("after");
   }
 
   void undo(const nlohmann::json&) override {
-    BackdropDatabase backdrop = world_.backdrop();
-    for (const auto& [name, status] : world_.run().original.module_status) backdrop.set_module_status(name, status);
+    SiteAdmin admin = world_.admin(true);
+    for (const std::string& name : world_.run().original.integration_modules) {
+      if (admin.database().module_status(name) == world_.run().original.module_status.at(name)) continue;
+      admin.enable_module(name, world_.run().original.module_status.at(name));
+    }
   }
 };
 
@@ -40,7 +43,7 @@ class EnableIntegrationsPhase final : public WorldPhase {
   void apply(UndoLog& undo) override {
     fault("before");
     ModuleScan scan = scan_modules(world_.modules_dir());
-    BackdropDatabase backdrop = world_.backdrop();
+    SiteAdmin admin = world_.admin();
     nlohmann::json missing = nlohmann::json::array();
     for (const std::string& name : world_.run().original.integration_modules) {
       if (!scan.modules.contains(name)) {
@@ -48,7 +51,7 @@ class EnableIntegrationsPhase final : public WorldPhase {
         missing.push_back(name);
         continue;
       }
-      backdrop.set_module_status(name, world_.run().original.module_status.at(name));
+      admin.enable_module(name, world_.run().original.module_status.at(name));
       spdlog::info("enabled module {}", name);
     }
     undo.record("missing", missing);
@@ -57,8 +60,11 @@ class EnableIntegrationsPhase final : public WorldPhase {
 
   // Back to "disabled" (disable-integrations' undo then restores the originals).
   void undo(const nlohmann::json&) override {
-    BackdropDatabase backdrop = world_.backdrop();
-    for (const std::string& name : world_.run().original.integration_modules) backdrop.set_module_status(name, "0");
+    SiteAdmin admin = world_.admin(true);
+    const std::vector<std::string>& modules = world_.run().original.integration_modules;
+    for (auto it = modules.rbegin(); it != modules.rend(); ++it) {
+      if (admin.database().module_status(*it).value_or("0") != "0") admin.disable_module(*it);
+    }
   }
 };
 

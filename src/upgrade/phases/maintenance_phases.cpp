@@ -8,21 +8,19 @@
 namespace civiup::phases {
 namespace {
 
-constexpr const char* kState = "maintenance_mode";
-
 class MaintenanceOnPhase final : public WorldPhase {
  public:
   explicit MaintenanceOnPhase(UpgradeWorld& world) : WorldPhase(world, "maintenance-on") {}
 
   void apply(UndoLog&) override {
     fault("before");
-    world_.backdrop().set_maintenance_mode(true);
+    world_.admin().maintenance_on();
     fault("after");
   }
 
   // The original raw value (or no row) from the plan, byte for byte.
   void undo(const nlohmann::json&) override {
-    world_.backdrop().set_state_value(kState, world_.run().original.maintenance_mode);
+    world_.admin(true).restore_maintenance(world_.run().original.maintenance_mode);
   }
 };
 
@@ -32,11 +30,11 @@ class MaintenanceOffPhase final : public WorldPhase {
 
   void apply(UndoLog&) override {
     fault("before");
-    world_.backdrop().set_state_value(kState, world_.run().original.maintenance_mode);
+    world_.admin().restore_maintenance(world_.run().original.maintenance_mode);
     fault("after");
   }
 
-  void undo(const nlohmann::json&) override { world_.backdrop().set_maintenance_mode(true); }
+  void undo(const nlohmann::json&) override { world_.admin(true).maintenance_on(); }
 };
 
 }  // namespace

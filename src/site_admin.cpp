@@ -1,0 +1,100 @@
+#include "civiup/site_admin.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "civiup/child_process.hpp"
+#include "civiup/snapshot/error.hpp"
+
+namespace civiup {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return false;
+  std::stringstream dirs(path);
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (::access((fs::path(dir.empty() ? "." : dir) / program).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> detect_bee() {
+  if (on_path("bee") && on_path("php")) return {"bee"};
+  return {};
+}
+
+SiteAdmin::SiteAdmin(BackdropDatabase database, std::vector<std::string> bee, fs::path root, bool sql_fallback)
+    : database_(std::move(database)), bee_(std::move(bee)), root_(std::move(root)), sql_fallback_(sql_fallback) {}
+
+void SiteAdmin::run_bee(const std::vector<std::string>& arguments, bool (*verify)(SiteAdmin&, const std::string&),
+                        const std::string& subject) {
+  std::string shown = fmt::format("bee {}", fmt::join(arguments, " "));
+  try {
+    ChildCommand command;
+    command.argv = bee_;
+    command.argv.push_back("--root=" + root_.string());
+    command.argv.push_back("--yes");
+    command.argv.insert(command.argv.end(), arguments.begin(), arguments.end());
+    command.cwd = root_;
+    command.timeout = std::chrono::minutes(5);
+    command.on_line = [](std::string_view line) { spdlog::debug("bee| {}", line); };
+    ChildResult result = run_child(command);
+    if (result.timed_out) fail("{}: did not finish within 5 minutes", shown);
+    if (result.exit_code != 0) fail("{}: exit status {}", shown, result.exit_code);
+    if (verify != nullptr && !verify(*this, subject)) fail("{}: exited 0 but did not do it", shown);
+    spdlog::info("{}", shown);
+  } catch (const Error& e) {
+    if (!sql_fallback_) throw;
+    spdlog::warn("{}; doing it in SQL instead", e.what());
+  }
+}
+
+namespace {
+
+bool maintenance_is_on(SiteAdmin& admin, const std::string&) { return admin.database().maintenance_mode(); }
+bool maintenance_is_off(SiteAdmin& admin, const std::string&) { return !admin.database().maintenance_mode(); }
+bool module_is_off(SiteAdmin& admin, const std::string& name) {
+  return admin.database().module_status(name).value_or("0") == "0";
+}
+bool module_is_on(SiteAdmin& admin, const std::string& name) { return !module_is_off(admin, name); }
+
+}  // namespace
+
+void SiteAdmin::maintenance_on() {
+  if (uses_bee()) run_bee({"maintenance-mode", "1"}, maintenance_is_on, "");
+  database_.set_maintenance_mode(true);  // also drops cached pages and states, whatever bee did
+}
+
+void SiteAdmin::restore_maintenance(const std::optional<std::string>& raw) {
+  bool on = raw && php_unserialize_truthy(*raw);
+  if (uses_bee() && !on) run_bee({"maintenance-mode", "0"}, maintenance_is_off, "");
+  database_.set_state_value("maintenance_mode", raw);
+}
+
+void SiteAdmin::disable_module(const std::string& name) {
+  if (uses_bee()) run_bee({"disable", name}, module_is_off, name);
+  database_.set_module_status(name, "0");
+}
+
+void SiteAdmin::enable_module(const std::string& name, const std::string& raw_status) {
+  if (uses_bee()) run_bee({"enable", name}, module_is_on, name);
+  database_.set_module_status(name, raw_status);
+}
+
+void SiteAdmin::clear_caches() {
+  if (uses_bee()) run_bee({"cache-clear", "all"}, nullptr, "");
+  database_.clear_caches();
+}
+
+}  // namespace civiup
