@@ -10,6 +10,8 @@
 #include <cxxopts.hpp>
 #include <fmt/format.h>
 
+#include "testbed/standin_upgrade.hpp"
+#include "testbed/standin_bee.hpp"
 #include "testbed/testbed.hpp"
 
 namespace {
@@ -55,6 +57,64 @@ int release_command(int argc, char** argv) {
   return 0;
 }
 
+int site_command(int argc, char** argv) {
+  cxxopts::Options options("civiup-testbed site",
+                           "Generate a Backdrop + CiviCRM site and its databases on the server of CIVIUP_TEST_MYSQL_*");
+  options.add_options()
+      ("root", "site root to create (must not exist or be empty)", cxxopts::value<std::string>())
+      ("version", "installed CiviCRM version (code and civicrm_domain.version)", cxxopts::value<std::string>()->default_value("5.74.0"))
+      ("backdrop-db", "Backdrop database name (dropped and recreated)", cxxopts::value<std::string>())
+      ("civicrm-db", "CiviCRM database name (default: BACKDROP_DB_civicrm; the Backdrop one => one shared database)",
+       cxxopts::value<std::string>())
+      ("prefix", "Backdrop table prefix", cxxopts::value<std::string>()->default_value(""))
+      ("databases-array", "settings.php uses the $databases array instead of the $database DSN")
+      ("frontpage", "site_frontpage in system.core.json", cxxopts::value<std::string>()->default_value("node"))
+      ("mb", "about this many MB of CiviCRM data", cxxopts::value<double>()->default_value("2"))
+      ("release-files", "about this many files in modules/civicrm", cxxopts::value<size_t>())
+      ("release-scale", "modules/civicrm at a real release's scale (~16,300 files)")
+      ("h,help", "this help");
+  auto args = options.parse(argc, argv);
+  if (args.count("help") != 0) {
+    fmt::print("{}", options.help());
+    return 0;
+  }
+  if (args.count("root") == 0 || args.count("backdrop-db") == 0) throw std::runtime_error("site: --root and --backdrop-db are required");
+  civiup::testbed::SiteSpec spec;
+  spec.version = args["version"].as<std::string>();
+  if (args.count("release-scale") != 0) spec.release = ReleaseSpec::release_scale(spec.version);
+  if (args.count("release-files") != 0) spec.release.file_count = args["release-files"].as<size_t>();
+  spec.backdrop_db = args["backdrop-db"].as<std::string>();
+  spec.civicrm_db = args.count("civicrm-db") != 0 ? args["civicrm-db"].as<std::string>() : spec.backdrop_db + "_civicrm";
+  spec.table_prefix = args["prefix"].as<std::string>();
+  spec.databases_array_form = args.count("databases-array") != 0;
+  spec.site_frontpage = args["frontpage"].as<std::string>();
+  spec.civicrm_data_bytes = static_cast<uint64_t>(args["mb"].as<double>() * 1e6);
+  const auto server = civiup::testbed::DatabaseServer::from_environment();
+  const auto site = civiup::testbed::generate_site(args["root"].as<std::string>(), server, spec);
+  fmt::print("{}\n", site.root.string());
+  return 0;
+}
+
+int upgrade_db_command(int argc, char** argv) {
+  cxxopts::Options options("civiup-testbed upgrade-db",
+                           "The stand-in `cv upgrade:db`: upgrade the CiviCRM database of the site in the current directory.\n"
+                           "Knobs: CIVIUP_STANDIN_FAIL_AT, _HANG, _EXIT0_UPGRADE, _DELAY_MS, _LOG (docs/testbed.md)");
+  options.add_options()
+      ("to", "target version (default: modules/civicrm/civicrm-version.php)", cxxopts::value<std::string>())
+      ("root", "site root (default: the current directory, as cv)", cxxopts::value<std::string>())
+      ("n,no-interaction", "accepted for cv compatibility")
+      ("h,help", "this help");
+  auto args = options.parse(argc, argv);
+  if (args.count("help") != 0) {
+    fmt::print("{}", options.help());
+    return 0;
+  }
+  civiup::testbed::StandinUpgradeOptions standin;
+  if (args.count("to") != 0) standin.to_version = args["to"].as<std::string>();
+  if (args.count("root") != 0) standin.root = args["root"].as<std::string>();
+  return civiup::testbed::run_standin_upgrade(standin);
+}
+
 struct Subcommand {
   const char* name;
   int (*run)(int, char**);
@@ -63,6 +123,9 @@ struct Subcommand {
 
 const std::vector<Subcommand> kSubcommands = {
     {"release", release_command, "write a release tarball (or --unpacked tree)"},
+    {"site", site_command, "generate a site root and its two databases"},
+    {"upgrade-db", upgrade_db_command, "the stand-in `cv upgrade:db` (run in a site root)"},
+    {"bee", civiup::testbed::standin_bee_main, "the stand-in bee (--root=DIR COMMAND ARG)"},
 };
 
 void usage(std::FILE* stream) {

@@ -382,3 +382,38 @@ TEST_F(UpgradeTest, HealthCheckThatFindsAFatalErrorRollsBack) {
 
 }  // namespace
 }  // namespace civiup
+
+namespace civiup {
+namespace {
+
+std::vector<std::string> with_bee() {
+  return {"--bee", std::string(CIVIUP_TESTBED_BINARY) + " bee"};
+}
+
+TEST_F(UpgradeTest, BackdropOperationsGoThroughBeeWhenItIsThere) {
+  fs::path log = tmp_ / "bee.log";
+  ProcessResult result = upgrade({{"CIVIUP_STANDIN_BEE_LOG", log.string()}}, with_bee());
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  std::string calls = slurp(log);
+  EXPECT_NE(calls.find("maintenance-mode 1\n"), std::string::npos) << calls;
+  for (const std::string& module : site_.integration_modules) {
+    EXPECT_NE(calls.find("disable " + module + "\n"), std::string::npos) << calls;
+    EXPECT_NE(calls.find("enable " + module + "\n"), std::string::npos) << calls;
+    EXPECT_EQ(query(site_.backdrop_db, "SELECT status FROM system WHERE name = '" + module + "'"), "1");
+  }
+  EXPECT_NE(calls.find("cache-clear all\n"), std::string::npos) << calls;
+  EXPECT_NE(calls.find("maintenance-mode 0\n"), std::string::npos) << calls;
+}
+
+TEST_F(UpgradeTest, BeeThatExitsZeroWithoutActingIsCaughtAndRolledBack) {
+  SiteState before = state();
+  ProcessResult result = upgrade({{"CIVIUP_STANDIN_BEE_LIE", "disable"}}, with_bee());
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  std::string error = json_of(result)["error"].get<std::string>();
+  EXPECT_NE(error.find("phase disable-integrations: bee disable"), std::string::npos) << error;
+  EXPECT_NE(error.find("exited 0 but did not do it"), std::string::npos) << error;
+  expect_same(before, state());
+}
+
+}  // namespace
+}  // namespace civiup
