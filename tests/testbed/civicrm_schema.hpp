@@ -13,20 +13,30 @@ namespace civiup::testbed {
 // CREATE TABLE statements, referenced tables first.
 std::vector<std::string> civicrm_table_statements();
 
-// The small fixed tables (domain with `version`, option values, countries...),
-// sized for `contacts` contacts (the domain's contact is contact 1).
+// The small fixed tables (domain with `version`, option values, countries...)
+// and contact 1, the domain's organization.
 void insert_civicrm_reference_rows(SqlSession& session, const std::string& version);
 
-// Contacts first..last with their emails, phones, addresses, activities,
-// contributions and the rest; one INSERT ... SELECT per table, no client rows.
-// `contacts` is the total, for references that may point at any contact.
-void insert_civicrm_bulk_rows(SqlSession& session, uint64_t first, uint64_t last, uint64_t contacts);
+// The bulk rows of contacts first..last with their emails, phones,
+// addresses, activities, contributions and the rest: one INSERT ... SELECT
+// per table, no client rows.  Two lanes that may run at the same time on two
+// connections (each lane in order; with foreign_key_checks off nothing in one
+// lane waits for the other).  `contacts` is the total, for references that
+// may point at any contact.
+struct CiviCrmBulkStatements {
+  std::vector<std::string> contact_lane;   // contacts and what hangs off them (log_civicrm_contact reads contacts)
+  std::vector<std::string> activity_lane;  // activities, contributions, memberships, participants
+};
+CiviCrmBulkStatements civicrm_bulk_statements(uint64_t first, uint64_t last, uint64_t contacts);
 
 // civicrm_strip_non_numeric, the triggers and the views (a view on a view);
 // created after the rows, as a restore would.
 std::vector<std::string> civicrm_routine_statements();
 
 // About this many bytes (data + indexes) per generated contact.
-constexpr uint64_t kCiviCrmBytesPerContact = 4000;
+constexpr uint64_t kCiviCrmBytesPerContact = 4500;
+
+// How many contacts (the domain's included) make about `data_bytes` in all.
+uint64_t civicrm_contact_count(uint64_t data_bytes);
 
 }  // namespace civiup::testbed

@@ -69,7 +69,7 @@ Site generate_site(const fs::path& root, const DatabaseServer& server, const Sit
   SqlSession backdrop(server, spec.backdrop_db);
   create_backdrop_tables(backdrop, spec);
   SqlSession civicrm(server, spec.civicrm_db);
-  create_civicrm_tables(civicrm, spec);
+  create_civicrm_tables(civicrm, server, spec);
 
   Site site;
   site.root = absolute_root;

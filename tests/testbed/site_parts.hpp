@@ -32,8 +32,9 @@ void write_site_files(const fs::path& root, const DatabaseServer& server, const 
 // Backdrop's tables (state, system, cache*, users, ...), with the table prefix.
 void create_backdrop_tables(SqlSession& session, const SiteSpec& spec);
 
-// CiviCRM's schema and rows, about spec.civicrm_data_bytes of them.
-void create_civicrm_tables(SqlSession& session, const SiteSpec& spec);
+// CiviCRM's schema and rows, about spec.civicrm_data_bytes of them, into
+// spec.civicrm_db (a large load opens a second connection to `server`).
+void create_civicrm_tables(SqlSession& session, const DatabaseServer& server, const SiteSpec& spec);
 
 // A .info value or PHP string, single-quoted for PHP source.
 std::string php_quote(const std::string& text);

@@ -89,6 +89,18 @@ std::string SqlSession::value(const std::string& query) {
   }
 }
 
+std::vector<std::string> SqlSession::column(const std::string& query) {
+  try {
+    std::unique_ptr<sql::Statement> s(connection_->createStatement());
+    std::unique_ptr<sql::ResultSet> rows(s->executeQuery(query));
+    std::vector<std::string> values;
+    while (rows->next()) values.push_back(rows->isNull(1) ? std::string() : std::string(rows->getString(1)));
+    return values;
+  } catch (const sql::SQLException& e) {
+    throw std::runtime_error(fmt::format("SQL failed: {}: {}", query.substr(0, 300), e.what()));
+  }
+}
+
 std::string quote_name(const std::string& name) {
   std::string out = "`";
   for (char c : name) {

@@ -27,6 +27,8 @@ class SqlSession {
   void run_all(const std::vector<std::string>& statements);
   // The first column of the first row, or "" (NULL too).
   std::string value(const std::string& query);
+  // The first column of every row ("" for NULL).
+  std::vector<std::string> column(const std::string& query);
 
  private:
   std::unique_ptr<sql::Connection> connection_;
