@@ -131,8 +131,9 @@ ChildResult run_child(const ChildCommand& command) {
       stop_reason = fmt::format("timed out after {} s", command.timeout.count() / 1000.0);
       break;
     }
-    if (interrupt_signal().load() != 0) {
-      stop_reason = "stopped: civiup was interrupted";
+    if (int signal_number = interrupt_signal().load(); signal_number != 0) {
+      const char* name = sigabbrev_np(signal_number);
+      stop_reason = fmt::format("stopped: civiup was interrupted by SIG{}", name != nullptr ? name : "?");
       break;
     }
   }

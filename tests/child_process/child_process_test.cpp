@@ -67,7 +67,7 @@ TEST(ChildProcess, InterruptKillsTheChildAndThrows) {
   } catch (const Error& e) {
     interrupter.join();
     interrupt_signal().store(0);
-    EXPECT_EQ(std::string(e.what()), "sh stopped: civiup was interrupted");
+    EXPECT_EQ(std::string(e.what()), "sh stopped: civiup was interrupted by SIGTERM");
   }
   std::this_thread::sleep_for(2500ms);
   EXPECT_FALSE(std::filesystem::exists(dir / "late"));

@@ -417,3 +417,49 @@ TEST_F(UpgradeTest, BeeThatExitsZeroWithoutActingIsCaughtAndRolledBack) {
 
 }  // namespace
 }  // namespace civiup
+
+namespace civiup {
+namespace {
+
+TEST_F(UpgradeTest, FailedUndoExitsThreeAndRecoverFinishesTheRollback) {
+  SiteState before = state();
+  // The DB upgrade fails; then undoing the swap fails too.
+  ProcessResult result = upgrade({{"CIVIUP_STANDIN_FAIL_AT", "change-rows"}, {"CIVIUP_FAULT", "swap-code:undo"}});
+  EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
+  nlohmann::json out = json_of(result);
+  EXPECT_EQ(out["outcome"], "rollback-failed") << result.out;
+  EXPECT_NE(out["error"].get<std::string>().find("undoing phase swap-code"), std::string::npos) << result.out;
+
+  ProcessResult status = test::run_civiup({"status", "--root", site_.root.string(), "--json"});
+  nlohmann::json journal_state = json_of(status)["journal"];
+  EXPECT_EQ(journal_state["state"], "rollback-failed") << status.out;
+  EXPECT_NE(journal_state["next_action"].get<std::string>().find("undoing phase swap-code failed"), std::string::npos)
+      << status.out;
+
+  // The cause is gone (the fault is not armed): recover finishes the rollback.
+  ProcessResult recovered = test::run_civiup({"recover", "--root", site_.root.string(), "--yes", "--json"});
+  EXPECT_EQ(recovered.exit_code, 1) << recovered.out << recovered.err;
+  EXPECT_EQ(json_of(recovered)["outcome"], "rolled-back");
+  expect_same(before, state());
+}
+
+TEST_F(UpgradeTest, SigtermDuringTheDbUpgradeRollsBack) {
+  SiteState before = state();
+  ProcessResult first;
+  std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"}); });
+  fs::path journal = state_dir() / "journal.json";
+  int pid = 0;
+  for (int i = 0; i < 400 && pid == 0; ++i) {
+    if (slurp(journal).find("child_pgid") != std::string::npos) pid = Journal(journal).load()->pid;
+    if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(pid, 0) << "the upgrade never reached its DB upgrade";
+  ::kill(pid, SIGTERM);
+  running.join();
+  EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
+  EXPECT_NE(json_of(first)["error"].get<std::string>().find("SIGTERM"), std::string::npos) << first.out;
+  expect_same(before, state());
+}
+
+}  // namespace
+}  // namespace civiup

@@ -61,9 +61,29 @@ const std::vector<std::string>& phase_order(const std::string& transaction) {
   fail("unknown transaction '{}'", transaction);
 }
 
+namespace {
+
+// Arms the ":undo" fault point of a phase (tests: an undo that fails, for the
+// exit-3 path and recover after it).  Inert unless CIVIUP_FAULT names it.
+class UndoFaultPoint final : public Phase {
+ public:
+  explicit UndoFaultPoint(std::unique_ptr<Phase> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  void apply(UndoLog& undo) override { inner_->apply(undo); }
+  void undo(const nlohmann::json& data) override {
+    fault_point(inner_->name(), "undo");
+    inner_->undo(data);
+  }
+
+ private:
+  std::unique_ptr<Phase> inner_;
+};
+
+}  // namespace
+
 std::unique_ptr<Phase> make_phase(const std::string& name, UpgradeWorld& world) {
   for (const NamedPhase& phase : kAllPhases) {
-    if (name == phase.name) return phase.make(world);
+    if (name == phase.name) return std::make_unique<UndoFaultPoint>(phase.make(world));
   }
   return nullptr;
 }

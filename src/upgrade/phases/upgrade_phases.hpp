@@ -43,7 +43,7 @@ std::vector<std::unique_ptr<Phase>> make_phases(const std::string& transaction, 
 std::unique_ptr<Phase> make_phase(const std::string& name, UpgradeWorld& world);
 
 // Fault injection for tests: CIVIUP_FAULT=<phase>[:<when>] makes that phase
-// fail (when = "before", the default, or "after" its work).  Inert unless the
+// fail (when = "before", the default, "after" its work, or "undo": its undo).  Inert unless the
 // variable is set; the end-to-end tests use it to fail every phase in turn.
 void fault_point(const std::string& phase, const char* when);
 
