@@ -79,8 +79,9 @@ ExitCode report_upgrade(const GlobalOptions& global, const std::string& command,
   print_phases(global, outcome.result.phases);
   switch (code) {
     case ExitCode::kSuccess:
-      std::cout << fmt::format("upgraded CiviCRM {} (database {}) to {}\n", run.from_code_version,
-                               run.from_db_version, run.to_version);
+      std::cout << fmt::format("{} CiviCRM {} (database {}) to {} (database {})\n",
+                               run.transaction == "rollback" ? "rolled back" : "upgraded", run.from_code_version,
+                               run.from_db_version, run.to_version, run.to_db_version);
       break;
     case ExitCode::kRolledBack:
       std::cerr << fmt::format("civiup: error: {}\n", error);
@@ -94,7 +95,10 @@ ExitCode report_upgrade(const GlobalOptions& global, const std::string& command,
     std::cout << fmt::format("note: module {} is not in the new release and was left disabled\n", module);
   }
   std::cout << fmt::format("maintenance window: {:.1f} s\n", outcome.maintenance_seconds);
-  if (!outcome.snapshot.empty()) std::cout << fmt::format("pre-upgrade snapshot: {}\n", outcome.snapshot);
+  if (!outcome.snapshot.empty()) {
+    std::cout << fmt::format("{}: {}\n", run.transaction == "rollback" ? "restored snapshot" : "pre-upgrade snapshot",
+                             outcome.snapshot);
+  }
   std::cout << fmt::format("log: {}\n", outcome.log_file.string());
   return code;
 }
