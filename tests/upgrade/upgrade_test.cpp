@@ -463,3 +463,62 @@ TEST_F(UpgradeTest, SigtermDuringTheDbUpgradeRollsBack) {
 
 }  // namespace
 }  // namespace civiup
+
+namespace civiup {
+namespace {
+
+TEST_F(RollbackTest, ManualSnapshotIsListedRestoredAndPruned) {
+  ProcessResult taken = test::run_civiup(
+      {"snapshot", "--root", site_.root.string(), "--message", "before my edits", "--json"});
+  ASSERT_EQ(taken.exit_code, 0) << taken.out << taken.err;
+  std::string id = json_of(taken)["snapshot"]["id"].get<std::string>();
+  EXPECT_EQ(json_of(taken)["snapshot"]["code_version"], kFrom);
+  SiteState at_snapshot = state();
+
+  // Changes an administrator might regret: a row, a file, a table.
+  auto connection = test::connect(site_.civicrm_db);
+  test::execute(*connection, "UPDATE civicrm_contact SET display_name = 'changed' WHERE id = 1");
+  test::execute(*connection, "CREATE TABLE civicrm_stray (id INT PRIMARY KEY)");
+  test::write_text(site_.root / "modules" / "civicrm" / "patched.php", "<?php // local patch\n");
+
+  ProcessResult listed = test::run_civiup({"snapshots", "--root", site_.root.string(), "--json"});
+  nlohmann::json list = json_of(listed)["snapshots"];
+  ASSERT_EQ(list.size(), 1u) << listed.out;
+  EXPECT_EQ(list[0]["id"], id);
+  EXPECT_TRUE(list[0]["restorable"].get<bool>());
+  EXPECT_EQ(list[0]["message"], "before my edits");
+
+  ProcessResult restored = test::run_civiup({"restore", id.substr(0, 10), "--root", site_.root.string(), "--yes", "--json"});
+  ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
+  SiteState after = state();
+  at_snapshot.tree = without_compiled_templates(at_snapshot.tree);
+  after.tree = without_compiled_templates(after.tree);
+  expect_same(at_snapshot, after);
+
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(test::run_civiup({"snapshot", "--root", site_.root.string()}).exit_code, 0);
+  }
+  ProcessResult pruned = test::run_civiup({"prune", "--keep", "1", "--root", site_.root.string(), "--yes", "--json"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.out << pruned.err;
+  EXPECT_EQ(json_of(pruned)["removed"].size(), 2u) << pruned.out;
+  nlohmann::json left = json_of(test::run_civiup({"snapshots", "--root", site_.root.string(), "--json"}))["snapshots"];
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_NE(left[0]["id"], id) << "the newest is kept";
+  size_t dump_dirs = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(state_dir() / "dumps")) ++dump_dirs;
+  EXPECT_EQ(dump_dirs, 1u) << "pruned snapshots' dumps are deleted";
+}
+
+TEST_F(RollbackTest, PruneKeepsTheNewestPreUpgradeSnapshot) {
+  ASSERT_EQ(upgrade().exit_code, 0);
+  ASSERT_EQ(test::run_civiup({"snapshot", "--root", site_.root.string()}).exit_code, 0);
+  ProcessResult pruned = test::run_civiup({"prune", "--keep", "0", "--root", site_.root.string(), "--yes", "--json"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
+  nlohmann::json left = json_of(test::run_civiup({"snapshots", "--root", site_.root.string(), "--json"}))["snapshots"];
+  ASSERT_EQ(left.size(), 1u) << left.dump();
+  EXPECT_EQ(left[0]["kind"], "pre-upgrade");
+  EXPECT_EQ(rollback().exit_code, 0) << "rollback still works after prune";
+}
+
+}  // namespace
+}  // namespace civiup

@@ -8,5 +8,9 @@ ExitCode upgrade_command(const Invocation& invocation);
 ExitCode recover_command(const Invocation& invocation);
 ExitCode rollback_command(const Invocation& invocation);
 ExitCode status_command(const Invocation& invocation);
+ExitCode snapshot_command(const Invocation& invocation);
+ExitCode snapshots_command(const Invocation& invocation);
+ExitCode restore_command(const Invocation& invocation);
+ExitCode prune_command(const Invocation& invocation);
 
 }  // namespace civiup

@@ -1,0 +1,148 @@
+#include "civiup/site_snapshots.hpp"
+
+#include <unistd.h>
+
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "civiup/database_session.hpp"
+#include "civiup/journal.hpp"
+#include "civiup/snapshot/code/code_repository.hpp"
+#include "civiup/snapshot/db/database_dump.hpp"
+#include "civiup/snapshot/db/dump_manifest.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "civiup/upgrade/site_snapshot.hpp"
+#include "civiup/upgrade/upgrade_run.hpp"
+#include "civiup/version.hpp"
+
+namespace civiup {
+namespace fs = std::filesystem;
+
+namespace {
+
+uint64_t tree_bytes(const fs::path& dir) {
+  uint64_t total = 0;
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(dir, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    std::error_code size_error;
+    if (it->is_regular_file(size_error)) total += it->file_size(size_error);
+  }
+  return total;
+}
+
+std::string label(const snapshot::CodeSnapshotInfo& info, const char* key) {
+  auto it = info.labels.find(key);
+  return it == info.labels.end() ? std::string() : it->second;
+}
+
+snapshot::db::DatabaseLogin login_of(const DatabaseDsn& dsn) {
+  snapshot::db::DatabaseLogin login;
+  login.host = dsn.host;
+  login.port = dsn.port == 0 ? 3306 : dsn.port;
+  login.socket = dsn.socket;
+  login.user = dsn.user;
+  login.password = dsn.password;
+  return login;
+}
+
+}  // namespace
+
+std::vector<SiteSnapshot> list_site_snapshots(const fs::path& state_dir) {
+  std::vector<SiteSnapshot> snapshots;
+  if (!fs::is_directory(state_dir / "code.git")) return snapshots;
+  for (const snapshot::CodeSnapshotInfo& info : snapshot::CodeRepository::open(state_dir / "code.git").list()) {
+    SiteSnapshot s{info.id, info.created, label(info, "kind"), label(info, "code_version"), label(info, "db_version"),
+                   info.message, label(info, "dumps"), false, 0};
+    if (!s.dumps.empty()) {
+      fs::path dir = state_dir / "dumps" / s.dumps;
+      s.dumps_usable = snapshot::db::is_usable_dump(dir / "civicrm");
+      s.dump_bytes = tree_bytes(dir);
+    }
+    snapshots.push_back(std::move(s));
+  }
+  return snapshots;
+}
+
+SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir, const std::string& message) {
+  Site site = discover_site(root);
+  std::unique_ptr<DatabaseSession> civicrm = connect_database(site.civicrm.dsn);
+  std::string db_version = read_database_version(*civicrm).str();
+  std::string name = new_run_id();
+  snapshot::CodeSnapshotSpec spec = site_code_snapshot_spec(root, site.backdrop, site.civicrm);
+  spec.message = message.empty() ? fmt::format("manual snapshot of CiviCRM {}", site.code_version.str()) : message;
+  spec.labels = {{"kind", "manual"},
+                 {"code_version", site.code_version.str()},
+                 {"db_version", db_version},
+                 {"dumps", name}};
+  spec.tool_version = kVersion;
+
+  fs::path dumps = state_dir / "dumps" / name;
+  fs::create_directories(dumps);
+  fs::permissions(dumps, fs::perms::owner_all, fs::perm_options::replace);
+  snapshot::CodeRepository repository = snapshot::CodeRepository::open(state_dir / "code.git");
+  try {
+    snapshot::db::dump_database(login_of(site.civicrm.dsn), site.civicrm.dsn.database, dumps / "civicrm");
+    if (!site.civicrm.dsn.same_database(site.backdrop.database)) {
+      snapshot::db::dump_database(login_of(site.backdrop.database), site.backdrop.database.database, dumps / "backdrop");
+    }
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(dumps, ignored);
+    throw;
+  }
+  // The commit comes last: a snapshot is listed only once its dumps are complete.
+  snapshot::CodeSnapshotResult result = repository.snapshot(spec);
+  spdlog::info("snapshot {}: code {} and both databases ({})", result.info.id, site.code_version.str(), dumps.string());
+  return SiteSnapshot{result.info.id, result.info.created, "manual", site.code_version.str(), db_version,
+                      spec.message, name, true, tree_bytes(dumps)};
+}
+
+PruneResult prune_site_snapshots(const fs::path& state_dir, size_t keep) {
+  PruneResult result;
+  std::vector<SiteSnapshot> snapshots = list_site_snapshots(state_dir);
+  if (snapshots.empty()) return result;
+  std::set<std::string> protect;
+  // The newest pre-upgrade snapshot: what `civiup rollback` returns to.
+  for (const SiteSnapshot& s : snapshots) {
+    if (s.kind == "pre-upgrade" && s.dumps_usable) {
+      protect.insert(s.id);
+      break;
+    }
+  }
+  // Whatever an unfinished run may still need.
+  if (auto record = Journal(journal_file(state_dir)).load(); record && !record->finished()) {
+    std::string text = record->context.dump();
+    for (const SiteSnapshot& s : snapshots) {
+      if (text.find(s.id) != std::string::npos || (!s.dumps.empty() && text.find(s.dumps) != std::string::npos)) {
+        protect.insert(s.id);
+      }
+    }
+    for (const JournalPhase& phase : record->phases) {
+      std::string data = phase.undo.dump();
+      for (const SiteSnapshot& s : snapshots) {
+        if (data.find(s.id) != std::string::npos) protect.insert(s.id);
+      }
+    }
+  }
+  snapshot::CodeRepository repository = snapshot::CodeRepository::open(state_dir / "code.git");
+  result.bytes_before = tree_bytes(state_dir / "code.git") + tree_bytes(state_dir / "dumps");
+  for (size_t i = 0; i < snapshots.size(); ++i) {
+    const SiteSnapshot& s = snapshots[i];
+    if (i < keep || protect.contains(s.id)) continue;
+    repository.remove(s.id);
+    if (!s.dumps.empty()) {
+      std::error_code error;
+      fs::remove_all(state_dir / "dumps" / s.dumps, error);
+      if (error) fail("removing {}: {}", (state_dir / "dumps" / s.dumps).string(), error.message());
+    }
+    result.removed.push_back(s.id);
+  }
+  repository.collect_garbage();
+  result.bytes_after = tree_bytes(state_dir / "code.git") + tree_bytes(state_dir / "dumps");
+  return result;
+}
+
+}  // namespace civiup
