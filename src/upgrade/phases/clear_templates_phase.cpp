@@ -20,7 +20,6 @@ class ClearTemplatesPhase final : public WorldPhase {
   explicit ClearTemplatesPhase(UpgradeWorld& world) : WorldPhase(world, "clear-templates") {}
 
   void apply(UndoLog& undo) override {
-    fault("before");
     fs::path compiled = without_trailing_slash(world_.civicrm_settings().template_compile_dir);
     fs::path aside = aside_path(compiled, world_.run().id);
     struct stat info {};
@@ -40,7 +39,6 @@ class ClearTemplatesPhase final : public WorldPhase {
       fail_errno(fmt::format("setting owner and mode of {}", compiled.string()));
     }
     fsync_parent(compiled);
-    fault("after");
   }
 
   void undo(const nlohmann::json& data) override {

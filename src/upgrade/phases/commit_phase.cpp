@@ -23,7 +23,6 @@ class CommitPhase final : public WorldPhase {
   explicit CommitPhase(UpgradeWorld& world) : WorldPhase(world, "commit") {}
 
   void apply(UndoLog& undo) override {
-    fault("before");
     const UpgradeRun& run = world_.run();
     snapshot::CodeSnapshotSpec spec =
         site_code_snapshot_spec(run.root, world_.backdrop_settings(), world_.civicrm_settings());
@@ -37,7 +36,6 @@ class CommitPhase final : public WorldPhase {
     remove_tree(run.staging_dir());  // the old tree, swapped out
     remove_tree(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
     spdlog::info("removed the old tree and the old compiled templates");
-    fault("after");
   }
 
   void undo(const nlohmann::json&) override {}

@@ -21,13 +21,11 @@ class FinishRollbackPhase final : public WorldPhase {
   explicit FinishRollbackPhase(UpgradeWorld& world) : WorldPhase(world, "finish-rollback") {}
 
   void apply(UndoLog&) override {
-    fault("before");
     const UpgradeRun& run = world_.run();
     remove_tree(run.staging_dir());
     remove_tree(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
     remove_tree(run.dumps_dir());
     spdlog::info("removed the replaced tree, the old compiled templates and the undo dumps");
-    fault("after");
   }
 
   void undo(const nlohmann::json&) override {}

@@ -14,11 +14,9 @@ class FrontpageOffPhase final : public WorldPhase {
   explicit FrontpageOffPhase(UpgradeWorld& world) : WorldPhase(world, "frontpage-off") {}
 
   void apply(UndoLog&) override {
-    fault("before");
     if (is_civicrm_path(world_.run().original.frontpage)) {
       write_frontpage(world_.backdrop_settings().config_dir, world_.run().safe_frontpage);
     }
-    fault("after");
   }
 
   void undo(const nlohmann::json&) override { restore_original(world_); }
@@ -36,9 +34,7 @@ class RestoreFrontpagePhase final : public WorldPhase {
   explicit RestoreFrontpagePhase(UpgradeWorld& world) : WorldPhase(world, "restore-frontpage") {}
 
   void apply(UndoLog&) override {
-    fault("before");
     FrontpageOffPhase::restore_original(world_);
-    fault("after");
   }
 
   // Back to the state after frontpage-off (whose own undo then restores the original).

@@ -17,14 +17,12 @@ class DisableIntegrationsPhase final : public WorldPhase {
   explicit DisableIntegrationsPhase(UpgradeWorld& world) : WorldPhase(world, "disable-integrations") {}
 
   void apply(UndoLog&) override {
-    fault("before");
     const std::vector<std::string>& modules = world_.run().original.integration_modules;
     SiteAdmin admin = world_.admin();
     for (auto it = modules.rbegin(); it != modules.rend(); ++it) {
       admin.disable_module(*it);
       spdlog::info("disabled module {}", *it);
     }
-    fault("after");
   }
 
   void undo(const nlohmann::json&) override {
@@ -41,7 +39,6 @@ class EnableIntegrationsPhase final : public WorldPhase {
   explicit EnableIntegrationsPhase(UpgradeWorld& world) : WorldPhase(world, "enable-integrations") {}
 
   void apply(UndoLog& undo) override {
-    fault("before");
     ModuleScan scan = scan_modules(world_.modules_dir());
     SiteAdmin admin = world_.admin();
     nlohmann::json missing = nlohmann::json::array();
@@ -55,7 +52,6 @@ class EnableIntegrationsPhase final : public WorldPhase {
       spdlog::info("enabled module {}", name);
     }
     undo.record("missing", missing);
-    fault("after");
   }
 
   // Back to "disabled" (disable-integrations' undo then restores the originals).

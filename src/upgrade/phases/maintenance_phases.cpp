@@ -13,9 +13,7 @@ class MaintenanceOnPhase final : public WorldPhase {
   explicit MaintenanceOnPhase(UpgradeWorld& world) : WorldPhase(world, "maintenance-on") {}
 
   void apply(UndoLog&) override {
-    fault("before");
     world_.admin().maintenance_on();
-    fault("after");
   }
 
   // The original raw value (or no row) from the plan, byte for byte.
@@ -29,9 +27,7 @@ class MaintenanceOffPhase final : public WorldPhase {
   explicit MaintenanceOffPhase(UpgradeWorld& world) : WorldPhase(world, "maintenance-off") {}
 
   void apply(UndoLog&) override {
-    fault("before");
     world_.admin().restore_maintenance(world_.run().original.maintenance_mode);
-    fault("after");
   }
 
   void undo(const nlohmann::json&) override { world_.admin(true).maintenance_on(); }

@@ -14,7 +14,6 @@ class PreflightPhase final : public WorldPhase {
   explicit PreflightPhase(UpgradeWorld& world) : WorldPhase(world, "preflight") {}
 
   void apply(UndoLog&) override {
-    fault("before");
     const UpgradeRun& run = world_.run();
     std::string code = read_code_version(world_.civicrm_dir()).str();
     if (code != run.from_code_version) {
@@ -25,7 +24,6 @@ class PreflightPhase final : public WorldPhase {
     if (database != run.from_db_version) {
       fail("civicrm_domain.version changed from {} to {} since the plan was made", run.from_db_version, database);
     }
-    fault("after");
   }
 
   void undo(const nlohmann::json&) override {}

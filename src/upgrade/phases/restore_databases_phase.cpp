@@ -16,9 +16,7 @@ class RestoreDatabasesPhase final : public WorldPhase {
   explicit RestoreDatabasesPhase(UpgradeWorld& world) : WorldPhase(world, "restore-databases") {}
 
   void apply(UndoLog&) override {
-    fault("before");
     restore_all(world_.run().restore_dumps);
-    fault("after");
   }
 
   void undo(const nlohmann::json&) override { restore_all(world_.run().dumps_dir()); }

@@ -21,7 +21,6 @@ class RestoreSnapshotPhase final : public WorldPhase {
   explicit RestoreSnapshotPhase(UpgradeWorld& world) : WorldPhase(world, "restore-snapshot") {}
 
   void apply(UndoLog& undo) override {
-    fault("before");
     const UpgradeRun& run = world_.run();
     fs::path checkout = run.staging_dir() / "snapshot";
     undo.record("staging_dir", run.staging_dir().string());
@@ -35,7 +34,6 @@ class RestoreSnapshotPhase final : public WorldPhase {
     remove_tree(checkout);
     spdlog::info("checked out modules/civicrm of snapshot {} into {}", run.restore_snapshot,
                  run.staged_tree().string());
-    fault("after");
   }
 
   // Only while the staging area holds the checkout: after the swap it holds

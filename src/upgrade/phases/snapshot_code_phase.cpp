@@ -16,7 +16,6 @@ class SnapshotCodePhase final : public WorldPhase {
   explicit SnapshotCodePhase(UpgradeWorld& world) : WorldPhase(world, "snapshot-code") {}
 
   void apply(UndoLog& undo) override {
-    fault("before");
     const UpgradeRun& run = world_.run();
     snapshot::CodeSnapshotSpec spec = site_code_snapshot_spec(world_.run().root, world_.backdrop_settings(),
                                                               world_.civicrm_settings());
@@ -31,7 +30,6 @@ class SnapshotCodePhase final : public WorldPhase {
     undo.record("snapshot", result.info.id);
     spdlog::info("code snapshot {} ({} entries, {} files hashed)", result.info.id, result.entries,
                  result.files_hashed);
-    fault("after");
   }
 
   // A snapshot changes nothing on the site; a rolled-back run's snapshot is

@@ -17,14 +17,12 @@ class SnapshotDatabasesPhase final : public WorldPhase {
   explicit SnapshotDatabasesPhase(UpgradeWorld& world) : WorldPhase(world, "snapshot-databases") {}
 
   void apply(UndoLog& undo) override {
-    fault("before");
     fs::path dumps = world_.run().dumps_dir();
     undo.record("dumps_dir", dumps.string());
     fs::create_directories(dumps);
     fs::permissions(dumps, fs::perms::owner_all, fs::perm_options::replace);
     dump(world_.civicrm_settings().dsn, dumps / "civicrm");
     if (!world_.shared_database()) dump(world_.backdrop_settings().database, dumps / "backdrop");
-    fault("after");
   }
 
   // The dumps of a rolled-back run are of no further use and hold personal data.

@@ -25,7 +25,6 @@ class StageReleasePhase final : public WorldPhase {
   explicit StageReleasePhase(UpgradeWorld& world) : WorldPhase(world, "stage-release") {}
 
   void apply(UndoLog& undo) override {
-    fault("before");
     const UpgradeRun& run = world_.run();
     undo.record("staging_dir", run.staging_dir().string());
     ReleaseTarball release = ReleaseTarball::verify(run.release_file);
@@ -40,7 +39,6 @@ class StageReleasePhase final : public WorldPhase {
     undo.record("staged_inode", inode_of(staged.tree));
     spdlog::info("staged {} ({} files, {} bytes) in {}", staged.version.str(), staged.file_count,
                  staged.unpacked_bytes, staged.tree.string());
-    fault("after");
   }
 
   // Removes the staging directory, but never while it holds anything other

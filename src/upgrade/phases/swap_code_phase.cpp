@@ -27,7 +27,6 @@ class SwapCodePhase final : public WorldPhase {
   explicit SwapCodePhase(UpgradeWorld& world) : WorldPhase(world, "swap-code") {}
 
   void apply(UndoLog& undo) override {
-    fault("before");
     fs::path live = world_.civicrm_dir();
     fs::path staged = world_.run().staged_tree();
     undo.record("live", live.string());
@@ -36,7 +35,6 @@ class SwapCodePhase final : public WorldPhase {
     undo.record("old_inode", inode_of(live));
     exchange_directories(staged, live);
     spdlog::info("swapped {} into {}", staged.string(), live.string());
-    fault("after");
   }
 
   void undo(const nlohmann::json& data) override {

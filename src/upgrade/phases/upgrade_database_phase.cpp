@@ -30,7 +30,6 @@ class UpgradeDatabasePhase final : public WorldPhase {
   explicit UpgradeDatabasePhase(UpgradeWorld& world) : WorldPhase(world, "upgrade-database") {}
 
   void apply(UndoLog& undo) override {
-    fault("before");
     const UpgradeRun& run = world_.run();
     if (run.db_upgrade_argv.empty()) fail("no DB upgrade command (give --db-upgrade, or install cv or drush)");
     ChildCommand command;
@@ -55,7 +54,6 @@ class UpgradeDatabasePhase final : public WorldPhase {
     if (now.str() != run.to_version) {
       fail("{} exited 0 but civicrm_domain.version is {}, not {}", command.argv[0], now.str(), run.to_version);
     }
-    fault("after");
   }
 
   void undo(const nlohmann::json& data) override {

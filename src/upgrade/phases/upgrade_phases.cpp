@@ -1,6 +1,5 @@
 #include "upgrade/phases/upgrade_phases.hpp"
 
-#include <cstdlib>
 
 #include "civiup/snapshot/error.hpp"
 
@@ -63,13 +62,18 @@ const std::vector<std::string>& phase_order(const std::string& transaction) {
 
 namespace {
 
-// Arms the ":undo" fault point of a phase (tests: an undo that fails, for the
-// exit-3 path and recover after it).  Inert unless CIVIUP_FAULT names it.
-class UndoFaultPoint final : public Phase {
+// Every phase's fault points: "before" its apply acts, "after" it acted but
+// before the journal records it done, and in its "undo" (fault_point.hpp).
+// Being here rather than in each phase, no phase can lack them.
+class FaultPoints final : public Phase {
  public:
-  explicit UndoFaultPoint(std::unique_ptr<Phase> inner) : inner_(std::move(inner)) {}
+  explicit FaultPoints(std::unique_ptr<Phase> inner) : inner_(std::move(inner)) {}
   std::string name() const override { return inner_->name(); }
-  void apply(UndoLog& undo) override { inner_->apply(undo); }
+  void apply(UndoLog& undo) override {
+    fault_point(inner_->name(), "before");
+    inner_->apply(undo);
+    fault_point(inner_->name(), "after");
+  }
   void undo(const nlohmann::json& data) override {
     fault_point(inner_->name(), "undo");
     inner_->undo(data);
@@ -83,7 +87,7 @@ class UndoFaultPoint final : public Phase {
 
 std::unique_ptr<Phase> make_phase(const std::string& name, UpgradeWorld& world) {
   for (const NamedPhase& phase : kAllPhases) {
-    if (name == phase.name) return std::make_unique<UndoFaultPoint>(phase.make(world));
+    if (name == phase.name) return std::make_unique<FaultPoints>(phase.make(world));
   }
   return nullptr;
 }
@@ -92,18 +96,6 @@ std::vector<std::unique_ptr<Phase>> make_phases(const std::string& transaction, 
   std::vector<std::unique_ptr<Phase>> phases;
   for (const std::string& name : phase_order(transaction)) phases.push_back(make_phase(name, world));
   return phases;
-}
-
-void fault_point(const std::string& phase, const char* when) {
-  const char* armed = std::getenv("CIVIUP_FAULT");
-  if (armed == nullptr || *armed == '\0') return;
-  std::string spec = armed;
-  std::string wanted_when = "before";
-  if (size_t colon = spec.find(':'); colon != std::string::npos) {
-    wanted_when = spec.substr(colon + 1);
-    spec.resize(colon);
-  }
-  if (spec == phase && wanted_when == when) fail("injected fault ({}:{})", phase, when);
 }
 
 }  // namespace civiup::phases

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "civiup/fault_point.hpp"
 #include "civiup/transaction.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 
@@ -41,11 +42,6 @@ inline constexpr const char* kCommitPhase = "verify";
 
 std::vector<std::unique_ptr<Phase>> make_phases(const std::string& transaction, UpgradeWorld& world);
 std::unique_ptr<Phase> make_phase(const std::string& name, UpgradeWorld& world);
-
-// Fault injection for tests: CIVIUP_FAULT=<phase>[:<when>] makes that phase
-// fail (when = "before", the default, "after" its work, or "undo": its undo).  Inert unless the
-// variable is set; the end-to-end tests use it to fail every phase in turn.
-void fault_point(const std::string& phase, const char* when);
 
 // Where clear-templates moves the old compiled templates (commit deletes them).
 std::filesystem::path compiled_templates_aside(const std::filesystem::path& compiled, const std::string& run_id);

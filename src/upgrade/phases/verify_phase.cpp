@@ -15,7 +15,6 @@ class VerifyPhase final : public WorldPhase {
   explicit VerifyPhase(UpgradeWorld& world) : WorldPhase(world, "verify") {}
 
   void apply(UndoLog&) override {
-    fault("before");
     const std::string& target = world_.run().to_version;
     const std::string& target_db = world_.run().to_db_version;
     std::string code = read_code_version(world_.civicrm_dir()).str();
@@ -27,7 +26,6 @@ class VerifyPhase final : public WorldPhase {
     }
     if (!world_.run().health_url.empty()) run_health_check(health_check_pages(world_.run().health_url));
     spdlog::info("verified: code at {}, database at {}", target, target_db);
-    fault("after");
   }
 
   void undo(const nlohmann::json&) override {}

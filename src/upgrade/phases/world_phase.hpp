@@ -14,7 +14,7 @@ class WorldPhase : public Phase {
   std::string name() const override { return name_; }
 
  protected:
-  // The fault points of this phase (tests only; see fault_point()).
+  // A fault point inside a long step of this phase ("<phase>:<when>").
   void fault(const char* when) const { fault_point(name_, when); }
   UpgradeWorld& world_;
 

@@ -1,0 +1,17 @@
+#pragma once
+// Fault points for the crash and failure tests (DESIGN.md §3, issue 6): a
+// named point either raises an error or kills the process with SIGKILL, when
+// CIVIUP_FAULT names it:
+//
+//   CIVIUP_FAULT=<phase>:<when>[:kill]     when = before | after | undo
+//
+// e.g. "swap-code:after:kill" dies right after the exchange, before the
+// journal records it.  Builds configured with -DCIVIUP_FAULT_INJECTION=OFF (a
+// release package) compile every point to nothing.
+#include <string>
+
+namespace civiup {
+
+void fault_point(const std::string& phase, const char* when);
+
+}  // namespace civiup

@@ -1,0 +1,110 @@
+// The crash matrix: civiup SIGKILLs itself at every phase's fault points
+// (before the phase acts, and after it acted but before the journal says so);
+// `civiup recover` must then leave the site exactly as before the upgrade, or,
+// past the commit point, finish the upgrade.  Recover itself is also killed
+// and run again.
+#include <csignal>
+
+#include "civiup/site.hpp"
+#include "upgrade/upgrade_fixture.hpp"
+
+namespace civiup {
+namespace {
+
+// The upgrade's phases in order; the commit point is "verify".
+const std::vector<std::string> kMatrix = {
+    "preflight",          "stage-release",   "snapshot-code",    "maintenance-on",      "snapshot-databases",
+    "frontpage-off",      "disable-integrations", "swap-code",   "permissions",         "clear-templates",
+    "upgrade-database",   "enable-integrations", "clear-caches", "restore-frontpage",   "maintenance-off",
+    "verify",             "commit"};
+
+// The commit point is "verify" recorded done; killed at "verify:after" the
+// journal has not recorded it, so that run is rolled back (verify changes nothing).
+bool past_commit_point(const std::string& phase) { return phase == "commit"; }
+
+class CrashMatrixTest : public UpgradeTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  ProcessResult recover(std::map<std::string, std::string> env = {}) {
+    test::ProcessOptions options;
+    options.extra_env = std::move(env);
+    return test::run_civiup({"recover", "--root", site_.root.string(), "--yes", "--json"}, options);
+  }
+
+  void expect_upgraded() {
+    EXPECT_EQ(read_code_version(site_.root / "modules" / "civicrm").str(), kTo);
+    EXPECT_EQ(query(site_.civicrm_db, "SELECT version FROM civicrm_domain LIMIT 1"), kTo);
+    EXPECT_TRUE(fs::is_empty(state_dir() / "staging")) << "the old tree is removed by the finished commit";
+  }
+};
+
+TEST_P(CrashMatrixTest, KilledAtTheFaultPointsAndRecovered) {
+  const std::string phase = GetParam();
+  SiteState before = state();
+  for (const char* when : {"before", "after"}) {
+    SCOPED_TRACE(phase + ":" + when);
+    ProcessResult killed = upgrade({{"CIVIUP_FAULT", phase + ":" + when + ":kill"}});
+    ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << killed.out << killed.err;
+    ProcessResult recovered = recover();
+    if (past_commit_point(phase)) {
+      EXPECT_EQ(recovered.exit_code, 0) << recovered.out << recovered.err;
+      EXPECT_EQ(json_of(recovered)["outcome"], "committed");
+      expect_upgraded();
+      return;  // the site is upgraded now; the "after" point needs a fresh site
+    }
+    EXPECT_EQ(recovered.exit_code, 1) << recovered.out << recovered.err;
+    EXPECT_EQ(json_of(recovered)["outcome"], "rolled-back") << recovered.out;
+    expect_same(before, state());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryUpgradePhase, CrashMatrixTest, ::testing::ValuesIn(kMatrix),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           std::erase(name, '-');
+                           return name;
+                         });
+
+// "commit:after" (the matrix's commit case stops after "commit:before").
+class CrashPastCommitTest : public CrashMatrixTest {};
+
+TEST_F(CrashPastCommitTest, KilledAfterCommitIsFinished) {
+  ProcessResult killed = upgrade({{"CIVIUP_FAULT", "commit:after:kill"}});
+  ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << killed.err;
+  ProcessResult recovered = recover();
+  EXPECT_EQ(recovered.exit_code, 0) << recovered.out << recovered.err;
+  expect_upgraded();
+}
+
+// Every phase of a successful run is in the matrix: a new phase without a
+// crash test fails here.
+TEST_F(CrashMatrixTest, TheMatrixCoversEveryPhaseOfARealRun) {
+  ProcessResult result = upgrade();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  size_t covered = 0;
+  nlohmann::json out = json_of(result);
+  for (const auto& phase : out["phases"]) {
+    std::string name = phase["name"].get<std::string>();
+    EXPECT_NE(std::find(kMatrix.begin(), kMatrix.end(), name), kMatrix.end()) << name << " has no crash test";
+    ++covered;
+  }
+  std::printf("[ crash    ] %zu phases x 2 fault points (before, after) covered\n", covered);
+  EXPECT_EQ(covered, kMatrix.size());
+}
+
+// Recover itself is killed (in the undo of the swap, then of the DB upgrade)
+// and run again.
+TEST_F(CrashMatrixTest, RecoverKilledMidwayIsRecoveredAgain) {
+  SiteState before = state();
+  ASSERT_EQ(upgrade({{"CIVIUP_FAULT", "enable-integrations:before:kill"}}).exit_code, 128 + SIGKILL);
+  ProcessResult first = recover({{"CIVIUP_FAULT", "upgrade-database:undo:kill"}});
+  EXPECT_EQ(first.exit_code, 128 + SIGKILL) << first.out << first.err;
+  ProcessResult second = recover({{"CIVIUP_FAULT", "swap-code:undo:kill"}});
+  EXPECT_EQ(second.exit_code, 128 + SIGKILL) << second.out << second.err;
+  ProcessResult third = recover();
+  EXPECT_EQ(third.exit_code, 1) << third.out << third.err;
+  expect_same(before, state());
+  EXPECT_EQ(recover().exit_code, 0) << "recover is idempotent";
+}
+
+}  // namespace
+}  // namespace civiup

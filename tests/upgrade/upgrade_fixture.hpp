@@ -1,0 +1,103 @@
+#pragma once
+// The end-to-end fixture: a generated Backdrop + CiviCRM site (5.74.0) on the
+// private MariaDB, a release tarball (5.75.0), the built civiup run as a real
+// process with the stand-in DB upgrade command, and the site's state as the
+// tests compare it.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "civiup/snapshot/durable_file.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_server.hpp"
+#include "testbed/testbed.hpp"
+#include "upgrade/site_fingerprint.hpp"
+
+namespace civiup {
+namespace fs = std::filesystem;
+using test::ProcessResult;
+
+constexpr const char* kFrom = "5.74.0";
+constexpr const char* kTo = "5.75.0";
+
+// The file's content, "" when it is not there (yet).
+inline std::string slurp(const fs::path& file) {
+  std::error_code error;
+  return fs::exists(file, error) ? read_file(file) : std::string();
+}
+
+struct SiteState {
+  std::map<std::string, std::string> tree;
+  std::map<std::string, std::string> backdrop;
+  std::map<std::string, std::string> civicrm;
+};
+
+class UpgradeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::require_test_server();
+    testbed::SiteSpec spec;
+    spec.version = kFrom;
+    spec.backdrop_db = backdrop_db_.name();
+    spec.civicrm_db = civicrm_db_.name();
+    spec.site_frontpage = "civicrm/dashboard";
+    site_ = testbed::generate_site(tmp_ / "site", testbed::DatabaseServer::from_environment(), spec);
+    testbed::ReleaseSpec release;
+    release.version = kTo;
+    release_ = testbed::write_release_tarball(tmp_.path(), release);
+  }
+
+  SiteState state() {
+    auto connection = test::connect();
+    return {test::tree_fingerprint(site_.root), test::database_fingerprint(*connection, site_.backdrop_db),
+            test::database_fingerprint(*connection, site_.civicrm_db)};
+  }
+
+  void expect_same(const SiteState& before, const SiteState& after) {
+    EXPECT_TRUE(before.tree == after.tree) << "code tree differs:\n" << test::describe_differences(before.tree, after.tree);
+    EXPECT_TRUE(before.backdrop == after.backdrop)
+        << "Backdrop database differs:\n" << test::describe_differences(before.backdrop, after.backdrop);
+    EXPECT_TRUE(before.civicrm == after.civicrm)
+        << "CiviCRM database differs:\n" << test::describe_differences(before.civicrm, after.civicrm);
+  }
+
+  ProcessResult upgrade(std::map<std::string, std::string> env = {}, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"upgrade", "--root", site_.root.string(), "--release", release_.string(),
+                                     "--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db",
+                                     "--yes", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    test::ProcessOptions options;
+    options.extra_env = std::move(env);
+    return test::run_civiup(args, options);
+  }
+
+  static nlohmann::json json_of(const ProcessResult& result) {
+    try {
+      return nlohmann::json::parse(result.out);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "stdout is not one JSON object: " << result.out << "\nstderr: " << result.err;
+      return {};
+    }
+  }
+
+  std::string query(const std::string& database, const std::string& sql) {
+    auto connection = test::connect(database);
+    auto values = test::query_column(*connection, sql);
+    return values.empty() ? "(no row)" : values.front();
+  }
+
+  fs::path state_dir() const { return fs::path(site_.root.string() + ".civiup"); }
+
+  test::TempDir tmp_;
+  test::ScratchDatabase backdrop_db_{"bd"};
+  test::ScratchDatabase civicrm_db_{"crm"};
+  testbed::Site site_;
+  fs::path release_;
+};
+
+}  // namespace civiup
