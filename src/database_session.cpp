@@ -1,5 +1,7 @@
 #include "civiup/database_session.hpp"
 
+#include <sys/stat.h>
+
 #include <cppconn/connection.h>
 #include <cppconn/driver.h>
 #include <cppconn/exception.h>
@@ -22,6 +24,16 @@ auto converting_sql_errors(std::string_view context, Body&& body) -> decltype(bo
   } catch (const sql::SQLException& e) {
     fail("{}: {} (MySQL error {})", context, e.what(), e.getErrorCode());
   }
+}
+
+// Where Debian/Ubuntu, RHEL and source builds put the server's socket.
+std::optional<std::string> default_socket() {
+  for (const char* path : {"/run/mysqld/mysqld.sock", "/var/run/mysqld/mysqld.sock", "/var/lib/mysql/mysql.sock",
+                           "/tmp/mysql.sock"}) {
+    struct stat info {};
+    if (::stat(path, &info) == 0 && S_ISSOCK(info.st_mode)) return std::string(path);
+  }
+  return std::nullopt;
 }
 
 class ConnectorSession final : public DatabaseSession {
@@ -71,9 +83,14 @@ std::unique_ptr<DatabaseSession> connect_database(const DatabaseDsn& dsn) {
   std::string description = dsn.redacted();
   return converting_sql_errors(fmt::format("connecting to {}", description), [&] {
     sql::ConnectOptionsMap options;
-    if (!dsn.socket.empty()) {
+    std::string socket = dsn.socket;
+    // PHP (mysqli, PDO) reaches "localhost" without a port through the
+    // default unix socket, not TCP: servers with skip-networking and
+    // socket-only accounts work for Backdrop, so they must work here.
+    if (socket.empty() && dsn.host == "localhost" && dsn.port == 0) socket = default_socket().value_or("");
+    if (!socket.empty()) {
       options["hostName"] = sql::SQLString("localhost");
-      options["socket"] = sql::SQLString(dsn.socket);
+      options["socket"] = sql::SQLString(socket);
     } else {
       options["hostName"] = sql::SQLString(fmt::format("tcp://{}:{}", dsn.host, dsn.port == 0 ? 3306 : dsn.port));
     }

@@ -49,6 +49,7 @@ DatabaseDsn dsn_from_array(const PhpValue& array, const std::string& what) {
   dsn.password = text("password", false);
   std::string host = text("host", false);
   dsn.host = host.empty() ? "localhost" : host;
+  dsn.socket = text("unix_socket", false);  // Backdrop's (Drupal 7's) key for a socket path
   std::string port = text("port", false);
   if (!port.empty()) {
     try {
@@ -132,11 +133,17 @@ BackdropSettings read_backdrop_settings(const fs::path& root) {
   // Backdrop: a $database string wins over the $databases array.
   const PhpValue* database = php.variable("database");
   const PhpValue* databases = php.variable("databases", {"default", "default"});
+  // $database_prefix belongs to the $database shorthand (Backdrop builds the
+  // connection array from both); the $databases array carries its own 'prefix',
+  // which the stock `$database_prefix = '';` line must not clear.
+  auto shorthand_prefix = php.string_variable("database_prefix");
   if (database != nullptr && database->kind == PhpValue::Kind::kString) {
     settings.database = parse_dsn(database->text, fmt::format("$database in {}", database->file));
+    settings.table_prefix = shorthand_prefix.value_or("");
   } else if (database != nullptr && database->kind == PhpValue::Kind::kArray) {
     settings.database = dsn_from_array(*database, fmt::format("$database in {}", database->file));
     settings.table_prefix = prefix_from_array(*database, fmt::format("$database in {}", database->file));
+    if (settings.table_prefix.empty()) settings.table_prefix = shorthand_prefix.value_or("");
   } else if (database != nullptr) {
     (void)php.string_variable("database");  // throws: names the line and what it is
   } else if (databases != nullptr) {
@@ -146,10 +153,10 @@ BackdropSettings read_backdrop_settings(const fs::path& root) {
     }
     settings.database = dsn_from_array(*databases, what);
     settings.table_prefix = prefix_from_array(*databases, what);
+    if (settings.table_prefix.empty()) settings.table_prefix = shorthand_prefix.value_or("");
   } else {
     fail("{}: no database settings ($database or $databases['default']['default'])", files);
   }
-  if (auto prefix = php.string_variable("database_prefix")) settings.table_prefix = *prefix;
 
   auto active = php.string_variable("config_directories", {"active"});
   if (!active || active->empty()) fail("{}: $config_directories['active'] is not set", files);
@@ -159,6 +166,7 @@ BackdropSettings read_backdrop_settings(const fs::path& root) {
          settings.config_dir.string());
   }
   settings.frontpage_override = php.string_variable("config", {"system.core", "site_frontpage"});
+  settings.file_public_path_override = php.string_variable("settings", {"file_public_path"});
   return settings;
 }
 

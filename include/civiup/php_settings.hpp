@@ -3,11 +3,13 @@
 // civicrm.settings.php, civicrm-version.php) as TEXT: they are never executed.
 // Understood: assignments to variables and array keys (`$a['b'] = ...;`),
 // `define('NAME', ...)` (also inside `if (!defined(...))`; the first
-// definition wins, as in PHP), string literals with PHP's escapes, numbers,
+// definition wins, as in PHP, except that one we cannot evaluate gives way to
+// a later literal one: conditions are not run, and CiviCRM's template puts a
+// run-time test DSN branch before the real one), string literals with PHP's escapes, numbers,
 // TRUE/FALSE/NULL, `array(...)` and `[...]`, concatenation with `.`,
 // `__DIR__`, `__FILE__`, `dirname(...)`, and constants and variables set
 // earlier.  Everything else is skipped; a value built from anything else
-// (getenv(), a function call, an interpolating "$string") is recorded as
+// (getenv(), a function call, $GLOBALS, an interpolating "$string") is recorded as
 // "not a literal" and is an error only when civiup asks for it.
 #include <filesystem>
 #include <initializer_list>

@@ -21,6 +21,8 @@ struct BackdropSettings {
   std::filesystem::path config_dir;                       // $config_directories['active'], absolute
   // $config['system.core']['site_frontpage'] in settings.php: overrides the active config.
   std::optional<std::string> frontpage_override;
+  // $settings['file_public_path']: overrides system.core's file_public_path ("files").
+  std::optional<std::string> file_public_path_override;
 };
 
 // What civicrm.settings.php (next to settings.php) says.

@@ -30,6 +30,21 @@ TEST(Cli, HelpListsEveryCommandOfTheContract) {
   }
 }
 
+TEST(Cli, CheckIsBuilt) {
+  auto result = run_civiup({"--help"});
+  size_t line = result.out.find("\n  check ");
+  ASSERT_NE(line, std::string::npos);
+  EXPECT_EQ(result.out.substr(line, result.out.find('\n', line + 1) - line).find("not built"), std::string::npos);
+  auto usage = run_civiup({"check"});
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_EQ(usage.err, "civiup: error: civiup check: --release FILE is required\n");
+  auto bad_option = run_civiup({"--json", "check", "--frobnicate"});
+  EXPECT_EQ(bad_option.exit_code, 2);
+  auto json = nlohmann::json::parse(bad_option.out);
+  EXPECT_EQ(json["ready"], false);
+  EXPECT_NE(json["error"].get<std::string>().find("frobnicate"), std::string::npos) << bad_option.out;
+}
+
 TEST(Cli, NoCommandShowsHelpAndRefuses) {
   auto result = run_civiup({});
   EXPECT_EQ(result.exit_code, 2);

@@ -1,0 +1,108 @@
+// civiup check's engine: the site, the release, both databases, the versions,
+// then the filesystem side — every problem collected, nothing changed.
+#include "civiup/preflight.hpp"
+
+#include <fmt/format.h>
+
+#include "civiup/release.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "civiup/version_number.hpp"
+#include "preflight_checks.hpp"
+
+namespace civiup {
+namespace fs = std::filesystem;
+using namespace preflight_detail;
+
+namespace {
+
+std::optional<Version> check_release(PreflightReport& report, const PreflightOptions& options) {
+  std::optional<Version> version;
+  as_problem(report, [&] {
+    ReleaseTarball release = ReleaseTarball::verify(fs::absolute(options.release_file));
+    version = *release.version();
+    report.release_version = version->str();
+    report.release_files += release.file_count();
+    report.release_bytes += release.unpacked_bytes();
+  });
+  if (options.l10n_file) {
+    as_problem(report, [&] {
+      ReleaseTarball l10n = ReleaseTarball::verify(fs::absolute(*options.l10n_file), TarballKind::kL10n);
+      report.release_files += l10n.file_count();
+      report.release_bytes += l10n.unpacked_bytes();
+    });
+  }
+  return version;
+}
+
+// Both databases: reachable, privileged, and the CiviCRM version.  Backdrop's
+// coordinates come from settings.php (what Backdrop itself uses).
+std::optional<Version> check_databases(PreflightReport& report, const std::optional<BackdropSettings>& backdrop,
+                                       const std::optional<CiviCrmSettings>& civicrm) {
+  std::optional<Version> version;
+  std::unique_ptr<DatabaseSession> civicrm_db;
+  bool shared = backdrop && civicrm && backdrop->database.same_database(civicrm->dsn);
+  if (civicrm) {
+    civicrm_db = check_database(report, shared ? "civicrm+backdrop" : "civicrm", civicrm->dsn);
+    if (civicrm_db) {
+      as_problem(report, [&] {
+        version = read_database_version(*civicrm_db);
+        report.db_version = version->str();
+      });
+    }
+    if (backdrop && !civicrm->uf_dsn.same_database(backdrop->database)) {
+      report.notes.push_back(fmt::format("CIVICRM_UF_DSN ({}) names another database than settings.php ({})",
+                                         civicrm->uf_dsn.redacted(), backdrop->database.redacted()));
+    }
+  }
+  if (!backdrop) return version;
+  std::unique_ptr<DatabaseSession> backdrop_db;
+  if (!shared) backdrop_db = check_database(report, "backdrop", backdrop->database);
+  DatabaseSession* session = shared ? civicrm_db.get() : backdrop_db.get();
+  check_backdrop_state(report, session, *backdrop);
+  return version;
+}
+
+}  // namespace
+
+PreflightReport run_preflight(const PreflightOptions& options) {
+  PreflightReport report;
+  report.root = find_backdrop_root(options.root, options.cwd);  // no site, nothing to check
+
+  std::optional<BackdropSettings> backdrop;
+  std::optional<CiviCrmSettings> civicrm;
+  std::optional<Version> code;
+  as_problem(report, [&] { backdrop = read_backdrop_settings(report.root); });
+  as_problem(report, [&] { civicrm = read_civicrm_settings(report.root); });
+  as_problem(report, [&] {
+    fs::path civicrm_dir = report.root / "modules" / "civicrm";
+    if (fs::is_symlink(civicrm_dir)) {
+      // The swap exchanges directory entries and staging copies the old tree's
+      // owner and modes: a link would be replaced, not followed.
+      report.problems.push_back(fmt::format(
+          "{}: a symlink (to {}); civiup swaps directories: replace the link by the tree it points to",
+          civicrm_dir.string(), fs::read_symlink(civicrm_dir).string()));
+    }
+    if (!fs::is_directory(civicrm_dir)) {
+      fail("{}: not found (civiup upgrades CiviCRM installed in modules/civicrm)", civicrm_dir.string());
+    }
+    code = read_code_version(civicrm_dir);
+    report.code_version = code->str();
+  });
+
+  std::optional<Version> release = check_release(report, options);
+  std::optional<Version> database = check_databases(report, backdrop, civicrm);
+  if (code && database && release) {
+    for (std::string& problem : upgrade_version_problems(*code, *database, *release, options.force)) {
+      report.problems.push_back(std::move(problem));
+    }
+  }
+  // Each check records its own problems; anything unexpected (a filesystem
+  // error) becomes one more problem instead of hiding the rest.
+  if (backdrop) as_problem(report, [&] { check_frontpage(report, *backdrop); });
+  as_problem(report, [&] { check_state_dir(report, options); });
+  as_problem(report, [&] { check_files_dir(report, backdrop, civicrm); });
+  as_problem(report, [&] { check_tools(report, options); });
+  return report;
+}
+
+}  // namespace civiup

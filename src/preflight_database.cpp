@@ -1,0 +1,133 @@
+// Preflight on the database side: reachability, privileges, sizes, and the
+// Backdrop state the upgrade will touch (integration modules, maintenance
+// mode, front page).  Only SELECTs.
+#include <algorithm>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "civiup/backdrop_admin.hpp"
+#include "civiup/backdrop_config.hpp"
+#include "civiup/backdrop_modules.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "preflight_checks.hpp"
+
+namespace civiup::preflight_detail {
+namespace {
+
+// What snapshotting, restoring and upgrading a database needs: DML, DDL for
+// the CiviCRM upgrade and the restore, and every object kind a dump holds
+// (views, triggers, routines — CiviCRM has civicrm_strip_non_numeric — events).
+constexpr std::string_view kRequiredPrivileges[] = {
+    "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "CREATE TEMPORARY TABLES",
+    "CREATE VIEW", "SHOW VIEW", "TRIGGER", "CREATE ROUTINE", "ALTER ROUTINE", "EXECUTE", "EVENT"};
+
+// The current user's global and schema privileges on the session's database
+// (information_schema lists ALL PRIVILEGES one by one).  nullopt with an
+// active role, whose grants these views do not show.
+std::optional<std::vector<std::string>> missing_privileges(DatabaseSession& session) {
+  if (session.query_scalar("SELECT CURRENT_ROLE()")) return std::nullopt;
+  const std::string grantee =
+      "CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')";
+  auto granted = session.query_scalar(
+      "SELECT GROUP_CONCAT(DISTINCT PRIVILEGE_TYPE SEPARATOR ',') FROM ("
+      "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = " + grantee +
+      " UNION SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = " + grantee +
+      " AND DATABASE() LIKE TABLE_SCHEMA) AS p");
+  std::string list = "," + granted.value_or("") + ",";
+  std::vector<std::string> missing;
+  for (std::string_view privilege : kRequiredPrivileges) {
+    if (list.find(fmt::format(",{},", privilege)) == std::string::npos) missing.emplace_back(privilege);
+  }
+  return missing;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<DatabaseSession> check_database(PreflightReport& report, const std::string& role,
+                                                const DatabaseDsn& dsn) {
+  DatabaseReport& database = report.databases.emplace_back();
+  database.role = role;
+  database.dsn = dsn.redacted();
+  std::unique_ptr<DatabaseSession> session;
+  bool ok = as_problem(report, [&] {
+    with_context(fmt::format("{} database", role), [&] { session = connect_database(dsn); });
+  });
+  if (!ok) return nullptr;
+  database.reachable = true;
+  as_problem(report, [&] {
+    auto missing = missing_privileges(*session);
+    if (!missing) {
+      report.notes.push_back(fmt::format("{} database {}: a role is active; its privileges were not checked", role,
+                                         database.dsn));
+      return;
+    }
+    database.missing_privileges = *missing;
+    if (!missing->empty()) {
+      auto user = session->query_scalar("SELECT CURRENT_USER()").value_or(dsn.user);
+      fail("{} database {}: user {} lacks {} (needed to snapshot, restore and upgrade it)", role, database.dsn, user,
+           joined(*missing));
+    }
+  });
+  as_problem(report, [&] {
+    auto bytes = session->query_scalar(
+        "SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) FROM information_schema.TABLES "
+        "WHERE TABLE_SCHEMA = DATABASE()");
+    database.bytes = std::stoull(bytes.value_or("0"));
+  });
+  return session;
+}
+
+void check_backdrop_state(PreflightReport& report, DatabaseSession* backdrop_db, const BackdropSettings& settings) {
+  const std::filesystem::path modules = report.root / "modules";
+  std::optional<ModuleScan> scan;
+  as_problem(report, [&] { scan = scan_modules(modules); });
+  if (scan) {
+    if (auto duplicate = scan->duplicates.find("civicrm"); duplicate != scan->duplicates.end()) {
+      for (const auto& info : duplicate->second) {
+        if (info.lexically_normal() != (modules / "civicrm/backdrop/civicrm.info").lexically_normal()) {
+          report.duplicate_civicrm.push_back(info);
+          report.problems.push_back(fmt::format(
+              "{}: a second copy of civicrm under modules/ competes with modules/civicrm (Backdrop scans modules/ "
+              "recursively); move it out of modules/",
+              info.string()));
+        }
+      }
+    }
+  }
+  if (backdrop_db == nullptr) return;
+  as_problem(report, [&] {
+    with_context(fmt::format("reading Backdrop's state from {}", backdrop_db->description()), [&] {
+      BackdropDatabase backdrop(*backdrop_db, settings.table_prefix);
+      report.maintenance_mode = backdrop.maintenance_mode();
+      if (scan) {
+        auto order = dependents_in_enable_order(*scan, backdrop.enabled_modules());
+        report.integration_modules.assign(order.rbegin(), order.rend());
+      }
+    });
+  });
+  if (report.maintenance_mode.value_or(false)) {
+    report.notes.push_back("the site is in maintenance mode already; it stays so after the upgrade");
+  }
+}
+
+void check_frontpage(PreflightReport& report, const BackdropSettings& settings) {
+  if (settings.frontpage_override && is_civicrm_path(*settings.frontpage_override)) {
+    report.problems.push_back(fmt::format(
+        "{}: $config['system.core']['site_frontpage'] is '{}', a CiviCRM page, and civiup does not edit settings "
+        "files; point it elsewhere for the upgrade",
+        settings.settings_file.string(), *settings.frontpage_override));
+  }
+  as_problem(report, [&] {
+    report.frontpage = read_frontpage(settings.config_dir);
+    report.frontpage_is_civicrm = is_civicrm_path(*report.frontpage);
+  });
+}
+
+}  // namespace civiup::preflight_detail

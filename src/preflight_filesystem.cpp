@@ -1,0 +1,236 @@
+// Preflight on the filesystem side: the state directory (where, which
+// filesystem, RENAME_EXCHANGE, free space, an unfinished journal), the files
+// directory, and the tools on PATH.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "civiup/backdrop_config.hpp"
+#include "civiup/child_process.hpp"
+#include "civiup/directory_swap.hpp"
+#include "civiup/journal.hpp"
+#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "civiup/upgrade/upgrade.hpp"
+#include "preflight_checks.hpp"
+
+namespace civiup {
+namespace fs = std::filesystem;
+
+std::optional<fs::path> find_on_path(const std::string& program) {
+  if (program.find('/') != std::string::npos) {
+    if (::access(program.c_str(), X_OK) == 0) return fs::absolute(program);
+    return std::nullopt;
+  }
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path == nullptr ? "" : path);
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    fs::path candidate = fs::path(dir.empty() ? "." : dir) / program;
+    std::error_code error;
+    if (fs::is_regular_file(candidate, error) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return std::nullopt;
+}
+
+namespace preflight_detail {
+namespace {
+
+bool inside_or_equal(const fs::path& path, const fs::path& dir) {
+  fs::path relative = path.lexically_relative(dir);
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+// The nearest existing ancestor: the state directory need not exist yet.
+fs::path existing_ancestor(fs::path path) {
+  std::error_code error;
+  while (!fs::exists(path, error) && path.has_parent_path() && path.parent_path() != path) path = path.parent_path();
+  return path;
+}
+
+uint64_t tree_bytes(const fs::path& tree) {
+  uint64_t total = 0;
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(tree, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    if (it->is_regular_file(error)) total += it->file_size(error);
+  }
+  return total;
+}
+
+std::string megabytes(uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
+
+// Another civiup holds the state directory's lock (StateLock: flock on
+// <state>/lock, which holds its pid).  Probed without creating or writing it.
+void check_not_in_use(const fs::path& state) {
+  fs::path lock = state / "lock";
+  int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return;  // never locked
+  bool busy = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  char holder[32] = {};
+  ssize_t n = busy ? ::pread(fd, holder, sizeof holder - 1, 0) : 0;
+  ::close(fd);  // releases our shared lock, if we got it
+  if (busy) {
+    std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "unknown";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    fail("state directory {}: in use by another civiup (pid {})", state.string(), pid);
+  }
+}
+
+void check_journal(const fs::path& state) {
+  auto record = Journal(journal_file(state)).load();
+  if (record && !record->finished()) {
+    fail("state directory {}: an unfinished {} (id {}) is in its journal: run `civiup recover` first",
+         state.string(), record->transaction, record->id);
+  }
+}
+
+// The RENAME_EXCHANGE probe creates and removes two directories in `dir`;
+// putting back dir's times afterwards keeps `check` from touching even those
+// (only the ctime moves, which no one can set).
+bool exchange_supported_leaving_no_trace(const fs::path& dir) {
+  struct stat before {};
+  bool have_times = ::stat(dir.c_str(), &before) == 0;
+  bool supported = exchange_supported(dir);
+  if (have_times) {
+    const struct timespec times[2] = {before.st_atim, before.st_mtim};
+    ::utimensat(AT_FDCWD, dir.c_str(), times, 0);
+  }
+  return supported;
+}
+
+// Dumps of both databases, the staged release, and code snapshots of the old
+// and the new tree: a conservative estimate (dumps are compressed, git packs).
+uint64_t needed_bytes(const PreflightReport& report) {
+  uint64_t total = 2 * report.release_bytes + tree_bytes(report.root / "modules" / "civicrm");
+  for (const DatabaseReport& database : report.databases) total += database.bytes;
+  return total;
+}
+
+}  // namespace
+
+void check_state_dir(PreflightReport& report, const PreflightOptions& options) {
+  StateDirReport& state = report.state_dir;
+  state.path = fs::absolute(options.state_dir.empty() ? default_state_dir(report.root) : options.state_dir)
+                   .lexically_normal();
+  fs::path real_state = fs::weakly_canonical(state.path);
+  fs::path modules = report.root / "modules";
+  state.outside_modules = !inside_or_equal(real_state, fs::weakly_canonical(modules));
+  state.outside_web_root = !inside_or_equal(real_state, fs::weakly_canonical(report.root));
+  const std::string name = fmt::format("state directory {}", state.path.string());
+  if (!state.outside_modules) {
+    report.problems.push_back(fmt::format(
+        "{}: inside modules/ (Backdrop scans it for modules, and a swap cannot move a tree into itself); use "
+        "--state-dir", name));
+  } else if (!state.outside_web_root) {
+    report.problems.push_back(fmt::format(
+        "{}: inside the web root {} (it holds database dumps with personal data); use --state-dir", name,
+        report.root.string()));
+  }
+  std::error_code error;
+  state.exists = fs::exists(state.path, error);
+  if (state.exists && !fs::is_directory(state.path, error)) {
+    report.problems.push_back(fmt::format("{}: exists and is not a directory", name));
+    return;
+  }
+  fs::path probe_dir = state.exists ? state.path : existing_ancestor(state.path);
+  as_problem(report, [&] {
+    state.same_filesystem = same_filesystem(probe_dir, modules);
+    if (!state.same_filesystem) {
+      fail("{}: not on the filesystem of {} (the code swap is a rename); use --state-dir", name, modules.string());
+    }
+  });
+  as_problem(report, [&] {
+    state.exchange_supported = exchange_supported_leaving_no_trace(probe_dir);
+    if (!*state.exchange_supported) {
+      fail("{}: its filesystem refuses renameat2(RENAME_EXCHANGE), which the atomic code swap needs", name);
+    }
+  });
+  if (state.exists) {
+    // A running civiup first; its journal is unfinished as a matter of course.
+    bool free = as_problem(report, [&] { check_not_in_use(state.path); });
+    if (free) as_problem(report, [&] { check_journal(state.path); });
+  }
+  struct statvfs space {};
+  if (::statvfs(probe_dir.c_str(), &space) == 0) {
+    state.free_bytes = static_cast<uint64_t>(space.f_bavail) * space.f_frsize;
+  }
+  state.needed_bytes = needed_bytes(report);
+  if (state.free_bytes < state.needed_bytes) {
+    report.problems.push_back(fmt::format(
+        "{}: {} free on its filesystem, about {} needed (database dumps, the staged release, code snapshots)", name,
+        megabytes(state.free_bytes), megabytes(state.needed_bytes)));
+  }
+}
+
+void check_files_dir(PreflightReport& report, const std::optional<BackdropSettings>& backdrop,
+                     const std::optional<CiviCrmSettings>& civicrm) {
+  // Backdrop: $settings['file_public_path'] over system.core's file_public_path, default "files".
+  std::string public_path = "files";
+  if (backdrop && backdrop->file_public_path_override) {
+    public_path = *backdrop->file_public_path_override;
+  } else if (backdrop) {
+    try {
+      auto config = nlohmann::json::parse(read_file(system_core_file(backdrop->config_dir)));
+      if (auto it = config.find("file_public_path"); it != config.end() && it->is_string()) {
+        public_path = it->get<std::string>();
+      }
+    } catch (const std::exception&) {
+      // An unreadable system.core.json is reported by the front-page check.
+    }
+  }
+  report.files_dir = fs::path(public_path).is_absolute() ? fs::path(public_path) : report.root / public_path;
+  struct stat info {};
+  if (::stat(report.files_dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    report.problems.push_back(fmt::format("files directory {}: not found", report.files_dir.string()));
+    return;
+  }
+  // The web server owns it as a rule; it (and civiup, which clears templates_c) must be able to write.
+  report.files_writable = (info.st_mode & S_IWUSR) != 0 && ::access(report.files_dir.c_str(), W_OK) == 0;
+  if (!report.files_writable) {
+    report.problems.push_back(fmt::format("files directory {}: not writable (mode {:o}, owner uid {})",
+                                          report.files_dir.string(), info.st_mode & 07777, info.st_uid));
+  }
+  if (civicrm) {
+    fs::path templates = civicrm->template_compile_dir;
+    std::error_code error;
+    if (fs::exists(templates, error) && ::access(templates.c_str(), W_OK) != 0) {
+      report.problems.push_back(fmt::format("CIVICRM_TEMPLATE_COMPILEDIR {}: not writable", templates.string()));
+    }
+  }
+}
+
+void check_tools(PreflightReport& report, const PreflightOptions& options) {
+  for (const char* tool : {"bee", "drush", "cv"}) report.tools[tool] = find_on_path(tool);
+  if (!options.db_upgrade.empty()) {
+    as_problem(report, [&] {
+      ParsedCommandLine parsed = with_context("--db-upgrade", [&] { return split_command_line(options.db_upgrade); });
+      if (parsed.argv.empty()) fail("--db-upgrade: empty command");
+      if (!find_on_path(parsed.argv.front())) {
+        fail("--db-upgrade: {} not found (or not executable)", parsed.argv.front());
+      }
+      report.db_upgrade_command = parsed.argv;
+    });
+  } else if (report.tools["cv"]) {
+    report.db_upgrade_command = {"cv", "upgrade:db", "--no-interaction"};
+  } else if (report.tools["drush"]) {
+    report.db_upgrade_command = {"drush", "-y", "civicrm-upgrade-db"};
+  } else {
+    report.problems.push_back(
+        "no DB upgrade command: neither cv nor drush is on PATH; install one or pass --db-upgrade CMD");
+  }
+  if (!report.tools["bee"]) {
+    report.notes.push_back("bee is not on PATH: maintenance mode and modules are changed directly in SQL");
+  }
+}
+
+}  // namespace preflight_detail
+}  // namespace civiup

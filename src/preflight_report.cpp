@@ -1,0 +1,120 @@
+// The preflight report for people (the plan, step by step) and for scripts
+// (the `check` fields of DESIGN.md §4: ready, problems, and the details).
+#include <fmt/format.h>
+
+#include "civiup/preflight.hpp"
+
+namespace civiup {
+namespace {
+
+std::string or_unknown(const std::optional<std::string>& value) { return value ? *value : "unknown"; }
+
+std::string joined(const std::vector<std::string>& items, std::string_view separator = ", ") {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
+  return out;
+}
+
+std::string megabytes(uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
+
+std::string yes_no(bool value) { return value ? "yes" : "no"; }
+
+nlohmann::json optional_json(const std::optional<std::string>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json();
+}
+
+}  // namespace
+
+std::string preflight_text(const PreflightReport& r) {
+  std::string out = fmt::format("civiup check: {}\n\n", r.root.string());
+  out += fmt::format("  code version      {}\n", or_unknown(r.code_version));
+  out += fmt::format("  database version  {}\n", or_unknown(r.db_version));
+  out += fmt::format("  release           {}", or_unknown(r.release_version));
+  if (r.release_version) out += fmt::format(" ({} files, {} unpacked)", r.release_files, megabytes(r.release_bytes));
+  out += "\n";
+  for (const DatabaseReport& db : r.databases) {
+    std::string privileges = db.missing_privileges.empty() ? "privileges ok"
+                                                           : "missing " + joined(db.missing_privileges);
+    out += fmt::format("  {:<17} {}: {}\n", db.role + " db", db.dsn,
+                       db.reachable ? fmt::format("reachable, {}, {}", privileges, megabytes(db.bytes))
+                                    : std::string("NOT reachable"));
+  }
+  const StateDirReport& s = r.state_dir;
+  out += fmt::format("  state directory   {}{}\n", s.path.string(), s.exists ? "" : " (created by the upgrade)");
+  out += fmt::format("                    outside web root: {}, outside modules/: {}, same filesystem: {}, "
+                     "RENAME_EXCHANGE: {}\n",
+                     yes_no(s.outside_web_root), yes_no(s.outside_modules), yes_no(s.same_filesystem),
+                     s.exchange_supported ? yes_no(*s.exchange_supported) : "not probed");
+  out += fmt::format("                    {} free, about {} needed\n", megabytes(s.free_bytes), megabytes(s.needed_bytes));
+  out += fmt::format("  files directory   {} ({})\n", r.files_dir.string(), r.files_writable ? "writable" : "NOT writable");
+  std::vector<std::string> tools;
+  for (const auto& [name, path] : r.tools) tools.push_back(fmt::format("{} {}", name, path ? path->string() : "-"));
+  out += fmt::format("  tools             {}\n", joined(tools));
+
+  out += "\nplan:\n";
+  out += fmt::format("  stage the release outside modules/, snapshot code and both databases\n");
+  out += fmt::format("  maintenance mode on{}\n", r.maintenance_mode.value_or(false) ? " (already on)" : "");
+  if (r.frontpage_is_civicrm) {
+    out += fmt::format("  front page '{}' is a CiviCRM page: moved to 'user' for the upgrade\n", *r.frontpage);
+  } else {
+    out += fmt::format("  front page '{}': left alone\n", r.frontpage.value_or("?"));
+  }
+  out += fmt::format("  disable integration modules: {}\n",
+                     r.integration_modules.empty() ? std::string("none") : joined(r.integration_modules));
+  out += fmt::format("  swap modules/civicrm {} -> {}, clear compiled templates\n", or_unknown(r.code_version),
+                     or_unknown(r.release_version));
+  out += fmt::format("  upgrade the database: {}\n",
+                     r.db_upgrade_command.empty() ? std::string("(no command)") : joined(r.db_upgrade_command, " "));
+  out += "  re-enable the modules, clear caches, restore front page and maintenance mode, verify\n";
+
+  for (const std::string& note : r.notes) out += fmt::format("\nnote: {}", note);
+  if (!r.notes.empty()) out += "\n";
+  if (r.ready()) {
+    out += "\nready: the upgrade can proceed\n";
+  } else {
+    out += fmt::format("\nNOT ready, {} problem{}:\n", r.problems.size(), r.problems.size() == 1 ? "" : "s");
+    for (const std::string& problem : r.problems) out += fmt::format("  - {}\n", problem);
+  }
+  return out;
+}
+
+nlohmann::json preflight_json(const PreflightReport& r) {
+  nlohmann::json databases = nlohmann::json::array();
+  for (const DatabaseReport& db : r.databases) {
+    databases.push_back({{"role", db.role}, {"dsn", db.dsn}, {"reachable", db.reachable},
+                         {"missing_privileges", db.missing_privileges}, {"bytes", db.bytes}});
+  }
+  nlohmann::json tools = nlohmann::json::object();
+  for (const auto& [name, path] : r.tools) tools[name] = path ? nlohmann::json(path->string()) : nlohmann::json();
+  const StateDirReport& s = r.state_dir;
+  return {
+      {"ready", r.ready()},
+      {"problems", r.problems},
+      {"notes", r.notes},
+      {"root", r.root.string()},
+      {"code_version", optional_json(r.code_version)},
+      {"db_version", optional_json(r.db_version)},
+      {"release_version", optional_json(r.release_version)},
+      {"databases", databases},
+      {"integration_modules", r.integration_modules},
+      {"frontpage", optional_json(r.frontpage)},
+      {"frontpage_is_civicrm", r.frontpage_is_civicrm},
+      {"maintenance_mode", r.maintenance_mode ? nlohmann::json(*r.maintenance_mode) : nlohmann::json()},
+      {"state_dir",
+       {{"path", s.path.string()}, {"exists", s.exists}, {"outside_web_root", s.outside_web_root},
+        {"outside_modules", s.outside_modules}, {"same_filesystem", s.same_filesystem},
+        {"exchange_supported", s.exchange_supported ? nlohmann::json(*s.exchange_supported) : nlohmann::json()},
+        {"free_bytes", s.free_bytes}, {"needed_bytes", s.needed_bytes}}},
+      {"duplicate_civicrm", [&] {
+         std::vector<std::string> paths;
+         for (const auto& path : r.duplicate_civicrm) paths.push_back(path.string());
+         return paths;
+       }()},
+      {"files_dir", r.files_dir.string()},
+      {"files_writable", r.files_writable},
+      {"tools", tools},
+      {"db_upgrade_command", r.db_upgrade_command},
+  };
+}
+
+}  // namespace civiup
