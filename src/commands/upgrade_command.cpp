@@ -8,6 +8,8 @@
 
 #include "civiup/commands/command_support.hpp"
 #include "civiup/commands/transaction_commands.hpp"
+#include "civiup/preflight.hpp"
+#include "civiup/site.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
@@ -103,8 +105,29 @@ ExitCode report_upgrade(const GlobalOptions& global, const std::string& command,
   return code;
 }
 
+// The same preflight as `civiup check`: the upgrade refuses on its first
+// problem (exit 2) before planning, so the two can never disagree.
+void require_preflight(const UpgradeOptions& options) {
+  // A running or interrupted run comes first: the other problems may be its doing.
+  std::filesystem::path root = find_backdrop_root(options.root, options.cwd);
+  refuse_unfinished_journal(options.state_dir.empty() ? default_state_dir(root) : options.state_dir);
+  PreflightOptions preflight;
+  preflight.root = options.root;
+  preflight.cwd = options.cwd;
+  preflight.state_dir = options.state_dir;
+  preflight.release_file = options.release_file;
+  preflight.l10n_file = options.l10n_file;
+  preflight.db_upgrade = options.db_upgrade;
+  preflight.force = options.force;
+  PreflightReport report = run_preflight(preflight);
+  if (report.ready()) return;
+  if (report.problems.size() == 1) fail("{}", report.problems.front());
+  fail("{} (and {} more problems: run civiup check)", report.problems.front(), report.problems.size() - 1);
+}
+
 ExitCode upgrade_command(const Invocation& invocation) {
   UpgradeOptions options = upgrade_options(invocation.global, invocation.args);
+  require_preflight(options);
   UpgradeRun run = plan_upgrade(options);
   confirm_or_refuse(invocation.global, fmt::format("Upgrade CiviCRM {} to {} in {}?", run.from_code_version,
                                                    run.to_version, run.root.string()));

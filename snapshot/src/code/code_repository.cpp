@@ -41,6 +41,12 @@ void ensure_libgit2() {
     // The state directory is ours whoever owns it; stock git's safe.directory
     // check protects shared checkouts, not this.
     git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+    // Every object we link into a tree was written (or found) a moment ago;
+    // checking again reads each one back, 16,000 opens on a first snapshot.
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+    // Reads check zlib's Adler-32 (a damaged object still fails); re-hashing
+    // every blob with SHA-1 on top would double the CPU of a restore.
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
   });
 }
 

@@ -1,14 +1,13 @@
 #include "live_tree.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <set>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "civiup/snapshot/error.hpp"
-#include "civiup/snapshot/scope_guard.hpp"
 
 namespace civiup::snapshot {
 
@@ -43,20 +42,41 @@ bool is_excluded(const std::string& path, const std::vector<std::string>& exclud
   return false;
 }
 
-std::vector<std::string> read_names(const fs::path& directory) {
-  DIR* dir = ::opendir(directory.c_str());
-  if (dir == nullptr) fail_errno(fmt::format("reading directory {}", directory.string()));
-  ScopeGuard close_dir([dir] { ::closedir(dir); });
-  std::vector<std::string> names;
-  errno = 0;
-  while (dirent* entry = ::readdir(dir)) {
-    std::string_view name = entry->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-    errno = 0;
+// One directory, open: its names, and lstat of each relative to it (no path
+// walk from the root per entry: a repeat snapshot is mostly these calls).
+class OpenDirectory {
+ public:
+  explicit OpenDirectory(const fs::path& path) : path_(path), dir_(::opendir(path.c_str())) {
+    if (dir_ == nullptr) fail_errno(fmt::format("reading directory {}", path.string()));
   }
-  if (errno != 0) fail_errno(fmt::format("reading directory {}", directory.string()));
-  return names;
-}
+  OpenDirectory(const OpenDirectory&) = delete;
+  OpenDirectory& operator=(const OpenDirectory&) = delete;
+  ~OpenDirectory() { ::closedir(dir_); }
+
+  std::vector<std::string> names() {
+    std::vector<std::string> out;
+    errno = 0;
+    while (dirent* entry = ::readdir(dir_)) {
+      std::string_view name = entry->d_name;
+      if (name != "." && name != "..") out.emplace_back(name);
+      errno = 0;
+    }
+    if (errno != 0) fail_errno(fmt::format("reading directory {}", path_.string()));
+    return out;
+  }
+
+  struct stat status(const std::string& name) const {
+    struct stat out {};
+    if (::fstatat(::dirfd(dir_), name.c_str(), &out, AT_SYMLINK_NOFOLLOW) != 0) {
+      fail_errno(fmt::format("reading {}", (path_ / name).string()));
+    }
+    return out;
+  }
+
+ private:
+  fs::path path_;
+  DIR* dir_;
+};
 
 std::size_t depth(const std::string& path) { return static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')); }
 
@@ -66,14 +86,20 @@ class Walker {
 
   void add_spec_path(const std::string& path) {
     if (path == ".") {
-      walk_children("", "");
+      if (!root_walked_) walk_children("", "");
+      root_walked_ = true;
       return;
     }
     // Ancestors are recorded too, so a restore recreates them with their modes.
-    std::string ancestor;
+    // Each must be a real directory: "link/x" with link a symlink would be
+    // recorded as a symlink and a file under it, and restored through the link.
     for (std::size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
-      ancestor = path.substr(0, slash);
-      record(ancestor, ancestor, /*walk=*/false);
+      std::string ancestor = path.substr(0, slash);
+      struct stat status {};
+      fs::path full = root_ / ancestor;
+      if (::lstat(full.c_str(), &status) != 0) fail_errno(fmt::format("reading {}", full.string()));
+      if (!S_ISDIR(status.st_mode)) fail("snapshot path '{}': '{}' is not a directory", path, ancestor);
+      record(ancestor, ancestor, /*walk=*/false, status);
     }
     record(path, path, /*walk=*/true);
   }
@@ -95,33 +121,38 @@ class Walker {
   }
 
   void record(const std::string& path, const std::string& stored, bool walk, const struct stat& status) {
-    if (!seen_.insert(path).second) return;
-    LiveEntry entry{path, stored, EntryType::file, status};
-    if (S_ISDIR(entry.status.st_mode)) {
-      entry.type = EntryType::directory;
-    } else if (S_ISLNK(entry.status.st_mode)) {
-      entry.type = EntryType::symlink;
-    } else if (!S_ISREG(entry.status.st_mode)) {
-      tree_.skipped.push_back(path);
-      return;
+    // A path met twice (an ancestor of one spec path that is itself another
+    // spec path, in either order) is recorded once and walked at most once.
+    auto [seen, first_time] = walked_.try_emplace(path, false);
+    if (first_time) {
+      LiveEntry entry{path, stored, EntryType::file, status};
+      if (S_ISDIR(status.st_mode)) {
+        entry.type = EntryType::directory;
+      } else if (S_ISLNK(status.st_mode)) {
+        entry.type = EntryType::symlink;
+      } else if (!S_ISREG(status.st_mode)) {
+        tree_.skipped.push_back(path);
+        return;
+      }
+      tree_.entries.push_back(std::move(entry));
     }
-    tree_.entries.push_back(std::move(entry));
-    if (walk && S_ISDIR(tree_.entries.back().status.st_mode)) walk_children(path, stored);
+    if (walk && !seen->second && S_ISDIR(status.st_mode)) {
+      seen->second = true;
+      walk_children(path, stored);
+    }
   }
 
   void walk_children(const std::string& path, const std::string& stored) {
-    std::vector<std::string> names = read_names(path.empty() ? root_ : root_ / path);
-    std::unordered_set<std::string> siblings(names.begin(), names.end());
+    OpenDirectory directory(path.empty() ? root_ : root_ / path);
+    std::vector<std::string> names = directory.names();
     for (const auto& name : names) {
       std::string child = join(path, name);
       if (is_excluded(child, exclude_)) continue;
       std::string stored_name = name;
-      struct stat status {};
-      fs::path full = root_ / child;
-      if (::lstat(full.c_str(), &status) != 0) fail_errno(fmt::format("reading {}", full.string()));
+      struct stat status = directory.status(name);
       if (git_refuses_name(name, S_ISLNK(status.st_mode))) {
         stored_name = name + std::string(kEscapeSuffix);
-        while (siblings.count(stored_name) != 0) stored_name += '~';
+        while (std::find(names.begin(), names.end(), stored_name) != names.end()) stored_name += '~';
         tree_.escaped.push_back({join(stored, stored_name), name});
       }
       record(child, join(stored, stored_name), /*walk=*/true, status);
@@ -131,7 +162,8 @@ class Walker {
   fs::path root_;
   const std::vector<std::string>& exclude_;
   LiveTree tree_;
-  std::set<std::string> seen_;
+  std::unordered_map<std::string, bool> walked_;  // every recorded path: walked yet?
+  bool root_walked_ = false;
 };
 
 }  // namespace

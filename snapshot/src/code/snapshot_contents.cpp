@@ -14,10 +14,36 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A real name from the manifest must be one plain component: a damaged or
+// hostile manifest must not steer a restore out of its target.
+void check_name(const std::string& name, const std::string& where) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\0') != std::string::npos) {
+    fail("manifest: '{}' is not a valid name for '{}'", name, where);
+  }
+}
+
+void check_relative_path(const std::string& path) {
+  std::size_t start = 0;
+  for (std::size_t slash = path.find('/'); ; slash = path.find('/', start)) {
+    check_name(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start), path);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+}
+
+std::string parent_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
 class TreeReader {
  public:
   TreeReader(git_repository* repository, const Manifest& manifest) : repository_(repository) {
-    for (const auto& escape : manifest.escaped) real_names_[escape.stored] = escape.name;
+    for (const auto& escape : manifest.escaped) {
+      check_name(escape.name, escape.stored);
+      real_names_[escape.stored] = escape.name;
+    }
   }
 
   void read(const git_oid& tree_id, const std::string& stored_dir, const std::string& real_dir) {
@@ -29,6 +55,7 @@ class TreeReader {
       std::string name = git_tree_entry_name(item);
       std::string stored = stored_dir.empty() ? name : stored_dir + "/" + name;
       if (auto it = real_names_.find(stored); it != real_names_.end()) name = it->second;
+      check_name(name, stored);
       std::string real = real_dir.empty() ? name : real_dir + "/" + name;
       ContentEntry entry;
       entry.path = real;
@@ -37,7 +64,7 @@ class TreeReader {
         case GIT_FILEMODE_TREE:
           entry.type = EntryType::directory;
           entry.mode = 0755;
-          entries_[real] = entry;
+          add(entry);
           read(entry.id, stored, real);
           continue;
         case GIT_FILEMODE_LINK: entry.type = EntryType::symlink; entry.mode = 0777; break;
@@ -45,13 +72,17 @@ class TreeReader {
         case GIT_FILEMODE_BLOB: entry.mode = 0644; break;
         default: fail("'{}': unsupported entry (a submodule?)", real);
       }
-      entries_[real] = entry;
+      add(entry);
     }
   }
 
   std::map<std::string, ContentEntry>& entries() { return entries_; }
 
  private:
+  void add(const ContentEntry& entry) {
+    if (!entries_.emplace(entry.path, entry).second) fail("'{}' is in the snapshot twice", entry.path);
+  }
+
   git_repository* repository_;
   std::unordered_map<std::string, std::string> real_names_;
   std::map<std::string, ContentEntry> entries_;
@@ -95,6 +126,7 @@ std::vector<ContentEntry> snapshot_contents(git_repository* repository, const Sn
     if (inserted) {
       // Only directories live in the manifest alone: the empty ones.
       if (recorded.type != EntryType::directory) fail("manifest lists '{}', which the tree lacks", recorded.path);
+      check_relative_path(recorded.path);
       entry.path = recorded.path;
       entry.type = EntryType::directory;
     }
@@ -102,9 +134,20 @@ std::vector<ContentEntry> snapshot_contents(git_repository* repository, const Sn
     entry.uid = recorded.uid;
     entry.gid = recorded.gid;
   }
+  // Every entry's parent is a directory of the snapshot (so restore creates
+  // it, and never finds a symlink or a file in its place), and no name twice.
   std::vector<ContentEntry> out;
   out.reserve(entries.size());
-  for (auto& [path, entry] : entries) out.push_back(std::move(entry));
+  for (auto& [path, entry] : entries) {
+    std::string parent = parent_of(path);
+    if (!parent.empty()) {
+      auto it = entries.find(parent);
+      if (it == entries.end() || it->second.type != EntryType::directory) {
+        fail("snapshot {}: '{}' is not under a directory of the snapshot", oid_hex(snapshot.id), path);
+      }
+    }
+    out.push_back(entry);
+  }
   return out;
 }
 

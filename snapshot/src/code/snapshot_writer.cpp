@@ -9,6 +9,7 @@
 
 #include "civiup/snapshot/durable_file.hpp"
 #include "live_tree.hpp"
+#include "loose_object.hpp"
 #include "parallel.hpp"
 #include "repository_state.hpp"
 
@@ -69,15 +70,33 @@ void read_fully(int fd, char* data, std::size_t size, const fs::path& path) {
   }
 }
 
+// Where new blobs go.  Writing through git_odb_write would, for every new
+// object, touch it in each backend and rescan objects/pack (it refreshes on a
+// miss), then deflate it: a dozen system calls and most of the CPU of a first
+// snapshot.  So blobs are hashed here, looked up once without a refresh, and
+// only missing ones are written, uncompressed (loose_object.hpp).
+struct BlobSink {
+  git_odb* odb;  // the quarantine database: sees objects/ and incoming
+  fs::path incoming;
+
+  void store(git_oid* id, const char* data, std::size_t size, const fs::path& path) const {
+    git_check(git_odb_hash(id, data, size, GIT_OBJECT_BLOB), fmt::format("hashing {}", path.string()));
+    if (git_odb_exists_ext(odb, id, GIT_ODB_LOOKUP_NO_REFRESH) != 0) return;
+    with_context(fmt::format("storing {}", path.string()),
+                 [&] { write_stored_loose_blob(incoming, *id, data, size); });
+  }
+};
+
 // Writes one file or symlink as a blob; returns its size.
-std::uint64_t write_blob(git_odb* odb, const fs::path& path, const LiveEntry& entry, git_oid* id, std::string& buffer) {
+std::uint64_t write_blob(const BlobSink& sink, const fs::path& path, const LiveEntry& entry, git_oid* id,
+                         std::string& buffer) {
+  git_odb* odb = sink.odb;
   if (entry.type == EntryType::symlink) {
     buffer.resize(static_cast<std::size_t>(entry.status.st_size) + 1);
     ssize_t length = ::readlink(path.c_str(), buffer.data(), buffer.size());
     if (length < 0) fail_errno(fmt::format("reading symlink {}", path.string()));
     if (static_cast<std::size_t>(length) >= buffer.size()) fail("reading symlink {}: it changed while being snapshotted", path.string());
-    git_check(git_odb_write(id, odb, buffer.data(), static_cast<std::size_t>(length), GIT_OBJECT_BLOB),
-              fmt::format("storing symlink {}", path.string()));
+    sink.store(id, buffer.data(), static_cast<std::size_t>(length), path);
     return static_cast<std::uint64_t>(length);
   }
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -89,7 +108,7 @@ std::uint64_t write_blob(git_odb* odb, const fs::path& path, const LiveEntry& en
   if (size <= kStreamThreshold) {
     buffer.resize(size);
     read_fully(fd, buffer.data(), size, path);
-    git_check(git_odb_write(id, odb, buffer.data(), size, GIT_OBJECT_BLOB), fmt::format("storing {}", path.string()));
+    sink.store(id, buffer.data(), size, path);
     return size;
   }
   git_odb_stream* stream = nullptr;
@@ -124,11 +143,14 @@ OdbHandle quarantine_odb(const fs::path& objects, const fs::path& incoming) {
   return odb;
 }
 
+// A fan-out directory objects/ lacks (all of them on a first snapshot, and
+// after a collection) moves whole: 256 renames instead of one per object.
 void move_incoming(const fs::path& incoming, const fs::path& objects) {
   for (const auto& fan : fs::directory_iterator(incoming)) {
     if (!fan.is_directory()) continue;
     fs::path target_dir = objects / fan.path().filename();
-    fs::create_directories(target_dir);
+    if (::rename(fan.path().c_str(), target_dir.c_str()) == 0) continue;
+    if (errno != EEXIST && errno != ENOTEMPTY) fail_errno(fmt::format("moving objects into {}", target_dir.string()));
     for (const auto& object : fs::directory_iterator(fan.path())) {
       fs::path target = target_dir / object.path().filename();
       if (::rename(object.path().c_str(), target.c_str()) != 0) {
@@ -176,7 +198,7 @@ class SnapshotWriter {
     IndexHandle index = open_stat_cache(state_.index_path());
     git_check(git_repository_set_index(repository, index.get()), "attaching the stat cache");
 
-    update_index(index.get(), odb.get(), tree, index_time);
+    update_index(index.get(), BlobSink{odb.get(), state_.incoming_path()}, tree, index_time);
     git_oid content_tree;
     git_check(git_index_write_tree_to(&content_tree, index.get(), repository), "writing the tree");
     git_oid commit = write_commit(repository, content_tree, manifest_of(tree));
@@ -196,7 +218,7 @@ class SnapshotWriter {
   }
 
  private:
-  void update_index(git_index* index, git_odb* odb, const LiveTree& tree, const timespec& index_time) {
+  void update_index(git_index* index, const BlobSink& sink, const LiveTree& tree, const timespec& index_time) {
     std::vector<const LiveEntry*> to_hash;
     std::unordered_set<std::string_view> stored;
     for (const auto& entry : tree.entries) {
@@ -217,8 +239,8 @@ class SnapshotWriter {
     std::vector<std::uint64_t> sizes(to_hash.size());
     parallel_for(to_hash.size(), worker_count(), [&](std::size_t i) {
       thread_local std::string buffer;
-      sizes[i] = write_blob(odb, spec_.root / to_hash[i]->path, *to_hash[i], &ids[i], buffer);
-    });
+      sizes[i] = write_blob(sink, spec_.root / to_hash[i]->path, *to_hash[i], &ids[i], buffer);
+    }, /*grain=*/64);
     for (std::size_t i = 0; i < to_hash.size(); ++i) {
       git_index_entry entry = index_entry_of(*to_hash[i], ids[i]);
       git_check(git_index_add(index, &entry), fmt::format("recording {}", to_hash[i]->path));
