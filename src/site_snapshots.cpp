@@ -15,14 +15,13 @@
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/site_snapshot.hpp"
 #include "civiup/upgrade/upgrade_run.hpp"
+#include "civiup/upgrade/upgrade_world.hpp"
 #include "civiup/version.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
 
-namespace {
-
-uint64_t tree_bytes(const fs::path& dir) {
+uint64_t directory_bytes(const fs::path& dir) {
   uint64_t total = 0;
   std::error_code error;
   for (auto it = fs::recursive_directory_iterator(dir, error); !error && it != fs::recursive_directory_iterator();
@@ -33,19 +32,11 @@ uint64_t tree_bytes(const fs::path& dir) {
   return total;
 }
 
+namespace {
+
 std::string label(const snapshot::CodeSnapshotInfo& info, const char* key) {
   auto it = info.labels.find(key);
   return it == info.labels.end() ? std::string() : it->second;
-}
-
-snapshot::db::DatabaseLogin login_of(const DatabaseDsn& dsn) {
-  snapshot::db::DatabaseLogin login;
-  login.host = dsn.host;
-  login.port = dsn.port == 0 ? 3306 : dsn.port;
-  login.socket = dsn.socket;
-  login.user = dsn.user;
-  login.password = dsn.password;
-  return login;
 }
 
 }  // namespace
@@ -59,7 +50,7 @@ std::vector<SiteSnapshot> list_site_snapshots(const fs::path& state_dir) {
     if (!s.dumps.empty()) {
       fs::path dir = state_dir / "dumps" / s.dumps;
       s.dumps_usable = snapshot::db::is_usable_dump(dir / "civicrm");
-      s.dump_bytes = tree_bytes(dir);
+      s.dump_bytes = directory_bytes(dir);
     }
     snapshots.push_back(std::move(s));
   }
@@ -84,9 +75,9 @@ SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir,
   fs::permissions(dumps, fs::perms::owner_all, fs::perm_options::replace);
   snapshot::CodeRepository repository = snapshot::CodeRepository::open(state_dir / "code.git");
   try {
-    snapshot::db::dump_database(login_of(site.civicrm.dsn), site.civicrm.dsn.database, dumps / "civicrm");
+    snapshot::db::dump_database(database_login(site.civicrm.dsn), site.civicrm.dsn.database, dumps / "civicrm");
     if (!site.civicrm.dsn.same_database(site.backdrop.database)) {
-      snapshot::db::dump_database(login_of(site.backdrop.database), site.backdrop.database.database, dumps / "backdrop");
+      snapshot::db::dump_database(database_login(site.backdrop.database), site.backdrop.database.database, dumps / "backdrop");
     }
   } catch (...) {
     std::error_code ignored;
@@ -97,7 +88,7 @@ SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir,
   snapshot::CodeSnapshotResult result = repository.snapshot(spec);
   spdlog::info("snapshot {}: code {} and both databases ({})", result.info.id, site.code_version.str(), dumps.string());
   return SiteSnapshot{result.info.id, result.info.created, "manual", site.code_version.str(), db_version,
-                      spec.message, name, true, tree_bytes(dumps)};
+                      spec.message, name, true, directory_bytes(dumps)};
 }
 
 PruneResult prune_site_snapshots(const fs::path& state_dir, size_t keep) {
@@ -128,7 +119,7 @@ PruneResult prune_site_snapshots(const fs::path& state_dir, size_t keep) {
     }
   }
   snapshot::CodeRepository repository = snapshot::CodeRepository::open(state_dir / "code.git");
-  result.bytes_before = tree_bytes(state_dir / "code.git") + tree_bytes(state_dir / "dumps");
+  result.bytes_before = directory_bytes(state_dir / "code.git") + directory_bytes(state_dir / "dumps");
   for (size_t i = 0; i < snapshots.size(); ++i) {
     const SiteSnapshot& s = snapshots[i];
     if (i < keep || protect.contains(s.id)) continue;
@@ -141,7 +132,7 @@ PruneResult prune_site_snapshots(const fs::path& state_dir, size_t keep) {
     result.removed.push_back(s.id);
   }
   repository.collect_garbage();
-  result.bytes_after = tree_bytes(state_dir / "code.git") + tree_bytes(state_dir / "dumps");
+  result.bytes_after = directory_bytes(state_dir / "code.git") + directory_bytes(state_dir / "dumps");
   return result;
 }
 

@@ -24,6 +24,9 @@ struct SiteSnapshot {
   uint64_t dump_bytes = 0;
 };
 
+// The bytes of the regular files under `dir` (0 when it does not exist).
+uint64_t directory_bytes(const std::filesystem::path& dir);
+
 // Newest first; empty when the state directory has no repository yet.
 std::vector<SiteSnapshot> list_site_snapshots(const std::filesystem::path& state_dir);
 

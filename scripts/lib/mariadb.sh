@@ -22,7 +22,7 @@ free_port() {
 
 mariadb_start() {
   local dir=$1
-  mkdir -p "$dir"
+  mkdir -p "$dir" "$dir/tmp"
   MARIADB_DIR=$dir
   MARIADB_PIDFILE=$dir/mariadb.pid
   MARIADB_SOCKET=$dir/mariadb.sock
@@ -38,7 +38,7 @@ mariadb_start() {
   # shellcheck disable=SC2086
   mariadbd --no-defaults "${user_opt[@]}" --datadir="$dir/data" --socket="$MARIADB_SOCKET" \
     --port="$MARIADB_PORT" --bind-address=127.0.0.1 --skip-log-bin --skip-name-resolve \
-    --pid-file="$MARIADB_PIDFILE" --log-error="$dir/mariadb.err" \
+    --pid-file="$MARIADB_PIDFILE" --log-error="$dir/mariadb.err" --tmpdir="$dir/tmp" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --max-allowed-packet=64M --innodb-buffer-pool-size=256M \
     --innodb-flush-log-at-trx-commit=2 --innodb-log-file-size=128M \

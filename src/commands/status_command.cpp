@@ -10,6 +10,7 @@
 #include "civiup/database_session.hpp"
 #include "civiup/journal.hpp"
 #include "civiup/site.hpp"
+#include "civiup/site_snapshots.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/upgrade.hpp"
@@ -25,17 +26,6 @@ nlohmann::json or_error(Body&& body) {
   } catch (const std::exception& e) {
     return {{"error", e.what()}};
   }
-}
-
-uint64_t disk_use(const fs::path& dir) {
-  uint64_t total = 0;
-  std::error_code error;
-  for (auto it = fs::recursive_directory_iterator(dir, error); !error && it != fs::recursive_directory_iterator();
-       it.increment(error)) {
-    std::error_code size_error;
-    if (it->is_regular_file(size_error)) total += it->file_size(size_error);
-  }
-  return total;
 }
 
 std::string next_action(const JournalRecord& record) {
@@ -99,7 +89,7 @@ ExitCode status_command(const Invocation& invocation) {
   });
   nlohmann::json journal = or_error([&] { return journal_json(state_dir); });
   nlohmann::json snapshots = or_error([&] { return snapshots_json(state_dir); });
-  uint64_t used = disk_use(state_dir);
+  uint64_t used = directory_bytes(state_dir);
   bool unfinished = journal.is_object() && journal.contains("finished") && !journal["finished"].get<bool>();
 
   if (invocation.global.json) {

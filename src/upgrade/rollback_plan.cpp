@@ -42,15 +42,8 @@ std::optional<std::string> unusable_because(const snapshot::CodeSnapshotInfo& in
 }  // namespace
 
 UpgradeRun plan_rollback(const RollbackOptions& options) {
-  UpgradeRun run;
-  run.transaction = "rollback";
-  run.id = new_run_id();
-  run.root = find_backdrop_root(options.root, options.cwd);
+  UpgradeRun run = start_run("rollback", options.root, options.cwd, options.state_dir);
   Site site = discover_site(run.root);
-  run.state_dir = fs::absolute(options.state_dir.empty() ? default_state_dir(run.root) : options.state_dir)
-                      .lexically_normal();
-  check_state_dir(run.state_dir, run.root);
-  refuse_unfinished_journal(run.state_dir);
   if (!fs::is_directory(run.code_repository())) {
     fail("state directory {}: no snapshots yet, nothing to roll back to", run.state_dir.string());
   }

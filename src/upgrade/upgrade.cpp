@@ -97,15 +97,21 @@ void refuse_unfinished_journal(const fs::path& state_dir) {
        state_dir.string(), journal->transaction, journal->id);
 }
 
-UpgradeRun plan_upgrade(const UpgradeOptions& options) {
+UpgradeRun start_run(const std::string& transaction, const std::optional<fs::path>& root_option, const fs::path& cwd,
+                     const fs::path& state_dir) {
   UpgradeRun run;
+  run.transaction = transaction;
   run.id = new_run_id();
-  run.root = find_backdrop_root(options.root, options.cwd);
-  Site site = discover_site(run.root);
-  run.state_dir = fs::absolute(options.state_dir.empty() ? default_state_dir(run.root) : options.state_dir)
-                      .lexically_normal();
+  run.root = find_backdrop_root(root_option, cwd);
+  run.state_dir = fs::absolute(state_dir.empty() ? default_state_dir(run.root) : state_dir).lexically_normal();
   check_state_dir(run.state_dir, run.root);
   refuse_unfinished_journal(run.state_dir);
+  return run;
+}
+
+UpgradeRun plan_upgrade(const UpgradeOptions& options) {
+  UpgradeRun run = start_run("upgrade", options.root, options.cwd, options.state_dir);
+  Site site = discover_site(run.root);
 
   // The release, read whole and verified before anything else is decided.
   run.release_file = fs::absolute(options.release_file);

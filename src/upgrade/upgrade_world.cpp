@@ -28,7 +28,9 @@ void UpgradeWorld::reconnect() {
   backdrop_db_.reset();
 }
 
-snapshot::db::DatabaseLogin UpgradeWorld::login(const DatabaseDsn& dsn) const {
+snapshot::db::DatabaseLogin UpgradeWorld::login(const DatabaseDsn& dsn) const { return database_login(dsn); }
+
+snapshot::db::DatabaseLogin database_login(const DatabaseDsn& dsn) {
   snapshot::db::DatabaseLogin login;
   login.host = dsn.host;
   login.port = dsn.port == 0 ? 3306 : dsn.port;

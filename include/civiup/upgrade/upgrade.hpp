@@ -67,6 +67,12 @@ struct RollbackOptions {
   std::string snapshot;  // --to: a code snapshot id (prefix); empty: the newest pre-upgrade one
 };
 
+// A new run of `transaction` for the site at `root_option` (or found from
+// `cwd`): its id, root and state directory, the latter checked (outside the
+// web root, on the filesystem of modules/, no unfinished journal).
+UpgradeRun start_run(const std::string& transaction, const std::optional<std::filesystem::path>& root_option,
+                     const std::filesystem::path& cwd, const std::filesystem::path& state_dir);
+
 // The newest pre-upgrade snapshot (or the one named) with usable dumps, and
 // the site's current versions.  Changes nothing; throws (exit 2) when there
 // is nothing to roll back to.

@@ -19,6 +19,9 @@
 
 namespace civiup {
 
+// The snapshot library's login for a DSN (port 0 means 3306).
+snapshot::db::DatabaseLogin database_login(const DatabaseDsn& dsn);
+
 class UpgradeWorld {
  public:
   explicit UpgradeWorld(UpgradeRun run);

@@ -15,9 +15,11 @@ ValueKind kind_of(const std::string& data_type) {
                                                 "real",    "year"};
   static const std::set<std::string> binaries = {
       "binary",     "varbinary",  "tinyblob",        "blob",    "mediumblob",   "longblob",
-      "bit",        "geometry",   "point",           "linestring", "polygon",   "multipoint",
+      "geometry",   "point",           "linestring", "polygon",   "multipoint",
       "multilinestring", "multipolygon", "geometrycollection"};
   if (numbers.count(data_type) != 0) return ValueKind::Number;
+  if (data_type == "date" || data_type == "datetime" || data_type == "timestamp" || data_type == "time")
+    return ValueKind::Temporal;
   if (binaries.count(data_type) != 0) return ValueKind::Hex;
   return ValueKind::Text;
 }
@@ -99,25 +101,33 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
                                        "WHERE TABLE_SCHEMA = " + schema + " AND CONSTRAINT_NAME = 'PRIMARY'"))
     primary_keys[text(row[0])].push_back(text(row[1]));
 
-  for (const auto& row : session.query("SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, IS_GENERATED, EXTRA "
+  for (const auto& row : session.query("SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, IS_GENERATED, GENERATION_EXPRESSION "
                                        "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + schema +
                                        " ORDER BY TABLE_NAME, ORDINAL_POSITION")) {
     std::string table = text(row[0]), column = text(row[1]), data_type = text(row[2]);
-    std::string extra = text(row[4]);
+    std::string generation = text(row[4]);
     if (auto view = views.find(table); view != views.end()) {
       view->second.columns.push_back(column);
       continue;
     }
     auto it = tables.find(table);
     if (it == tables.end()) continue;
-    bool period_column = extra.find("ROW START") != std::string::npos || extra.find("ROW END") != std::string::npos;
+    // System-versioning period columns show as generated with ROW START/END as
+    // their expression; their values are dumped (history rows keep them).
+    bool period_column = generation == "ROW START" || generation == "ROW END";
     // Generated columns are computed again on load; the server refuses values for them.
     if (text(row[3]) == "ALWAYS" && !period_column) continue;
     // FLOAT as text has 6 significant digits; as DOUBLE its value is exact and
     // converts back to the same FLOAT.
-    std::string select = data_type == "float" ? fmt::format("CAST({} AS DOUBLE)", quote_identifier(column))
-                                              : quote_identifier(column);
-    it->second.columns.push_back(ColumnInfo{column, kind_of(data_type), select});
+    std::string select = quote_identifier(column);
+    ValueKind kind = kind_of(data_type);
+    if (data_type == "float") select = fmt::format("CAST({} AS DOUBLE)", select);
+    // Connector/C++ hands BIT values back as decimal text, not as their bytes.
+    if (data_type == "bit") {
+      select = fmt::format("{} + 0", select);
+      kind = ValueKind::Number;
+    }
+    it->second.columns.push_back(ColumnInfo{column, kind, select});
     auto key = primary_keys.find(table);
     if (key != primary_keys.end() && key->second.size() == 1 && key->second[0] == column &&
         is_integer_type(data_type))
@@ -132,7 +142,7 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
         bool explicit_period = false;
         for (const auto& row : session.query(
                  "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + schema +
-                 " AND TABLE_NAME = " + quote_string(name) + " AND EXTRA LIKE '%ROW START%'"))
+                 " AND TABLE_NAME = " + quote_string(name) + " AND GENERATION_EXPRESSION = 'ROW START'"))
           explicit_period = !row.empty();
         if (!explicit_period) {
           table.columns.push_back(ColumnInfo{"ROW_START", ValueKind::Text, "`ROW_START`"});

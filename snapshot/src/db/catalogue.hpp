@@ -12,7 +12,9 @@
 
 namespace civiup::snapshot::db {
 
-enum class ValueKind { Number, Hex, Text };
+// Number: as the server's text; Temporal: that text in quotes (it never needs
+// escaping); Hex: 0x...; Text: quoted and escaped.
+enum class ValueKind { Number, Temporal, Hex, Text };
 
 struct ColumnInfo {
   std::string name;

@@ -10,24 +10,21 @@
 #include <mutex>
 #include <thread>
 
-#include <cppconn/resultset.h>
-#include <cppconn/sqlstring.h>
-
 #include "catalogue.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "privileges.hpp"
 #include "session.hpp"
 #include "sql_files.hpp"
+#include "table_rows.hpp"
 #include "zstd_sql_file.hpp"
 
 namespace civiup::snapshot::db {
 namespace fs = std::filesystem;
 namespace {
 
-// One unit of a worker's work: a table's rows in a key range, or its checksum.
+// One unit of a worker's work: a table's rows in a key range.
 struct WorkItem {
-  enum class Kind { Rows, Checksum } kind = Kind::Rows;
   size_t table = 0;
   size_t chunk = 0;
   std::string where;  // "" or " WHERE `id` >= 1 AND `id` < 100"
@@ -44,15 +41,22 @@ struct ConsistentPoint {
 // mydumper's method: DDL blocked for the whole dump on a separate connection,
 // commits blocked a moment (FLUSH TABLES WITH READ LOCK) while every worker
 // opens its REPEATABLE READ snapshot, so all of them see the same point.
+// DDL blocking: MariaDB 10.4.1+ BACKUP STAGE BLOCK_DDL; MySQL 8.0 LOCK INSTANCE
+// FOR BACKUP (needs BACKUP_ADMIN).
 ConsistentPoint take_consistent_point(const DatabaseLogin& login, const std::string& database,
-                                      const DumpOptions& options) {
+                                      const DumpOptions& options, bool mariadb) {
   ConsistentPoint point;
   if (options.block_ddl) {
     point.ddl_guard = std::make_unique<Session>(login, database);
-    with_context("blocking DDL with BACKUP STAGE (needs the RELOAD privilege)", [&] {
-      point.ddl_guard->execute("BACKUP STAGE START");
-      point.ddl_guard->execute("BACKUP STAGE BLOCK_DDL");
-    });
+    if (mariadb) {
+      with_context("blocking DDL with BACKUP STAGE (needs the RELOAD privilege)", [&] {
+        point.ddl_guard->execute("BACKUP STAGE START");
+        point.ddl_guard->execute("BACKUP STAGE BLOCK_DDL");
+      });
+    } else {
+      with_context("blocking DDL with LOCK INSTANCE FOR BACKUP (needs the BACKUP_ADMIN privilege)",
+                   [&] { point.ddl_guard->execute("LOCK INSTANCE FOR BACKUP"); });
+    }
   }
   for (int i = 0; i < std::max(1, options.jobs); ++i)
     point.workers.push_back(std::make_unique<Session>(login, database));
@@ -69,7 +73,9 @@ ConsistentPoint take_consistent_point(const DatabaseLogin& login, const std::str
   point.snapshot_epoch = std::stoll(point.workers[0]->query_value("SELECT UNIX_TIMESTAMP()").value_or("0"));
   if (lock) lock->execute("UNLOCK TABLES");
   point.method = fmt::format("{}{} worker(s) in REPEATABLE READ, START TRANSACTION WITH CONSISTENT SNAPSHOT{}",
-                             options.block_ddl ? "BACKUP STAGE BLOCK_DDL for the duration; " : "",
+                             !options.block_ddl ? ""
+                             : mariadb          ? "BACKUP STAGE BLOCK_DDL for the duration; "
+                                                : "LOCK INSTANCE FOR BACKUP for the duration; ",
                              point.workers.size(),
                              lock ? " opened under FLUSH TABLES WITH READ LOCK" : "");
   return point;
@@ -96,8 +102,11 @@ class Dumper {
   fs::path dir_;
   DumpOptions options_;
   uint64_t statement_limit_ = 0;
+  uint64_t max_packet_ = 0;  // the server's max_allowed_packet
+  bool mariadb_ = true;
   Catalogue catalogue_;
   DumpManifest manifest_;
+  std::vector<RowDigest> digests_;  // per table, merged from its chunks
   std::mutex mutex_;  // guards manifest_ while workers run
   std::atomic<size_t> next_item_{0};
   std::atomic<bool> failed_{false};
@@ -105,17 +114,18 @@ class Dumper {
 
 void Dumper::read_server_facts(Session& session) {
   auto facts = session.query(
-      "SELECT VERSION(), @@datadir, UNIX_TIMESTAMP() - (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-      "WHERE VARIABLE_NAME = 'UPTIME'), DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
+      "SELECT VERSION(), @@datadir, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
       "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + quote_string(database_));
   if (facts.empty()) fail("no such database");
   manifest_.server_version = facts[0][0].value_or("");
   manifest_.server_datadir = facts[0][1].value_or("");
-  manifest_.server_started_epoch = static_cast<int64_t>(std::stod(facts[0][2].value_or("0")));
-  manifest_.default_charset = facts[0][3].value_or("");
-  manifest_.default_collation = facts[0][4].value_or("");
+  manifest_.server_started_epoch = session.server_started_epoch();
+  manifest_.default_charset = facts[0][2].value_or("");
+  manifest_.default_collation = facts[0][3].value_or("");
+  mariadb_ = manifest_.server_version.find("MariaDB") != std::string::npos;
   // An INSERT must fit the server's packet with room for the protocol header.
   uint64_t packet = session.max_allowed_packet();
+  max_packet_ = packet;
   statement_limit_ = std::min<uint64_t>(options_.statement_bytes, packet > 8192 ? packet - 4096 : packet / 2);
 }
 
@@ -140,23 +150,15 @@ std::vector<WorkItem> Dumper::plan_work(Session& session) {
           std::string where;
           if (!previous.empty()) where += fmt::format("{} >= {}", key, previous);
           if (!bound.empty()) where += fmt::format("{}{} < {}", where.empty() ? "" : " AND ", key, bound);
-          items.push_back({WorkItem::Kind::Rows, t, c + 1, " WHERE " + where, table.data_length / chunks});
+          items.push_back({t, c + 1, " WHERE " + where, table.data_length / chunks});
           previous = bound;
         }
       }
     }
-    if (chunks <= 1) items.push_back({WorkItem::Kind::Rows, t, 1, "", table.data_length});
+    if (chunks <= 1) items.push_back({t, 1, "", table.data_length});
   }
   std::stable_sort(items.begin(), items.end(),
                    [](const WorkItem& a, const WorkItem& b) { return a.estimated_bytes > b.estimated_bytes; });
-  if (options_.checksums) {
-    std::vector<WorkItem> checksums;
-    for (size_t t = 0; t < catalogue_.tables.size(); ++t)
-      checksums.push_back({WorkItem::Kind::Checksum, t, 0, "", catalogue_.tables[t].data_length});
-    std::stable_sort(checksums.begin(), checksums.end(),
-                     [](const WorkItem& a, const WorkItem& b) { return a.estimated_bytes > b.estimated_bytes; });
-    items.insert(items.end(), checksums.begin(), checksums.end());
-  }
   return items;
 }
 
@@ -176,21 +178,14 @@ void Dumper::write_ddl_file(const std::string& name, const std::string& kind, co
 
 void Dumper::dump_rows(Session& session, const WorkItem& item) {
   const TableInfo& table = catalogue_.tables[item.table];
-  std::string columns, selected;
-  for (const auto& column : table.columns) {
-    columns += (columns.empty() ? "" : ",") + quote_identifier(column.name);
-    selected += (selected.empty() ? "" : ",") + column.select;
-  }
-  const bool versioned = table.type == "SYSTEM VERSIONED";
-  const std::string insert = fmt::format("INSERT INTO {} ({}) VALUES ", quote_identifier(table.name), columns);
-  const std::string select = fmt::format("SELECT {} FROM {}{}{}", selected, quote_identifier(table.name),
-                                         versioned ? " FOR SYSTEM_TIME ALL" : "", item.where);
-
+  const std::string insert =
+      fmt::format("INSERT INTO {} {} VALUES ", quote_identifier(table.name), insert_columns(table));
   ZstdSqlWriter writer(dir_ / data_file_name(table.name, item.chunk), options_.zstd_level);
-  writer.append(data_header(versioned));
-  std::string statement, row;
+  writer.append(data_header(table.type == "SYSTEM VERSIONED"));
+  std::string statement;
   statement.reserve(statement_limit_ + 4096);
-  uint64_t rows = 0, sql_bytes = 0;
+  uint64_t sql_bytes = 0;
+  RowDigest digest;
   auto flush = [&] {
     if (statement.empty()) return;
     statement += ";\n";
@@ -198,50 +193,28 @@ void Dumper::dump_rows(Session& session, const WorkItem& item) {
     writer.append(statement);
     statement.clear();
   };
-  const unsigned count = static_cast<unsigned>(table.columns.size());
-  session.stream(select, [&](sql::ResultSet& rs) {
-    row.clear();
-    row += '(';
-    for (unsigned i = 1; i <= count; ++i) {
-      if (i > 1) row += ',';
-      if (rs.isNull(i)) {
-        row += "NULL";
-        continue;
-      }
-      sql::SQLString value = rs.getString(i);
-      const std::string& v = value.asStdString();
-      switch (table.columns[i - 1].kind) {
-        case ValueKind::Number: row += v; break;
-        case ValueKind::Hex:
-          if (v.empty()) {
-            row += "''";
-          } else {
-            row += "0x";
-            append_hex(row, v.data(), v.size());
-          }
-          break;
-        case ValueKind::Text:
-          row += '\'';
-          append_escaped(row, v.data(), v.size());
-          row += '\'';
-          break;
-      }
-    }
-    row += ')';
+  stream_rows(session, table, item.where, [&](const std::string& row) {
     if (!statement.empty() && statement.size() + row.size() + 3 > statement_limit_) flush();
-    if (statement.empty())
+    if (statement.empty()) {
+      // One row alone over the packet: no server with this setting could load it.
+      if (insert.size() + row.size() + 2 > max_packet_)
+        fail("row {} needs an INSERT of {} bytes, over the server's max_allowed_packet of {} (raise it here and "
+             "on the server that will load the dump)", digest.rows() + 1, insert.size() + row.size() + 2, max_packet_);
       statement = insert;
-    else
+    } else {
       statement += ',';
+    }
     statement += row;
-    ++rows;
+    digest.add(row);
     if (failed_.load(std::memory_order_relaxed)) fail("stopped: another worker failed");
   });
   flush();
+  writer.append(kEndData);
   writer.finish();
   add_file(writer, "data", table.name);
   std::lock_guard lock(mutex_);
-  manifest_.tables[item.table].rows += rows;
+  digests_[item.table].merge(digest);
+  manifest_.tables[item.table].rows += digest.rows();
   manifest_.tables[item.table].data_bytes += sql_bytes;
 }
 
@@ -250,17 +223,8 @@ void Dumper::work(Session& session, const std::vector<WorkItem>& items) {
     size_t index = next_item_.fetch_add(1);
     if (index >= items.size() || failed_.load()) return;
     const WorkItem& item = items[index];
-    const std::string& name = catalogue_.tables[item.table].name;
-    if (item.kind == WorkItem::Kind::Rows) {
-      with_context(fmt::format("dumping table `{}`.`{}`", database_, name), [&] { dump_rows(session, item); });
-    } else {
-      auto checksum = with_context(fmt::format("checksumming table `{}`.`{}`", database_, name), [&] {
-        auto rows = session.query("CHECKSUM TABLE " + quote_identifier(name));
-        return rows.empty() || rows[0].size() < 2 ? Value() : rows[0][1];
-      });
-      std::lock_guard lock(mutex_);
-      manifest_.tables[item.table].checksum = checksum;
-    }
+    with_context(fmt::format("dumping table `{}`.`{}`", database_, catalogue_.tables[item.table].name),
+                 [&] { dump_rows(session, item); });
   }
 }
 
@@ -286,13 +250,15 @@ DumpManifest Dumper::run() {
   read_server_facts(catalogue_session);
   check_dump_privileges(catalogue_session, database_, options_.block_ddl || options_.jobs > 1);
 
-  ConsistentPoint point = take_consistent_point(login_, database_, options_);
+  ConsistentPoint point = take_consistent_point(login_, database_, options_, mariadb_);
   manifest_.snapshot_epoch = point.snapshot_epoch;
   manifest_.consistency = point.method;
   // With DDL blocked, the definitions read now are those of the snapshot.
   catalogue_ = read_catalogue(catalogue_session, database_);
   for (const auto& table : catalogue_.tables)
     manifest_.tables.push_back(TableEntry{table.name, table.type, table.create_statement, 0, 0, {}});
+  digests_.resize(catalogue_.tables.size());
+  manifest_.checksum_method = options_.checksums ? kRowDigestMethod : "none";
   std::vector<WorkItem> items = plan_work(catalogue_session);
 
   std::exception_ptr first_error;
@@ -350,13 +316,16 @@ DumpManifest Dumper::run() {
   if (first_error) std::rethrow_exception(first_error);
 
   for (auto& worker : point.workers) worker->execute("COMMIT");
-  if (point.ddl_guard) point.ddl_guard->execute("BACKUP STAGE END");
+  if (options_.checksums)
+    for (size_t t = 0; t < manifest_.tables.size(); ++t) manifest_.tables[t].checksum = digests_[t].text();
+  if (point.ddl_guard) point.ddl_guard->execute(mariadb_ ? "BACKUP STAGE END" : "UNLOCK INSTANCE");
 
   std::sort(manifest_.files.begin(), manifest_.files.end(),
             [](const DumpFile& a, const DumpFile& b) { return a.name < b.name; });
   manifest_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  // Every file on disk before the manifest that makes them a usable dump.
-  sync_filesystem(dir_);
+  // Every file (each synced as it was finished) named in the directory before the
+  // manifest that makes them a usable dump.
+  fsync_path(dir_);
   write_file_durably(dir_ / kManifestName, manifest_.to_json(), 0600);
   return manifest_;
 }

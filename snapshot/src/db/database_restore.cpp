@@ -5,93 +5,21 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <exception>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include "catalogue.hpp"
+#include "deferred_keys.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "privileges.hpp"
 #include "session.hpp"
-#include "sql_script.hpp"
-#include "zstd_sql_file.hpp"
+#include "dump_loading.hpp"
+#include "table_rows.hpp"
 
 namespace civiup::snapshot::db {
 namespace fs = std::filesystem;
 namespace {
-
-using Task = std::function<void(Session&)>;
-
-// Runs `tasks` over `jobs` connections of their own; the first error stops the rest.
-void run_parallel(const DatabaseLogin& login, const std::string& database, int jobs, const std::vector<Task>& tasks) {
-  if (tasks.empty()) return;
-  size_t count = std::min<size_t>(static_cast<size_t>(std::max(1, jobs)), tasks.size());
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr first_error;
-  std::mutex mutex;
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < count; ++t) {
-    threads.emplace_back([&] {
-      try {
-        Session session(login, database);
-        for (;;) {
-          size_t index = next.fetch_add(1);
-          if (index >= tasks.size() || failed.load()) return;
-          tasks[index](session);
-        }
-      } catch (...) {
-        std::lock_guard lock(mutex);
-        if (!first_error) first_error = std::current_exception();
-        failed = true;
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  if (first_error) std::rethrow_exception(first_error);
-}
-
-// Data files hold one statement per line (values never contain a raw newline).
-void load_data_file(Session& session, const fs::path& path) {
-  std::string pending;
-  auto run_line = [&](std::string_view line) {
-    if (line.empty() || line.rfind("--", 0) == 0) return;
-    if (line.back() == ';') line.remove_suffix(1);
-    session.execute(std::string(line));
-  };
-  read_zstd_file(path, [&](std::string_view block) {
-    size_t start = 0;
-    for (;;) {
-      size_t end = block.find('\n', start);
-      if (end == std::string_view::npos) break;
-      if (pending.empty()) {
-        run_line(block.substr(start, end - start));
-      } else {
-        pending.append(block.substr(start, end - start));
-        run_line(pending);
-        pending.clear();
-      }
-      start = end + 1;
-    }
-    pending.append(block.substr(start));
-  });
-  run_line(pending);
-}
-
-void load_file(Session& session, const fs::path& dir, const DumpFile& file) {
-  std::string what = file.kind == "view-standins" ? "view stand-ins" : fmt::format("{} `{}`", file.kind, file.object);
-  if (file.kind == "data") what = fmt::format("table `{}`", file.object);
-  with_context(fmt::format("restoring {} from {}", what, file.name), [&] {
-    if (file.kind == "data") {
-      load_data_file(session, dir / file.name);
-      return;
-    }
-    for (const auto& statement : split_sql_script(read_zstd_file(dir / file.name))) session.execute(statement);
-  });
-}
 
 class Restorer {
  public:
@@ -104,8 +32,12 @@ class Restorer {
   void prepare();
   std::set<std::string> choose_tables(bool selective);
   std::map<std::string, std::string> checksums(const std::vector<std::string>& tables);
+  void check_files(const std::set<std::string>& tables);
   void drop(const std::string& kind, const std::string& name);
   void load(const std::set<std::string>& tables);
+  void create_tables(const std::vector<const DumpFile*>& table_files);
+  void load_rows(const std::vector<const DumpFile*>& data_files);
+  void add_keys(Session& session, const std::string& table);
   void verify(const std::set<std::string>& tables);
 
   DatabaseLogin login_;
@@ -115,11 +47,14 @@ class Restorer {
   DumpManifest manifest_;
   std::unique_ptr<Session> session_;
   std::vector<LiveObject> live_;
+  std::map<std::string, DeferredKeys> deferred_;  // tables created without some keys
   RestoreReport report_;
 };
 
 void Restorer::prepare() {
   manifest_ = load_manifest(dir_);
+  if (manifest_.checksum_method != kRowDigestMethod && manifest_.checksum_method != "none")
+    fail("dump {}: unknown checksum method '{}'", dir_.string(), manifest_.checksum_method);
   {
     Session server(login_, "");
     if (server.query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + quote_string(database_))
@@ -143,16 +78,22 @@ void Restorer::prepare() {
   live_ = list_live_objects(*session_, database_);
 }
 
+// Row digests of live tables, computed as the dump computed them, several tables at once.
 std::map<std::string, std::string> Restorer::checksums(const std::vector<std::string>& tables) {
   std::map<std::string, std::string> result;
+  if (tables.empty()) return result;
+  std::map<std::string, TableInfo> live;
+  for (auto& table : read_catalogue(*session_, database_).tables) live[table.name] = std::move(table);
   std::mutex mutex;
   std::vector<Task> tasks;
-  for (const auto& table : tables) {
-    tasks.push_back([&, table](Session& session) {
-      auto rows = with_context(fmt::format("checksumming table `{}`.`{}`", database_, table),
-                               [&] { return session.query("CHECKSUM TABLE " + quote_identifier(table)); });
+  for (const auto& name : tables) {
+    auto it = live.find(name);
+    if (it == live.end()) fail("table `{}` is missing after the restore", name);
+    tasks.push_back([&, name, info = &it->second](Session& session) {
+      RowDigest digest = with_context(fmt::format("checksumming table `{}`.`{}`", database_, name),
+                                      [&] { return digest_table(session, *info); });
       std::lock_guard lock(mutex);
-      result[table] = rows.empty() || rows[0].size() < 2 ? "NULL" : rows[0][1].value_or("NULL");
+      result[name] = digest.text();
     });
   }
   run_parallel(login_, database_, options_.jobs, tasks);
@@ -168,13 +109,8 @@ std::set<std::string> Restorer::choose_tables(bool selective) {
   }
   // The same server, not restarted since the dump: InnoDB's in-memory
   // UPDATE_TIME then tells a table untouched since the consistent point.
-  bool same_server = false;
-  auto facts = session_->query(
-      "SELECT @@datadir, UNIX_TIMESTAMP() - (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-      "WHERE VARIABLE_NAME = 'UPTIME')");
-  if (!facts.empty() && facts[0][0] == manifest_.server_datadir)
-    same_server = std::llabs(static_cast<int64_t>(std::stod(facts[0][1].value_or("0"))) -
-                             manifest_.server_started_epoch) <= 2;
+  bool same_server = session_->query_value("SELECT @@datadir") == manifest_.server_datadir &&
+                     std::llabs(session_->server_started_epoch() - manifest_.server_started_epoch) <= 2;
   std::vector<std::string> to_checksum;
   for (const auto& table : manifest_.tables) {
     auto live = std::find_if(live_.begin(), live_.end(),
@@ -199,6 +135,19 @@ std::set<std::string> Restorer::choose_tables(bool selective) {
   return chosen;
 }
 
+// Every file about to be loaded decompresses and matches its zstd content
+// checksum and the manifest's SQL size, before anything is dropped.
+void Restorer::check_files(const std::set<std::string>& tables) {
+  std::vector<const DumpFile*> files;
+  for (const auto& file : manifest_.files)
+    if ((file.kind != "table" && file.kind != "data") || tables.count(file.object) != 0) files.push_back(&file);
+  try {
+    for_each_parallel(options_.jobs, files.size(), [&](size_t i) { check_file(dir_, *files[i]); });
+  } catch (const Error& e) {
+    throw e.with_context("checking the dump's files (nothing was dropped)");
+  }
+}
+
 void Restorer::drop(const std::string& kind, const std::string& name) {
   std::string keyword = kind;
   std::transform(keyword.begin(), keyword.end(), keyword.begin(), ::toupper);
@@ -207,6 +156,7 @@ void Restorer::drop(const std::string& kind, const std::string& name) {
   report_.dropped_objects.push_back(kind + " " + name);
 }
 
+// The phases of loading, in order: tables, rows (and keys), foreign keys, programs.
 void Restorer::load(const std::set<std::string>& tables) {
   std::vector<const DumpFile*> table_files, data_files, program_files;
   for (const auto& file : manifest_.files) {
@@ -214,17 +164,13 @@ void Restorer::load(const std::set<std::string>& tables) {
     else if (file.kind == "data" && tables.count(file.object) != 0) data_files.push_back(&file);
     else if (file.kind != "table" && file.kind != "data") program_files.push_back(&file);
   }
-  // Biggest first, so the last file to finish is a small one.
-  std::stable_sort(data_files.begin(), data_files.end(),
-                   [](const DumpFile* a, const DumpFile* b) { return a->sql_bytes > b->sql_bytes; });
-  for (const auto* files : {&table_files, &data_files}) {
-    std::vector<Task> tasks;
-    for (const DumpFile* file : *files) {
-      tasks.push_back([this, file](Session& session) { load_file(session, dir_, *file); });
-      report_.sql_bytes += file->sql_bytes;
-    }
-    run_parallel(login_, database_, options_.jobs, tasks);
-  }
+  create_tables(table_files);
+  load_rows(data_files);
+  // Foreign keys once every table has its keys; with checks off this changes metadata only.
+  for (const auto& [table, keys] : deferred_)
+    if (!keys.add_foreign_keys.empty())
+      with_context(fmt::format("adding the foreign keys of table `{}`", table),
+                   [&] { session_->execute_ddl(keys.add_foreign_keys); });
   // Routines, view stand-ins, views in dependency order, triggers, events: file-name order.
   for (const DumpFile* file : program_files) {
     load_file(*session_, dir_, *file);
@@ -233,10 +179,89 @@ void Restorer::load(const std::set<std::string>& tables) {
   report_.restored_tables.assign(tables.begin(), tables.end());
 }
 
+// Tables first, in parallel, their secondary keys and foreign keys left for later.
+void Restorer::create_tables(const std::vector<const DumpFile*>& table_files) {
+  std::vector<Task> tasks;
+  for (const DumpFile* file : table_files) {
+    report_.sql_bytes += file->sql_bytes;
+    const TableEntry* table = manifest_.find_table(file->object);
+    if (options_.defer_indexes && table != nullptr) {
+      const DeferredKeys& keys = deferred_[table->name] = defer_keys(table->name, table->create_statement);
+      if (!keys.add_keys.empty() || !keys.add_foreign_keys.empty()) {
+        tasks.push_back([name = table->name, create = keys.create](Session& session) {
+          with_context(fmt::format("creating table `{}`", name), [&] { session.execute_ddl(create); });
+        });
+        continue;
+      }
+    }
+    tasks.push_back([this, file](Session& session) { load_file(session, dir_, *file); });
+  }
+  run_parallel(login_, database_, options_.jobs, tasks);
+}
+
+void Restorer::add_keys(Session& session, const std::string& table) {
+  auto keys = deferred_.find(table);
+  if (keys != deferred_.end() && !keys->second.add_keys.empty())
+    with_context(fmt::format("adding the keys of table `{}`", table), [&] { session.execute_ddl(keys->second.add_keys); });
+}
+
+// A table's data files (its key-range chunks, in order) in one transaction on
+// one connection: the empty table is then bulk-loaded.  Then its keys, in one
+// sorted build.  Biggest tables first, so the last task to finish is a small one.
+// A table too big to share the work out (a selective restore of one big table)
+// is loaded chunk by chunk over all connections instead, without bulk mode (it
+// locks the table for its transaction), and gets its keys after.
+void Restorer::load_rows(const std::vector<const DumpFile*>& data_files) {
+  std::map<std::string, std::vector<const DumpFile*>> by_table;
+  uint64_t total = 0;
+  for (const DumpFile* file : data_files) {
+    by_table[file->object].push_back(file);
+    total += file->sql_bytes;
+  }
+  report_.sql_bytes += total;
+  const uint64_t jobs = static_cast<uint64_t>(std::max(1, options_.jobs));
+  std::vector<std::pair<uint64_t, Task>> sized;
+  std::vector<std::string> split_tables;
+  for (const auto& [table, files] : by_table) {
+    uint64_t bytes = 0;
+    for (const DumpFile* file : files) bytes += file->sql_bytes;
+    if (jobs > 1 && files.size() > 1 && bytes > total / jobs) {
+      split_tables.push_back(table);
+      for (const DumpFile* file : files)
+        sized.emplace_back(file->sql_bytes, [this, file](Session& session) {
+          session.execute("START TRANSACTION");
+          load_file(session, dir_, *file, "SET SESSION UNIQUE_CHECKS = 1");
+          session.execute("COMMIT");
+        });
+      continue;
+    }
+    sized.emplace_back(bytes, [this, files = &files, table = table](Session& session) {
+      session.execute("START TRANSACTION");
+      for (const DumpFile* file : *files) load_file(session, dir_, *file);
+      session.execute("COMMIT");
+      add_keys(session, table);
+    });
+  }
+  std::stable_sort(sized.begin(), sized.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<Task> tasks;
+  for (auto& entry : sized) tasks.push_back(std::move(entry.second));
+  run_parallel(login_, database_, options_.jobs, tasks);
+  tasks.clear();
+  for (const auto& table : split_tables)
+    tasks.push_back([this, table](Session& session) { add_keys(session, table); });
+  run_parallel(login_, database_, options_.jobs, tasks);
+}
+
 void Restorer::verify(const std::set<std::string>& tables) {
   if (!options_.verify) return;
-  auto sums = checksums(std::vector<std::string>(tables.begin(), tables.end()));
   std::string mismatches;
+  for (const auto& name : tables) {
+    const TableEntry* table = manifest_.find_table(name);
+    if (show_create_table(*session_, name) != table->create_statement)
+      mismatches += fmt::format("{}table `{}` (its definition differs from the dump's)", mismatches.empty() ? "" : "; ",
+                                name);
+  }
+  auto sums = checksums(std::vector<std::string>(tables.begin(), tables.end()));
   for (const auto& name : tables) {
     const TableEntry* table = manifest_.find_table(name);
     if (table->checksum && sums[name] != *table->checksum)
@@ -250,6 +275,7 @@ RestoreReport Restorer::run(bool selective) {
   auto started = std::chrono::steady_clock::now();
   prepare();
   std::set<std::string> tables = choose_tables(selective);
+  check_files(tables);
 
   std::set<std::string> dumped_programs;
   for (const auto& program : manifest_.programs) dumped_programs.insert(program.kind + " " + program.name);

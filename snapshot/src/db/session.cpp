@@ -7,7 +7,10 @@
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
+#include <array>
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 #include "civiup/snapshot/error.hpp"
 
@@ -78,6 +81,22 @@ void Session::execute(const std::string& statement) {
   }
 }
 
+void Session::execute_ddl(const std::string& statement) {
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      std::unique_ptr<sql::Statement> s(connection_->createStatement());
+      s->execute(statement);
+      return;
+    } catch (const sql::SQLException& e) {
+      // 1213: deadlock, 1205: lock wait timeout.
+      bool retry = (e.getErrorCode() == 1213 || e.getErrorCode() == 1205) && attempt < kAttempts;
+      if (!retry) throw sql_error(e).with_context(first_line(statement));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+  }
+}
+
 std::vector<Row> Session::query(const std::string& statement) {
   std::vector<Row> rows;
   try {
@@ -118,6 +137,13 @@ uint64_t Session::max_allowed_packet() {
   return std::stoull(query_value("SELECT @@max_allowed_packet").value_or("0"));
 }
 
+int64_t Session::server_started_epoch() {
+  auto now = query_value("SELECT UNIX_TIMESTAMP()");
+  auto uptime = query("SHOW GLOBAL STATUS LIKE 'Uptime'");
+  if (!now || uptime.empty() || uptime[0].size() < 2 || !uptime[0][1]) return 0;
+  return std::stoll(*now) - std::stoll(*uptime[0][1]);
+}
+
 std::string quote_identifier(const std::string& name) {
   std::string out = "`";
   for (char c : name) {
@@ -129,18 +155,27 @@ std::string quote_identifier(const std::string& name) {
 }
 
 void append_escaped(std::string& out, const char* data, size_t size) {
+  // The bytes the server's string syntax needs escaped; runs of others are copied whole.
+  static constexpr auto kEscape = [] {
+    std::array<char, 256> table{};
+    table[0] = '0';
+    table['\n'] = 'n';
+    table['\r'] = 'r';
+    table['\\'] = '\\';
+    table['\''] = '\'';
+    table[0x1a] = 'Z';
+    return table;
+  }();
+  size_t run = 0;
   for (size_t i = 0; i < size; ++i) {
-    char c = data[i];
-    switch (c) {
-      case '\0': out += "\\0"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\\': out += "\\\\"; break;
-      case '\'': out += "\\'"; break;
-      case '\x1a': out += "\\Z"; break;
-      default: out += c;
-    }
+    char escape = kEscape[static_cast<unsigned char>(data[i])];
+    if (escape == 0) continue;
+    out.append(data + run, i - run);
+    out += '\\';
+    out += escape;
+    run = i + 1;
   }
+  out.append(data + run, size - run);
 }
 
 std::string quote_string(const std::string& text) {

@@ -29,6 +29,10 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   void execute(const std::string& statement);
+  // DDL that the server may refuse with a deadlock (ALTER TABLE ... ADD KEY can
+  // meet the persistent-statistics updates of a concurrent load): tried again,
+  // a few times.  Safe because MariaDB's DDL is atomic.
+  void execute_ddl(const std::string& statement);
   // Buffered: for catalogue queries with small results.
   std::vector<Row> query(const std::string& statement);
   // The first column of the first row (nullopt when NULL or no row).
@@ -40,6 +44,8 @@ class Session {
   void stream(const std::string& statement, const std::function<void(sql::ResultSet&)>& on_row);
 
   uint64_t max_allowed_packet();
+  // UNIX time the server started (to tell a restarted server); works on MariaDB and MySQL.
+  int64_t server_started_epoch();
 
  private:
   std::unique_ptr<sql::Connection> connection_;

@@ -21,10 +21,12 @@ std::string view_file_name(size_t index, const std::string& view);
 std::string triggers_file_name(const std::string& table);
 std::string event_file_name(const std::string& name);
 
-// "SET NAMES utf8mb4;\nSET SESSION ...;\n" - one statement per line.
+// A data file: header, START TRANSACTION, INSERTs, COMMIT - one statement per line.
+inline constexpr const char* kBeginData = "START TRANSACTION;\n";
+inline constexpr const char* kEndData = "COMMIT;\n";
 std::string data_header(bool system_versioned);
 
-// DDL statements of one file, each ending with the delimiter ";;" on its own,
+// DDL statements of one file, each between DELIMITER lines (a delimiter its text lacks),
 // so bodies with ';' load in the stock client too.
 std::string program_file(const ProgramInfo& program);
 std::string table_file(const TableInfo& table);

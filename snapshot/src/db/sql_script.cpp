@@ -57,7 +57,11 @@ std::vector<std::string> split_sql_script(const std::string& script) {
     if (c == '#' || dash_comment) {
       size_t end = script.find('\n', i);
       if (end == std::string::npos) end = n;
-      i = end;  // the newline stays, so DELIMITER detection still sees a line start
+      // Inside a statement the comment is part of it (a routine body keeps its
+      // comments); between statements it is dropped, and the newline stays so
+      // DELIMITER detection still sees a line start.
+      if (!only_space(current)) current.append(script, i, end - i);
+      i = end;
       continue;
     }
     if (c == '/' && i + 1 < n && script[i + 1] == '*') {

@@ -29,7 +29,10 @@ void ZstdSqlWriter::append(std::string_view sql) {
 
 void ZstdSqlWriter::finish() {
   compress({}, ZSTD_e_end);
-  // No fsync per file: the dump syncs its filesystem once before committing the manifest.
+  // Each file durable before the manifest that lists it is committed.  Per file,
+  // not syncfs: that would also flush whatever else the filesystem holds (the
+  // server's own datadir, often).
+  if (::fsync(fd_) != 0) fail_errno(fmt::format("syncing {}", path_.string()));
   int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fail_errno(fmt::format("closing {}", path_.string()));

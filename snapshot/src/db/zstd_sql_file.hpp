@@ -23,7 +23,7 @@ class ZstdSqlWriter {
 
   // Appends one statement (with its terminator and newline already in `sql`).
   void append(std::string_view sql);
-  // Ends the frame and closes (the caller syncs).  Without finish() the file is incomplete.
+  // Ends the frame, syncs and closes.  Without finish() the file is incomplete.
   void finish();
 
   uint64_t sql_bytes() const { return sql_bytes_; }

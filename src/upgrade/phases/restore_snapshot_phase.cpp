@@ -10,12 +10,6 @@ namespace civiup::phases {
 namespace {
 namespace fs = std::filesystem;
 
-void remove_tree(const fs::path& path) {
-  std::error_code error;
-  fs::remove_all(path, error);
-  if (error) fail("removing {}: {}", path.string(), error.message());
-}
-
 class RestoreSnapshotPhase final : public WorldPhase {
  public:
   explicit RestoreSnapshotPhase(UpgradeWorld& world) : WorldPhase(world, "restore-snapshot") {}

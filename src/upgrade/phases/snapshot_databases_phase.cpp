@@ -28,9 +28,7 @@ class SnapshotDatabasesPhase final : public WorldPhase {
   // The dumps of a rolled-back run are of no further use and hold personal data.
   void undo(const nlohmann::json& data) override {
     if (!data.contains("dumps_dir")) return;
-    std::error_code error;
-    fs::remove_all(data["dumps_dir"].get<std::string>(), error);
-    if (error) fail("removing {}: {}", data["dumps_dir"].get<std::string>(), error.message());
+    remove_tree(data["dumps_dir"].get<std::string>());
   }
 
  private:

@@ -52,9 +52,7 @@ class StageReleasePhase final : public WorldPhase {
     if (inode != 0 && data.contains("staged_inode") && inode != data["staged_inode"].get<uint64_t>()) {
       fail("{} does not hold the staged release; left in place", tree.string());
     }
-    std::error_code error;
-    fs::remove_all(staging, error);
-    if (error) fail("removing {}: {}", staging.string(), error.message());
+    remove_tree(staging);
   }
 };
 

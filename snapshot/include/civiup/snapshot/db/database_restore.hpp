@@ -13,7 +13,10 @@ namespace civiup::snapshot::db {
 
 struct RestoreOptions {
   int jobs = 2;                 // loader connections
-  bool verify = true;           // CHECKSUM TABLE of restored tables against the manifest
+  // Secondary keys and foreign keys are added after a table's rows (one sorted
+  // build); false: tables are created with them, as the stock client does.
+  bool defer_indexes = true;
+  bool verify = true;           // row digest and definition of restored tables against the manifest
   // Selective restore: a table whose InnoDB UPDATE_TIME is older than the dump's
   // consistent point on the same, not restarted server is unchanged without a
   // checksum.  false: checksum every table.

@@ -29,7 +29,7 @@ struct TableEntry {
   std::string create_statement;         // SHOW CREATE TABLE as dumped (incl. AUTO_INCREMENT)
   uint64_t rows = 0;                    // rows dumped (history rows included)
   uint64_t data_bytes = 0;              // SQL bytes of its INSERTs
-  std::optional<std::string> checksum;  // CHECKSUM TABLE at the snapshot point
+  std::optional<std::string> checksum;  // row digest at the snapshot point ("rows:hash", see checksum_method)
 };
 
 // Views, triggers, routines and events: name, file and definition.
@@ -52,7 +52,7 @@ struct DumpManifest {
   int64_t server_started_epoch = 0;  // UNIX_TIMESTAMP() - Uptime, to tell a restarted server
   std::string server_datadir;
   std::string consistency;           // how the consistent point was taken
-  std::string checksum_method = "CHECKSUM TABLE";
+  std::string checksum_method;       // how `checksum` is computed (docs/database-snapshots.md)
   double seconds = 0;
   std::vector<TableEntry> tables;
   std::vector<ProgramEntry> programs;  // views, routines, triggers, events

@@ -1,0 +1,121 @@
+#include "dump_loading.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <string_view>
+#include <thread>
+
+#include "civiup/snapshot/error.hpp"
+#include "sql_files.hpp"
+#include "sql_script.hpp"
+#include "zstd_sql_file.hpp"
+
+namespace civiup::snapshot::db {
+namespace fs = std::filesystem;
+
+void run_parallel(const DatabaseLogin& login, const std::string& database, int jobs, const std::vector<Task>& tasks) {
+  if (tasks.empty()) return;
+  size_t count = std::min<size_t>(static_cast<size_t>(std::max(1, jobs)), tasks.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr first_error;
+  std::mutex mutex;
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < count; ++t) {
+    threads.emplace_back([&] {
+      try {
+        Session session(login, database);
+        for (;;) {
+          size_t index = next.fetch_add(1);
+          if (index >= tasks.size() || failed.load()) return;
+          tasks[index](session);
+        }
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        if (!first_error) first_error = std::current_exception();
+        failed = true;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+namespace {
+
+// Data files hold one statement per line (values never contain a raw newline).
+void load_data_file(Session& session, const fs::path& path, const std::string& at_begin) {
+  std::string pending;
+  const std::string_view begin_line = kBeginData, commit_line = kEndData;
+  auto run_line = [&](std::string_view line) {
+    if (line.empty() || line.rfind("--", 0) == 0) return;
+    if (begin_line.substr(0, begin_line.size() - 1) == line) {
+      if (!at_begin.empty()) session.execute(at_begin);
+      return;
+    }
+    if (commit_line.substr(0, commit_line.size() - 1) == line) return;
+    if (line.back() == ';') line.remove_suffix(1);
+    session.execute(std::string(line));
+  };
+  read_zstd_file(path, [&](std::string_view block) {
+    size_t start = 0;
+    for (;;) {
+      size_t end = block.find('\n', start);
+      if (end == std::string_view::npos) break;
+      if (pending.empty()) {
+        run_line(block.substr(start, end - start));
+      } else {
+        pending.append(block.substr(start, end - start));
+        run_line(pending);
+        pending.clear();
+      }
+      start = end + 1;
+    }
+    pending.append(block.substr(start));
+  });
+  run_line(pending);
+}
+
+}  // namespace
+
+void load_file(Session& session, const fs::path& dir, const DumpFile& file, const std::string& at_begin) {
+  std::string what = file.kind == "view-standins" ? "view stand-ins" : fmt::format("{} `{}`", file.kind, file.object);
+  if (file.kind == "data") what = fmt::format("table `{}`", file.object);
+  with_context(fmt::format("restoring {} from {}", what, file.name), [&] {
+    if (file.kind == "data") {
+      load_data_file(session, dir / file.name, at_begin);
+      return;
+    }
+    for (const auto& statement : split_sql_script(read_zstd_file(dir / file.name))) session.execute(statement);
+  });
+}
+
+void for_each_parallel(int jobs, size_t count, const std::function<void(size_t)>& body) {
+  std::atomic<size_t> next{0};
+  std::exception_ptr first_error;
+  std::mutex mutex;
+  auto work = [&] {
+    try {
+      for (size_t i = next++; i < count; i = next++) body(i);
+    } catch (...) {
+      std::lock_guard lock(mutex);
+      if (!first_error) first_error = std::current_exception();
+      next = count;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 1; i < jobs && static_cast<size_t>(i) < count; ++i) threads.emplace_back(work);
+  work();
+  for (auto& thread : threads) thread.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+void check_file(const fs::path& dir, const DumpFile& file) {
+  uint64_t size = 0;
+  read_zstd_file(dir / file.name, [&](std::string_view block) { size += block.size(); });
+  if (size != file.sql_bytes) fail("{}: {} bytes of SQL, the manifest says {}", file.name, size, file.sql_bytes);
+}
+
+}  // namespace civiup::snapshot::db

@@ -1,0 +1,33 @@
+#pragma once
+// Loading a dump's files, and running work over several connections at once.
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "civiup/snapshot/db/database_login.hpp"
+#include "civiup/snapshot/db/dump_manifest.hpp"
+#include "session.hpp"
+
+namespace civiup::snapshot::db {
+
+using Task = std::function<void(Session&)>;
+
+// Runs `tasks` over `jobs` connections of their own; the first error stops the rest.
+void run_parallel(const DatabaseLogin& login, const std::string& database, int jobs, const std::vector<Task>& tasks);
+
+// Calls `body(0..count-1)` on `jobs` threads; the first error stops the rest.
+void for_each_parallel(int jobs, size_t count, const std::function<void(size_t)>& body);
+
+// Loads one file of the dump in `dir`.  A data file's own START TRANSACTION and
+// COMMIT are skipped (the caller decides the transaction); `at_begin` runs
+// where its START TRANSACTION was, after the header's SET statements.
+void load_file(Session& session, const std::filesystem::path& dir, const DumpFile& file,
+               const std::string& at_begin = "");
+
+// The file decompresses, matches its zstd content checksum and has the SQL size
+// the manifest says.
+void check_file(const std::filesystem::path& dir, const DumpFile& file);
+
+}  // namespace civiup::snapshot::db

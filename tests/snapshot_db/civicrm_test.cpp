@@ -1,0 +1,64 @@
+// The test bed's CiviCRM-shaped database: a full round trip, and a selective
+// restore after the stand-in `cv upgrade:db` ran, as civiup's rollback does it.
+#include <gtest/gtest.h>
+
+#include "snapshot_fixture.hpp"
+#include "testbed/standin_upgrade.hpp"
+#include "testbed/testbed.hpp"
+
+namespace civiup::test {
+namespace {
+
+struct GeneratedSite {
+  ScratchDatabase backdrop{"bd"};
+  ScratchDatabase civicrm{"civi"};
+  testbed::Site site;
+
+  explicit GeneratedSite(const TempDir& temp) {
+    testbed::SiteSpec spec;
+    spec.version = "5.74.0";
+    spec.backdrop_db = backdrop.name();
+    spec.civicrm_db = civicrm.name();
+    spec.civicrm_data_bytes = 4u << 20;
+    site = testbed::generate_site(temp / "site", testbed::DatabaseServer::from_environment(), spec);
+  }
+};
+
+TEST(CiviCrmDatabase, RoundTripOfBothDatabases) {
+  TempDir temp;
+  GeneratedSite generated(temp);
+  auto manifest = db::dump_database(snapshot_login(), generated.civicrm.name(), temp / "civicrm");
+  EXPECT_GT(manifest.tables.size(), 20u);
+  ScratchDatabase copy("civicopy");
+  db::restore_database(snapshot_login(), copy.name(), temp / "civicrm");
+  DatabaseImage original = describe_database(generated.civicrm.name());
+  expect_same_image(original, describe_database(copy.name()));
+  EXPECT_EQ(original.count("function civicrm_strip_non_numeric"), 1u);
+
+  TempDir backdrop_temp;
+  expect_round_trip(backdrop_temp, generated.backdrop.name());
+}
+
+TEST(CiviCrmDatabase, SelectiveRestoreAfterTheStandInUpgradeGivesBackTheOriginal) {
+  TempDir temp;
+  GeneratedSite generated(temp);
+  const std::string database = generated.civicrm.name();
+  DatabaseImage before = describe_database(database);
+  db::dump_database(snapshot_login(), database, temp / "dump");
+
+  testbed::StandinUpgradeOptions upgrade;
+  upgrade.root = generated.site.root;
+  upgrade.to_version = "5.75.0";
+  ASSERT_EQ(testbed::run_standin_upgrade(upgrade), 0);
+  ASSERT_EQ(query_column(*generated.civicrm.connect(), "SELECT version FROM civicrm_domain"),
+            std::vector<std::string>{"5.75.0"});
+
+  auto report = db::restore_changed(snapshot_login(), database, temp / "dump");
+  expect_same_image(before, describe_database(database));
+  EXPECT_FALSE(report.restored_tables.empty());
+  EXPECT_LT(report.restored_tables.size() * 4, report.unchanged_tables.size())
+      << "only the tables the upgrade touched are reloaded";
+}
+
+}  // namespace
+}  // namespace civiup::test

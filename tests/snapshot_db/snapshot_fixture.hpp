@@ -1,0 +1,49 @@
+#pragma once
+// Shared steps of the database snapshot scenarios: the library's login for the
+// test server, dump/restore into scratch databases, and a description of a
+// database (SHOW CREATE of every object, CHECKSUM TABLE of every table) that two
+// databases must share to count as equal.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <cppconn/connection.h>
+#include <gtest/gtest.h>
+
+#include "civiup/snapshot/db/database_dump.hpp"
+#include "civiup/snapshot/db/database_restore.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_server.hpp"
+
+namespace civiup::test {
+
+namespace db = civiup::snapshot::db;
+
+// The test server as the library's login (TCP, the civiup user).
+db::DatabaseLogin snapshot_login();
+
+// Object key ("table t", "checksum t", "view v", "trigger x", "function f",
+// "procedure p", "event e", "database") -> its definition as the server shows it,
+// with the database's own name replaced by `DB`.
+using DatabaseImage = std::map<std::string, std::string>;
+DatabaseImage describe_database(const std::string& database);
+
+// Fails the test with every differing key when the two images differ.
+void expect_same_image(const DatabaseImage& original, const DatabaseImage& copy);
+
+// Runs each statement of `script` (split on `separator`) in `database`.
+void run_sql(const std::string& database, const std::string& script, const std::string& separator = ";\n");
+
+// The content of all files of `dir` whose names start with `prefix`, decompressed.
+std::string dump_text(const std::filesystem::path& dir, const std::string& prefix = "");
+
+// Dump `original`, restore into a fresh database, expect the same image.
+// Returns the dump directory (inside `temp`).
+std::filesystem::path expect_round_trip(const TempDir& temp, const std::string& original,
+                                        const db::DumpOptions& options = {});
+
+// Error messages must be one line naming the object and the cause.
+bool is_one_line(const std::string& message);
+
+}  // namespace civiup::test

@@ -1,0 +1,171 @@
+// Each class of value a CiviCRM database holds, on its own, through a dump and
+// a restore into a fresh database: SHOW CREATE and CHECKSUM TABLE must match.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "snapshot_fixture.hpp"
+
+namespace civiup::test {
+namespace {
+
+TEST(DumpValues, BinaryEveryByteValueAsHex) {
+  TempDir temp;
+  ScratchDatabase original("bin");
+  run_sql(original.name(), R"sql(
+CREATE TABLE bytes (id INT PRIMARY KEY, vb VARBINARY(300), bl BLOB, fixed BINARY(4), bits BIT(12));
+INSERT INTO bytes SELECT seq, CHAR(seq USING binary), CHAR(seq USING binary), CHAR(seq USING binary), seq FROM seq_0_to_255;
+INSERT INTO bytes SELECT 1000, GROUP_CONCAT(CHAR(seq USING binary) ORDER BY seq SEPARATOR ''),
+  GROUP_CONCAT(CHAR(255 - seq USING binary) ORDER BY seq SEPARATOR ''), NULL, NULL FROM seq_0_to_255;
+INSERT INTO bytes VALUES (1001, '', '', '', b'0'), (1002, NULL, NULL, NULL, NULL))sql");
+  auto dir = expect_round_trip(temp, original.name());
+  std::string every_byte;
+  for (int b = 0; b < 256; ++b) every_byte += fmt::format("{:02X}", b);
+  std::string data = dump_text(dir, "20-data-");
+  // Numeric columns come first in the dump's rows: (id, bits, vb, bl, fixed).
+  EXPECT_NE(data.find("(1000,NULL,0x" + every_byte + ","), std::string::npos) << "every byte, in order, as hex";
+  EXPECT_NE(data.find("(1001,0,'','',0x00000000)"), std::string::npos);
+}
+
+TEST(DumpValues, ExactNumbersAsTheServerGaveThem) {
+  TempDir temp;
+  ScratchDatabase original("num");
+  run_sql(original.name(), R"sql(
+CREATE TABLE numbers (id INT PRIMARY KEY, d DECIMAL(65,30), money DECIMAL(20,2), f FLOAT, dbl DOUBLE,
+  big BIGINT UNSIGNED, small BIGINT, y YEAR, tiny TINYINT);
+INSERT INTO numbers VALUES
+ (1, 12345678901234567890123456789012345.123456789012345678901234567890, 0.10, 0.1, 0.1, 18446744073709551615, -9223372036854775808, 1901, -128),
+ (2, -0.000000000000000000000000000001, -99999999999999999.99, 3.40282e38, 1.7976931348623157e308, 0, 9223372036854775807, 2155, 127),
+ (3, 0, 0, 1.17549e-38, 4.9e-324, 1, -1, 0, 0),
+ (4, 1, 1, -0.0, 1e-300, 42, 42, 2000, 1),
+ (5, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+INSERT INTO numbers SELECT 100 + seq, seq / 7, seq / 3, seq / 7, seq / 7, seq, -seq, 1901 + seq, seq % 100 FROM seq_1_to_200)sql");
+  auto dir = expect_round_trip(temp, original.name());
+  std::string data = dump_text(dir, "20-data-");
+  EXPECT_NE(data.find("12345678901234567890123456789012345.123456789012345678901234567890"), std::string::npos);
+  EXPECT_NE(data.find("-0.000000000000000000000000000001"), std::string::npos);
+  EXPECT_NE(data.find("18446744073709551615,-9223372036854775808"), std::string::npos);
+}
+
+TEST(DumpValues, NullIsNotTheEmptyString) {
+  TempDir temp;
+  ScratchDatabase original("null");
+  run_sql(original.name(), R"sql(
+CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(10), b BLOB, e ENUM('', 'a'), txt TEXT);
+INSERT INTO t VALUES (1, NULL, NULL, NULL, NULL), (2, '', '', '', ''), (3, 'NULL', 'NULL', 'a', '\\N'))sql");
+  expect_round_trip(temp, original.name());
+  ScratchDatabase copy("nullcopy");
+  auto dir = temp / "again";
+  db::dump_database(snapshot_login(), original.name(), dir);
+  db::restore_database(snapshot_login(), copy.name(), dir);
+  auto connection = copy.connect();
+  EXPECT_EQ(query_column(*connection, "SELECT CONCAT_WS(',', id, s IS NULL, b IS NULL, e IS NULL, txt IS NULL, "
+                                      "LENGTH(s), LENGTH(b), txt) FROM t ORDER BY id"),
+            (std::vector<std::string>{"1,1,1,1,1", "2,0,0,0,0,0,0,", "3,0,0,0,0,4,4,\\N"}));
+}
+
+TEST(DumpValues, FourByteUtf8) {
+  TempDir temp;
+  ScratchDatabase original("utf8");
+  run_sql(original.name(), R"sql(
+CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(20) COMMENT 'emoji 😀 in a comment', txt MEDIUMTEXT,
+  legacy VARCHAR(20) CHARACTER SET utf8mb3) COMMENT 'table 𝄞';
+INSERT INTO t VALUES (1, '😀🎉𝄞', CONCAT(REPEAT('𠜎', 1000), ' quote '' backslash \\ newline \n tab \t'), 'ßäö€'),
+  (2, 'ascii', 'a\0b', ''))sql");
+  expect_round_trip(temp, original.name());
+}
+
+TEST(DumpValues, ZeroDatesUnderTheOriginalSqlMode) {
+  TempDir temp;
+  ScratchDatabase original("zero");
+  run_sql(original.name(), R"sql(
+SET SESSION sql_mode = '';
+CREATE TABLE t (id INT PRIMARY KEY, d DATE NOT NULL DEFAULT '0000-00-00', dt DATETIME(3) DEFAULT '0000-00-00 00:00:00.000',
+  ts TIMESTAMP NULL DEFAULT '0000-00-00 00:00:00', part DATE, tm TIME(6), y YEAR);
+INSERT INTO t VALUES (1, '0000-00-00', '0000-00-00 00:00:00', '0000-00-00 00:00:00', '2020-00-15', '-838:59:59.000000', 0),
+  (2, '2020-02-29', '1000-01-01 00:00:00.001', '2038-01-19 03:14:07', '2020-01-00', '12:34:56.789012', 1999);
+INSERT INTO t (id) VALUES (3))sql");
+  expect_round_trip(temp, original.name());
+}
+
+TEST(DumpValues, Json) {
+  TempDir temp;
+  ScratchDatabase original("json");
+  run_sql(original.name(), R"sql(
+CREATE TABLE t (id INT PRIMARY KEY, j JSON, settings LONGTEXT CHECK (JSON_VALID(settings)));
+INSERT INTO t VALUES (1, '{"a": [1, 2.50, "x\\"y"], "emoji": "😀", "u": "\\u00e9", "nested": {"null": null}}', '[]'),
+  (2, NULL, '{"path": "C:\\\\dir\\\\file", "nl": "a\\nb"}'))sql");
+  expect_round_trip(temp, original.name());
+}
+
+TEST(DumpValues, GeneratedAndInvisibleColumns) {
+  TempDir temp;
+  ScratchDatabase original("gen");
+  run_sql(original.name(), R"sql(
+CREATE TABLE t (id INT PRIMARY KEY, a INT, doubled INT AS (a * 2) VIRTUAL, next INT AS (a + 1) STORED,
+  hidden INT INVISIBLE DEFAULT 7, name VARCHAR(10), upper_name VARCHAR(10) AS (UPPER(name)) PERSISTENT,
+  KEY (next));
+INSERT INTO t (id, a, hidden, name) VALUES (1, 10, 1, 'x'), (2, NULL, NULL, NULL), (3, -5, 99, 'abc'))sql");
+  auto dir = expect_round_trip(temp, original.name());
+  std::string data = dump_text(dir, "20-data-");
+  EXPECT_NE(data.find("(`id`,`a`,`hidden`,`name`)"), std::string::npos) << "generated columns left out, invisible in";
+}
+
+TEST(DumpValues, Partitions) {
+  TempDir temp;
+  ScratchDatabase original("part");
+  run_sql(original.name(), R"sql(
+CREATE TABLE by_range (id INT NOT NULL, created DATE NOT NULL, PRIMARY KEY (id, created))
+  PARTITION BY RANGE (YEAR(created)) (PARTITION p2019 VALUES LESS THAN (2020), PARTITION p2020 VALUES LESS THAN (2021),
+  PARTITION pmax VALUES LESS THAN MAXVALUE);
+CREATE TABLE by_hash (id INT PRIMARY KEY, v VARCHAR(10)) PARTITION BY HASH (id) PARTITIONS 4;
+INSERT INTO by_range SELECT seq, '2018-06-01' + INTERVAL seq DAY FROM seq_1_to_1500;
+INSERT INTO by_hash SELECT seq, seq FROM seq_1_to_100)sql");
+  expect_round_trip(temp, original.name());
+}
+
+TEST(DumpValues, SystemVersionedTableKeepsItsHistory) {
+  TempDir temp;
+  ScratchDatabase original("hist");
+  run_sql(original.name(), R"sql(
+CREATE TABLE implicit_period (id INT PRIMARY KEY, v INT) WITH SYSTEM VERSIONING;
+CREATE TABLE explicit_period (id INT PRIMARY KEY, v VARCHAR(10),
+  valid_from TIMESTAMP(6) AS ROW START INVISIBLE, valid_to TIMESTAMP(6) AS ROW END INVISIBLE,
+  PERIOD FOR SYSTEM_TIME (valid_from, valid_to)) WITH SYSTEM VERSIONING;
+INSERT INTO implicit_period VALUES (1, 1), (2, 2), (3, 3);
+UPDATE implicit_period SET v = v + 10 WHERE id < 3;
+DELETE FROM implicit_period WHERE id = 3;
+INSERT INTO explicit_period (id, v) VALUES (1, 'a'), (2, 'b');
+UPDATE explicit_period SET v = 'c' WHERE id = 1)sql");
+  expect_round_trip(temp, original.name());
+}
+
+TEST(DumpValues, DefinitionsAutoIncrementCommentsForeignKeysCharsets) {
+  TempDir temp;
+  ScratchDatabase original("ddl");
+  run_sql(original.name(), R"sql(
+ALTER DATABASE CHARACTER SET latin1 COLLATE latin1_swedish_ci;
+CREATE TABLE parent (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY COMMENT 'the id; it''s \\ "quoted"',
+  name VARCHAR(64) CHARACTER SET latin1 COLLATE latin1_german2_ci NOT NULL DEFAULT '',
+  UNIQUE KEY UI_name (name)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb3 COLLATE=utf8mb3_unicode_ci COMMENT='Parents; see ''child''';
+CREATE TABLE child (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, parent_id INT UNSIGNED, other_id INT UNSIGNED,
+  note TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+  KEY FK_child_parent (parent_id), FULLTEXT KEY ft_note (note),
+  CONSTRAINT FK_child_parent FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE,
+  CONSTRAINT FK_child_other FOREIGN KEY (other_id) REFERENCES parent (id) ON DELETE SET NULL ON UPDATE CASCADE)
+  ENGINE=InnoDB ROW_FORMAT=DYNAMIC;
+INSERT INTO parent (name) SELECT CONCAT('p', seq) FROM seq_1_to_50;
+INSERT INTO child (parent_id, other_id, note) SELECT 1 + seq % 50, NULL, CONCAT('note ', seq) FROM seq_1_to_300;
+DELETE FROM parent WHERE id > 40;
+ALTER TABLE parent AUTO_INCREMENT = 1000)sql");
+  const std::string restored = original.name() + "_new";
+  db::dump_database(snapshot_login(), original.name(), temp / "dump");
+  auto report = db::restore_database(snapshot_login(), restored, temp / "dump");
+  EXPECT_TRUE(report.created_database);
+  DatabaseImage copy = describe_database(restored);
+  expect_same_image(describe_database(original.name()), copy);
+  EXPECT_NE(copy["table parent"].find("AUTO_INCREMENT=1000"), std::string::npos);
+  if (!::testing::Test::HasFailure()) execute(*connect(), "DROP DATABASE `" + restored + "`");
+}
+
+}  // namespace
+}  // namespace civiup::test
