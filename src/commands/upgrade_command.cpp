@@ -111,15 +111,7 @@ void require_preflight(const UpgradeOptions& options) {
   // A running or interrupted run comes first: the other problems may be its doing.
   std::filesystem::path root = find_backdrop_root(options.root, options.cwd);
   refuse_unfinished_journal(options.state_dir.empty() ? default_state_dir(root) : options.state_dir);
-  PreflightOptions preflight;
-  preflight.root = options.root;
-  preflight.cwd = options.cwd;
-  preflight.state_dir = options.state_dir;
-  preflight.release_file = options.release_file;
-  preflight.l10n_file = options.l10n_file;
-  preflight.db_upgrade = options.db_upgrade;
-  preflight.force = options.force;
-  PreflightReport report = run_preflight(preflight);
+  PreflightReport report = run_preflight(options);
   if (report.ready()) return;
   if (report.problems.size() == 1) fail("{}", report.problems.front());
   fail("{} (and {} more problems: run civiup check)", report.problems.front(), report.problems.size() - 1);

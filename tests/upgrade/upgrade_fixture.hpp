@@ -5,12 +5,15 @@
 // tests compare it.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "civiup/journal.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -92,6 +95,17 @@ class UpgradeTest : public ::testing::Test {
   }
 
   fs::path state_dir() const { return fs::path(site_.root.string() + ".civiup"); }
+
+  // The pid of the civiup whose journal shows its DB upgrade command running
+  // (waits up to 20 s; 0 if it never got there).
+  int civiup_pid_once_upgrader_runs() const {
+    fs::path journal = state_dir() / "journal.json";
+    for (int i = 0; i < 400; ++i) {
+      if (slurp(journal).find("child_pgid") != std::string::npos) return Journal(journal).load()->pid;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return 0;
+  }
 
   test::TempDir tmp_;
   test::ScratchDatabase backdrop_db_{"bd"};

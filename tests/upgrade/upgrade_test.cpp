@@ -153,13 +153,7 @@ TEST_F(UpgradeTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
   // SIGKILL of civiup itself while the upgrader runs: the upgrader dies with it.
   ProcessResult first;
   std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"}); });
-  fs::path journal = state_dir() / "journal.json";
-  int pid = 0;
-  for (int i = 0; i < 400 && pid == 0; ++i) {
-    std::string text = slurp(journal);
-    if (text.find("child_pgid") != std::string::npos) pid = Journal(journal).load()->pid;
-    if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  int pid = civiup_pid_once_upgrader_runs();
   ASSERT_NE(pid, 0) << "the upgrade never reached its DB upgrade";
   ::kill(pid, SIGKILL);
   running.join();
@@ -359,12 +353,7 @@ TEST_F(UpgradeTest, SigtermDuringTheDbUpgradeRollsBack) {
   SiteState before = state();
   ProcessResult first;
   std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"}); });
-  fs::path journal = state_dir() / "journal.json";
-  int pid = 0;
-  for (int i = 0; i < 400 && pid == 0; ++i) {
-    if (slurp(journal).find("child_pgid") != std::string::npos) pid = Journal(journal).load()->pid;
-    if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  int pid = civiup_pid_once_upgrader_runs();
   ASSERT_NE(pid, 0) << "the upgrade never reached its DB upgrade";
   ::kill(pid, SIGTERM);
   running.join();

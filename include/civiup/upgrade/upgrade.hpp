@@ -8,22 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "civiup/preflight.hpp"
 #include "civiup/transaction.hpp"
 #include "civiup/upgrade/upgrade_run.hpp"
 
 namespace civiup {
 
-struct UpgradeOptions {
-  std::optional<std::filesystem::path> root;  // --root; else the cwd or its nearest Backdrop parent
-  std::filesystem::path cwd = std::filesystem::current_path();
-  std::filesystem::path state_dir;            // --state-dir; empty: <root>.civiup
-  std::filesystem::path release_file;
-  std::optional<std::filesystem::path> l10n_file;
-  std::string db_upgrade;                     // a command line; empty: cv or drush from PATH
+// What `check` examines, plus what only the run itself uses.
+struct UpgradeOptions : PreflightOptions {
   int db_upgrade_timeout_seconds = 3600;
-  bool force = false;
-  std::string health_url;                     // --url: the site's base URL for the health check
-  std::string bee;                            // --bee: a bee command line; "none": SQL; empty: bee+php from PATH
+  std::string health_url;  // --url: the site's base URL for the health check
+  std::string bee;         // --bee: a bee command line; "none": SQL; empty: bee+php from PATH
 };
 
 // <root>.civiup next to the Backdrop root: outside the web root and modules/,
