@@ -17,6 +17,7 @@
 #include "civiup/child_process.hpp"
 #include "civiup/directory_swap.hpp"
 #include "civiup/journal.hpp"
+#include "civiup/upgrade/upgrade.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/upgrade.hpp"
@@ -210,20 +211,15 @@ void check_files_dir(PreflightReport& report, const std::optional<BackdropSettin
 
 void check_tools(PreflightReport& report, const PreflightOptions& options) {
   for (const char* tool : {"bee", "drush", "cv"}) report.tools[tool] = find_on_path(tool);
-  if (!options.db_upgrade.empty()) {
-    as_problem(report, [&] {
-      ParsedCommandLine parsed = with_context("--db-upgrade", [&] { return split_command_line(options.db_upgrade); });
-      if (parsed.argv.empty()) fail("--db-upgrade: empty command");
-      if (!find_on_path(parsed.argv.front())) {
-        fail("--db-upgrade: {} not found (or not executable)", parsed.argv.front());
-      }
-      report.db_upgrade_command = parsed.argv;
-    });
-  } else if (report.tools["cv"]) {
-    report.db_upgrade_command = {"cv", "upgrade:db", "--no-interaction"};
-  } else if (report.tools["drush"]) {
-    report.db_upgrade_command = {"drush", "-y", "civicrm-upgrade-db"};
-  } else {
+  // The command the upgrade would run (db_upgrade_command: --db-upgrade, else cv, else drush).
+  as_problem(report, [&] {
+    std::vector<std::string> argv = db_upgrade_command(options.db_upgrade, nullptr);
+    if (!options.db_upgrade.empty() && !find_on_path(argv.front())) {
+      fail("--db-upgrade: {} not found (or not executable)", argv.front());
+    }
+    report.db_upgrade_command = argv;
+  });
+  if (report.db_upgrade_command.empty() && options.db_upgrade.empty()) {
     report.problems.push_back(
         "no DB upgrade command: neither cv nor drush is on PATH; install one or pass --db-upgrade CMD");
   }

@@ -2,35 +2,20 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "civiup/child_process.hpp"
+#include "civiup/preflight.hpp"
 #include "civiup/snapshot/error.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
 
-namespace {
-
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::stringstream dirs(path);
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    if (::access((fs::path(dir.empty() ? "." : dir) / program).c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 std::vector<std::string> detect_bee() {
-  if (on_path("bee") && on_path("php")) return {"bee"};
+  if (find_on_path("bee") && find_on_path("php")) return {"bee"};
   return {};
 }
 

@@ -49,7 +49,10 @@ std::vector<SiteSnapshot> list_site_snapshots(const fs::path& state_dir) {
                    info.message, label(info, "dumps"), false, 0};
     if (!s.dumps.empty()) {
       fs::path dir = state_dir / "dumps" / s.dumps;
-      s.dumps_usable = snapshot::db::is_usable_dump(dir / "civicrm");
+      // The Backdrop dump exists unless the two databases were one when it was taken.
+      std::error_code error;
+      s.dumps_usable = snapshot::db::is_usable_dump(dir / "civicrm") &&
+                       (!fs::exists(dir / "backdrop", error) || snapshot::db::is_usable_dump(dir / "backdrop"));
       s.dump_bytes = directory_bytes(dir);
     }
     snapshots.push_back(std::move(s));

@@ -20,7 +20,7 @@ struct SiteSnapshot {
   std::string db_version;
   std::string message;
   std::string dumps;         // the dumps directory name ("" for code-only snapshots)
-  bool dumps_usable = false;
+  bool dumps_usable = false;  // both databases' dumps complete and committed
   uint64_t dump_bytes = 0;
 };
 

@@ -11,7 +11,6 @@
 #include "civiup/journal.hpp"
 #include "civiup/site.hpp"
 #include "civiup/site_snapshots.hpp"
-#include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
@@ -61,12 +60,9 @@ nlohmann::json journal_json(const fs::path& state_dir) {
 
 nlohmann::json snapshots_json(const fs::path& state_dir) {
   nlohmann::json list = nlohmann::json::array();
-  if (!fs::is_directory(state_dir / "code.git")) return list;
-  for (const snapshot::CodeSnapshotInfo& info : snapshot::CodeRepository::open(state_dir / "code.git").list()) {
-    auto label = [&](const char* key) { return info.labels.contains(key) ? info.labels.at(key) : std::string(); };
-    list.push_back({{"id", info.id}, {"created", info.created}, {"kind", label("kind")},
-                    {"code_version", label("code_version")}, {"db_version", label("db_version")},
-                    {"message", info.message}});
+  for (const SiteSnapshot& s : list_site_snapshots(state_dir)) {
+    list.push_back({{"id", s.id}, {"created", s.created}, {"kind", s.kind}, {"code_version", s.code_version},
+                    {"db_version", s.db_version}, {"message", s.message}});
   }
   return list;
 }

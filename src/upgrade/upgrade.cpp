@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -40,18 +39,6 @@ fs::path existing_ancestor(fs::path path) {
   return path;
 }
 
-std::optional<fs::path> find_in_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return std::nullopt;
-  std::stringstream dirs(path);
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    fs::path candidate = fs::path(dir.empty() ? "." : dir) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 fs::path default_state_dir(const fs::path& root) {
@@ -81,8 +68,8 @@ std::vector<std::string> db_upgrade_command(const std::string& line, std::map<st
     if (env != nullptr) *env = parsed.env;
     return parsed.argv;
   }
-  if (find_in_path("cv")) return {"cv", "upgrade:db", "--no-interaction"};
-  if (find_in_path("drush")) return {"drush", "-y", "civicrm-upgrade-db"};
+  if (find_on_path("cv")) return {"cv", "upgrade:db", "--no-interaction"};
+  if (find_on_path("drush")) return {"drush", "-y", "civicrm-upgrade-db"};
   return {};
 }
 

@@ -28,8 +28,6 @@ void UpgradeWorld::reconnect() {
   backdrop_db_.reset();
 }
 
-snapshot::db::DatabaseLogin UpgradeWorld::login(const DatabaseDsn& dsn) const { return database_login(dsn); }
-
 snapshot::db::DatabaseLogin database_login(const DatabaseDsn& dsn) {
   snapshot::db::DatabaseLogin login;
   login.host = dsn.host;

@@ -45,7 +45,6 @@ class UpgradeWorld {
   // Sessions are reopened after a restore replaced what they had cached.
   void reconnect();
 
-  snapshot::db::DatabaseLogin login(const DatabaseDsn& dsn) const;
   snapshot::CodeRepository& code_repository();
 
   // Called with the process group of every child that may change the site,

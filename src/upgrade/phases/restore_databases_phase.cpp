@@ -29,7 +29,7 @@ class RestoreDatabasesPhase final : public WorldPhase {
   }
 
   void restore(const DatabaseDsn& dsn, const fs::path& dump) {
-    snapshot::db::RestoreReport report = snapshot::db::restore_changed(world_.login(dsn), dsn.database, dump);
+    snapshot::db::RestoreReport report = snapshot::db::restore_changed(database_login(dsn), dsn.database, dump);
     spdlog::info("restored {} from {}: {} tables reloaded, {} unchanged, {} objects dropped, in {:.1f} s",
                  dsn.redacted(), dump.string(), report.restored_tables.size(), report.unchanged_tables.size(),
                  report.dropped_objects.size(), report.seconds);

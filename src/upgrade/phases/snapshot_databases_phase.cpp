@@ -35,7 +35,7 @@ class SnapshotDatabasesPhase final : public WorldPhase {
   void dump(const DatabaseDsn& dsn, const fs::path& dir) {
     std::error_code error;
     fs::remove_all(dir, error);  // an interrupted earlier attempt of this phase
-    snapshot::db::DumpManifest manifest = snapshot::db::dump_database(world_.login(dsn), dsn.database, dir);
+    snapshot::db::DumpManifest manifest = snapshot::db::dump_database(database_login(dsn), dsn.database, dir);
     spdlog::info("dumped {} ({} tables, {} bytes) in {:.1f} s", dsn.redacted(), manifest.tables.size(),
                  manifest.total_bytes(), manifest.seconds);
   }

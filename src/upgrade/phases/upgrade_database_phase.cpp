@@ -69,7 +69,7 @@ class UpgradeDatabasePhase final : public WorldPhase {
 
  private:
   void restore(const DatabaseDsn& dsn, const fs::path& dump) {
-    snapshot::db::RestoreReport report = snapshot::db::restore_changed(world_.login(dsn), dsn.database, dump);
+    snapshot::db::RestoreReport report = snapshot::db::restore_changed(database_login(dsn), dsn.database, dump);
     spdlog::info("restored {}: {} tables reloaded, {} unchanged, {} objects dropped, in {:.1f} s", dsn.redacted(),
                  report.restored_tables.size(), report.unchanged_tables.size(), report.dropped_objects.size(),
                  report.seconds);
