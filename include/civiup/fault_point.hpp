@@ -3,7 +3,11 @@
 // named point either raises an error or kills the process with SIGKILL, when
 // CIVIUP_FAULT names it:
 //
-//   CIVIUP_FAULT=<phase>:<when>[:kill]     when = before | after | undo
+//   CIVIUP_FAULT=<phase>:<when>[:kill|:powercut]     when = before | after | undo
+//
+// ":powercut" first shuts down the ext4 filesystem holding the path in
+// CIVIUP_FAULT_POWERCUT (EXT4_IOC_SHUTDOWN, journal not flushed: what was not
+// durable is lost, as on a power cut), then dies with SIGKILL.
 //
 // e.g. "swap-code:after:kill" dies right after the exchange, before the
 // journal records it.  Builds configured with -DCIVIUP_FAULT_INJECTION=OFF (a
