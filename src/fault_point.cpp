@@ -5,6 +5,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -15,8 +17,17 @@
 #include "civiup/snapshot/error.hpp"
 
 namespace civiup {
+
 #ifdef CIVIUP_FAULT_INJECTION
 namespace {
+
+struct ArmedFault {
+  std::string phase;
+  std::string when = "before";
+  unsigned long hit = 0;  // "inside@N": the Nth time the point is reached; 0: every time
+  bool kill = false;
+  bool power_cut = false;  // ":powercut": shut the filesystem down first (see the header)
+};
 
 // EXT4_IOC_SHUTDOWN (fs/ext4/ext4.h; the same number as XFS_IOC_GOINGDOWN) with
 // EXT4_GOING_FLAGS_NOLOGFLUSH: the filesystem stops as on a power cut, and
@@ -39,6 +50,24 @@ constexpr uint32_t kNoLogFlush = 2;
   std::abort();
 }
 
+ArmedFault parse_fault(std::string spec) {
+  ArmedFault fault;
+  fault.kill = spec.ends_with(":kill");
+  if (fault.kill) spec.resize(spec.size() - 5);
+  fault.power_cut = spec.ends_with(":powercut");
+  if (fault.power_cut) spec.resize(spec.size() - 9);
+  if (size_t colon = spec.find(':'); colon != std::string::npos) {
+    fault.when = spec.substr(colon + 1);
+    spec.resize(colon);
+  }
+  if (size_t at = fault.when.find('@'); at != std::string::npos) {
+    fault.hit = std::max(1UL, std::strtoul(fault.when.c_str() + at + 1, nullptr, 10));
+    fault.when.resize(at);
+  }
+  fault.phase = spec;
+  return fault;
+}
+
 }  // namespace
 #endif
 
@@ -46,18 +75,12 @@ void fault_point([[maybe_unused]] const std::string& phase, [[maybe_unused]] con
 #ifdef CIVIUP_FAULT_INJECTION
   const char* armed = std::getenv("CIVIUP_FAULT");
   if (armed == nullptr || *armed == '\0') return;
-  std::string spec = armed;
-  bool kill = spec.ends_with(":kill");
-  bool power_cut = spec.ends_with(":powercut");
-  if (kill) spec.resize(spec.size() - 5);
-  if (power_cut) spec.resize(spec.size() - 9);
-  std::string wanted_when = "before";
-  if (size_t colon = spec.find(':'); colon != std::string::npos) {
-    wanted_when = spec.substr(colon + 1);
-    spec.resize(colon);
-  }
-  if (spec != phase || wanted_when != when) return;
-  if (kill || power_cut) die(power_cut);
+  ArmedFault fault = parse_fault(armed);
+  if (fault.phase != phase || fault.when != when) return;
+  // Counted across threads: the Nth arrival fires, once.
+  static std::atomic<unsigned long> arrivals{0};
+  if (fault.hit != 0 && ++arrivals != fault.hit) return;
+  if (fault.kill || fault.power_cut) die(fault.power_cut);
   fail("injected fault ({}:{})", phase, when);
 #endif
 }
