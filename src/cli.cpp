@@ -4,13 +4,17 @@
 #include <array>
 #include <iostream>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "civiup/commands/check_command.hpp"
 #include "civiup/commands/transaction_commands.hpp"
 #include "civiup/run_log.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/terminal_progress.hpp"
 #include "civiup/version.hpp"
 
 namespace civiup {
@@ -20,7 +24,8 @@ namespace {
 constexpr std::array kCommands = {
     Command{"check", "[--root DIR] --release FILE [--l10n FILE] [--db-upgrade CMD] [--force]",
             "read-only preflight and plan; exit 0 = ready to upgrade", check_command},
-    Command{"upgrade", "[--root DIR] --release FILE [--l10n FILE] [--db-upgrade CMD] [--url URL]",
+    Command{"upgrade",
+            "[--root DIR] --release FILE [--l10n FILE] [--db-upgrade CMD] [--url URL] [--discard-local-changes]",
             "upgrade as one transaction, restoring everything on failure", upgrade_command},
     Command{"rollback", "[--root DIR] [--to SNAPSHOT]",
             "return code and both databases to the pre-upgrade snapshot", rollback_command},
@@ -33,8 +38,8 @@ constexpr std::array kCommands = {
             restore_command},
     Command{"prune", "[--root DIR] --keep N", "delete old snapshots, keeping the newest N",
             prune_command},
-    Command{"rehearse", "[--root DIR] --release FILE --to-root DIR --to-db-prefix NAME",
-            "copy the site, upgrade the copy, report; production untouched", nullptr},
+    Command{"rehearse", "[--root DIR] --release FILE --to-root DIR --to-db-prefix NAME [upgrade options] [--cleanup]",
+            "copy the site, upgrade the copy, report; production untouched", rehearse_command},
 };
 
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -144,8 +149,8 @@ std::string help_text() {
       "  --state-dir DIR  where snapshots, journal, lock and logs live (default <root>.civiup)\n"
       "  --json           print exactly one JSON object on stdout\n"
       "  --yes, -y        answer yes to confirmations (never prompts)\n"
-      "  -v, --verbose    debug detail in the log\n"
-      "  -q, --quiet      no progress output\n"
+      "  -v, --verbose    debug detail on stderr: commands run, timings of every step\n"
+      "  -q, --quiet      warnings and errors only; no progress line\n"
       "  -h, --help       this help\n"
       "  --version        print the version\n"
       "\nexit codes: 0 success; 1 failed and fully rolled back; 2 refused before changing\n"
@@ -159,6 +164,8 @@ int run_cli(int argc, char** argv) {
     ParsedArgs parsed = parse_args(argc, argv);
     global = parsed.global;
     configure_console_log(global.verbose, global.quiet);
+    // One updating line for long steps, only for a person watching a terminal.
+    enable_progress_display(::isatty(STDERR_FILENO) != 0 && !global.quiet && !global.json);
     if (parsed.version) {
       if (global.json) {
         std::cout << nlohmann::json{{"ok", true}, {"exit_code", 0}, {"error", nullptr},

@@ -3,18 +3,59 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/terminal_progress.hpp"
 
 namespace civiup {
+namespace {
+
+// stderr, but a progress line on the terminal is erased before each log line
+// (the next tick of the progress display draws it again below).
+class ConsoleSink final : public spdlog::sinks::sink {
+ public:
+  ConsoleSink() : inner_(std::make_shared<spdlog::sinks::stderr_color_sink_mt>()) {}
+  void log(const spdlog::details::log_msg& message) override {
+    if (!should_log(message.level)) return;
+    clear_progress_line();
+    inner_->log(message);
+  }
+  void flush() override { inner_->flush(); }
+  void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    inner_->set_formatter(std::move(formatter));
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::stderr_color_sink_mt> inner_;
+};
+
+// This process's command line, from /proc (civiup takes no password on it:
+// DSNs come from the settings files).
+std::string own_command_line() {
+  std::string text;
+  try {
+    text = read_file("/proc/self/cmdline");
+  } catch (const std::exception&) {
+    return "(unknown)";
+  }
+  while (!text.empty() && text.back() == '\0') text.pop_back();
+  std::replace(text.begin(), text.end(), '\0', ' ');
+  return text;
+}
+
+}  // namespace
 
 void configure_console_log(bool verbose, bool quiet) {
-  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto console = std::make_shared<ConsoleSink>();
   console->set_level(quiet ? spdlog::level::warn : (verbose ? spdlog::level::debug : spdlog::level::info));
-  console->set_pattern("%^civiup: %v%$");
+  console->set_pattern(verbose ? "%^civiup: %H:%M:%S.%e %v%$" : "%^civiup: %v%$");
   auto logger = std::make_shared<spdlog::logger>("civiup", spdlog::sinks_init_list{console});
   logger->set_level(spdlog::level::debug);
   spdlog::set_default_logger(logger);
@@ -34,6 +75,7 @@ RunLog::RunLog(const std::filesystem::path& file) : file_(file) {
   sink_->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
   sink_->set_level(spdlog::level::debug);
   spdlog::default_logger()->sinks().push_back(sink_);
+  spdlog::debug("command: {}", own_command_line());
 }
 
 RunLog::~RunLog() {

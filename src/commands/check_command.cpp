@@ -9,27 +9,35 @@
 #include "civiup/commands/command_support.hpp"
 #include "civiup/preflight.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/upgrade/local_changes.hpp"
+#include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
 namespace {
 
-PreflightOptions check_options(const GlobalOptions& global, const std::vector<std::string>& args) {
+struct CheckOptions : PreflightOptions {
+  bool discard_local_changes = false;
+};
+
+CheckOptions check_options(const GlobalOptions& global, const std::vector<std::string>& args) {
   cxxopts::Options options("civiup check");
   options.add_options()
       ("root", "the Backdrop root", cxxopts::value<std::string>())
       ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>())
       ("l10n", "civicrm-X.Y.Z-l10n.tar.gz", cxxopts::value<std::string>())
       ("db-upgrade", "the DB upgrade command line the upgrade would run", cxxopts::value<std::string>())
-      ("force", "allow a same-version, downgrade or .upgrade-database run");
+      ("force", "allow a same-version, downgrade or .upgrade-database run")
+      ("discard-local-changes", "local changes to modules/civicrm are a note, not a problem");
   cxxopts::ParseResult parsed = parse_command_options(options, args);
   if (parsed.count("release") == 0) fail("civiup check: --release FILE is required");
-  PreflightOptions result;
+  CheckOptions result;
   if (parsed.count("root") != 0) result.root = parsed["root"].as<std::string>();
   result.state_dir = global.state_dir;
   result.release_file = parsed["release"].as<std::string>();
   if (parsed.count("l10n") != 0) result.l10n_file = parsed["l10n"].as<std::string>();
   if (parsed.count("db-upgrade") != 0) result.db_upgrade = parsed["db-upgrade"].as<std::string>();
   result.force = parsed.count("force") != 0;
+  result.discard_local_changes = parsed.count("discard-local-changes") != 0;
   return result;
 }
 
@@ -50,22 +58,53 @@ ExitCode print_refusal(const GlobalOptions& global, const std::string& error) {
   return ExitCode::kRefused;
 }
 
+// Files of modules/civicrm changed since the previous upgrade: a problem (the
+// upgrade refuses them) unless --discard-local-changes makes them a note.
+LocalChanges add_local_changes(const CheckOptions& options, PreflightReport& report) {
+  LocalChanges local;
+  if (report.root.empty()) return local;
+  try {
+    std::filesystem::path state_dir = options.state_dir.empty() ? default_state_dir(report.root) : options.state_dir;
+    local = find_local_changes(report.root, state_dir);
+  } catch (const std::exception& e) {
+    report.notes.push_back(fmt::format("local changes not checked: {}", e.what()));
+    return local;
+  }
+  if (local.changes.empty()) return local;
+  std::string text = describe_local_changes(local);
+  if (options.discard_local_changes) {
+    report.notes.push_back(text + "; the upgrade replaces them (--discard-local-changes)");
+  } else {
+    report.problems.push_back(text + "; the upgrade refuses them unless --discard-local-changes is given");
+  }
+  return local;
+}
+
 }  // namespace
 
 ExitCode check_command(const Invocation& invocation) {
   const GlobalOptions& global = invocation.global;
   PreflightReport report;
+  CheckOptions options;
   try {
-    report = run_preflight(check_options(global, invocation.args));
+    options = check_options(global, invocation.args);
+    report = run_preflight(options);
   } catch (const std::exception& e) {
     return print_refusal(global, e.what());  // no site to check, or bad usage
   }
+  LocalChanges local = add_local_changes(options, report);
   ExitCode code = report.ready() ? ExitCode::kSuccess : ExitCode::kRefused;
   if (global.json) {
     nlohmann::json out = {{"ok", report.ready()},
                           {"exit_code", to_int(code)},
                           {"error", report.ready() ? nlohmann::json() : nlohmann::json(not_ready_message(report.problems))}};
     out.update(preflight_json(report));
+    nlohmann::json changed = nlohmann::json::array();
+    for (const snapshot::PathChange& change : local.changes) {
+      changed.push_back({{"path", change.path}, {"change", snapshot::to_string(change.kind)}});
+    }
+    out["local_changes"] = changed;
+    out["local_changes_baseline"] = local.baseline.empty() ? nlohmann::json() : nlohmann::json(local.baseline);
     std::cout << out.dump() << '\n';
     return code;
   }

@@ -14,9 +14,6 @@
 
 namespace civiup {
 
-ExitCode report_upgrade(const GlobalOptions& global, const std::string& command, const UpgradeRun& run,
-                        const UpgradeOutcome& outcome);
-
 ExitCode recover_command(const Invocation& invocation) {
   cxxopts::Options options("civiup recover");
   options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>());

@@ -10,9 +10,6 @@
 
 namespace civiup {
 
-ExitCode report_upgrade(const GlobalOptions& global, const std::string& command, const UpgradeRun& run,
-                        const UpgradeOutcome& outcome);
-
 ExitCode rollback_command(const Invocation& invocation) {
   cxxopts::Options options("civiup rollback");
   options.add_options()

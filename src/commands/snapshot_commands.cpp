@@ -13,9 +13,6 @@
 
 namespace civiup {
 
-ExitCode report_upgrade(const GlobalOptions& global, const std::string& command, const UpgradeRun& run,
-                        const UpgradeOutcome& outcome);
-
 namespace {
 namespace fs = std::filesystem;
 

@@ -11,14 +11,12 @@
 #include "civiup/preflight.hpp"
 #include "civiup/site.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/upgrade/local_changes.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
 
-namespace {
-
-UpgradeOptions upgrade_options(const GlobalOptions& global, const std::vector<std::string>& args) {
-  cxxopts::Options options("civiup upgrade");
+void add_upgrade_options(cxxopts::Options& options) {
   options.add_options()
       ("root", "the Backdrop root", cxxopts::value<std::string>())
       ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>())
@@ -26,12 +24,16 @@ UpgradeOptions upgrade_options(const GlobalOptions& global, const std::vector<st
       ("db-upgrade", "the DB upgrade command line (default: cv or drush)", cxxopts::value<std::string>())
       ("db-upgrade-timeout", "seconds before the DB upgrade is killed", cxxopts::value<int>()->default_value("3600"))
       ("force", "allow a same-version, downgrade or .upgrade-database run")
+      ("discard-local-changes", "upgrade although modules/civicrm was changed since the last upgrade")
       ("bee", "the bee command for Backdrop operations ('none': SQL; default: bee if bee and php are on PATH)",
        cxxopts::value<std::string>())
       ("url", "the site's base URL: its front page and a CiviCRM page must answer before the commit",
        cxxopts::value<std::string>());
-  cxxopts::ParseResult parsed = parse_command_options(options, args);
-  if (parsed.count("release") == 0) fail("civiup upgrade: --release FILE is required");
+}
+
+UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const GlobalOptions& global,
+                                    std::string_view command) {
+  if (parsed.count("release") == 0) fail("{}: --release FILE is required", command);
   UpgradeOptions result;
   if (parsed.count("root") != 0) result.root = parsed["root"].as<std::string>();
   result.state_dir = global.state_dir;
@@ -39,19 +41,18 @@ UpgradeOptions upgrade_options(const GlobalOptions& global, const std::vector<st
   if (parsed.count("l10n") != 0) result.l10n_file = parsed["l10n"].as<std::string>();
   if (parsed.count("db-upgrade") != 0) result.db_upgrade = parsed["db-upgrade"].as<std::string>();
   result.db_upgrade_timeout_seconds = parsed["db-upgrade-timeout"].as<int>();
-  if (result.db_upgrade_timeout_seconds <= 0) fail("civiup upgrade: --db-upgrade-timeout must be positive");
+  if (result.db_upgrade_timeout_seconds <= 0) fail("{}: --db-upgrade-timeout must be positive", command);
   result.force = parsed.count("force") != 0;
+  result.discard_local_changes = parsed.count("discard-local-changes") != 0;
   if (parsed.count("bee") != 0) result.bee = parsed["bee"].as<std::string>();
   if (parsed.count("url") != 0) {
     result.health_url = parsed["url"].as<std::string>();
     if (!result.health_url.starts_with("http://") && !result.health_url.starts_with("https://")) {
-      fail("civiup upgrade: --url {}: not an http:// or https:// URL", result.health_url);
+      fail("{}: --url {}: not an http:// or https:// URL", command, result.health_url);
     }
   }
   return result;
 }
-
-}  // namespace
 
 // Prints the end of a transaction (shared with recover).
 ExitCode report_upgrade(const GlobalOptions& global, const std::string& command, const UpgradeRun& run,
@@ -117,9 +118,27 @@ void require_preflight(const UpgradeOptions& options) {
   fail("{} (and {} more problems: run civiup check)", report.problems.front(), report.problems.size() - 1);
 }
 
+void refuse_local_changes(const UpgradeOptions& options) {
+  std::filesystem::path root = find_backdrop_root(options.root, options.cwd);
+  LocalChanges local = find_local_changes(root, options.state_dir.empty() ? default_state_dir(root) : options.state_dir);
+  if (local.changes.empty()) return;
+  if (options.discard_local_changes) {
+    spdlog::warn("{}; upgrading anyway (--discard-local-changes): the changed tree stays in the pre-upgrade snapshot",
+                 describe_local_changes(local));
+    return;
+  }
+  fail("{}; the upgrade would replace them: keep a copy, or add --discard-local-changes (the changed tree stays "
+       "in the pre-upgrade snapshot)",
+       describe_local_changes(local));
+}
+
 ExitCode upgrade_command(const Invocation& invocation) {
-  UpgradeOptions options = upgrade_options(invocation.global, invocation.args);
+  cxxopts::Options parser("civiup upgrade");
+  add_upgrade_options(parser);
+  UpgradeOptions options = upgrade_options_from(parse_command_options(parser, invocation.args), invocation.global,
+                                                "civiup upgrade");
   require_preflight(options);
+  refuse_local_changes(options);
   UpgradeRun run = plan_upgrade(options);
   confirm_or_refuse(invocation.global, fmt::format("Upgrade CiviCRM {} to {} in {}?", run.from_code_version,
                                                    run.to_version, run.root.string()));

@@ -3,6 +3,7 @@
 // `civiup recover` must then leave the site exactly as before the upgrade, or,
 // past the commit point, finish the upgrade.  Recover itself is also killed
 // and run again.
+#include <algorithm>
 #include <csignal>
 
 #include "civiup/site.hpp"
@@ -17,6 +18,13 @@ const std::vector<std::string> kMatrix = {
     "frontpage-off",      "disable-integrations", "swap-code",   "permissions",         "clear-templates",
     "upgrade-database",   "enable-integrations", "clear-caches", "restore-frontpage",   "maintenance-off",
     "verify",             "commit"};
+
+// Inside the long steps: killed at a progress report of the phase's long step
+// ("<phase>:inside" is its begin, "inside@N" the Nth report; terminal_progress.hpp).
+const std::vector<std::string> kInsidePoints = {
+    "stage-release:inside",        "stage-release:inside@2",      "snapshot-code:inside",
+    "snapshot-code:inside@3",      "snapshot-databases:inside",   "snapshot-databases:inside@5",
+    "upgrade-database:inside",     "commit:inside"};
 
 // The commit point is "verify" recorded done; killed at "verify:after" the
 // journal has not recorded it, so that run is rolled back (verify changes nothing).
@@ -87,9 +95,36 @@ TEST_F(CrashMatrixTest, TheMatrixCoversEveryPhaseOfARealRun) {
     EXPECT_NE(std::find(kMatrix.begin(), kMatrix.end(), name), kMatrix.end()) << name << " has no crash test";
     ++covered;
   }
-  std::printf("[ crash    ] %zu phases x 2 fault points (before, after) covered\n", covered);
+  std::printf("[ crash    ] %zu phases x 2 fault points (before, after) + %zu inside points covered\n", covered,
+              kInsidePoints.size());
   EXPECT_EQ(covered, kMatrix.size());
 }
+
+class CrashInsideTest : public CrashMatrixTest {};
+
+TEST_P(CrashInsideTest, KilledInsideALongStepAndRecovered) {
+  const std::string point = GetParam();
+  SiteState before = state();
+  ProcessResult killed = upgrade({{"CIVIUP_FAULT", point + ":kill"}});
+  ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << point << " never fired: " << killed.out << killed.err;
+  ProcessResult recovered = recover();
+  if (point.starts_with("commit:")) {
+    EXPECT_EQ(recovered.exit_code, 0) << recovered.out << recovered.err;
+    expect_upgraded();
+    return;
+  }
+  EXPECT_EQ(recovered.exit_code, 1) << recovered.out << recovered.err;
+  EXPECT_EQ(json_of(recovered)["outcome"], "rolled-back") << recovered.out;
+  expect_same(before, state());
+}
+
+INSTANTIATE_TEST_SUITE_P(LongSteps, CrashInsideTest, ::testing::ValuesIn(kInsidePoints),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           std::erase_if(name, [](char c) { return c == '-' || c == ':'; });
+                           std::replace(name.begin(), name.end(), '@', '_');
+                           return name;
+                         });
 
 // Recover itself is killed (in the undo of the swap, then of the DB upgrade)
 // and run again.

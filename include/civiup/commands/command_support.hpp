@@ -10,6 +10,7 @@
 
 #include "civiup/cli.hpp"
 #include "civiup/transaction.hpp"
+#include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
 
@@ -30,5 +31,23 @@ nlohmann::json phases_json(const std::vector<PhaseReport>& phases);
 
 // Prints the phase table to stdout (not with --json or -q).
 void print_phases(const GlobalOptions& global, const std::vector<PhaseReport>& phases);
+
+// The options of `upgrade`, shared with `rehearse` (which runs the same
+// upgrade on a copy).  `command` ("civiup upgrade") names errors.
+void add_upgrade_options(cxxopts::Options& options);
+UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const GlobalOptions& global,
+                                    std::string_view command);
+
+// The same preflight as `civiup check`: throws its first problem (exit 2).
+void require_preflight(const UpgradeOptions& options);
+
+// Throws (exit 2) when modules/civicrm has files changed since the post-upgrade
+// snapshot of the previous upgrade, unless options.discard_local_changes.
+void refuse_local_changes(const UpgradeOptions& options);
+
+// Prints the end of an upgrade, rollback, restore or recover (text or JSON)
+// and returns its exit code.
+ExitCode report_upgrade(const GlobalOptions& global, const std::string& command, const UpgradeRun& run,
+                        const UpgradeOutcome& outcome);
 
 }  // namespace civiup

@@ -12,5 +12,6 @@ ExitCode snapshot_command(const Invocation& invocation);
 ExitCode snapshots_command(const Invocation& invocation);
 ExitCode restore_command(const Invocation& invocation);
 ExitCode prune_command(const Invocation& invocation);
+ExitCode rehearse_command(const Invocation& invocation);
 
 }  // namespace civiup

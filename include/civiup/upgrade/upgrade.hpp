@@ -19,6 +19,7 @@ struct UpgradeOptions : PreflightOptions {
   int db_upgrade_timeout_seconds = 3600;
   std::string health_url;  // --url: the site's base URL for the health check
   std::string bee;         // --bee: a bee command line; "none": SQL; empty: bee+php from PATH
+  bool discard_local_changes = false;  // --discard-local-changes: upgrade over local patches
 };
 
 // <root>.civiup next to the Backdrop root: outside the web root and modules/,

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "civiup/snapshot/error.hpp"
+#include "civiup/terminal_progress.hpp"
 #include "civiup/upgrade/site_snapshot.hpp"
 #include "civiup/version.hpp"
 #include "upgrade/phases/world_phase.hpp"
@@ -26,6 +27,8 @@ class CommitPhase final : public WorldPhase {
                    {"code_version", run.to_version},
                    {"db_version", run.to_version}};
     spec.tool_version = kVersion;
+    PhaseProgress progress(name());
+    spec.progress = &progress;
     undo.record("snapshot", world_.code_repository().snapshot(spec).info.id);
     remove_tree(run.staging_dir());  // the old tree, swapped out
     remove_tree(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));

@@ -5,6 +5,7 @@
 
 #include "civiup/snapshot/db/database_restore.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/terminal_progress.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -15,21 +16,23 @@ class RestoreDatabasesPhase final : public WorldPhase {
  public:
   explicit RestoreDatabasesPhase(UpgradeWorld& world) : WorldPhase(world, "restore-databases") {}
 
-  void apply(UndoLog&) override {
-    restore_all(world_.run().restore_dumps);
-  }
+  void apply(UndoLog&) override { restore_all(world_.run().restore_dumps, StepOf::kApply); }
 
-  void undo(const nlohmann::json&) override { restore_all(world_.run().dumps_dir()); }
+  void undo(const nlohmann::json&) override { restore_all(world_.run().dumps_dir(), StepOf::kUndo); }
 
  private:
-  void restore_all(const fs::path& dumps) {
+  void restore_all(const fs::path& dumps, StepOf step_of) {
     world_.reconnect();
-    restore(world_.civicrm_settings().dsn, dumps / "civicrm");
-    if (!world_.shared_database()) restore(world_.backdrop_settings().database, dumps / "backdrop");
+    restore(world_.civicrm_settings().dsn, dumps / "civicrm", step_of);
+    if (!world_.shared_database()) restore(world_.backdrop_settings().database, dumps / "backdrop", step_of);
   }
 
-  void restore(const DatabaseDsn& dsn, const fs::path& dump) {
-    snapshot::db::RestoreReport report = snapshot::db::restore_changed(database_login(dsn), dsn.database, dump);
+  void restore(const DatabaseDsn& dsn, const fs::path& dump, StepOf step_of) {
+    PhaseProgress progress(name(), step_of);
+    snapshot::db::RestoreOptions options;
+    options.progress = &progress;
+    snapshot::db::RestoreReport report =
+        snapshot::db::restore_changed(database_login(dsn), dsn.database, dump, options);
     spdlog::info("restored {} from {}: {} tables reloaded, {} unchanged, {} objects dropped, in {:.1f} s",
                  dsn.redacted(), dump.string(), report.restored_tables.size(), report.unchanged_tables.size(),
                  report.dropped_objects.size(), report.seconds);

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "civiup/snapshot/error.hpp"
+#include "civiup/terminal_progress.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -21,7 +22,10 @@ class RestoreSnapshotPhase final : public WorldPhase {
     remove_tree(run.staging_dir());  // an interrupted earlier attempt
     fs::create_directories(run.staging_dir());
     fs::permissions(run.staging_dir(), fs::perms::owner_all, fs::perm_options::replace);
-    world_.code_repository().restore(run.restore_snapshot, checkout);
+    PhaseProgress progress(name());
+    snapshot::RestoreOptions options;
+    options.progress = &progress;
+    world_.code_repository().restore(run.restore_snapshot, checkout, options);
     fs::path tree = checkout / "modules" / "civicrm";
     if (!fs::is_directory(tree)) fail("snapshot {} holds no modules/civicrm", run.restore_snapshot);
     fs::rename(tree, run.staged_tree());

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "civiup/snapshot/error.hpp"
+#include "civiup/terminal_progress.hpp"
 #include "civiup/upgrade/site_snapshot.hpp"
 #include "civiup/version.hpp"
 #include "upgrade/phases/world_phase.hpp"
@@ -26,6 +27,8 @@ class SnapshotCodePhase final : public WorldPhase {
                    {"db_version", run.from_db_version},
                    {"dumps", run.dumps_dir().filename().string()}};
     spec.tool_version = kVersion;
+    PhaseProgress progress(name());
+    spec.progress = &progress;
     snapshot::CodeSnapshotResult result = world_.code_repository().snapshot(spec);
     undo.record("snapshot", result.info.id);
     spdlog::info("code snapshot {} ({} entries, {} files hashed)", result.info.id, result.entries,

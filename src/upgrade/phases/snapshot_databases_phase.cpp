@@ -6,6 +6,7 @@
 
 #include "civiup/snapshot/db/database_dump.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/terminal_progress.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -35,7 +36,10 @@ class SnapshotDatabasesPhase final : public WorldPhase {
   void dump(const DatabaseDsn& dsn, const fs::path& dir) {
     std::error_code error;
     fs::remove_all(dir, error);  // an interrupted earlier attempt of this phase
-    snapshot::db::DumpManifest manifest = snapshot::db::dump_database(database_login(dsn), dsn.database, dir);
+    PhaseProgress progress(name());
+    snapshot::db::DumpOptions options;
+    options.progress = &progress;
+    snapshot::db::DumpManifest manifest = snapshot::db::dump_database(database_login(dsn), dsn.database, dir, options);
     spdlog::info("dumped {} ({} tables, {} bytes) in {:.1f} s", dsn.redacted(), manifest.tables.size(),
                  manifest.total_bytes(), manifest.seconds);
   }

@@ -8,6 +8,7 @@
 
 #include "civiup/release.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/terminal_progress.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -35,7 +36,9 @@ class StageReleasePhase final : public WorldPhase {
     if (run.l10n_file) l10n = ReleaseTarball::verify(*run.l10n_file, TarballKind::kL10n);
     fs::create_directories(run.staging_dir().parent_path());
     ReferenceTree reference = ReferenceTree::from_directory(world_.civicrm_dir());
-    StagedRelease staged = stage_release(release, l10n ? &*l10n : nullptr, run.staging_dir(), reference);
+    PhaseProgress progress(name());
+    StagedRelease staged =
+        stage_release(release, l10n ? &*l10n : nullptr, run.staging_dir(), reference, &progress);
     undo.record("staged_inode", inode_of(staged.tree));
     spdlog::info("staged {} ({} files, {} bytes) in {}", staged.version.str(), staged.file_count,
                  staged.unpacked_bytes, staged.tree.string());

@@ -12,6 +12,7 @@
 #include "civiup/child_process.hpp"
 #include "civiup/snapshot/db/database_restore.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/terminal_progress.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -43,7 +44,12 @@ class UpgradeDatabasePhase final : public WorldPhase {
     };
     command.on_line = [](std::string_view line) { spdlog::info("| {}", line); };
     spdlog::info("running {} in {}", fmt::join(command.argv, " "), run.root.string());
+    // The upgrader reports no counts: the progress line shows the time it has taken.
+    PhaseProgress progress(name());
+    progress.begin("upgrading the database", 0, "");
     ChildResult result = run_child(command);
+    progress.end();
+    spdlog::debug("{} exited with status {}", command.argv[0], result.exit_code);
     if (result.timed_out) {
       fail("{} did not finish within {} s and was killed", command.argv[0], run.db_upgrade_timeout_seconds);
     }
@@ -69,7 +75,11 @@ class UpgradeDatabasePhase final : public WorldPhase {
 
  private:
   void restore(const DatabaseDsn& dsn, const fs::path& dump) {
-    snapshot::db::RestoreReport report = snapshot::db::restore_changed(database_login(dsn), dsn.database, dump);
+    PhaseProgress progress(name(), StepOf::kUndo);
+    snapshot::db::RestoreOptions options;
+    options.progress = &progress;
+    snapshot::db::RestoreReport report =
+        snapshot::db::restore_changed(database_login(dsn), dsn.database, dump, options);
     spdlog::info("restored {}: {} tables reloaded, {} unchanged, {} objects dropped, in {:.1f} s", dsn.redacted(),
                  report.restored_tables.size(), report.unchanged_tables.size(), report.dropped_objects.size(),
                  report.seconds);

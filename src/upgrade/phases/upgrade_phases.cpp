@@ -1,5 +1,8 @@
 #include "upgrade/phases/upgrade_phases.hpp"
 
+#include <chrono>
+
+#include <spdlog/spdlog.h>
 
 #include "civiup/snapshot/error.hpp"
 
@@ -71,13 +74,44 @@ class FaultPoints final : public Phase {
   std::string name() const override { return inner_->name(); }
   void apply(UndoLog& undo) override {
     fault_point(inner_->name(), "before");
+    Stopwatch watch(inner_->name(), "apply");
     inner_->apply(undo);
+    watch.done();
     fault_point(inner_->name(), "after");
   }
   void undo(const nlohmann::json& data) override {
     fault_point(inner_->name(), "undo");
+    Stopwatch watch(inner_->name(), "undo");
     inner_->undo(data);
+    watch.done();
   }
+
+ private:
+  // -v: each phase's start and duration (the log file always has them).
+  class Stopwatch {
+   public:
+    Stopwatch(const std::string& phase, const char* what) : phase_(phase), what_(what) {
+      spdlog::debug("phase {}: {} started", phase_, what_);
+    }
+    ~Stopwatch() {
+      if (!done_) spdlog::debug("phase {}: {} failed after {:.2f} s", phase_, what_, seconds());
+    }
+    void done() {
+      done_ = true;
+      spdlog::debug("phase {}: {} done in {:.2f} s", phase_, what_, seconds());
+    }
+
+   private:
+    double seconds() const {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+    std::string phase_;
+    const char* what_;
+    bool done_ = false;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  };
+
+ public:
 
  private:
   std::unique_ptr<Phase> inner_;

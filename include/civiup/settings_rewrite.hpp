@@ -1,0 +1,43 @@
+#pragma once
+// Rewriting a copied site's settings.php, settings.local.php and
+// civicrm.settings.php (civiup rehearse): every PHP string literal that names
+// the original site is replaced, and nothing else of the file changes.
+//
+//   - a DSN ("mysql://user:pass@host/db?...") whose database is a key of
+//     `databases` gets the copy's database name (the rest is kept byte for byte);
+//   - the value of a 'database' => '...' array item, likewise;
+//   - a path equal to `from_root` or under it is moved under `to_root`
+//     ($civicrm_root, CIVICRM_TEMPLATE_COMPILEDIR, absolute config paths);
+//   - with `base_url` set, the values of `$base_url = ...` and
+//     define('CIVICRM_UF_BASEURL', ...).
+//
+// Comments are skipped; a double-quoted string that interpolates or uses
+// escapes beyond \\ \" \$ \n \t \r is left alone (the copy's settings are read
+// back and checked afterwards, so a value left naming production is caught).
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace civiup {
+
+struct SettingsRewrite {
+  std::filesystem::path from_root;
+  std::filesystem::path to_root;
+  std::map<std::string, std::string> databases;  // original database name -> the copy's
+  std::optional<std::string> base_url;
+};
+
+struct RewrittenSettings {
+  std::string text;
+  int replacements = 0;
+};
+
+RewrittenSettings rewrite_settings_text(std::string_view text, const SettingsRewrite& rewrite);
+
+// Rewrites `file` in place (durably, keeping its mode and owner); returns the
+// number of literals replaced.
+int rewrite_settings_file(const std::filesystem::path& file, const SettingsRewrite& rewrite);
+
+}  // namespace civiup

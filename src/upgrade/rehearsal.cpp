@@ -1,0 +1,378 @@
+#include "civiup/upgrade/rehearsal.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <optional>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "civiup/database_session.hpp"
+#include "civiup/release.hpp"
+#include "civiup/snapshot/code/code_repository.hpp"
+#include "civiup/snapshot/db/database_dump.hpp"
+#include "civiup/snapshot/db/database_restore.hpp"
+#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/error.hpp"
+#include "civiup/state_lock.hpp"
+#include "civiup/terminal_progress.hpp"
+#include "civiup/upgrade/upgrade_world.hpp"
+#include "civiup/version.hpp"
+
+namespace civiup {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool inside_or_same(const fs::path& path, const fs::path& dir) {
+  fs::path relative = path.lexically_normal().lexically_relative(dir.lexically_normal());
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+fs::path real(const fs::path& path) { return fs::weakly_canonical(fs::absolute(path)); }
+
+void require_absent_or_empty(const fs::path& dir, std::string_view what) {
+  std::error_code error;
+  if (!fs::exists(fs::symlink_status(dir, error))) return;
+  if (!fs::is_directory(fs::symlink_status(dir, error)) || !fs::is_empty(dir, error)) {
+    fail("{} {}: exists and is not an empty directory (rehearse never writes over anything; remove it, or "
+         "`civiup rehearse --cleanup --to-root` a previous copy)",
+         what, dir.string());
+  }
+}
+
+// A DSN that reaches the server but no particular database.
+DatabaseDsn server_of(DatabaseDsn dsn) {
+  dsn.database = "information_schema";
+  return dsn;
+}
+
+bool database_exists(const DatabaseDsn& dsn, const std::string& name) {
+  std::unique_ptr<DatabaseSession> session = connect_database(server_of(dsn));
+  return session->query_scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", {name})
+             .value_or("0") != "0";
+}
+
+std::string quote_identifier(const std::string& name) {
+  std::string quoted = "`";
+  for (char c : name) quoted += c == '`' ? std::string("``") : std::string(1, c);
+  return quoted + "`";
+}
+
+template <typename Body>
+void timed_step(std::vector<PhaseReport>& steps, const std::string& name, Body&& body) {
+  auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  try {
+    with_context(name, body);
+  } catch (...) {
+    steps.push_back({name, "failed", seconds()});
+    throw;
+  }
+  steps.push_back({name, "done", seconds()});
+  spdlog::info("{}: {:.1f} s", name, steps.back().seconds);
+}
+
+nlohmann::json load_marker(const fs::path& state_dir) {
+  fs::path file = rehearsal_marker(state_dir);
+  std::error_code error;
+  if (!fs::exists(file, error)) return nullptr;
+  try {
+    return nlohmann::json::parse(read_file(file));
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: not readable JSON: {}", file.string(), e.what());
+  }
+}
+
+void save_marker(const fs::path& state_dir, const nlohmann::json& marker) {
+  write_file_durably(rehearsal_marker(state_dir), marker.dump(2) + "\n", 0600);
+}
+
+// The copy's code: one snapshot of the whole production root (compiled
+// templates left out: rebuilt on demand) into the copy's own repository, then
+// restored into the new root.  Production's state directory is not touched.
+std::string copy_code(const RehearsalPlan& plan) {
+  const Site& site = plan.site;
+  snapshot::CodeRepository repository = snapshot::CodeRepository::open(plan.state_dir / "code.git");
+  snapshot::CodeSnapshotSpec spec;
+  spec.root = site.root;
+  for (const fs::directory_entry& entry : fs::directory_iterator(site.root)) {
+    spec.paths.push_back(entry.path().filename().string());
+  }
+  std::sort(spec.paths.begin(), spec.paths.end());
+  fs::path compiled = site.civicrm.template_compile_dir.lexically_normal().lexically_relative(site.root);
+  std::string compiled_relative = compiled.generic_string();
+  while (compiled_relative.ends_with('/')) compiled_relative.pop_back();
+  spec.exclude = {compiled_relative};
+  spec.message = fmt::format("rehearsal copy of {}", site.root.string());
+  spec.labels = {{"kind", "rehearsal-copy"}, {"code_version", site.code_version.str()}};
+  spec.tool_version = kVersion;
+  spec.durable = false;  // a copy for a rehearsal need not survive a power cut
+  PhaseProgress progress("copy-code");
+  spec.progress = &progress;
+  snapshot::CodeSnapshotResult result = repository.snapshot(spec);
+  spdlog::info("code snapshot {} of {} ({} entries, {} bytes hashed)", result.info.id, site.root.string(),
+               result.entries, result.bytes_hashed);
+  fs::create_directories(plan.to_root.parent_path());
+  snapshot::RestoreOptions restore;
+  restore.apply_owners = ::geteuid() == 0;
+  restore.sync = false;
+  restore.progress = &progress;
+  repository.restore(result.info.id, plan.to_root, restore);
+
+  // The compiled templates directory itself must exist (empty), with its mode and owner.
+  fs::path copy_compiled = plan.to_root / compiled;
+  fs::create_directories(copy_compiled);
+  struct stat original {};
+  if (::stat(site.civicrm.template_compile_dir.c_str(), &original) == 0) {
+    ::chmod(copy_compiled.c_str(), original.st_mode & 07777);
+    if (::geteuid() == 0 && ::chown(copy_compiled.c_str(), original.st_uid, original.st_gid) != 0) {
+      fail_errno(fmt::format("chown {}", copy_compiled.string()));
+    }
+  }
+  spdlog::info("restored the code into {}", plan.to_root.string());
+  return result.info.id;
+}
+
+// Each database: recorded in the marker before it can exist, dumped from
+// production (online, consistent: the dump production's upgrade also takes)
+// and restored in full under its new name.
+void copy_databases(const RehearsalPlan& plan, nlohmann::json& marker) {
+  for (const RehearsalDatabase& database : plan.databases) {
+    marker["databases"].push_back({{"role", database.role}, {"from", database.from}, {"to", database.to}});
+    save_marker(plan.state_dir, marker);
+    fs::path dump = plan.state_dir / "dumps" / "rehearsal-copy" / database.role;
+    snapshot::db::DatabaseLogin login = database_login(database.dsn);
+    PhaseProgress progress("copy-databases");
+    snapshot::db::DumpOptions dump_options;
+    dump_options.progress = &progress;
+    snapshot::db::DumpManifest manifest = snapshot::db::dump_database(login, database.from, dump, dump_options);
+    snapshot::db::RestoreOptions restore_options;
+    restore_options.progress = &progress;
+    snapshot::db::RestoreReport report = snapshot::db::restore_database(login, database.to, dump, restore_options);
+    spdlog::info("copied database {} to {} ({} tables, {} bytes of SQL; dump {:.1f} s, restore {:.1f} s)",
+                 database.from, database.to, manifest.tables.size(), report.sql_bytes, manifest.seconds,
+                 report.seconds);
+    std::error_code error;
+    fs::remove_all(dump, error);  // personal data, and the copy's upgrade dumps again
+  }
+  std::error_code error;
+  fs::remove_all(plan.state_dir / "dumps", error);
+}
+
+std::string copy_name(const RehearsalPlan& plan, const std::string& production) {
+  for (const RehearsalDatabase& database : plan.databases) {
+    if (database.from == production) return database.to;
+  }
+  return production;
+}
+
+// The copy's settings point at the copy: read back as civiup reads any site,
+// every database and path must name the copy.
+void rewrite_settings(const RehearsalPlan& plan) {
+  for (const char* name : {"settings.php", "settings.local.php", "civicrm.settings.php"}) {
+    fs::path file = plan.to_root / name;
+    std::error_code error;
+    if (!fs::exists(file, error)) continue;
+    int replaced = rewrite_settings_file(file, plan.rewrite);
+    spdlog::info("{}: {} values rewritten for the copy", file.string(), replaced);
+  }
+  Site copy = discover_site(plan.to_root);
+  auto require_database = [&](const std::string& what, const DatabaseDsn& dsn, const std::string& original) {
+    std::string wanted = copy_name(plan, original);
+    if (dsn.database != wanted) {
+      fail("the copy's {} names database {}, not {}: it could not be rewritten (is it computed at run time?)", what,
+           dsn.database, wanted);
+    }
+  };
+  require_database("settings.php", copy.backdrop.database, plan.site.backdrop.database.database);
+  require_database("CIVICRM_DSN", copy.civicrm.dsn, plan.site.civicrm.dsn.database);
+  require_database("CIVICRM_UF_DSN", copy.civicrm.uf_dsn, plan.site.civicrm.uf_dsn.database);
+  auto require_inside = [&](const std::string& what, const fs::path& path) {
+    if (!inside_or_same(path, plan.to_root)) {
+      fail("the copy's {} is {}, outside the copy: it could not be rewritten", what, path.string());
+    }
+  };
+  require_inside("active config directory", copy.backdrop.config_dir);
+  require_inside("CIVICRM_TEMPLATE_COMPILEDIR", copy.civicrm.template_compile_dir);
+  if (copy.civicrm.civicrm_root && copy.civicrm.civicrm_root->is_absolute()) {
+    require_inside("$civicrm_root", *copy.civicrm.civicrm_root);
+  }
+}
+
+RemovedCopy remove_copy_unlocked(const fs::path& to_root, const fs::path& state_dir, const nlohmann::json& marker) {
+  RemovedCopy removed;
+  removed.to_root = to_root;
+  std::set<std::string> production;
+  for (const auto& name : marker.value("production_databases", nlohmann::json::array())) {
+    production.insert(name.get<std::string>());
+  }
+  const nlohmann::json databases = marker.value("databases", nlohmann::json::array());
+  if (!databases.empty()) {
+    // The copy's own settings hold the login (the marker holds no password).
+    BackdropSettings backdrop = read_backdrop_settings(to_root);
+    CiviCrmSettings civicrm = read_civicrm_settings(to_root);
+    for (const auto& database : databases) {
+      std::string name = database.at("to").get<std::string>();
+      if (production.contains(name)) {
+        spdlog::warn("not dropping {}: it is a production database", name);
+        continue;
+      }
+      const DatabaseDsn& dsn = database.at("role") == "backdrop" ? backdrop.database : civicrm.dsn;
+      connect_database(server_of(dsn))->execute("DROP DATABASE IF EXISTS " + quote_identifier(name));
+      removed.dropped_databases.push_back(name);
+      spdlog::info("dropped the copy's database {}", name);
+    }
+  }
+  for (const fs::path& dir : {to_root, state_dir}) {
+    std::error_code error;
+    fs::remove_all(dir, error);
+    if (error) fail("removing {}: {}", dir.string(), error.message());
+  }
+  spdlog::info("removed the copy {} and its state directory", to_root.string());
+  return removed;
+}
+
+}  // namespace
+
+fs::path rehearsal_marker(const fs::path& state_dir) { return state_dir / "rehearsal.json"; }
+
+RehearsalPlan plan_rehearsal(const RehearseOptions& options) {
+  RehearsalPlan plan;
+  const UpgradeOptions& upgrade = options.upgrade;
+  fs::path root = find_backdrop_root(upgrade.root, upgrade.cwd);
+  plan.site = discover_site(root);
+  fs::path production_state = upgrade.state_dir.empty() ? default_state_dir(root) : fs::absolute(upgrade.state_dir);
+  refuse_unfinished_journal(production_state);  // a half-done upgrade is no state to rehearse from
+
+  if (options.to_root.empty()) fail("civiup rehearse: --to-root DIR is required");
+  plan.to_root = real(options.to_root);
+  plan.state_dir = default_state_dir(plan.to_root);
+  fs::path real_root = real(root);
+  fs::path real_state = real(production_state);
+  for (const fs::path& production : {real_root, real_state}) {
+    for (const fs::path& copy : {plan.to_root, plan.state_dir}) {
+      if (inside_or_same(copy, production) || inside_or_same(production, copy)) {
+        fail("--to-root {}: the copy ({}) and production ({}) must not contain each other", options.to_root.string(),
+             copy.string(), production.string());
+      }
+    }
+  }
+  require_absent_or_empty(plan.to_root, "--to-root");
+  require_absent_or_empty(plan.state_dir, "the copy's state directory");
+
+  // The release, and whether production may be upgraded to it at all.
+  ReleaseTarball release = ReleaseTarball::verify(fs::absolute(upgrade.release_file));
+  if (upgrade.l10n_file) ReleaseTarball::verify(fs::absolute(*upgrade.l10n_file), TarballKind::kL10n);
+  Version database_version = read_database_version(*connect_database(plan.site.civicrm.dsn));
+  require_upgrade_allowed(plan.site.code_version, database_version, *release.version(), upgrade.force);
+
+  // Databases: <prefix><original name>, each new on its server.
+  const std::string& prefix = options.db_prefix;
+  if (prefix.empty()) fail("civiup rehearse: --to-db-prefix NAME is required (the copy's databases are NAME<original>)");
+  for (char c : prefix) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_') {
+      fail("--to-db-prefix {}: only letters, digits and _ are allowed", prefix);
+    }
+  }
+  const DatabaseDsn& backdrop = plan.site.backdrop.database;
+  const DatabaseDsn& civicrm = plan.site.civicrm.dsn;
+  if (backdrop.same_database(civicrm)) {
+    plan.databases.push_back({"shared", civicrm.database, prefix + civicrm.database, civicrm});
+  } else {
+    plan.databases.push_back({"backdrop", backdrop.database, prefix + backdrop.database, backdrop});
+    plan.databases.push_back({"civicrm", civicrm.database, prefix + civicrm.database, civicrm});
+  }
+  const std::string& uf = plan.site.civicrm.uf_dsn.database;
+  if (uf != backdrop.database && uf != civicrm.database) {
+    fail("{}: CIVICRM_UF_DSN names database {}, neither settings.php's nor CIVICRM_DSN's; the copy could not be "
+         "pointed at itself",
+         plan.site.civicrm.settings_file.string(), uf);
+  }
+  std::set<std::string> production_names = {backdrop.database, civicrm.database};
+  for (const RehearsalDatabase& database : plan.databases) {
+    if (database.to.size() > 64) fail("--to-db-prefix {}: database name {} is longer than 64", prefix, database.to);
+    if (production_names.contains(database.to)) {
+      fail("--to-db-prefix {}: the copy of {} would be {}, a production database", prefix, database.from,
+           database.to);
+    }
+    if (database_exists(database.dsn, database.to)) {
+      fail("--to-db-prefix {}: database {} exists already on {} (rehearse never writes into an existing database)",
+           prefix, database.to, database.dsn.redacted());
+    }
+    plan.rewrite.databases[database.from] = database.to;
+  }
+
+  // What the upgrade changes must be inside the root, or the copy would share it with production.
+  if (!inside_or_same(plan.site.backdrop.config_dir, root)) {
+    fail("{}: the active config directory {} lies outside the site root; the copy would share it with production",
+         plan.site.backdrop.settings_file.string(), plan.site.backdrop.config_dir.string());
+  }
+  if (!inside_or_same(plan.site.civicrm.template_compile_dir, root)) {
+    fail("{}: CIVICRM_TEMPLATE_COMPILEDIR {} lies outside the site root; the copy would share it with production",
+         plan.site.civicrm.settings_file.string(), plan.site.civicrm.template_compile_dir.string());
+  }
+  plan.rewrite.from_root = root;
+  plan.rewrite.to_root = plan.to_root;
+  if (!upgrade.health_url.empty()) plan.rewrite.base_url = upgrade.health_url;
+  return plan;
+}
+
+void begin_rehearsal_copy(const RehearsalPlan& plan) {
+  fs::create_directories(plan.state_dir);
+  if (::chmod(plan.state_dir.c_str(), 0700) != 0) fail_errno(fmt::format("chmod 0700 {}", plan.state_dir.string()));
+  nlohmann::json production = nlohmann::json::array();
+  for (const RehearsalDatabase& database : plan.databases) production.push_back(database.from);
+  save_marker(plan.state_dir, {{"format", "civiup-rehearsal/1"},
+                               {"from_root", plan.site.root.string()},
+                               {"to_root", plan.to_root.string()},
+                               {"production_databases", production},
+                               {"databases", nlohmann::json::array()}});
+}
+
+void make_rehearsal_copy(const RehearsalPlan& plan, std::vector<PhaseReport>& steps) {
+  nlohmann::json marker = load_marker(plan.state_dir);
+  if (marker.is_null()) fail("{}: missing (begin_rehearsal_copy first)", rehearsal_marker(plan.state_dir).string());
+  try {
+    StateLock lock(plan.state_dir);
+    timed_step(steps, "copy-code", [&] {
+      marker["snapshot"] = copy_code(plan);
+      save_marker(plan.state_dir, marker);
+    });
+    timed_step(steps, "copy-databases", [&] { copy_databases(plan, marker); });
+    timed_step(steps, "rewrite-settings", [&] { rewrite_settings(plan); });
+  } catch (const std::exception& e) {
+    spdlog::error("making the copy failed: {}; removing what was made", e.what());
+    try {
+      remove_copy_unlocked(plan.to_root, plan.state_dir, load_marker(plan.state_dir));
+    } catch (const std::exception& cleanup) {
+      spdlog::error("removing the partial copy: {} (run `civiup rehearse --cleanup --to-root {}`)", cleanup.what(),
+                    plan.to_root.string());
+    }
+    throw;
+  }
+}
+
+RemovedCopy remove_rehearsal_copy(const fs::path& to_root_option) {
+  fs::path to_root = real(to_root_option);
+  fs::path state_dir = default_state_dir(to_root);
+  nlohmann::json marker = load_marker(state_dir);
+  if (marker.is_null()) {
+    fail("{}: no {} there: not a copy made by civiup rehearse; nothing removed", to_root.string(),
+         rehearsal_marker(state_dir).string());
+  }
+  if (marker.value("to_root", "") != to_root.string()) {
+    fail("{}: the marker names the copy {}; nothing removed", rehearsal_marker(state_dir).string(),
+         marker.value("to_root", ""));
+  }
+  std::optional<StateLock> lock;
+  lock.emplace(state_dir);  // not while a rehearsal or the copy's upgrade runs
+  RemovedCopy removed = remove_copy_unlocked(to_root, state_dir, marker);
+  return removed;
+}
+
+}  // namespace civiup
