@@ -27,6 +27,7 @@ struct ArmedFault {
   unsigned long hit = 0;  // "inside@N": the Nth time the point is reached; 0: every time
   bool kill = false;
   bool power_cut = false;  // ":powercut": shut the filesystem down first (see the header)
+  bool exec = false;       // ":exec": run CIVIUP_FAULT_EXEC and go on (see the header)
 };
 
 // EXT4_IOC_SHUTDOWN (fs/ext4/ext4.h; the same number as XFS_IOC_GOINGDOWN) with
@@ -56,6 +57,8 @@ ArmedFault parse_fault(std::string spec) {
   if (fault.kill) spec.resize(spec.size() - 5);
   fault.power_cut = spec.ends_with(":powercut");
   if (fault.power_cut) spec.resize(spec.size() - 9);
+  fault.exec = spec.ends_with(":exec");
+  if (fault.exec) spec.resize(spec.size() - 5);
   if (size_t colon = spec.find(':'); colon != std::string::npos) {
     fault.when = spec.substr(colon + 1);
     spec.resize(colon);
@@ -81,6 +84,12 @@ void fault_point([[maybe_unused]] const std::string& phase, [[maybe_unused]] con
   static std::atomic<unsigned long> arrivals{0};
   if (fault.hit != 0 && ++arrivals != fault.hit) return;
   if (fault.kill || fault.power_cut) die(fault.power_cut);
+  if (fault.exec) {
+    const char* command = std::getenv("CIVIUP_FAULT_EXEC");
+    spdlog::warn("fault point {}:{}: running {}", phase, when, command ? command : "(CIVIUP_FAULT_EXEC unset)");
+    if (command == nullptr || std::system(command) != 0) fail("fault point {}:{}: CIVIUP_FAULT_EXEC failed", phase, when);
+    return;
+  }
   fail("injected fault ({}:{})", phase, when);
 #endif
 }

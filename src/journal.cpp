@@ -1,9 +1,15 @@
 #include "civiup/journal.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
@@ -143,9 +149,55 @@ std::optional<JournalRecord> Journal::load() const {
                       [&] { return decode_journal(read_file(path_)); });
 }
 
+namespace {
+
+// Room kept for the way back.  While a transaction runs, a file of this size
+// sits next to the journal; when a rollback's journal write fails (the state
+// directory's filesystem is full: a dump filled it), the reserve is deleted
+// and the write tried again, so the rollback can still record its steps and
+// write its log.
+constexpr off_t kReserveBytes = 8 << 20;
+
+fs::path reserve_file(const fs::path& journal) { return journal.parent_path() / "journal.reserve"; }
+
+void create_reserve(const fs::path& file) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) fail_errno(fmt::format("creating {}", file.string()));
+  int error = ::posix_fallocate(fd, 0, kReserveBytes);
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  ::close(fd);
+  if (error != 0) {
+    ::unlink(file.c_str());
+    fail("no room for the {} MB reserve {} that a rollback may need: {}", kReserveBytes >> 20, file.string(),
+         std::strerror(error));
+  }
+  fsync_parent(file);
+}
+
+}  // namespace
+
 void Journal::save(const JournalRecord& record) const {
-  with_context(fmt::format("writing journal {}", path_.string()),
-               [&] { write_file_durably(path_, encode_journal(record), 0600); });
+  with_context(fmt::format("writing journal {}", path_.string()), [&] {
+    fs::path reserve = reserve_file(path_);
+    std::error_code error;
+    bool reserved = fs::exists(reserve, error);
+    // Made by a transaction's first record (before any phase acts, so no room
+    // for it refuses the run with nothing changed); never made again once
+    // used up.
+    bool starting = record.outcome == JournalOutcome::kRunning && record.phases.empty();
+    if (starting && !reserved) create_reserve(reserve);
+    try {
+      write_file_durably(path_, encode_journal(record), 0600);
+    } catch (const Error& e) {
+      // Going forward, a failed write fails the phase; the reserve is for the way back.
+      if (record.outcome == JournalOutcome::kRunning || !fs::remove(reserve, error)) throw;
+      spdlog::warn("journal write failed ({}); released the {} MB reserve and tried again", e.what(),
+                   kReserveBytes >> 20);
+      fsync_parent(reserve);
+      write_file_durably(path_, encode_journal(record), 0600);
+    }
+    if (record.finished()) fs::remove(reserve, error);
+  });
 }
 
 void Journal::remove() const {

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -58,6 +60,12 @@ void configure_console_log(bool verbose, bool quiet) {
   console->set_pattern(verbose ? "%^civiup: %H:%M:%S.%e %v%$" : "%^civiup: %v%$");
   auto logger = std::make_shared<spdlog::logger>("civiup", spdlog::sinks_init_list{console});
   logger->set_level(spdlog::level::debug);
+  // A log line that cannot be written (the state directory's disk is full)
+  // is said once and never stops the run: the transaction matters more.
+  logger->set_error_handler([](const std::string& message) {
+    static std::atomic<bool> said{false};
+    if (!said.exchange(true)) std::fprintf(stderr, "civiup: the run log cannot be written: %s\n", message.c_str());
+  });
   spdlog::set_default_logger(logger);
 }
 
@@ -81,7 +89,13 @@ RunLog::RunLog(const std::filesystem::path& file) : file_(file) {
 RunLog::~RunLog() {
   auto& sinks = spdlog::default_logger()->sinks();
   std::erase(sinks, sink_);
-  sink_->flush();
+  // A full disk must not turn the end of a run into std::terminate: the run's
+  // outcome is already on stdout, and the log is a copy of what stderr said.
+  try {
+    sink_->flush();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "civiup: could not finish the log %s: %s\n", file_.c_str(), e.what());
+  }
 }
 
 }  // namespace civiup

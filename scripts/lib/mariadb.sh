@@ -4,6 +4,8 @@
 #
 #   mariadb_start DIR      start a server under DIR; exports CIVIUP_TEST_MYSQL_*
 #   mariadb_stop           stop it (by the pid it wrote), safe to call twice
+#   mariadb_restart DIR    start DIR's server again (same datadir, port, options),
+#                          e.g. after a fault test killed it
 #
 # Extra server options can be given in CIVIUP_MARIADB_OPTS.
 
@@ -20,29 +22,24 @@ free_port() {
   return 1
 }
 
-mariadb_start() {
+# Starts mariadbd on the datadir, port and options that mariadb_start chose
+# for DIR, and waits until it answers.
+mariadb_launch() {
   local dir=$1
-  mkdir -p "$dir" "$dir/tmp"
   MARIADB_DIR=$dir
   MARIADB_PIDFILE=$dir/mariadb.pid
   MARIADB_SOCKET=$dir/mariadb.sock
-  MARIADB_PORT=$(free_port)
+  MARIADB_PORT=$(cat "$dir/port")
   local user_opt=()
   [[ $(id -u) -eq 0 ]] && user_opt=(--user=root)
-  mariadb-install-db "${user_opt[@]}" --datadir="$dir/data" \
-    --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 || {
-    echo "mariadb-install-db failed; see $dir/install.log" >&2
-    cat "$dir/install.log" >&2
-    return 1
-  }
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2046
   mariadbd --no-defaults "${user_opt[@]}" --datadir="$dir/data" --socket="$MARIADB_SOCKET" \
     --port="$MARIADB_PORT" --bind-address=127.0.0.1 --skip-log-bin --skip-name-resolve \
     --pid-file="$MARIADB_PIDFILE" --log-error="$dir/mariadb.err" --tmpdir="$dir/tmp" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --max-allowed-packet=64M --innodb-buffer-pool-size=256M \
     --innodb-flush-log-at-trx-commit=2 --innodb-log-file-size=128M \
-    ${CIVIUP_MARIADB_OPTS:-} >/dev/null 2>&1 &
+    $(cat "$dir/extra-options") >/dev/null 2>&1 &
   MARIADB_SHELL_PID=$!
   local i ready=""
   for i in $(seq 1 300); do
@@ -62,6 +59,22 @@ mariadb_start() {
     tail -n 30 "$dir/mariadb.err" >&2
     return 1
   fi
+}
+
+mariadb_start() {
+  local dir=$1
+  mkdir -p "$dir" "$dir/tmp"
+  local user_opt=()
+  [[ $(id -u) -eq 0 ]] && user_opt=(--user=root)
+  mariadb-install-db "${user_opt[@]}" --datadir="$dir/data" \
+    --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 || {
+    echo "mariadb-install-db failed; see $dir/install.log" >&2
+    cat "$dir/install.log" >&2
+    return 1
+  }
+  free_port >"$dir/port"
+  echo "${CIVIUP_MARIADB_OPTS:-}" >"$dir/extra-options"
+  mariadb_launch "$dir" || return 1
   # A password user reachable over TCP and the socket, as a site's DSN would be.
   mariadb --no-defaults --socket="$MARIADB_SOCKET" -uroot <<SQL
 CREATE USER 'civiup'@'%' IDENTIFIED BY 'civiup-test-pw';
@@ -89,4 +102,8 @@ mariadb_stop() {
     kill -KILL "$pid" 2>/dev/null || true
   fi
   MARIADB_PIDFILE=""
+}
+
+mariadb_restart() {
+  mariadb_launch "$1"
 }
