@@ -135,7 +135,7 @@ TEST_F(DatabaseServerFaultTest, ServerKilledMidDumpIsRestartedAndRecovered) {
 
 TEST_F(DatabaseServerFaultTest, ServerKilledMidRestoreIsRestartedAndRecovered) {
   // The DB upgrade fails, so the rollback restores the database: the server dies there.
-  kill_server_at("upgrade-database:undo", {{"CIVIUP_STANDIN_FAIL_AT", "change-rows"}});
+  kill_server_at("upgrade-database:undo-inside@2", {{"CIVIUP_STANDIN_FAIL_AT", "change-rows"}});
 }
 
 // The state directory's filesystem: a 48 MB tmpfs holding the site and its
