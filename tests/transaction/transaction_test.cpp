@@ -217,8 +217,22 @@ TEST(Journal, FileIsPrivateAndDurablyReplaced) {
   struct stat st {};
   ASSERT_EQ(::stat((dir / "journal").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
-  // No temp files left behind.
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
+  // No temp files left behind: the journal, and the reserve of a running transaction.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 2);
+}
+
+// While a transaction runs, room for its rollback is kept next to the journal;
+// a finished transaction gives it back.
+TEST(Journal, ReserveIsKeptWhileRunningAndGivenBackWhenFinished) {
+  test::TempDir dir;
+  Journal journal(dir / "journal");
+  JournalRecord record = new_record();
+  journal.save(record);
+  ASSERT_TRUE(std::filesystem::exists(dir / "journal.reserve"));
+  EXPECT_EQ(std::filesystem::file_size(dir / "journal.reserve"), 8u << 20);
+  record.outcome = JournalOutcome::kRolledBack;
+  journal.save(record);
+  EXPECT_FALSE(std::filesystem::exists(dir / "journal.reserve"));
 }
 
 TEST(StateLock, SecondHolderIsRefusedWithThePid) {
