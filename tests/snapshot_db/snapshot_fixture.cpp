@@ -4,8 +4,11 @@
 #include <cppconn/resultset_metadata.h>
 #include <cppconn/statement.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <iostream>
 
 #include "support/process.hpp"
 
@@ -157,5 +160,32 @@ fs::path expect_round_trip(const TempDir& temp, const std::string& original, con
 }
 
 bool is_one_line(const std::string& message) { return message.find('\n') == std::string::npos; }
+
+bool kill_when_running(const std::string& condition, const std::future<void>& work) {
+  auto admin = connect();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (work.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
+         std::chrono::steady_clock::now() < deadline) {
+    auto ids = query_column(*admin, "SELECT ID FROM information_schema.PROCESSLIST WHERE " + condition);
+    if (ids.empty()) continue;
+    try {
+      execute(*admin, "KILL CONNECTION " + ids[0]);
+      return true;
+    } catch (const std::exception&) {
+      // The statement ended between the two queries; look again.
+    }
+  }
+  return false;
+}
+
+void expect_ends_within(const std::future<void>& work, std::chrono::seconds limit, const std::string& what) {
+  if (work.wait_for(limit) == std::future_status::ready) return;
+  std::cerr << what << " did not end within " << limit.count() << " s; the server's connections:\n";
+  for (const auto& row : query_rows(*connect(), "SELECT ID, DB, COMMAND, TIME, STATE, LEFT(INFO, 100) FROM "
+                                                "information_schema.PROCESSLIST"))
+    std::cerr << "  " << fmt::format("{}", fmt::join(row, " | ")) << "\n";
+  std::cerr.flush();
+  std::abort();  // the hung call still uses this test's state: nothing safe is left to do
+}
 
 }  // namespace civiup::test

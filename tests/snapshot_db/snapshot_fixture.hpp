@@ -3,7 +3,9 @@
 // test server, dump/restore into scratch databases, and a description of a
 // database (SHOW CREATE of every object, CHECKSUM TABLE of every table) that two
 // databases must share to count as equal.
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,5 +47,14 @@ std::filesystem::path expect_round_trip(const TempDir& temp, const std::string& 
 
 // Error messages must be one line naming the object and the cause.
 bool is_one_line(const std::string& message);
+
+// KILLs the first connection that information_schema.PROCESSLIST shows
+// matching `condition` (SQL), looking until `work` ends or 120 s pass.
+// True when one was killed.
+bool kill_when_running(const std::string& condition, const std::future<void>& work);
+
+// A library call that hangs must fail the test, not the suite's timeout: waits
+// for `work`; past `limit` it reports what the server was doing and aborts.
+void expect_ends_within(const std::future<void>& work, std::chrono::seconds limit, const std::string& what);
 
 }  // namespace civiup::test

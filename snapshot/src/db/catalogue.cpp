@@ -162,6 +162,8 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
       view.create_statement = "CREATE OR REPLACE " + create.substr(7);
       view.character_set_client = text(row.at(2));
       view.collation_connection = text(row.at(3));
+      view.definer = session.query_value("SELECT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = " + schema +
+                                         " AND TABLE_NAME = " + quote_string(name)).value_or("");
     });
     unordered.push_back(std::move(view));
   }

@@ -37,6 +37,7 @@ struct ViewInfo {
   std::string create_statement;  // CREATE OR REPLACE ALGORITHM=... DEFINER=... VIEW
   std::string character_set_client;
   std::string collation_connection;
+  std::string definer;  // user@host
 };
 
 // Triggers, routines and events with the session context they were created in.

@@ -13,6 +13,7 @@
 #include "catalogue.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/snapshot/scope_guard.hpp"
 #include "privileges.hpp"
 #include "session.hpp"
 #include "sql_files.hpp"
@@ -84,7 +85,8 @@ ConsistentPoint take_consistent_point(const DatabaseLogin& login, const std::str
 class Dumper {
  public:
   Dumper(const DatabaseLogin& login, std::string database, fs::path dir, const DumpOptions& options)
-      : login_(login), database_(std::move(database)), dir_(std::move(dir)), options_(options) {}
+      : login_(login), database_(std::move(database)), dir_(std::move(dir)), options_(options),
+        progress_(options.progress != nullptr ? *options.progress : no_progress()) {}
 
   DumpManifest run();
 
@@ -101,15 +103,18 @@ class Dumper {
   std::string database_;
   fs::path dir_;
   DumpOptions options_;
+  Progress& progress_;
   uint64_t statement_limit_ = 0;
   uint64_t max_packet_ = 0;  // the server's max_allowed_packet
   bool mariadb_ = true;
   Catalogue catalogue_;
   DumpManifest manifest_;
   std::vector<RowDigest> digests_;  // per table, merged from its chunks
+  std::vector<size_t> chunks_left_;  // per table: data files still to write
   std::mutex mutex_;  // guards manifest_ while workers run
   std::atomic<size_t> next_item_{0};
   std::atomic<bool> failed_{false};
+  BackgroundSync sync_;  // files are synced off the workers' path, all before the manifest
 };
 
 void Dumper::read_server_facts(Session& session) {
@@ -136,26 +141,10 @@ std::vector<WorkItem> Dumper::plan_work(Session& session) {
     uint64_t chunks = table.integer_key.empty() || table.type != "BASE TABLE"
                           ? 1
                           : std::max<uint64_t>(1, table.data_length / std::max<uint64_t>(1, options_.chunk_bytes));
-    if (chunks > 1) {
-      // Bounds need not be consistent: the first range is open below, the last above.
-      std::string key = quote_identifier(table.integer_key);
-      auto bounds = session.query(fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}", key, quote_identifier(table.name)));
-      if (bounds.empty() || !bounds[0][0]) chunks = 1;
-      if (chunks > 1) {
-        long double low = std::stold(*bounds[0][0]), high = std::stold(*bounds[0][1]);
-        long double step = (high - low + 1) / static_cast<long double>(chunks);
-        std::string previous;
-        for (uint64_t c = 0; c < chunks; ++c) {
-          std::string bound = c + 1 < chunks ? fmt::format("{:.0f}", static_cast<double>(low + step * (c + 1))) : "";
-          std::string where;
-          if (!previous.empty()) where += fmt::format("{} >= {}", key, previous);
-          if (!bound.empty()) where += fmt::format("{}{} < {}", where.empty() ? "" : " AND ", key, bound);
-          items.push_back({t, c + 1, " WHERE " + where, table.data_length / chunks});
-          previous = bound;
-        }
-      }
-    }
-    if (chunks <= 1) items.push_back({t, 1, "", table.data_length});
+    // Bounds need not be consistent: the first range is open below, the last above.
+    std::vector<std::string> ranges = key_ranges(session, table, chunks);
+    for (size_t c = 0; c < ranges.size(); ++c)
+      items.push_back({t, c + 1, ranges[c], table.data_length / ranges.size()});
   }
   std::stable_sort(items.begin(), items.end(),
                    [](const WorkItem& a, const WorkItem& b) { return a.estimated_bytes > b.estimated_bytes; });
@@ -172,50 +161,94 @@ void Dumper::write_ddl_file(const std::string& name, const std::string& kind, co
                             const std::string& content) {
   ZstdSqlWriter writer(dir_ / name, options_.zstd_level);
   writer.append(content);
-  writer.finish();
+  writer.finish(&sync_);
   add_file(writer, kind, object);
 }
 
+// Multi-row INSERTs, each under the statement limit: rows are appended to the
+// statement in place; the row that would cross the limit moves to the next one.
+class InsertWriter : public RowSink {
+ public:
+  // `range`: " WHERE ..." of a key-range chunk or "", to say which row is too big.
+  InsertWriter(std::string insert, std::string range, uint64_t limit, uint64_t max_packet, ZstdSqlWriter& writer,
+               const std::atomic<bool>& stop)
+      : insert_(std::move(insert)), range_(std::move(range)), limit_(limit), max_packet_(max_packet),
+        writer_(writer), stop_(stop) {
+    statement_.reserve(limit_ + 4096);
+  }
+
+  std::string& begin_row() override {
+    if (statement_.empty())
+      statement_ = insert_;
+    else
+      statement_ += ',';
+    return statement_;
+  }
+
+  void end_row(size_t start) override {
+    std::string_view row(statement_.data() + start, statement_.size() - start);
+    digest_.add(row);
+    bool alone = start == insert_.size();
+    if (!alone && statement_.size() + 2 > limit_) {
+      std::string moved(row);
+      statement_.resize(start - 1);  // without the comma before the row
+      flush();
+      statement_ = insert_ + moved;
+      alone = true;
+    }
+    // One row alone over the packet: no server with this setting could load it.
+    if (alone && statement_.size() + 2 > max_packet_)
+      fail("row {}{} needs an INSERT of {} bytes, over the server's max_allowed_packet of {} (raise it here and "
+           "on the server that will load the dump)", digest_.rows(), range_.empty() ? "" : " of those" + range_,
+           statement_.size() + 2, max_packet_);
+    if (stop_.load(std::memory_order_relaxed)) fail("stopped: another worker failed");
+  }
+
+  void flush() {
+    if (statement_.empty()) return;
+    statement_ += ";\n";
+    sql_bytes_ += statement_.size();
+    writer_.append(statement_);
+    statement_.clear();
+  }
+
+  const RowDigest& digest() const { return digest_; }
+  uint64_t sql_bytes() const { return sql_bytes_; }
+
+ private:
+  const std::string insert_;
+  const std::string range_;
+  const uint64_t limit_, max_packet_;
+  ZstdSqlWriter& writer_;
+  const std::atomic<bool>& stop_;
+  std::string statement_;
+  RowDigest digest_;
+  uint64_t sql_bytes_ = 0;
+};
+
 void Dumper::dump_rows(Session& session, const WorkItem& item) {
   const TableInfo& table = catalogue_.tables[item.table];
-  const std::string insert =
-      fmt::format("INSERT INTO {} {} VALUES ", quote_identifier(table.name), insert_columns(table));
   ZstdSqlWriter writer(dir_ / data_file_name(table.name, item.chunk), options_.zstd_level);
   writer.append(data_header(table.type == "SYSTEM VERSIONED"));
-  std::string statement;
-  statement.reserve(statement_limit_ + 4096);
-  uint64_t sql_bytes = 0;
-  RowDigest digest;
-  auto flush = [&] {
-    if (statement.empty()) return;
-    statement += ";\n";
-    sql_bytes += statement.size();
-    writer.append(statement);
-    statement.clear();
-  };
-  stream_rows(session, table, item.where, [&](const std::string& row) {
-    if (!statement.empty() && statement.size() + row.size() + 3 > statement_limit_) flush();
-    if (statement.empty()) {
-      // One row alone over the packet: no server with this setting could load it.
-      if (insert.size() + row.size() + 2 > max_packet_)
-        fail("row {} needs an INSERT of {} bytes, over the server's max_allowed_packet of {} (raise it here and "
-             "on the server that will load the dump)", digest.rows() + 1, insert.size() + row.size() + 2, max_packet_);
-      statement = insert;
-    } else {
-      statement += ',';
-    }
-    statement += row;
-    digest.add(row);
-    if (failed_.load(std::memory_order_relaxed)) fail("stopped: another worker failed");
-  });
-  flush();
+  InsertWriter inserts(fmt::format("INSERT INTO {} {} VALUES ", quote_identifier(table.name), insert_columns(table)),
+                       item.where, statement_limit_, max_packet_, writer, failed_);
+  stream_rows(session, table, item.where, inserts);
+  inserts.flush();
+  const RowDigest& digest = inserts.digest();
+  const uint64_t sql_bytes = inserts.sql_bytes();
   writer.append(kEndData);
-  writer.finish();
+  writer.finish(&sync_);
   add_file(writer, "data", table.name);
-  std::lock_guard lock(mutex_);
-  digests_[item.table].merge(digest);
-  manifest_.tables[item.table].rows += digest.rows();
-  manifest_.tables[item.table].data_bytes += sql_bytes;
+  uint64_t tables_done = 0;
+  {
+    std::lock_guard lock(mutex_);
+    digests_[item.table].merge(digest);
+    manifest_.tables[item.table].rows += digest.rows();
+    manifest_.tables[item.table].data_bytes += sql_bytes;
+    tables_done = --chunks_left_[item.table] == 0 ? 1 : 0;
+  }
+  // Between files: the one just finished is complete, the dump has no manifest yet.
+  progress_.advance(tables_done, sql_bytes);
 }
 
 void Dumper::work(Session& session, const std::vector<WorkItem>& items) {
@@ -260,6 +293,10 @@ DumpManifest Dumper::run() {
   digests_.resize(catalogue_.tables.size());
   manifest_.checksum_method = options_.checksums ? kRowDigestMethod : "none";
   std::vector<WorkItem> items = plan_work(catalogue_session);
+  chunks_left_.assign(catalogue_.tables.size(), 0);
+  for (const WorkItem& item : items) ++chunks_left_[item.table];
+  ScopeGuard end_progress([this] { progress_.end(); });
+  progress_.begin(fmt::format("dumping {}", database_), catalogue_.tables.size(), "tables");
 
   std::exception_ptr first_error;
   std::mutex error_mutex;
@@ -304,7 +341,7 @@ DumpManifest Dumper::run() {
       write_ddl_file(view_standins_file_name(), "view-standins", "", view_standins_file(catalogue_.views));
     for (size_t i = 0; i < catalogue_.views.size(); ++i) {
       const ViewInfo& view = catalogue_.views[i];
-      manifest_.programs.push_back(ProgramEntry{"view", view.name, "", view.create_statement, ""});
+      manifest_.programs.push_back(ProgramEntry{"view", view.name, "", view.create_statement, view.definer});
       write_ddl_file(view_file_name(i + 1, view.name), "view", view.name, view_file(view));
     }
   } catch (...) {
@@ -323,8 +360,9 @@ DumpManifest Dumper::run() {
   std::sort(manifest_.files.begin(), manifest_.files.end(),
             [](const DumpFile& a, const DumpFile& b) { return a.name < b.name; });
   manifest_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  // Every file (each synced as it was finished) named in the directory before the
-  // manifest that makes them a usable dump.
+  // Every file synced and named in the directory before the manifest that
+  // makes them a usable dump.
+  sync_.wait();
   fsync_path(dir_);
   write_file_durably(dir_ / kManifestName, manifest_.to_json(), 0600);
   return manifest_;

@@ -12,6 +12,7 @@
 #include "catalogue.hpp"
 #include "deferred_keys.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/snapshot/scope_guard.hpp"
 #include "privileges.hpp"
 #include "session.hpp"
 #include "dump_loading.hpp"
@@ -24,7 +25,8 @@ namespace {
 class Restorer {
  public:
   Restorer(const DatabaseLogin& login, std::string database, fs::path dir, const RestoreOptions& options)
-      : login_(login), database_(std::move(database)), dir_(std::move(dir)), options_(options) {}
+      : login_(login), database_(std::move(database)), dir_(std::move(dir)), options_(options),
+        progress_(options.progress != nullptr ? *options.progress : no_progress()) {}
 
   RestoreReport run(bool selective);
 
@@ -44,6 +46,7 @@ class Restorer {
   std::string database_;
   fs::path dir_;
   RestoreOptions options_;
+  Progress& progress_;
   DumpManifest manifest_;
   std::unique_ptr<Session> session_;
   std::vector<LiveObject> live_;
@@ -66,9 +69,7 @@ void Restorer::prepare() {
   }
   session_ = std::make_unique<Session>(login_, database_);
   // Checks that fail before anything is dropped.
-  std::vector<std::string> definers;
-  for (const auto& program : manifest_.programs) definers.push_back(program.definer);
-  check_restore_privileges(*session_, database_, definers);
+  check_restore_privileges(*session_, database_, manifest_.programs);
   uint64_t packet = session_->max_allowed_packet();
   for (const auto& file : manifest_.files)
     if (file.largest_statement + 1024 > packet)
@@ -84,19 +85,31 @@ std::map<std::string, std::string> Restorer::checksums(const std::vector<std::st
   if (tables.empty()) return result;
   std::map<std::string, TableInfo> live;
   for (auto& table : read_catalogue(*session_, database_).tables) live[table.name] = std::move(table);
+  // A table bigger than its share is read in key ranges over all connections,
+  // so one big table (a selective restore's usual case) does not leave the others idle.
+  const uint64_t jobs = static_cast<uint64_t>(std::max(1, options_.jobs));
+  uint64_t total = 0;
+  for (const auto& name : tables)
+    if (const TableEntry* table = manifest_.find_table(name)) total += table->data_bytes;
+  std::map<std::string, RowDigest> digests;
   std::mutex mutex;
   std::vector<Task> tasks;
   for (const auto& name : tables) {
     auto it = live.find(name);
     if (it == live.end()) fail("table `{}` is missing after the restore", name);
-    tasks.push_back([&, name, info = &it->second](Session& session) {
-      RowDigest digest = with_context(fmt::format("checksumming table `{}`.`{}`", database_, name),
-                                      [&] { return digest_table(session, *info); });
-      std::lock_guard lock(mutex);
-      result[name] = digest.text();
-    });
+    const TableEntry* dumped = manifest_.find_table(name);
+    const bool big = jobs > 1 && dumped != nullptr && dumped->data_bytes > total / jobs;
+    for (const std::string& where : key_ranges(*session_, it->second, big ? jobs : 1)) {
+      tasks.push_back([&, name, where, info = &it->second](Session& session) {
+        RowDigest digest = with_context(fmt::format("checksumming table `{}`.`{}`", database_, name),
+                                        [&] { return digest_table(session, *info, where); });
+        std::lock_guard lock(mutex);
+        digests[name].merge(digest);
+      });
+    }
   }
   run_parallel(login_, database_, options_.jobs, tasks);
+  for (const auto& [name, digest] : digests) result[name] = digest.text();
   report_.checksummed_tables.insert(report_.checksummed_tables.end(), tables.begin(), tables.end());
   return result;
 }
@@ -232,14 +245,20 @@ void Restorer::load_rows(const std::vector<const DumpFile*>& data_files) {
           session.execute("START TRANSACTION");
           load_file(session, dir_, *file, "SET SESSION UNIQUE_CHECKS = 1");
           session.execute("COMMIT");
+          progress_.advance(0, file->sql_bytes);
         });
       continue;
     }
     sized.emplace_back(bytes, [this, files = &files, table = table](Session& session) {
       session.execute("START TRANSACTION");
-      for (const DumpFile* file : *files) load_file(session, dir_, *file);
+      uint64_t loaded = 0;
+      for (const DumpFile* file : *files) {
+        load_file(session, dir_, *file);
+        loaded += file->sql_bytes;
+      }
       session.execute("COMMIT");
       add_keys(session, table);
+      progress_.advance(1, loaded);
     });
   }
   std::stable_sort(sized.begin(), sized.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -248,7 +267,10 @@ void Restorer::load_rows(const std::vector<const DumpFile*>& data_files) {
   run_parallel(login_, database_, options_.jobs, tasks);
   tasks.clear();
   for (const auto& table : split_tables)
-    tasks.push_back([this, table](Session& session) { add_keys(session, table); });
+    tasks.push_back([this, table](Session& session) {
+      add_keys(session, table);
+      progress_.advance(1, 0);
+    });
   run_parallel(login_, database_, options_.jobs, tasks);
 }
 
@@ -276,6 +298,8 @@ RestoreReport Restorer::run(bool selective) {
   prepare();
   std::set<std::string> tables = choose_tables(selective);
   check_files(tables);
+  ScopeGuard end_progress([this] { progress_.end(); });
+  progress_.begin(fmt::format("restoring {}", database_), tables.size(), "tables");
 
   std::set<std::string> dumped_programs;
   for (const auto& program : manifest_.programs) dumped_programs.insert(program.kind + " " + program.name);

@@ -54,17 +54,17 @@ void check_dump_privileges(Session& session, const std::string& database, bool n
          "dump with one job and without DDL blocking to do without)", grants.user);
 }
 
-void check_restore_privileges(Session& session, const std::string& database, const std::vector<std::string>& definers) {
+void check_restore_privileges(Session& session, const std::string& database, const std::vector<ProgramEntry>& programs) {
   Grants grants = read_grants(session, database);
   for (const char* privilege : {"CREATE", "DROP", "INSERT", "ALTER", "CREATE VIEW", "TRIGGER", "CREATE ROUTINE",
                                 "ALTER ROUTINE", "EVENT"})
     require(grants, privilege, "needed to recreate the dumped objects");
   if (!grants.checkable) return;
-  for (const auto& definer : definers) {
-    if (definer.empty() || definer == grants.user) continue;
+  for (const auto& program : programs) {
+    if (program.definer.empty() || program.definer == grants.user) continue;
     if (!global_privilege(session, "SUPER") && !global_privilege(session, "SET USER"))
-      fail("user {} lacks the SUPER or SET USER privilege (needed to create objects with DEFINER {})", grants.user,
-           definer);
+      fail("user {} lacks the SUPER or SET USER privilege (needed to create {} `{}` with DEFINER {})", grants.user,
+           program.kind, program.name, program.definer);
     return;
   }
 }

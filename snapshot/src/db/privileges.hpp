@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "civiup/snapshot/db/dump_manifest.hpp"
 #include "session.hpp"
 
 namespace civiup::snapshot::db {
@@ -12,8 +13,9 @@ namespace civiup::snapshot::db {
 // Throws "user X lacks the P privilege (needed to ...)".
 void check_dump_privileges(Session& session, const std::string& database, bool needs_reload);
 
-// `definers` of the views, triggers, routines and events to be created.
+// `programs`: the views, triggers, routines and events to be created (their
+// definers need SUPER or SET USER when they are not the current user).
 void check_restore_privileges(Session& session, const std::string& database,
-                              const std::vector<std::string>& definers);
+                              const std::vector<ProgramEntry>& programs);
 
 }  // namespace civiup::snapshot::db

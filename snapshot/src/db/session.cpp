@@ -8,11 +8,16 @@
 #include <mysql_driver.h>
 
 #include <array>
+#include <cstring>
 #include <chrono>
 #include <mutex>
 #include <thread>
 
 #include "civiup/snapshot/error.hpp"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace civiup::snapshot::db {
 namespace {
@@ -154,28 +159,51 @@ std::string quote_identifier(const std::string& name) {
   return out;
 }
 
-void append_escaped(std::string& out, const char* data, size_t size) {
-  // The bytes the server's string syntax needs escaped; runs of others are copied whole.
-  static constexpr auto kEscape = [] {
-    std::array<char, 256> table{};
-    table[0] = '0';
-    table['\n'] = 'n';
-    table['\r'] = 'r';
-    table['\\'] = '\\';
-    table['\''] = '\'';
-    table[0x1a] = 'Z';
-    return table;
-  }();
-  size_t run = 0;
-  for (size_t i = 0; i < size; ++i) {
-    char escape = kEscape[static_cast<unsigned char>(data[i])];
-    if (escape == 0) continue;
-    out.append(data + run, i - run);
-    out += '\\';
-    out += escape;
-    run = i + 1;
+namespace {
+
+// The bytes the server's string syntax needs escaped, and their escape letter.
+constexpr auto kEscape = [] {
+  std::array<char, 256> table{};
+  table[0] = '0';
+  table['\n'] = 'n';
+  table['\r'] = 'r';
+  table['\\'] = '\\';
+  table['\''] = '\'';
+  table[0x1a] = 'Z';
+  return table;
+}();
+
+// Length of the prefix of `data` that needs no escape.  Most values have
+// none: 16 bytes a step (SSE2, part of every x86-64) instead of a lookup a byte.
+size_t plain_prefix(const char* data, size_t size) {
+  size_t i = 0;
+#ifdef __SSE2__
+  const __m128i zero = _mm_setzero_si128(), newline = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+                backslash = _mm_set1_epi8('\\'), quote = _mm_set1_epi8('\''), ctrl_z = _mm_set1_epi8(0x1a);
+  for (; i + 16 <= size; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, zero), _mm_cmpeq_epi8(v, newline)),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, backslash)));
+    hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, ctrl_z)));
+    if (int mask = _mm_movemask_epi8(hit); mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
   }
-  out.append(data + run, size - run);
+#endif
+  while (i < size && kEscape[static_cast<unsigned char>(data[i])] == 0) ++i;
+  return i;
+}
+
+}  // namespace
+
+void append_escaped(std::string& out, const char* data, size_t size) {
+  for (;;) {
+    size_t plain = plain_prefix(data, size);
+    out.append(data, plain);
+    if (plain == size) return;
+    const char escaped[2] = {'\\', kEscape[static_cast<unsigned char>(data[plain])]};
+    out.append(escaped, 2);
+    data += plain + 1;
+    size -= plain + 1;
+  }
 }
 
 std::string quote_string(const std::string& text) {
@@ -186,15 +214,20 @@ std::string quote_string(const std::string& text) {
 }
 
 void append_hex(std::string& out, const char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
+  // Two digits a byte from one table.
+  static constexpr auto kPairs = [] {
+    constexpr char digits[] = "0123456789ABCDEF";
+    std::array<char, 512> table{};
+    for (int byte = 0; byte < 256; ++byte) {
+      table[2 * byte] = digits[byte >> 4];
+      table[2 * byte + 1] = digits[byte & 15];
+    }
+    return table;
+  }();
   size_t start = out.size();
   out.resize(start + 2 * size);
   char* p = out.data() + start;
-  for (size_t i = 0; i < size; ++i) {
-    auto byte = static_cast<unsigned char>(data[i]);
-    *p++ = kDigits[byte >> 4];
-    *p++ = kDigits[byte & 15];
-  }
+  for (size_t i = 0; i < size; ++i, p += 2) std::memcpy(p, &kPairs[2 * static_cast<unsigned char>(data[i])], 2);
 }
 
 }  // namespace civiup::snapshot::db

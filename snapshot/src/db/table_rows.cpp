@@ -101,17 +101,19 @@ std::string insert_columns(const TableInfo& table) {
   return "(" + columns + ")";
 }
 
-void stream_rows(Session& session, const TableInfo& table, const std::string& where,
-                 const std::function<void(const std::string& row)>& on_row) {
+void stream_rows(Session& session, const TableInfo& table, const std::string& where, RowSink& sink) {
   const DumpOrder order = dump_order(table);
-  const unsigned first_other = order.numbers.empty() ? 1 : 2;
-  std::string row;
+  const bool joined_numbers = !order.numbers.empty();
+  const unsigned first_other = joined_numbers ? 2 : 1;
+  std::vector<bool> hex;
+  for (const ColumnInfo* column : order.others) hex.push_back(column->kind == ValueKind::Hex);
   session.stream(select_rows(table, where), [&](sql::ResultSet& rs) {
-    row.clear();
+    std::string& row = sink.begin_row();
+    const size_t start = row.size();
     row += '(';
-    if (!order.numbers.empty()) row += rs.getString(1).asStdString();
-    for (unsigned i = 0; i < order.others.size(); ++i) {
-      if (i > 0 || first_other == 2) row += ',';
+    if (joined_numbers) row += rs.getString(1).asStdString();
+    for (unsigned i = 0; i < hex.size(); ++i) {
+      if (i > 0 || joined_numbers) row += ',';
       // getString then wasNull: one connector call per value instead of two.
       sql::SQLString value = rs.getString(first_other + i);
       if (rs.wasNull()) {
@@ -119,7 +121,7 @@ void stream_rows(Session& session, const TableInfo& table, const std::string& wh
         continue;
       }
       const std::string& v = value.asStdString();
-      if (order.others[i]->kind == ValueKind::Hex) {
+      if (hex[i]) {
         if (v.empty()) {
           row += "''";
         } else {
@@ -133,14 +135,42 @@ void stream_rows(Session& session, const TableInfo& table, const std::string& wh
       }
     }
     row += ')';
-    on_row(row);
+    sink.end_row(start);
   });
 }
 
-RowDigest digest_table(Session& session, const TableInfo& table) {
-  RowDigest digest;
-  stream_rows(session, table, "", [&](const std::string& row) { digest.add(row); });
-  return digest;
+std::vector<std::string> key_ranges(Session& session, const TableInfo& table, uint64_t parts) {
+  if (parts <= 1 || table.integer_key.empty() || table.type != "BASE TABLE") return {""};
+  const std::string key = quote_identifier(table.integer_key);
+  auto bounds = session.query(fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}", key, quote_identifier(table.name)));
+  if (bounds.empty() || !bounds[0][0] || !bounds[0][1]) return {""};
+  long double low = std::stold(*bounds[0][0]), high = std::stold(*bounds[0][1]);
+  long double step = (high - low + 1) / static_cast<long double>(parts);
+  std::vector<std::string> ranges;
+  std::string previous;
+  for (uint64_t part = 0; part < parts; ++part) {
+    std::string bound = part + 1 < parts ? fmt::format("{:.0f}", static_cast<double>(low + step * (part + 1))) : "";
+    std::string where;
+    if (!previous.empty()) where += fmt::format("{} >= {}", key, previous);
+    if (!bound.empty()) where += fmt::format("{}{} < {}", where.empty() ? "" : " AND ", key, bound);
+    ranges.push_back(" WHERE " + where);
+    previous = bound;
+  }
+  return ranges;
+}
+
+RowDigest digest_table(Session& session, const TableInfo& table, const std::string& where) {
+  struct DigestSink : RowSink {
+    std::string buffer;
+    RowDigest digest;
+    std::string& begin_row() override {
+      buffer.clear();
+      return buffer;
+    }
+    void end_row(size_t) override { digest.add(buffer); }
+  } sink;
+  stream_rows(session, table, where, sink);
+  return sink.digest;
 }
 
 }  // namespace civiup::snapshot::db

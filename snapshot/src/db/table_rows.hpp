@@ -5,9 +5,9 @@
 // the restored table.  Unlike CHECKSUM TABLE it does not depend on the
 // server's row format or version, and it costs the dump no second table scan.
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "catalogue.hpp"
 #include "session.hpp"
@@ -37,12 +37,25 @@ std::string select_rows(const TableInfo& table, const std::string& where);
 // "(`a`,`b`)" — the column list of the INSERTs.
 std::string insert_columns(const TableInfo& table);
 
-// Streams the rows of `table` matching `where` ("" or " WHERE ..."); `on_row`
-// gets each tuple, valid until it returns.
-void stream_rows(Session& session, const TableInfo& table, const std::string& where,
-                 const std::function<void(const std::string& row)>& on_row);
+// Where streamed rows go: each is appended in place to the buffer begin_row()
+// returns (no copy per row), then end_row() gets its offset in that buffer.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual std::string& begin_row() = 0;
+  virtual void end_row(size_t row_start) = 0;
+};
 
-// The digest of the whole table as it is now on `session`.
-RowDigest digest_table(Session& session, const TableInfo& table);
+// Streams the rows of `table` matching `where` ("" or " WHERE ...") into `sink`.
+void stream_rows(Session& session, const TableInfo& table, const std::string& where, RowSink& sink);
+
+// `parts` WHERE clauses (" WHERE `id` >= 1 AND `id` < 100") that split the
+// table by its integer primary key into ranges of about equal key span, the
+// first open below and the last above (so rows outside the bounds read now are
+// still covered); {""} when it cannot be split or `parts` <= 1.
+std::vector<std::string> key_ranges(Session& session, const TableInfo& table, uint64_t parts);
+
+// The digest of the table's rows matching `where` as they are now on `session`.
+RowDigest digest_table(Session& session, const TableInfo& table, const std::string& where = "");
 
 }  // namespace civiup::snapshot::db

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "civiup/snapshot/error.hpp"
 
 namespace civiup::snapshot::db {
@@ -27,8 +29,58 @@ void ZstdSqlWriter::append(std::string_view sql) {
   compress(sql, ZSTD_e_continue);
 }
 
-void ZstdSqlWriter::finish() {
+BackgroundSync::BackgroundSync() : thread_([this] { run(); }) {}
+
+BackgroundSync::~BackgroundSync() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  work_.notify_all();
+  thread_.join();
+  for (auto& [fd, path] : queue_) ::close(fd);
+}
+
+void BackgroundSync::sync_and_close(int fd, std::filesystem::path path) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.emplace_back(fd, std::move(path));
+  }
+  work_.notify_one();
+}
+
+void BackgroundSync::wait() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return (queue_.empty() && !busy_) || !error_.empty(); });
+  if (!error_.empty()) throw Error(error_);
+}
+
+void BackgroundSync::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (stop_) return;
+    auto [fd, path] = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    std::string failure;
+    if (::fsync(fd) != 0) failure = fmt::format("syncing {}: {}", path.string(), std::strerror(errno));
+    if (::close(fd) != 0 && failure.empty()) failure = fmt::format("closing {}: {}", path.string(), std::strerror(errno));
+    lock.lock();
+    busy_ = false;
+    if (!failure.empty() && error_.empty()) error_ = failure;
+    idle_.notify_all();
+  }
+}
+
+void ZstdSqlWriter::finish(BackgroundSync* sync) {
   compress({}, ZSTD_e_end);
+  if (sync != nullptr) {
+    sync->sync_and_close(fd_, path_);
+    fd_ = -1;
+    return;
+  }
   // Each file durable before the manifest that lists it is committed.  Per file,
   // not syncfs: that would also flush whatever else the filesystem holds (the
   // server's own datadir, often).

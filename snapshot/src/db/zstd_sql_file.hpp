@@ -2,17 +2,49 @@
 // zstd-compressed SQL files, streamed: the writer compresses as statements are
 // appended (libzstd streaming API, content checksum on), the reader hands back
 // decompressed blocks.  Both own their fd and ZSTD context by RAII.
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <utility>
 
 #include <zstd.h>
 
 #include "civiup/snapshot/scope_guard.hpp"
 
 namespace civiup::snapshot::db {
+
+// Syncs and closes finished files on a thread of its own, so that a worker
+// goes on with its next file instead of waiting for the disk.  wait() returns
+// once every file handed over is durable, or throws the first failure.
+class BackgroundSync {
+ public:
+  BackgroundSync();
+  // Closes what is left unsynced (the dump failed; nothing needs to be durable).
+  ~BackgroundSync();
+  BackgroundSync(const BackgroundSync&) = delete;
+  BackgroundSync& operator=(const BackgroundSync&) = delete;
+
+  // Takes over `fd`: fsync, then close.
+  void sync_and_close(int fd, std::filesystem::path path);
+  void wait();
+
+ private:
+  void run();
+
+  std::mutex mutex_;
+  std::condition_variable work_, idle_;
+  std::deque<std::pair<int, std::filesystem::path>> queue_;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::string error_;
+  std::thread thread_;
+};
 
 class ZstdSqlWriter {
  public:
@@ -23,8 +55,9 @@ class ZstdSqlWriter {
 
   // Appends one statement (with its terminator and newline already in `sql`).
   void append(std::string_view sql);
-  // Ends the frame, syncs and closes.  Without finish() the file is incomplete.
-  void finish();
+  // Ends the frame, syncs and closes (or hands the syncing and closing to
+  // `sync`).  Without finish() the file is incomplete.
+  void finish(BackgroundSync* sync = nullptr);
 
   uint64_t sql_bytes() const { return sql_bytes_; }
   uint64_t file_bytes() const { return file_bytes_; }

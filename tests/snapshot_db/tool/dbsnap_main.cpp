@@ -53,11 +53,13 @@ int main(int argc, char** argv) {
       options.jobs = jobs;
       auto report = command == "restore" ? db::restore_database(login, database, dir, options)
                                          : db::restore_changed(login, database, dir, options);
+      std::string restored;
+      for (const auto& table : report.restored_tables) restored += fmt::format("{}\"{}\"", restored.empty() ? "" : ",", table);
       std::cout << fmt::format(R"({{"ok":true,"seconds":{:.3f},"sql_bytes":{},"restored_tables":{},)"
-                               R"("unchanged_tables":{},"checksummed_tables":{},"dropped_objects":{}}})",
+                               R"("unchanged_tables":{},"checksummed_tables":{},"dropped_objects":{},"restored":[{}]}})",
                                report.seconds, report.sql_bytes, report.restored_tables.size(),
                                report.unchanged_tables.size(), report.checksummed_tables.size(),
-                               report.dropped_objects.size())
+                               report.dropped_objects.size(), restored)
                 << std::endl;
     } else {
       std::cerr << "civiup-dbsnap: unknown command " << command << "\n";

@@ -8,6 +8,7 @@
 
 #include "civiup/snapshot/db/database_login.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
+#include "civiup/snapshot/progress.hpp"
 
 namespace civiup::snapshot::db {
 
@@ -18,6 +19,10 @@ struct DumpOptions {
   uint64_t chunk_bytes = 16u << 20;       // tables larger than this are dumped in key ranges in parallel
   bool block_ddl = true;                  // BACKUP STAGE BLOCK_DDL for the duration (needs RELOAD)
   bool checksums = true;                  // record each table's row digest (computed while dumping)
+  // begin("dumping <db>", tables, "tables"), advance(tables done, SQL bytes) per
+  // finished data file, end().  A throw from it fails the dump (no manifest).
+  // Null: no_progress().
+  Progress* progress = nullptr;
 };
 
 // Dumps `database` into `dir` (created; must be empty or absent).  Returns the

@@ -8,6 +8,7 @@
 
 #include "civiup/snapshot/db/database_login.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
+#include "civiup/snapshot/progress.hpp"
 
 namespace civiup::snapshot::db {
 
@@ -21,6 +22,10 @@ struct RestoreOptions {
   // consistent point on the same, not restarted server is unchanged without a
   // checksum.  false: checksum every table.
   bool trust_update_time = true;
+  // begin("restoring <db>", tables to reload, "tables"), advance(tables done,
+  // SQL bytes) as data files load, end().  A throw from it fails the restore.
+  // Null: no_progress().
+  Progress* progress = nullptr;
 };
 
 struct RestoreReport {
