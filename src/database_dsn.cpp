@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "civiup/printable_text.hpp"
 #include "civiup/snapshot/error.hpp"
 
 namespace civiup {
@@ -36,7 +37,7 @@ DatabaseDsn parse_dsn(std::string_view url, std::string_view what) {
   dsn.driver = std::string(url.substr(0, scheme_end));
   if (dsn.driver != "mysql" && dsn.driver != "mysqli") {
     fail("{}: unsupported database driver '{}' (civiup supports mysql and mysqli)", what,
-         dsn.driver.substr(0, 20));
+         printable(dsn.driver, 20));
   }
   std::string_view rest = url.substr(scheme_end + 3);
   // The password may hold an unencoded '@' or '/': the host starts after the last '@'.
@@ -78,7 +79,7 @@ DatabaseDsn parse_dsn(std::string_view url, std::string_view what) {
       int port = 0;
       auto [end, error] = std::from_chars(host_part.data(), host_part.data() + host_part.size(), port);
       if (error != std::errc() || end != host_part.data() + host_part.size() || port <= 0 || port > 65535) {
-        fail("{}: invalid port '{}' in the URL", what, host_part.substr(0, 20));
+        fail("{}: invalid port '{}' in the URL", what, printable(host_part, 20));
       }
       dsn.port = port;
     }
@@ -94,7 +95,7 @@ DatabaseDsn parse_dsn(std::string_view url, std::string_view what) {
 std::string DatabaseDsn::redacted() const {
   std::string where = socket.empty() ? (port == 0 ? host : fmt::format("{}:{}", host, port))
                                      : fmt::format("unix({})", socket);
-  return fmt::format("{}://{}@{}/{}", driver, user, where, database);
+  return printable(fmt::format("{}://{}@{}/{}", driver, user, where, database), 300);  // names from a file: one line
 }
 
 bool DatabaseDsn::same_database(const DatabaseDsn& other) const {

@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <cstring>
 
+#include "civiup/printable_text.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
 
@@ -37,7 +39,7 @@ Enum enum_from(std::string_view text, const std::array<std::pair<Enum, std::stri
   for (const auto& [value, name] : names) {
     if (name == text) return value;
   }
-  fail("unknown {} '{}'", what, text);
+  fail("unknown {} '{}'", what, printable(text, 40));
 }
 
 template <typename Enum, size_t N>
@@ -62,6 +64,17 @@ constexpr std::array<std::pair<JournalOutcome, std::string_view>, 5> kOutcomes =
     {JournalOutcome::kCommitted, "committed"},
     {JournalOutcome::kRollbackFailed, "rollback-failed"},
 }};
+
+// A pid from the record: an integer that fits an int (a float such as 1e300
+// would make nlohmann's get<int>() undefined behaviour; found by fuzz_journal).
+int pid_from(const nlohmann::json& value) {
+  if (value.is_number_unsigned() && value.get<uint64_t>() <= uint64_t{INT_MAX}) return static_cast<int>(value.get<uint64_t>());
+  if (value.is_number_integer() && !value.is_number_unsigned()) {
+    int64_t number = value.get<int64_t>();
+    if (number >= INT_MIN && number <= INT_MAX) return static_cast<int>(number);
+  }
+  fail("malformed journal: a pid that is not an integer in range: {}", printable(value.dump(), 40));
+}
 
 }  // namespace
 
@@ -125,8 +138,9 @@ JournalRecord decode_journal(std::string_view text) {
     record.transaction = json.at("transaction").get<std::string>();
     record.id = json.at("id").get<std::string>();
     record.started_at = json.at("started_at").get<std::string>();
-    record.pid = json.at("pid").get<int>();
-    record.child_pids = json.at("child_pids").get<std::vector<int>>();
+    record.pid = pid_from(json.at("pid"));
+    if (!json.at("child_pids").is_array()) fail("malformed journal: child_pids is not an array");
+    for (const auto& child : json.at("child_pids")) record.child_pids.push_back(pid_from(child));
     record.outcome = journal_outcome_from_string(json.at("outcome").get<std::string>());
     record.error = json.at("error").get<std::string>();
     record.commit_phase = json.at("commit_phase").get<std::string>();

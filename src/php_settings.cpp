@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "civiup/printable_text.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
 
@@ -453,7 +454,7 @@ class Evaluator {
     }
     if (!at_terminator()) {
       std::string what = current().text;
-      return skip_rest(fmt::format("an expression with '{}'", what), line);
+      return skip_rest(fmt::format("an expression with '{}'", printable(what, 40)), line);
     }
     return value;
   }
@@ -491,7 +492,7 @@ class Evaluator {
       case TokenKind::kEnd:
         break;
     }
-    return skip_rest(fmt::format("an expression starting with '{}'", token.text), token.line);
+    return skip_rest(fmt::format("an expression starting with '{}'", printable(token.text, 40)), token.line);
   }
 
   PhpValue variable_reference() {
@@ -613,6 +614,13 @@ std::string describe_kind(const PhpValue& value) {
 }
 
 }  // namespace
+
+PhpValue::PhpValue() = default;
+PhpValue::PhpValue(const PhpValue&) = default;
+PhpValue::PhpValue(PhpValue&&) noexcept = default;
+PhpValue& PhpValue::operator=(const PhpValue&) = default;
+PhpValue& PhpValue::operator=(PhpValue&&) noexcept = default;
+PhpValue::~PhpValue() = default;
 
 const PhpValue* PhpValue::find(std::string_view key) const {
   if (kind != Kind::kArray) return nullptr;

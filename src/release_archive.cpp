@@ -32,44 +32,6 @@ la_ssize_t read_callback(archive* a, void* data, const void** block) {
   }
 }
 
-// Length of the valid UTF-8 sequence at `text`, 0 if invalid.
-size_t utf8_sequence_length(std::string_view text) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  unsigned char first = byte(0);
-  if (first < 0x80) return 1;
-  size_t length = 0;
-  uint32_t code = 0;
-  if ((first & 0xE0) == 0xC0) {
-    length = 2;
-    code = first & 0x1F;
-  } else if ((first & 0xF0) == 0xE0) {
-    length = 3;
-    code = first & 0x0F;
-  } else if ((first & 0xF8) == 0xF0) {
-    length = 4;
-    code = first & 0x07;
-  } else {
-    return 0;
-  }
-  if (text.size() < length) return 0;
-  for (size_t i = 1; i < length; ++i) {
-    if ((byte(i) & 0xC0) != 0x80) return 0;
-    code = (code << 6) | (byte(i) & 0x3F);
-  }
-  constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code < kMinimum[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-  return length;
-}
-
-bool valid_utf8(std::string_view text) {
-  while (!text.empty()) {
-    size_t length = utf8_sequence_length(text);
-    if (length == 0) return false;
-    text.remove_prefix(length);
-  }
-  return true;
-}
-
 bool has_control_or_backslash(std::string_view text) {
   for (char c : text) {
     auto byte = static_cast<unsigned char>(c);
@@ -97,23 +59,6 @@ std::string archive_message(archive* a) {
   return message != nullptr ? printable(message) : std::string("unknown libarchive error");
 }
 
-std::string printable(std::string_view name) {
-  std::string out;
-  while (!name.empty() && out.size() < 200) {
-    size_t length = utf8_sequence_length(name);
-    auto first = static_cast<unsigned char>(name.front());
-    if (length == 0 || (length == 1 && (first < 0x20 || first == 0x7F))) {
-      out += fmt::format("\\x{:02x}", first);
-      name.remove_prefix(1);
-    } else {
-      out += name.substr(0, length);
-      name.remove_prefix(length);
-    }
-  }
-  if (!name.empty()) out += "...";
-  return out;
-}
-
 ArchiveReader open_reader(FdSource& source) {
   source.offset = 0;
   if (source.buffer.empty()) source.buffer.resize(kReadBlock);
@@ -123,6 +68,13 @@ ArchiveReader open_reader(FdSource& source) {
   archive_read_support_filter_all(reader.get());
   archive_read_support_format_tar(reader.get());
   if (archive_read_open(reader.get(), &source, nullptr, read_callback, nullptr) != ARCHIVE_OK) {
+    // gzip data that breaks off or is damaged is a broken download, not "not a tar".
+    unsigned char magic[3] = {};
+    bool gzip = ::pread(source.fd, magic, sizeof magic, 0) == 3 && magic[0] == 0x1f && magic[1] == 0x8b && magic[2] == 8;
+    // libarchive reports "Unrecognized archive format" as EILSEQ (its ARCHIVE_ERRNO_FILE_FORMAT).
+    if (gzip && archive_errno(reader.get()) != EILSEQ) {
+      fail("corrupt or truncated: {}", archive_message(reader.get()));
+    }
     fail("not a gzip'd tar archive: {}", archive_message(reader.get()));
   }
   return reader;

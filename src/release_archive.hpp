@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "civiup/printable_text.hpp"
 #include "civiup/release.hpp"
 #include "civiup/snapshot/scope_guard.hpp"
 
@@ -36,8 +37,8 @@ void require_gzip(archive* reader);
 // "libarchive's message" for a failed call.
 std::string archive_message(archive* a);
 
-// A name made safe to print: control bytes and invalid UTF-8 as \xNN, cut at 200 bytes.
-std::string printable(std::string_view name);
+// Names are made safe to print with civiup::printable (printable_text.hpp).
+using civiup::printable;
 
 enum class EntryType { kDirectory, kFile, kSymlink, kHardlink };
 

@@ -12,6 +12,7 @@
 #include "civiup/release.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/snapshot/progress.hpp"
 #include "civiup/snapshot/scope_guard.hpp"
 #include "release_archive.hpp"
 
@@ -22,6 +23,7 @@ using namespace release_detail;
 namespace {
 
 constexpr mode_t kPermissionBits = 0777;  // never setuid, setgid or sticky
+constexpr uint64_t kProgressEvery = 200;    // entries between two progress reports
 
 mode_t most_common(const std::map<mode_t, size_t>& counts, mode_t fallback) {
   mode_t best = fallback;
@@ -55,7 +57,11 @@ void check_overlay_target(const EntryRules::Checked& checked) {
 }
 
 // Extracts `tarball` relative to the working directory (the staging dir).
-void extract(const ReleaseTarball& tarball, bool overlay) {
+void extract(const ReleaseTarball& tarball, bool overlay, snapshot::Progress& progress) {
+  progress.begin(fmt::format("unpacking {}", tarball.path().filename().string()), tarball.entry_count(), "entries");
+  ScopeGuard end_progress([&] { progress.end(); });
+  uint64_t unreported_entries = 0;
+  uint64_t unreported_bytes = 0;
   FdSource source{tarball.fd(), 0, {}};
   ArchiveReader reader = open_reader(source);
   ArchiveWriter disk(archive_write_disk_new());
@@ -88,6 +94,7 @@ void extract(const ReleaseTarball& tarball, bool overlay) {
       la_int64_t offset = 0;
       while ((status = archive_read_data_block(reader.get(), &block, &size, &offset)) == ARCHIVE_OK) {
         rules.count_data(checked.path, size, static_cast<uint64_t>(source.offset));
+        unreported_bytes += size;
         if (archive_write_data_block(disk.get(), block, size, offset) != ARCHIVE_OK) {
           fail("entry '{}': {}", printable(checked.path), archive_message(disk.get()));
         }
@@ -99,8 +106,14 @@ void extract(const ReleaseTarball& tarball, bool overlay) {
     if (archive_write_finish_entry(disk.get()) != ARCHIVE_OK) {
       fail("entry '{}': {}", printable(checked.path), archive_message(disk.get()));
     }
+    // Between entries: a throw here leaves only whole files, and the caller removes the staging dir.
+    if (++unreported_entries == kProgressEvery) {
+      progress.advance(unreported_entries, unreported_bytes);
+      unreported_entries = unreported_bytes = 0;
+    }
   }
   rules.finish();
+  if (unreported_entries > 0 || unreported_bytes > 0) progress.advance(unreported_entries, unreported_bytes);
   if (archive_write_close(disk.get()) != ARCHIVE_OK) fail("finishing extraction: {}", archive_message(disk.get()));
 }
 
@@ -163,7 +176,8 @@ ReferenceTree ReferenceTree::from_directory(const fs::path& tree) {
 }
 
 StagedRelease stage_release(const ReleaseTarball& release, const ReleaseTarball* l10n, const fs::path& staging_dir,
-                            const ReferenceTree& reference) {
+                            const ReferenceTree& reference, snapshot::Progress* progress) {
+  snapshot::Progress& report = progress != nullptr ? *progress : snapshot::no_progress();
   return with_context(fmt::format("staging {} in {}", release.path().filename().string(), staging_dir.string()), [&] {
     if (release.kind() != TarballKind::kRelease || !release.version()) fail("not a verified release tarball");
     if (l10n != nullptr && l10n->kind() != TarballKind::kL10n) fail("the l10n tarball was not verified as one");
@@ -184,8 +198,8 @@ StagedRelease stage_release(const ReleaseTarball& release, const ReleaseTarball*
         ::close(previous);
       });
       if (::chdir(staging.c_str()) != 0) fail_errno("entering the staging directory");
-      extract(release, false);
-      if (l10n != nullptr) with_context(l10n->path().filename().string(), [&] { extract(*l10n, true); });
+      extract(release, false, report);
+      if (l10n != nullptr) with_context(l10n->path().filename().string(), [&] { extract(*l10n, true, report); });
     }
     StagedRelease staged;
     staged.tree = staging / "civicrm";

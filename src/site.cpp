@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "civiup/php_settings.hpp"
+#include "civiup/printable_text.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
 
@@ -42,7 +43,7 @@ DatabaseDsn dsn_from_array(const PhpValue& array, const std::string& what) {
   std::string driver = text("driver", false);
   dsn.driver = driver.empty() ? "mysql" : driver;
   if (dsn.driver != "mysql" && dsn.driver != "mysqli") {
-    fail("{}: unsupported database driver '{}' (civiup supports mysql)", what, dsn.driver.substr(0, 20));
+    fail("{}: unsupported database driver '{}' (civiup supports mysql)", what, printable(dsn.driver, 20));
   }
   dsn.database = text("database", true);
   dsn.user = text("username", true);
@@ -57,7 +58,7 @@ DatabaseDsn dsn_from_array(const PhpValue& array, const std::string& what) {
       dsn.port = std::stoi(port, &used);
       if (used != port.size() || dsn.port <= 0 || dsn.port > 65535) throw std::invalid_argument("port");
     } catch (const std::exception&) {
-      fail("{}: invalid 'port' '{}'", what, port.substr(0, 20));
+      fail("{}: invalid 'port' '{}'", what, printable(port, 20));
     }
   }
   return dsn;
@@ -87,6 +88,18 @@ std::string between_tags(std::string_view text, std::string_view tag) {
   return std::string(value);
 }
 
+// What `dir` lacks to be a Backdrop root ("no settings.php"), for the error
+// about a --root that is not one: the administrator fixes that one thing.
+std::string missing_root_parts(const fs::path& dir) {
+  std::error_code error;
+  std::string missing;
+  auto add = [&](std::string_view what) { missing += fmt::format("{}{}", missing.empty() ? "no " : ", no ", what); };
+  if (!fs::is_regular_file(dir / "index.php", error)) add("index.php");
+  if (!fs::is_regular_file(dir / "settings.php", error)) add("settings.php");
+  if (!fs::is_directory(dir / "core", error) && !fs::is_directory(dir / "modules", error)) add("core/ or modules/");
+  return missing;
+}
+
 }  // namespace
 
 bool is_backdrop_root(const fs::path& dir) {
@@ -100,7 +113,8 @@ fs::path find_backdrop_root(const std::optional<fs::path>& root_option, const fs
     fs::path root = fs::absolute(*root_option).lexically_normal();
     if (!fs::is_directory(root)) fail("--root {}: not a directory", root.string());
     if (!is_backdrop_root(root)) {
-      fail("--root {}: not a Backdrop root (it needs index.php, settings.php and core/ or modules/)", root.string());
+      fail("--root {}: not a Backdrop root: {} (it needs index.php, settings.php and core/ or modules/)", root.string(),
+           missing_root_parts(root));
     }
     return root;
   }
@@ -162,8 +176,8 @@ BackdropSettings read_backdrop_settings(const fs::path& root) {
   if (!active || active->empty()) fail("{}: $config_directories['active'] is not set", files);
   settings.config_dir = resolve_against(root, *active);
   if (!fs::is_directory(settings.config_dir, error)) {
-    fail("{}: $config_directories['active'] = '{}': directory {} not found", files, *active,
-         settings.config_dir.string());
+    fail("{}: $config_directories['active'] = '{}': directory {} not found", files, printable(*active, 100),
+         printable(settings.config_dir.string(), 200));
   }
   settings.frontpage_override = php.string_variable("config", {"system.core", "site_frontpage"});
   settings.file_public_path_override = php.string_variable("settings", {"file_public_path"});
@@ -198,14 +212,15 @@ Version code_version_from_files(std::string_view version_php, std::string_view v
   if (!version) fail("{}: no 'version' => 'X.Y.Z' item", php_name);
   auto cms = find_literal_array_item(version_php, "cms", version_php_name);
   if (!cms) fail("{}: no 'cms' => '...' item", php_name);
-  if (*cms != "Backdrop") fail("{}: 'cms' is '{}', not 'Backdrop': not a CiviCRM release for Backdrop", php_name, cms->substr(0, 40));
+  if (*cms != "Backdrop") fail("{}: 'cms' is '{}', not 'Backdrop': not a CiviCRM release for Backdrop", php_name, printable(*cms, 40));
   Version code = with_context(php_name, [&] { return Version::parse(*version); });
-  if (code.is_upgrade_marker()) fail("{}: '{}' is not a release version", php_name, *version);
+  if (code.is_upgrade_marker()) fail("{}: '{}' is not a release version", php_name, printable(*version, 40));
 
   std::string xml_version = between_tags(version_xml, "version_no");
   if (xml_version.empty()) fail("{}: no <version_no>", version_xml_name.string());
   if (xml_version != *version) {
-    fail("{} says {} but {} says {}", php_name, *version, version_xml_name.string(), xml_version.substr(0, 40));
+    fail("{} says {} but {} says {}", php_name, printable(*version, 40), version_xml_name.string(),
+         printable(xml_version, 40));
   }
   return code;
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "civiup/printable_text.hpp"
 #include "civiup/snapshot/error.hpp"
 
 namespace civiup {
@@ -61,7 +62,7 @@ Version Version::parse(std::string_view text) {
   auto version = try_parse(text);
   if (!version) {
     fail("'{}' is not a CiviCRM version (expected X.Y.Z or X.Y.alphaN/betaN/rcN, optionally .upgrade)",
-         text.substr(0, 80));
+         printable(text, 80));
   }
   return *version;
 }

@@ -31,6 +31,15 @@ struct PhpValue {
   std::string file;                                     // where it was set, for messages
   int line = 0;
 
+  // Declared here, defaulted in the .cpp: `items` holds PhpValue itself, and
+  // clang (with libstdc++) rejects the implicit members of such a recursive type.
+  PhpValue();
+  PhpValue(const PhpValue&);
+  PhpValue(PhpValue&&) noexcept;
+  PhpValue& operator=(const PhpValue&);
+  PhpValue& operator=(PhpValue&&) noexcept;
+  ~PhpValue();
+
   const PhpValue* find(std::string_view key) const;
   // The item `key`, created (or turned into an array) when needed.
   PhpValue& item(const std::string& key);

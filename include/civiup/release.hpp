@@ -24,6 +24,9 @@
 #include "civiup/version_number.hpp"
 
 namespace civiup {
+namespace snapshot {
+class Progress;
+}
 
 struct ReleaseLimits {
   uint64_t max_unpacked_bytes = uint64_t{1} << 30;  // 1 GiB; a real release is ≈165 MB
@@ -107,7 +110,11 @@ struct StagedRelease {
 // ARCHIVE_EXTRACT_SECURE_* flags and repeats every check of verify().  On any
 // failure `staging_dir` is removed.  Changes the working directory while it
 // runs (libarchive extracts relative to it); not for use from several threads.
+// `progress` (optional) hears one step per tarball, "unpacking <file name>",
+// counted in entries, advanced every 200 entries and at the end; a throw from
+// it fails the staging like any other error.
 StagedRelease stage_release(const ReleaseTarball& release, const ReleaseTarball* l10n,
-                            const std::filesystem::path& staging_dir, const ReferenceTree& reference);
+                            const std::filesystem::path& staging_dir, const ReferenceTree& reference,
+                            snapshot::Progress* progress = nullptr);
 
 }  // namespace civiup

@@ -169,9 +169,13 @@ double maintenance_seconds(const std::vector<PhaseReport>& phases) {
 
 namespace {
 
+// The state dir and the directories that hold dumps, staged code and logs are
+// the owner's only (0700): dumps hold personal data, logs name the site's tables.
 void prepare_state_dir(const fs::path& state_dir) {
-  fs::create_directories(state_dir);
-  if (::chmod(state_dir.c_str(), 0700) != 0) fail_errno(fmt::format("chmod 0700 {}", state_dir.string()));
+  for (const fs::path& dir : {state_dir, state_dir / "dumps", state_dir / "staging", state_dir / "logs"}) {
+    fs::create_directories(dir);
+    if (::chmod(dir.c_str(), 0700) != 0) fail_errno(fmt::format("chmod 0700 {}", dir.string()));
+  }
 }
 
 std::string phase_data(const JournalRecord& record, const std::string& phase, const std::string& key) {
