@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -138,6 +140,8 @@ snap::CodeSnapshotResult CodeSnapshotTest::take(const std::vector<std::string>& 
   spec.durable = false;
   return repository_.snapshot(spec);
 }
+
+void CodeSnapshotTest::wait_for_a_clock_tick() { std::this_thread::sleep_for(std::chrono::milliseconds(20)); }
 
 fs::path CodeSnapshotTest::fresh_dir(const std::string& name) {
   return temp_.path() / fmt::format("{}-{}", name, ++fresh_count_);

@@ -337,6 +337,7 @@ using StatCache = CodeSnapshotTest;
 
 TEST_F(StatCache, AnUnchangedRepeatHashesNothing) {
   write_small_site(site());
+  wait_for_a_clock_tick();
   auto first = take();
   EXPECT_EQ(first.files_hashed, 9u);
   auto repeat = take();
@@ -383,6 +384,7 @@ TEST_F(StatCache, ADamagedCacheCostsOneRehashAndNothingElse) {
 
 TEST_F(StatCache, SwitchingSelectionsDropsWhatIsNoLongerSelected) {
   write_small_site(site());
+  wait_for_a_clock_tick();
   take();
   auto narrow = take({"modules/civicrm"});
   TreeDescription back = restored(narrow.info.id);
@@ -427,6 +429,7 @@ TEST_F(Collect, CollectingDeletesWhatNoSnapshotReaches) {
   auto doomed = take();
   fs::remove(site() / "unique.bin");
   write_file(site() / "later.txt", "later\n");
+  wait_for_a_clock_tick();
   auto kept = take();
   repository().remove(doomed.info.id);
 
@@ -453,6 +456,7 @@ TEST_F(Collect, ContentOnlyTheStatCacheStillVouchesForSurvives) {
   // After removing every snapshot, the cache still says "a.php is blob X":
   // dropping X would make the next snapshot name a missing object.
   write_file(site() / "a.php", "<?php // cached\n");
+  wait_for_a_clock_tick();
   auto only = take();
   repository().remove(only.info.id);
   repository().collect_garbage();

@@ -187,8 +187,13 @@ TEST_F(RoundTrip, DurableSnapshotLeavesNothingInQuarantine) {
   spec.durable = true;
   auto result = repository().snapshot(spec);
   EXPECT_FALSE(fs::exists(repository().directory() / "civiup-incoming"));
-  // Every object is in objects/ where stock git finds it.
+  // Every object is in objects/ where stock git finds it: one pack and its
+  // index, no loose objects.
   shell(fmt::format("git --git-dir={} fsck --full --no-dangling --strict", quoted(repository().directory())));
+  std::string repo = quoted(repository().directory());
+  EXPECT_EQ(shell(fmt::format("git --git-dir={} count-objects -v | grep -E '^(count|packs):'", repo)),
+            "count: 0\npacks: 1\n");
+  shell(fmt::format("git --git-dir={0} verify-pack {0}/objects/pack/*.idx", repo));
   EXPECT_EQ(tree_differences(describe_tree(site()), restored(result.info.id)), "");
 }
 

@@ -210,4 +210,10 @@ Manifest manifest_of(const LiveTree& tree) {
   return manifest;
 }
 
+std::size_t LiveTree::file_count() const {
+  return static_cast<std::size_t>(std::count_if(entries.begin(), entries.end(), [](const LiveEntry& entry) {
+    return entry.type != EntryType::directory;
+  }));
+}
+
 }  // namespace civiup::snapshot

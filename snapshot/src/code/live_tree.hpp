@@ -22,6 +22,8 @@ struct LiveTree {
   std::vector<LiveEntry> entries;    // sorted by stored_path (git's index order)
   std::vector<EscapedName> escaped;  // deepest first
   std::vector<std::string> skipped;  // sockets, fifos, devices
+
+  std::size_t file_count() const;  // files and symlinks: what progress counts
 };
 
 // Rejects absolute paths, "..", and ".git" components; "." is the whole root.

@@ -1,5 +1,6 @@
 // CodeRepository::snapshot: walk, hash what the stat cache cannot vouch for,
-// write the tree, manifest and commit, make them durable, then name them.
+// write the new objects (blobs, trees, manifest, commit) as one pack, make it
+// durable, then name the commit.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,7 +10,7 @@
 
 #include "civiup/snapshot/durable_file.hpp"
 #include "live_tree.hpp"
-#include "loose_object.hpp"
+#include "incoming_pack.hpp"
 #include "parallel.hpp"
 #include "repository_state.hpp"
 
@@ -20,6 +21,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kStreamThreshold = 32u << 20;  // larger files are streamed, not read whole
+// Each thread hashes this many files in path order at a time, then reports progress.
+constexpr std::size_t kFilesPerTurn = 64;
 
 std::uint32_t git_mode_of(const LiveEntry& entry) {
   if (entry.type == EntryType::symlink) return GIT_FILEMODE_LINK;
@@ -72,25 +75,25 @@ void read_fully(int fd, char* data, std::size_t size, const fs::path& path) {
 
 // Where new blobs go.  Writing through git_odb_write would, for every new
 // object, touch it in each backend and rescan objects/pack (it refreshes on a
-// miss), then deflate it: a dozen system calls and most of the CPU of a first
-// snapshot.  So blobs are hashed here, looked up once without a refresh, and
-// only missing ones are written, uncompressed (loose_object.hpp).
+// miss): a dozen system calls per file.  So blobs are hashed here, looked up
+// once without a refresh, and only missing ones are added to the pack.
 struct BlobSink {
-  git_odb* odb;  // the quarantine database: sees objects/ and incoming
-  fs::path incoming;
+  git_odb* odb;  // the quarantine database: sees objects/ and the incoming pack
+  IncomingPack* pack;
+
+  bool known(const git_oid& id) const { return git_odb_exists_ext(odb, &id, GIT_ODB_LOOKUP_NO_REFRESH) != 0; }
 
   void store(git_oid* id, const char* data, std::size_t size, const fs::path& path) const {
     git_check(git_odb_hash(id, data, size, GIT_OBJECT_BLOB), fmt::format("hashing {}", path.string()));
-    if (git_odb_exists_ext(odb, id, GIT_ODB_LOOKUP_NO_REFRESH) != 0) return;
+    if (known(*id)) return;
     with_context(fmt::format("storing {}", path.string()),
-                 [&] { write_stored_loose_blob(incoming, *id, data, size); });
+                 [&] { pack->add(*id, GIT_OBJECT_BLOB, std::string_view(data, size)); });
   }
 };
 
 // Writes one file or symlink as a blob; returns its size.
 std::uint64_t write_blob(const BlobSink& sink, const fs::path& path, const LiveEntry& entry, git_oid* id,
                          std::string& buffer) {
-  git_odb* odb = sink.odb;
   if (entry.type == EntryType::symlink) {
     buffer.resize(static_cast<std::size_t>(entry.status.st_size) + 1);
     ssize_t length = ::readlink(path.c_str(), buffer.data(), buffer.size());
@@ -111,54 +114,34 @@ std::uint64_t write_blob(const BlobSink& sink, const fs::path& path, const LiveE
     sink.store(id, buffer.data(), size, path);
     return size;
   }
-  git_odb_stream* stream = nullptr;
-  git_check(git_odb_open_wstream(&stream, odb, size, GIT_OBJECT_BLOB), fmt::format("storing {}", path.string()));
-  Handle<git_odb_stream, git_odb_stream_free> owned(stream);
-  buffer.resize(1u << 20);
-  for (std::size_t done = 0; done < size;) {
-    std::size_t chunk = std::min(buffer.size(), size - done);
-    read_fully(fd, buffer.data(), chunk, path);
-    git_check(git_odb_stream_write(stream, buffer.data(), chunk), fmt::format("storing {}", path.string()));
-    done += chunk;
-  }
-  git_check(git_odb_stream_finalize_write(id, stream), fmt::format("storing {}", path.string()));
+  // Too large to hold: hashed in one pass, and if new, copied in a second
+  // that must hash the same (else the file changed in between).
+  git_check(git_odb_hashfile(id, path.c_str(), GIT_OBJECT_BLOB), fmt::format("hashing {}", path.string()));
+  if (sink.known(*id)) return size;
+  with_context(fmt::format("storing {}", path.string()), [&] {
+    sink.pack->add_streamed(*id, size, [&](char* data, std::size_t part) { read_fully(fd, data, part, path); });
+  });
   return size;
 }
 
-// An object database whose writes go to `incoming` while reads see objects/
-// too.  New objects reach objects/ only after a syncfs (move_incoming), so
+// An object database whose writes all go to the incoming pack while reads see
+// objects/ too (as alternates, which libgit2 never writes to).  The pack
+// reaches objects/pack only once it is complete and on disk (publish), so
 // objects/ never holds an object a power cut could have left empty.
-OdbHandle quarantine_odb(const fs::path& objects, const fs::path& incoming) {
+OdbHandle quarantine_odb(const fs::path& objects, IncomingPack& pack) {
   git_odb* raw = nullptr;
   git_check(git_odb_new(&raw), "creating an object database");
   OdbHandle odb(raw);
-  git_odb_backend* backend = nullptr;
-  git_check(git_odb_backend_loose(&backend, objects.c_str(), -1, 0, 0, 0), "opening loose objects");
-  git_check(git_odb_add_backend(odb.get(), backend, 1), "adding loose objects");
-  git_check(git_odb_backend_pack(&backend, objects.c_str()), "opening packs");
-  git_check(git_odb_add_backend(odb.get(), backend, 2), "adding packs");
-  // Level 1, as git's core.looseCompression: deflate at best speed.
-  git_check(git_odb_backend_loose(&backend, incoming.c_str(), 1, 0, 0, 0), "opening incoming objects");
-  git_check(git_odb_add_backend(odb.get(), backend, 3), "adding incoming objects");
-  return odb;
-}
-
-// A fan-out directory objects/ lacks (all of them on a first snapshot, and
-// after a collection) moves whole: 256 renames instead of one per object.
-void move_incoming(const fs::path& incoming, const fs::path& objects) {
-  for (const auto& fan : fs::directory_iterator(incoming)) {
-    if (!fan.is_directory()) continue;
-    fs::path target_dir = objects / fan.path().filename();
-    if (::rename(fan.path().c_str(), target_dir.c_str()) == 0) continue;
-    if (errno != EEXIST && errno != ENOTEMPTY) fail_errno(fmt::format("moving objects into {}", target_dir.string()));
-    for (const auto& object : fs::directory_iterator(fan.path())) {
-      fs::path target = target_dir / object.path().filename();
-      if (::rename(object.path().c_str(), target.c_str()) != 0) {
-        fail_errno(fmt::format("moving object into {}", target.string()));
-      }
-    }
+  git_odb_backend* backend = pack.new_backend();
+  if (git_odb_add_backend(odb.get(), backend, 3) != 0) {
+    backend->free(backend);
+    git_check(-1, "adding the incoming pack");
   }
-  fs::remove_all(incoming);
+  git_check(git_odb_backend_loose(&backend, objects.c_str(), -1, 0, 0, 0), "opening loose objects");
+  git_check(git_odb_add_alternate(odb.get(), backend, 1), "adding loose objects");
+  git_check(git_odb_backend_pack(&backend, objects.c_str()), "opening packs");
+  git_check(git_odb_add_alternate(odb.get(), backend, 2), "adding packs");
+  return odb;
 }
 
 IndexHandle open_stat_cache(const fs::path& path) {
@@ -183,9 +166,20 @@ class SnapshotWriter {
     result_.entries = tree.entries.size();
     result_.skipped = tree.skipped;
 
+    Progress& progress = spec_.progress != nullptr ? *spec_.progress : no_progress();
+    progress.begin("snapshotting code", tree.file_count(), "files");
+    ScopeGuard end_progress([&] { progress.end(); });
+
+    // A failed or interrupted snapshot leaves nothing behind but this directory,
+    // which the next one clears.
     fs::remove_all(state_.incoming_path());
     fs::create_directories(state_.incoming_path());
-    OdbHandle odb = quarantine_odb(state_.objects_path(), state_.incoming_path());
+    ScopeGuard clear_incoming([&] {
+      std::error_code ignored;
+      fs::remove_all(state_.incoming_path(), ignored);
+    });
+    IncomingPack pack(state_.incoming_path());
+    OdbHandle odb = quarantine_odb(state_.objects_path(), pack);
     git_odb* original_raw = nullptr;
     git_check(git_repository_odb(&original_raw, repository), "opening the object database");
     OdbHandle original(original_raw);
@@ -198,14 +192,14 @@ class SnapshotWriter {
     IndexHandle index = open_stat_cache(state_.index_path());
     git_check(git_repository_set_index(repository, index.get()), "attaching the stat cache");
 
-    update_index(index.get(), BlobSink{odb.get(), state_.incoming_path()}, tree, index_time);
+    update_index(index.get(), BlobSink{odb.get(), &pack}, tree, index_time, progress);
     git_oid content_tree;
     git_check(git_index_write_tree_to(&content_tree, index.get(), repository), "writing the tree");
     git_oid commit = write_commit(repository, content_tree, manifest_of(tree));
 
-    // Objects on disk first, then visible in objects/, then the cache and the name.
-    if (spec_.durable) sync_filesystem(state_.directory);
-    move_incoming(state_.incoming_path(), state_.objects_path());
+    // Objects on disk first (the pack and its index fsynced), then visible in
+    // objects/pack, then the cache and the name.
+    pack.publish(state_.objects_path() / "pack", spec_.durable);
     git_check(git_index_write(index.get()), "writing the stat cache");
     std::string name = std::string(kSnapshotRefPrefix) + oid_hex(commit);
     git_reference* reference = nullptr;
@@ -218,7 +212,8 @@ class SnapshotWriter {
   }
 
  private:
-  void update_index(git_index* index, const BlobSink& sink, const LiveTree& tree, const timespec& index_time) {
+  void update_index(git_index* index, const BlobSink& sink, const LiveTree& tree, const timespec& index_time,
+                    Progress& progress) {
     std::vector<const LiveEntry*> to_hash;
     std::unordered_set<std::string_view> stored;
     for (const auto& entry : tree.entries) {
@@ -235,12 +230,19 @@ class SnapshotWriter {
     }
     for (const auto& path : gone) git_check(git_index_remove(index, path.c_str(), 0), fmt::format("forgetting {}", path));
 
+    progress.advance(stored.size() - to_hash.size(), 0);  // vouched for by the cache
+
     std::vector<git_oid> ids(to_hash.size());
     std::vector<std::uint64_t> sizes(to_hash.size());
-    parallel_for(to_hash.size(), worker_count(), [&](std::size_t i) {
+    parallel_for_ranges(to_hash.size(), worker_count(), kFilesPerTurn, [&](std::size_t begin, std::size_t end) {
       thread_local std::string buffer;
-      sizes[i] = write_blob(sink, spec_.root / to_hash[i]->path, *to_hash[i], &ids[i], buffer);
-    }, /*grain=*/64);
+      std::uint64_t bytes = 0;
+      for (std::size_t i = begin; i < end; ++i) {
+        sizes[i] = write_blob(sink, spec_.root / to_hash[i]->path, *to_hash[i], &ids[i], buffer);
+        bytes += sizes[i];
+      }
+      progress.advance(end - begin, bytes);
+    });
     for (std::size_t i = 0; i < to_hash.size(); ++i) {
       git_index_entry entry = index_entry_of(*to_hash[i], ids[i]);
       git_check(git_index_add(index, &entry), fmt::format("recording {}", to_hash[i]->path));

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "civiup/snapshot/progress.hpp"
+
 namespace civiup::snapshot {
 
 namespace fs = std::filesystem;
@@ -27,8 +29,13 @@ struct CodeSnapshotSpec {
   std::string message;
   std::map<std::string, std::string> labels;
   std::string tool_version;
-  // Return only once the commit would survive a power cut (two syncfs calls).
+  // Return only once the commit would survive a power cut (the new pack
+  // fsynced before the snapshot is named, then one syncfs).
   bool durable = true;
+  // Told "snapshotting code", the number of files (and symlinks), and how many
+  // are done every 64 or so, from worker threads.  Null: no_progress().  If it
+  // throws, the snapshot fails and is not named.
+  Progress* progress = nullptr;
 };
 
 struct CodeSnapshotInfo {
@@ -64,6 +71,10 @@ std::string_view to_string(PathChangeKind kind);
 struct RestoreOptions {
   bool apply_owners = true;  // lchown to the recorded uid/gid (needs root; skipped otherwise)
   bool sync = true;          // syncfs the restored tree before returning
+  // Told "restoring code", the number of files (and symlinks), and how many
+  // are written every 64 or so, from worker threads.  Null: no_progress().  If
+  // it throws, the restore fails and empties the target again.
+  Progress* progress = nullptr;
 };
 
 struct GarbageCollection {
