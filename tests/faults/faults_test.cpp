@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -95,10 +96,20 @@ class DatabaseServerFaultTest : public UpgradeTest {
     release_ = testbed::write_release_tarball(tmp_.path(), release);
   }
 
+  // The site's state on this server.  A server killed with SIGKILL may come
+  // back with a table's AUTO_INCREMENT counter lowered to MAX(id)+1 (InnoDB
+  // crash recovery; seen with tables whose newest rows were deleted): that is
+  // the server's doing, on tables civiup never touched, so counters are left
+  // out here; rows (checksums) and every other part of each definition count.
   SiteState own_state() {
     auto connection = server_->connect();
-    return {test::tree_fingerprint(site_.root), test::database_fingerprint(*connection, "bd"),
-            test::database_fingerprint(*connection, "crm")};
+    auto without_counters = [](std::map<std::string, std::string> objects) {
+      static const std::regex counter(" AUTO_INCREMENT=[0-9]+");
+      for (auto& [name, definition] : objects) definition = std::regex_replace(definition, counter, "");
+      return objects;
+    };
+    return {test::tree_fingerprint(site_.root), without_counters(test::database_fingerprint(*connection, "bd")),
+            without_counters(test::database_fingerprint(*connection, "crm"))};
   }
 
   // Kills the server at `point`, then restarts it and recovers: the site must
@@ -111,7 +122,7 @@ class DatabaseServerFaultTest : public UpgradeTest {
     EXPECT_FALSE(server_->alive()) << "the fault point never ran: " << failed.err;
     EXPECT_TRUE(failed.exit_code == 1 || failed.exit_code == 3) << failed.exit_code << failed.out << failed.err;
     std::string error = json_of(failed)["error"].is_string() ? json_of(failed)["error"].get<std::string>() : "";
-    EXPECT_NE(error.find("127.0.0.1"), std::string::npos) << "the error names the server: " << error;
+    EXPECT_NE(error.find("Lost connection"), std::string::npos) << "the error says the server went away: " << error;
     EXPECT_EQ(error.find('\n'), std::string::npos) << "one line: " << error;
     std::printf("[ fault    ] %s, server killed: exit %d: %s\n", point.c_str(), failed.exit_code, error.c_str());
 

@@ -1,5 +1,7 @@
 #include "upgrade/site_fingerprint.hpp"
 
+#include <algorithm>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,7 +118,11 @@ std::string describe_differences(const std::map<std::string, std::string>& befor
     if (it == after.end()) {
       add("removed: " + key);
     } else if (it->second != value) {
-      add(fmt::format("changed: {}\n  before: {}\n  after:  {}", key, value.substr(0, 300), it->second.substr(0, 300)));
+      // From a little before the first difference: long definitions often differ at the end.
+      size_t first = std::mismatch(value.begin(), value.end(), it->second.begin(), it->second.end()).first - value.begin();
+      size_t from = first > 80 ? first - 80 : 0;
+      add(fmt::format("changed: {} (from byte {})\n  before: {}\n  after:  {}", key, from, value.substr(from, 300),
+                      it->second.substr(from, 300)));
     }
   }
   for (const auto& [key, value] : after) {
