@@ -115,9 +115,10 @@ std::string encode_journal(const JournalRecord& record) {
       {"error", record.error},             {"commit_phase", record.commit_phase},
       {"context", record.context},         {"phases", phases},
   };
-  std::string text = body.dump(2);
-  return fmt::format("{}{:016x}\n{}\n", kMagic, fnv1a64(text), text);
+  return seal_journal(body.dump(2));
 }
+
+std::string seal_journal(std::string_view body) { return fmt::format("{}{:016x}\n{}\n", kMagic, fnv1a64(body), body); }
 
 JournalRecord decode_journal(std::string_view text) {
   if (!text.starts_with(kMagic)) fail("not a civiup journal (bad first line)");

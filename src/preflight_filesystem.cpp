@@ -19,6 +19,7 @@
 #include "civiup/journal.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 #include "civiup/snapshot/durable_file.hpp"
+#include "civiup/paths.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 #include "preflight_checks.hpp"
@@ -45,10 +46,6 @@ std::optional<fs::path> find_on_path(const std::string& program) {
 namespace preflight_detail {
 namespace {
 
-bool inside_or_equal(const fs::path& path, const fs::path& dir) {
-  fs::path relative = path.lexically_relative(dir);
-  return !relative.empty() && *relative.begin() != "..";
-}
 
 // The nearest existing ancestor: the state directory need not exist yet.
 fs::path existing_ancestor(fs::path path) {
@@ -124,8 +121,8 @@ void check_state_dir(PreflightReport& report, const PreflightOptions& options) {
                    .lexically_normal();
   fs::path real_state = fs::weakly_canonical(state.path);
   fs::path modules = report.root / "modules";
-  state.outside_modules = !inside_or_equal(real_state, fs::weakly_canonical(modules));
-  state.outside_web_root = !inside_or_equal(real_state, fs::weakly_canonical(report.root));
+  state.outside_modules = !inside_or_same(real_state, fs::weakly_canonical(modules));
+  state.outside_web_root = !inside_or_same(real_state, fs::weakly_canonical(report.root));
   const std::string name = fmt::format("state directory {}", state.path.string());
   if (!state.outside_modules) {
     report.problems.push_back(fmt::format(

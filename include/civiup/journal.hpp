@@ -84,5 +84,7 @@ class Journal {
 // The serialized form (exposed for the fuzzer and tests).
 std::string encode_journal(const JournalRecord& record);
 JournalRecord decode_journal(std::string_view text);
+// The file's text for a JSON body: the magic line with the body's checksum, then the body.
+std::string seal_journal(std::string_view body);
 
 }  // namespace civiup

@@ -17,6 +17,7 @@
 #include "civiup/snapshot/db/database_dump.hpp"
 #include "civiup/snapshot/db/database_restore.hpp"
 #include "civiup/snapshot/durable_file.hpp"
+#include "civiup/paths.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/state_lock.hpp"
 #include "civiup/terminal_progress.hpp"
@@ -27,11 +28,6 @@ namespace civiup {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool inside_or_same(const fs::path& path, const fs::path& dir) {
-  fs::path relative = path.lexically_normal().lexically_relative(dir.lexically_normal());
-  return !relative.empty() && *relative.begin() != "..";
-}
 
 fs::path real(const fs::path& path) { return fs::weakly_canonical(fs::absolute(path)); }
 

@@ -17,6 +17,7 @@
 #include "civiup/run_log.hpp"
 #include "civiup/site.hpp"
 #include "civiup/site_admin.hpp"
+#include "civiup/paths.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/state_lock.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
@@ -27,10 +28,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_inside(const fs::path& path, const fs::path& dir) {
-  fs::path relative = path.lexically_normal().lexically_relative(dir.lexically_normal());
-  return !relative.empty() && *relative.begin() != "..";
-}
 
 // The nearest existing ancestor (the state directory may not exist yet).
 fs::path existing_ancestor(fs::path path) {
@@ -51,7 +48,7 @@ void check_state_dir(const fs::path& state_dir, const fs::path& root) {
   fs::path state = fs::absolute(state_dir).lexically_normal();
   fs::path real_root = fs::weakly_canonical(root);
   fs::path real_state = fs::weakly_canonical(state);
-  if (is_inside(real_state, real_root) || real_state == real_root) {
+  if (inside_or_same(real_state, real_root)) {
     fail("state directory {}: inside the web root {} (it holds database dumps with personal data); use --state-dir",
          state.string(), root.string());
   }

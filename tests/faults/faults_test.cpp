@@ -85,15 +85,10 @@ class DatabaseServerFaultTest : public UpgradeTest {
     auto connection = server_->connect();
     test::execute(*connection, "CREATE DATABASE bd");
     test::execute(*connection, "CREATE DATABASE crm");
-    testbed::SiteSpec spec;
-    spec.version = kFrom;
+    testbed::SiteSpec spec = default_site_spec();
     spec.backdrop_db = "bd";
     spec.civicrm_db = "crm";
-    spec.site_frontpage = "civicrm/dashboard";
-    site_ = testbed::generate_site(tmp_ / "site", server_->spec(), spec);
-    testbed::ReleaseSpec release;
-    release.version = kTo;
-    release_ = testbed::write_release_tarball(tmp_.path(), release);
+    make_site_and_release(tmp_ / "site", spec, server_->spec());
   }
 
   // The site's state on this server.  A server killed with SIGKILL may come

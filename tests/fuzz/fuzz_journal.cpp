@@ -9,30 +9,13 @@
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
-
 #include "civiup/journal.hpp"
 #include "fuzz_support.hpp"
-
-namespace {
-
-uint64_t fnv1a64(std::string_view text) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
-  std::string text = (data[0] & 1) != 0
-                         ? std::string(body)
-                         : fmt::format("civiup-journal 1 fnv1a64={:016x}\n{}\n", fnv1a64(body), body);
+  std::string text = (data[0] & 1) != 0 ? std::string(body) : civiup::seal_journal(body);
   civiup::fuzz::expect_only_one_line_errors([&] {
     civiup::JournalRecord record = civiup::decode_journal(text);
     (void)record.past_commit_point();

@@ -59,15 +59,7 @@ class PowerCutTest : public UpgradeTest, public ::testing::WithParamInterface<st
     }
     mounted_ = true;
 
-    testbed::SiteSpec spec;
-    spec.version = kFrom;
-    spec.backdrop_db = backdrop_db_.name();
-    spec.civicrm_db = civicrm_db_.name();
-    spec.site_frontpage = "civicrm/dashboard";
-    site_ = testbed::generate_site(disk_ / "site", testbed::DatabaseServer::from_environment(), spec);
-    testbed::ReleaseSpec release;
-    release.version = kTo;
-    release_ = testbed::write_release_tarball(tmp_.path(), release);
+    make_site_and_release(disk_ / "site", default_site_spec());
     ::sync();  // the generated site itself must survive the power cut
   }
 

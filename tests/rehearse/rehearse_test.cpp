@@ -169,15 +169,10 @@ class RehearseCollisionTest : public RehearseTest {
  protected:
   void SetUp() override {
     test::require_test_server();
-    testbed::SiteSpec spec;
-    spec.version = kFrom;
-    spec.backdrop_db = backdrop_db_.name();
+    testbed::SiteSpec spec = default_site_spec();
     spec.civicrm_db = copy_db(backdrop_db_.name());  // the "copy" name of the Backdrop database
     spec.databases_array_form = true;
-    site_ = testbed::generate_site(tmp_ / "site", testbed::DatabaseServer::from_environment(), spec);
-    testbed::ReleaseSpec release;
-    release.version = kTo;
-    release_ = testbed::write_release_tarball(tmp_.path(), release);
+    make_site_and_release(tmp_ / "site", spec);
   }
   void TearDown() override {
     auto connection = test::connect();

@@ -44,12 +44,23 @@ class UpgradeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     test::require_test_server();
+    make_site_and_release(tmp_ / "site", default_site_spec());
+  }
+
+  // The site (version kFrom, the scratch databases, a CiviCRM front page).
+  testbed::SiteSpec default_site_spec() const {
     testbed::SiteSpec spec;
     spec.version = kFrom;
     spec.backdrop_db = backdrop_db_.name();
     spec.civicrm_db = civicrm_db_.name();
     spec.site_frontpage = "civicrm/dashboard";
-    site_ = testbed::generate_site(tmp_ / "site", testbed::DatabaseServer::from_environment(), spec);
+    return spec;
+  }
+
+  // Generates the site at `root` and the release tarball (kTo).
+  void make_site_and_release(const fs::path& root, const testbed::SiteSpec& spec,
+                             const testbed::DatabaseServer& server = testbed::DatabaseServer::from_environment()) {
+    site_ = testbed::generate_site(root, server, spec);
     testbed::ReleaseSpec release;
     release.version = kTo;
     release_ = testbed::write_release_tarball(tmp_.path(), release);

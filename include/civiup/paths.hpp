@@ -1,0 +1,14 @@
+#pragma once
+// Path relations, decided lexically (callers pass canonical paths when links
+// matter).
+#include <filesystem>
+
+namespace civiup {
+
+// True when `path` is `dir` or lies below it.
+inline bool inside_or_same(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  std::filesystem::path relative = path.lexically_normal().lexically_relative(dir.lexically_normal());
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+}  // namespace civiup
