@@ -25,6 +25,8 @@ UpgradeOptions upgrade_options(const GlobalOptions& global, const std::vector<st
       ("l10n", "civicrm-X.Y.Z-l10n.tar.gz, unpacked over the release", cxxopts::value<std::string>())
       ("db-upgrade", "the DB upgrade command line (default: cv or drush)", cxxopts::value<std::string>())
       ("db-upgrade-timeout", "seconds before the DB upgrade is killed", cxxopts::value<int>()->default_value("3600"))
+      ("quiesce-timeout", "seconds to wait in the window for the site's open transactions before the database "
+       "snapshot", cxxopts::value<int>()->default_value("10"))
       ("force", "allow a same-version, downgrade or .upgrade-database run")
       ("bee", "the bee command for Backdrop operations ('none': SQL; default: bee if bee and php are on PATH)",
        cxxopts::value<std::string>())
@@ -40,6 +42,8 @@ UpgradeOptions upgrade_options(const GlobalOptions& global, const std::vector<st
   if (parsed.count("db-upgrade") != 0) result.db_upgrade = parsed["db-upgrade"].as<std::string>();
   result.db_upgrade_timeout_seconds = parsed["db-upgrade-timeout"].as<int>();
   if (result.db_upgrade_timeout_seconds <= 0) fail("civiup upgrade: --db-upgrade-timeout must be positive");
+  result.quiesce_timeout_seconds = parsed["quiesce-timeout"].as<int>();
+  if (result.quiesce_timeout_seconds < 0) fail("civiup upgrade: --quiesce-timeout must not be negative");
   result.force = parsed.count("force") != 0;
   if (parsed.count("bee") != 0) result.bee = parsed["bee"].as<std::string>();
   if (parsed.count("url") != 0) {

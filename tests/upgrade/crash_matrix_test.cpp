@@ -13,7 +13,8 @@ namespace {
 
 // The upgrade's phases in order; the commit point is "verify".
 const std::vector<std::string> kMatrix = {
-    "preflight",          "stage-release",   "snapshot-code",    "maintenance-on",      "snapshot-databases",
+    "preflight",          "stage-release",   "snapshot-code",    "pre-snapshot-databases", "maintenance-on",
+    "snapshot-databases",
     "frontpage-off",      "disable-integrations", "swap-code",   "permissions",         "clear-templates",
     "upgrade-database",   "enable-integrations", "clear-caches", "restore-frontpage",   "maintenance-off",
     "verify",             "commit"};
