@@ -1,6 +1,7 @@
 // The maintenance window does not hold the full database dump: it is taken
 // online (pre-snapshot-databases) and the window dumps only what changed since,
 // after the site's open transactions have finished (or a bound has passed).
+#include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
 #include <algorithm>
@@ -25,26 +26,32 @@ TEST_F(UpgradeTest, TheWindowDumpsDeltasOfTheOnlinePreSnapshot) {
   ASSERT_NE(pre, names.end());
   EXPECT_LT(pre, std::find(names.begin(), names.end(), "maintenance-on")) << "the full dump is taken online";
 
-  size_t deltas = 0;
+  size_t runs = 0;
   for (const auto& run : fs::directory_iterator(state_dir() / "dumps")) {
-    for (const char* database : {"civicrm", "backdrop"}) {
-      auto manifest = snapshot::db::load_manifest(run.path() / database);
-      EXPECT_FALSE(manifest.base_dump.empty()) << database << " was dumped in full inside the window";
-      // The stand-in upgrader has not run yet: nothing changed since the pre-snapshot.
-      EXPECT_EQ(manifest.reused_tables.size(), manifest.tables.size()) << database;
-      ++deltas;
-    }
+    auto civicrm = snapshot::db::load_manifest(run.path() / "civicrm");
+    auto backdrop = snapshot::db::load_manifest(run.path() / "backdrop");
+    EXPECT_FALSE(civicrm.base_dump.empty()) << "CiviCRM's database was dumped in full inside the window";
+    EXPECT_FALSE(backdrop.base_dump.empty()) << "Backdrop's database was dumped in full inside the window";
+    // Nothing wrote to CiviCRM's tables since the pre-snapshot; maintenance-on
+    // wrote Backdrop's state and cache tables, and only those are dumped again.
+    EXPECT_EQ(civicrm.reused_tables.size(), civicrm.tables.size());
+    EXPECT_GT(backdrop.reused_tables.size(), 0u);
+    EXPECT_LT(backdrop.reused_tables.size(), backdrop.tables.size());
+    ++runs;
   }
-  EXPECT_EQ(deltas, 2u);
+  EXPECT_EQ(runs, 1u);
   EXPECT_TRUE(!fs::exists(state_dir() / "pre-dumps") || fs::is_empty(state_dir() / "pre-dumps"))
       << "the pre-snapshot is deleted once the deltas stand alone";
 }
 
 TEST_F(UpgradeTest, WaitsForTheSitesOpenTransactionsThenSaysWhichAreLeft) {
-  auto site_session = test::connect(site_.civicrm_db);
+  // A request still running: a transaction open on a table the upgrade does
+  // not touch (a lock near civicrm_contact would stop the upgrader's ALTER TABLE).
+  auto site_session = test::connect(site_.backdrop_db);
   std::unique_ptr<sql::Statement> statement(site_session->createStatement());
   statement->execute("START TRANSACTION");
-  statement->execute("SELECT id FROM civicrm_tag WHERE id = 1 FOR UPDATE");  // a request still running
+  std::unique_ptr<sql::ResultSet>(statement->executeQuery("SELECT uid FROM " + site_.table_prefix +
+                                                          "users WHERE uid = 1 FOR UPDATE"));
 
   auto started = std::chrono::steady_clock::now();
   ProcessResult result = upgrade({}, {"--quiesce-timeout", "1"});
