@@ -96,7 +96,8 @@ TEST(DeltaDump, RedumpsOnlyChangedTablesAndRestoresLikeAFullDump) {
 
   EXPECT_EQ(delta.base_dump, (temp / "pre").string());
   EXPECT_EQ(sorted(delta.reused_tables), (std::vector<std::string>{"country", "state_province"}));
-  EXPECT_TRUE(delta.checksummed_tables.empty());
+  // Tables written in the second of the base's point are checksummed, none other.
+  for (const auto& name : delta.checksummed_tables) EXPECT_NE(name, "state_province");
   EXPECT_EQ(delta.find_table("old_cache"), nullptr);
   ASSERT_NE(delta.find_table("new_feature"), nullptr);
   EXPECT_EQ(delta.find_table("new_feature")->rows, 2u);

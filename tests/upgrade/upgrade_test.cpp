@@ -22,7 +22,7 @@ TEST_F(UpgradeTest, SuccessfulUpgradeLeavesTheNewReleaseAndTheSiteAsItWas) {
   EXPECT_TRUE(out["ok"].get<bool>());
   EXPECT_TRUE(out["error"].is_null());
   EXPECT_EQ(out["to_version"], kTo);
-  EXPECT_EQ(out["phases"].size(), 17u);
+  EXPECT_EQ(out["phases"].size(), 18u);
   EXPECT_TRUE(out["snapshot"]["id"].is_string());
   EXPECT_GT(out["maintenance_seconds"].get<double>(), 0.0);
 

@@ -23,9 +23,11 @@ TableComparison compare_with_dump(Session& session, const DumpManifest& dump, co
                                [&](const LiveObject& o) { return o.name == name && o.kind == "table"; });
     if (dumped == nullptr || object == live.end() || show_create_table(session, name) != dumped->create_statement)
       result.changed.push_back(name);
-    else if (trust && object->update_epoch >= 0)
-      (object->update_epoch < dump.snapshot_epoch ? result.unchanged : result.changed).push_back(name);
-    else
+    else if (trust && object->update_epoch >= 0 && object->update_epoch < dump.snapshot_epoch)
+      result.unchanged.push_back(name);
+    else if (trust && object->update_epoch > dump.snapshot_epoch)
+      result.changed.push_back(name);
+    else  // no UPDATE_TIME, not trusted, or written in the second of the point (before or after it)
       to_checksum.push_back(name);
   }
   if (to_checksum.empty()) return result;

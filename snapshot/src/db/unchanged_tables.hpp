@@ -30,10 +30,10 @@ bool same_server_since_dump(Session& session, const DumpManifest& dump);
 // Compares each of `tables` (names) as it is live with the dump.  Changed when
 // missing on either side or SHOW CREATE TABLE differs.  Otherwise, with
 // `trust_update_time` on the same not-restarted server and an UPDATE_TIME:
-// unchanged when it is strictly before the dump's consistent point, else
-// changed (neither is read).  Otherwise (no UPDATE_TIME, e.g. after a restart,
-// or not trusted) unchanged when its live checksum (computed through
-// `checksums`, for all such tables at once) equals the dump's.
+// unchanged when its second is before the dump's consistent point's, changed
+// when after (neither is read).  Otherwise (the same second, no UPDATE_TIME
+// e.g. after a restart, or not trusted) unchanged when its live checksum
+// (computed through `checksums`, for all such tables at once) equals the dump's.
 TableComparison compare_with_dump(Session& session, const DumpManifest& dump, const std::vector<std::string>& tables,
                                   const std::vector<LiveObject>& live, bool trust_update_time,
                                   const TableChecksums& checksums);
