@@ -50,9 +50,9 @@ const std::vector<std::string> kUpgradeOrder = {
 // holds the undo dumps (deltas against that dump), the swap and the selective
 // database restore.
 const std::vector<std::string> kRollbackOrder = {
-    "preflight",       "restore-snapshot",  "pre-snapshot-databases", "maintenance-on", "snapshot-databases", "swap-code",
-    "clear-templates", "restore-databases", "clear-caches",   "maintenance-off",    "verify",
-    "finish-rollback"};
+    "preflight",       "restore-snapshot",  "pre-snapshot-databases", "maintenance-on",  "snapshot-databases",
+    "swap-code",       "clear-templates",   "restore-databases",      "clear-caches",    "maintenance-off",
+    "verify",          "finish-rollback"};
 
 }  // namespace
 
