@@ -285,8 +285,10 @@ DumpManifest Dumper::run() {
   }
   // Meanwhile the DDL files, on this thread.
   try {
-    for (const auto& table : catalogue_.tables)
-      write_ddl_file(table_file_name(table.name), "table", table.name, table_file(table));
+    for (size_t t = 0; t < catalogue_.tables.size(); ++t) {
+      const TableInfo& table = catalogue_.tables[t];
+      if (!reused_[t]) write_ddl_file(table_file_name(table.name), "table", table.name, table_file(table));
+    }
     std::string triggers_table;
     std::string triggers;
     auto flush_triggers = [&] {

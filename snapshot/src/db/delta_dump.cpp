@@ -70,7 +70,8 @@ std::vector<bool> reuse_unchanged_tables(Session& session, std::vector<std::uniq
       reused[t] = true;
       manifest.tables[t] = *base.find_table(name);
       for (const auto& file : base.files) {
-        if (file.kind != "data" || file.object != name) continue;
+        // Its table file too: it is made from the CREATE statement alone, which is equal.
+        if ((file.kind != "data" && file.kind != "table") || file.object != name) continue;
         link_or_copy(options.base / file.name, dir / file.name);
         manifest.files.push_back(file);
       }
