@@ -48,6 +48,11 @@ void UndoLog::record(const std::string& key, nlohmann::json value) {
   journal_.save(record_);
 }
 
+void UndoLog::record(const nlohmann::json& entries) {
+  for (const auto& [key, value] : entries.items()) record_.phases[index_].undo[key] = value;
+  journal_.save(record_);
+}
+
 TransactionRunner::TransactionRunner(Journal& journal, JournalRecord record)
     : journal_(journal), record_(std::move(record)) {}
 

@@ -24,6 +24,8 @@ class UndoLog {
       : journal_(journal), record_(record), index_(phase_index) {}
   const nlohmann::json& data() const { return record_.phases[index_].undo; }
   void record(const std::string& key, nlohmann::json value);
+  // Several keys (a JSON object) in one durable journal write.
+  void record(const nlohmann::json& entries);
 
  private:
   Journal& journal_;

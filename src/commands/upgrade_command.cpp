@@ -23,6 +23,8 @@ void add_upgrade_options(cxxopts::Options& options) {
       ("l10n", "civicrm-X.Y.Z-l10n.tar.gz, unpacked over the release", cxxopts::value<std::string>())
       ("db-upgrade", "the DB upgrade command line (default: cv or drush)", cxxopts::value<std::string>())
       ("db-upgrade-timeout", "seconds before the DB upgrade is killed", cxxopts::value<int>()->default_value("3600"))
+      ("quiesce-timeout", "seconds to wait in the window for the site's open transactions before the database "
+       "snapshot", cxxopts::value<int>()->default_value("10"))
       ("force", "allow a same-version, downgrade or .upgrade-database run")
       ("discard-local-changes", "upgrade although modules/civicrm was changed since the last upgrade")
       ("bee", "the bee command for Backdrop operations ('none': SQL; default: bee if bee and php are on PATH)",
@@ -42,6 +44,8 @@ UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const Gl
   if (parsed.count("db-upgrade") != 0) result.db_upgrade = parsed["db-upgrade"].as<std::string>();
   result.db_upgrade_timeout_seconds = parsed["db-upgrade-timeout"].as<int>();
   if (result.db_upgrade_timeout_seconds <= 0) fail("{}: --db-upgrade-timeout must be positive", command);
+  result.quiesce_timeout_seconds = parsed["quiesce-timeout"].as<int>();
+  if (result.quiesce_timeout_seconds < 0) fail("{}: --quiesce-timeout must not be negative", command);
   result.force = parsed.count("force") != 0;
   result.discard_local_changes = parsed.count("discard-local-changes") != 0;
   if (parsed.count("bee") != 0) result.bee = parsed["bee"].as<std::string>();

@@ -141,6 +141,7 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
     fail("no DB upgrade command: neither cv nor drush is on PATH; give --db-upgrade 'COMMAND'");
   }
   run.db_upgrade_timeout_seconds = options.db_upgrade_timeout_seconds;
+  run.quiesce_timeout_seconds = options.quiesce_timeout_seconds;
   run.health_url = options.health_url;
   if (options.bee == "none") {
     run.bee_argv.clear();

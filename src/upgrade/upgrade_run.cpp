@@ -27,6 +27,7 @@ nlohmann::json UpgradeRun::to_json() const {
       {"db_upgrade_argv", db_upgrade_argv},
       {"db_upgrade_env", db_upgrade_env},
       {"db_upgrade_timeout_seconds", db_upgrade_timeout_seconds},
+      {"quiesce_timeout_seconds", quiesce_timeout_seconds},
       {"bee_argv", bee_argv},
       {"from_code_version", from_code_version},
       {"from_db_version", from_db_version},
@@ -52,6 +53,7 @@ UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
   run.db_upgrade_argv = json.at("db_upgrade_argv").get<std::vector<std::string>>();
   run.db_upgrade_env = json.at("db_upgrade_env").get<std::map<std::string, std::string>>();
   run.db_upgrade_timeout_seconds = json.at("db_upgrade_timeout_seconds").get<int>();
+  run.quiesce_timeout_seconds = json.value("quiesce_timeout_seconds", 10);  // journals of older versions lack it
   run.bee_argv = json.at("bee_argv").get<std::vector<std::string>>();
   run.from_code_version = json.at("from_code_version").get<std::string>();
   run.from_db_version = json.at("from_db_version").get<std::string>();

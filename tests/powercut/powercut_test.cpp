@@ -25,7 +25,7 @@ namespace {
 // Where a power cut is tried: each phase's "before" point comes right after
 // the journal recorded the previous phase, its "after" point right after the
 // phase acted and before the journal says so.
-const std::vector<std::string> kPoints = {"stage-release",  "snapshot-code",    "maintenance-on",
+const std::vector<std::string> kPoints = {"stage-release",  "snapshot-code",    "pre-snapshot-databases", "maintenance-on",
                                           "snapshot-databases", "swap-code",    "clear-templates",
                                           "upgrade-database", "maintenance-off", "commit"};
 

@@ -14,7 +14,8 @@ namespace {
 
 // The upgrade's phases in order; the commit point is "verify".
 const std::vector<std::string> kMatrix = {
-    "preflight",          "stage-release",   "snapshot-code",    "maintenance-on",      "snapshot-databases",
+    "preflight",          "stage-release",   "snapshot-code",    "pre-snapshot-databases", "maintenance-on",
+    "snapshot-databases",
     "frontpage-off",      "disable-integrations", "swap-code",   "permissions",         "clear-templates",
     "upgrade-database",   "enable-integrations", "clear-caches", "restore-frontpage",   "maintenance-off",
     "verify",             "commit"};
@@ -23,7 +24,8 @@ const std::vector<std::string> kMatrix = {
 // ("<phase>:inside" is its begin, "inside@N" the Nth report; terminal_progress.hpp).
 const std::vector<std::string> kInsidePoints = {
     "stage-release:inside",        "stage-release:inside@2",      "snapshot-code:inside",
-    "snapshot-code:inside@3",      "snapshot-databases:inside",   "snapshot-databases:inside@5",
+    "snapshot-code:inside@3",      "pre-snapshot-databases:inside@5",
+    "snapshot-databases:inside",   "snapshot-databases:inside@5",
     "upgrade-database:inside",     "commit:inside"};
 
 // The commit point is "verify" recorded done; killed at "verify:after" the

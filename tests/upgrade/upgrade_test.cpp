@@ -22,7 +22,7 @@ TEST_F(UpgradeTest, SuccessfulUpgradeLeavesTheNewReleaseAndTheSiteAsItWas) {
   EXPECT_TRUE(out["ok"].get<bool>());
   EXPECT_TRUE(out["error"].is_null());
   EXPECT_EQ(out["to_version"], kTo);
-  EXPECT_EQ(out["phases"].size(), 17u);
+  EXPECT_EQ(out["phases"].size(), 18u);
   EXPECT_TRUE(out["snapshot"]["id"].is_string());
   EXPECT_GT(out["maintenance_seconds"].get<double>(), 0.0);
 
@@ -69,7 +69,8 @@ TEST_P(PhaseFaultTest, FailureRollsBackToTheSiteAsItWas) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryPhaseBeforeTheCommitPoint, PhaseFaultTest,
-                         ::testing::Values("preflight", "stage-release", "snapshot-code", "maintenance-on",
+                         ::testing::Values("preflight", "stage-release", "snapshot-code", "pre-snapshot-databases",
+                                           "maintenance-on",
                                            "snapshot-databases", "frontpage-off", "disable-integrations",
                                            "swap-code", "permissions", "clear-templates", "upgrade-database",
                                            "enable-integrations", "clear-caches", "restore-frontpage",
@@ -247,7 +248,8 @@ TEST_P(RollbackFaultTest, FailedRollbackLeavesTheUpgradedSite) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryRollbackPhase, RollbackFaultTest,
-                         ::testing::Values("preflight", "restore-snapshot", "maintenance-on", "snapshot-databases",
+                         ::testing::Values("preflight", "restore-snapshot", "pre-snapshot-databases",
+                                           "maintenance-on", "snapshot-databases",
                                            "swap-code", "clear-templates", "restore-databases", "clear-caches",
                                            "maintenance-off", "verify"),
                          [](const auto& param_info) {

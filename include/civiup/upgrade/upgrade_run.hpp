@@ -31,6 +31,7 @@ struct UpgradeRun {
   std::vector<std::string> db_upgrade_argv;  // the DB upgrade command, run in `root`
   std::map<std::string, std::string> db_upgrade_env;
   int db_upgrade_timeout_seconds = 3600;
+  int quiesce_timeout_seconds = 10;         // wait for the site's open transactions before the in-window dump
   std::vector<std::string> bee_argv;         // bee for Backdrop operations; empty: SQL
 
   std::string from_code_version;
@@ -49,6 +50,8 @@ struct UpgradeRun {
   std::filesystem::path staging_dir() const { return state_dir / "staging" / id; }
   std::filesystem::path staged_tree() const { return staging_dir() / "civicrm"; }
   std::filesystem::path dumps_dir() const { return state_dir / "dumps" / id; }
+  // The online full dumps taken before the window; the window's dumps are deltas against them.
+  std::filesystem::path pre_dumps_dir() const { return state_dir / "pre-dumps" / id; }
   std::filesystem::path code_repository() const { return state_dir / "code.git"; }
 
   nlohmann::json to_json() const;

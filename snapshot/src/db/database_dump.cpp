@@ -14,6 +14,7 @@
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/snapshot/scope_guard.hpp"
+#include "delta_dump.hpp"
 #include "privileges.hpp"
 #include "session.hpp"
 #include "sql_files.hpp"
@@ -67,11 +68,13 @@ ConsistentPoint take_consistent_point(const DatabaseLogin& login, const std::str
     with_context("FLUSH TABLES WITH READ LOCK (needs the RELOAD privilege)",
                  [&] { lock->execute("FLUSH TABLES WITH READ LOCK"); });
   }
+  // Read before the snapshots open: a commit after the point then has an
+  // UPDATE_TIME at or after it (delta dumps and selective restores rely on that).
+  point.snapshot_epoch = std::stoll(point.workers[0]->query_value("SELECT UNIX_TIMESTAMP()").value_or("0"));
   for (auto& worker : point.workers) {
     worker->execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
     worker->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
   }
-  point.snapshot_epoch = std::stoll(point.workers[0]->query_value("SELECT UNIX_TIMESTAMP()").value_or("0"));
   if (lock) lock->execute("UNLOCK TABLES");
   point.method = fmt::format("{}{} worker(s) in REPEATABLE READ, START TRANSACTION WITH CONSISTENT SNAPSHOT{}",
                              !options.block_ddl ? ""
@@ -111,6 +114,7 @@ class Dumper {
   DumpManifest manifest_;
   std::vector<RowDigest> digests_;  // per table, merged from its chunks
   std::vector<size_t> chunks_left_;  // per table: data files still to write
+  std::vector<bool> reused_;        // per table: taken from the base dump (delta)
   std::mutex mutex_;  // guards manifest_ while workers run
   std::atomic<size_t> next_item_{0};
   std::atomic<bool> failed_{false};
@@ -137,6 +141,7 @@ void Dumper::read_server_facts(Session& session) {
 std::vector<WorkItem> Dumper::plan_work(Session& session) {
   std::vector<WorkItem> items;
   for (size_t t = 0; t < catalogue_.tables.size(); ++t) {
+    if (reused_[t]) continue;
     const TableInfo& table = catalogue_.tables[t];
     uint64_t chunks = table.integer_key.empty() || table.type != "BASE TABLE"
                           ? 1
@@ -292,11 +297,15 @@ DumpManifest Dumper::run() {
     manifest_.tables.push_back(TableEntry{table.name, table.type, table.create_statement, 0, 0, {}});
   digests_.resize(catalogue_.tables.size());
   manifest_.checksum_method = options_.checksums ? kRowDigestMethod : "none";
+  reused_.assign(catalogue_.tables.size(), false);
+  if (!options_.base.empty())
+    reused_ = reuse_unchanged_tables(catalogue_session, point.workers, catalogue_, options_, dir_, manifest_);
   std::vector<WorkItem> items = plan_work(catalogue_session);
   chunks_left_.assign(catalogue_.tables.size(), 0);
   for (const WorkItem& item : items) ++chunks_left_[item.table];
   ScopeGuard end_progress([this] { progress_.end(); });
   progress_.begin(fmt::format("dumping {}", database_), catalogue_.tables.size(), "tables");
+  progress_.advance(static_cast<uint64_t>(std::count(reused_.begin(), reused_.end(), true)), 0);  // delta: taken as they are
 
   std::exception_ptr first_error;
   std::mutex error_mutex;
@@ -314,8 +323,10 @@ DumpManifest Dumper::run() {
   }
   // Meanwhile the DDL files, on this thread.
   try {
-    for (const auto& table : catalogue_.tables)
-      write_ddl_file(table_file_name(table.name), "table", table.name, table_file(table));
+    for (size_t t = 0; t < catalogue_.tables.size(); ++t) {
+      const TableInfo& table = catalogue_.tables[t];
+      if (!reused_[t]) write_ddl_file(table_file_name(table.name), "table", table.name, table_file(table));
+    }
     std::string triggers_table;
     std::string triggers;
     auto flush_triggers = [&] {
@@ -354,7 +365,8 @@ DumpManifest Dumper::run() {
 
   for (auto& worker : point.workers) worker->execute("COMMIT");
   if (options_.checksums)
-    for (size_t t = 0; t < manifest_.tables.size(); ++t) manifest_.tables[t].checksum = digests_[t].text();
+    for (size_t t = 0; t < manifest_.tables.size(); ++t)
+      if (!reused_[t]) manifest_.tables[t].checksum = digests_[t].text();
   if (point.ddl_guard) point.ddl_guard->execute(mariadb_ ? "BACKUP STAGE END" : "UNLOCK INSTANCE");
 
   std::sort(manifest_.files.begin(), manifest_.files.end(),

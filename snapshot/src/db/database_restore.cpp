@@ -17,6 +17,7 @@
 #include "session.hpp"
 #include "dump_loading.hpp"
 #include "table_rows.hpp"
+#include "unchanged_tables.hpp"
 
 namespace civiup::snapshot::db {
 namespace fs = std::filesystem;
@@ -120,31 +121,13 @@ std::set<std::string> Restorer::choose_tables(bool selective) {
     for (const auto& table : manifest_.tables) chosen.insert(table.name);
     return chosen;
   }
-  // The same server, not restarted since the dump: InnoDB's in-memory
-  // UPDATE_TIME then tells a table untouched since the consistent point.
-  bool same_server = session_->query_value("SELECT @@datadir") == manifest_.server_datadir &&
-                     std::llabs(session_->server_started_epoch() - manifest_.server_started_epoch) <= 2;
-  std::vector<std::string> to_checksum;
-  for (const auto& table : manifest_.tables) {
-    auto live = std::find_if(live_.begin(), live_.end(),
-                             [&](const LiveObject& o) { return o.name == table.name && o.kind == "table"; });
-    if (live == live_.end() || show_create_table(*session_, table.name) != table.create_statement) {
-      chosen.insert(table.name);
-    } else if (options_.trust_update_time && same_server && live->update_epoch >= 0 &&
-               live->update_epoch < manifest_.snapshot_epoch) {
-      report_.unchanged_tables.push_back(table.name);
-    } else {
-      to_checksum.push_back(table.name);
-    }
-  }
-  auto live_sums = checksums(to_checksum);
-  for (const auto& name : to_checksum) {
-    const TableEntry* table = manifest_.find_table(name);
-    if (!table->checksum || live_sums[name] != *table->checksum)
-      chosen.insert(name);
-    else
-      report_.unchanged_tables.push_back(name);
-  }
+  std::vector<std::string> names;
+  for (const auto& table : manifest_.tables) names.push_back(table.name);
+  TableComparison comparison =
+      compare_with_dump(*session_, manifest_, names, live_, options_.trust_update_time,
+                        [this](const std::vector<std::string>& tables) { return checksums(tables); });
+  chosen.insert(comparison.changed.begin(), comparison.changed.end());
+  report_.unchanged_tables = std::move(comparison.unchanged);
   return chosen;
 }
 

@@ -81,7 +81,10 @@ std::string DumpManifest::to_json() const {
          {"seconds", seconds},
          {"tables", tables},
          {"programs", programs},
-         {"files", files}};
+         {"files", files},
+         {"base_dump", base_dump},
+         {"reused_tables", reused_tables},
+         {"checksummed_tables", checksummed_tables}};
   return j.dump(1) + "\n";
 }
 
@@ -105,6 +108,9 @@ DumpManifest DumpManifest::from_json(const std::string& text) {
     j.at("tables").get_to(m.tables);
     j.at("programs").get_to(m.programs);
     j.at("files").get_to(m.files);
+    m.base_dump = j.value("base_dump", "");
+    m.reused_tables = j.value("reused_tables", std::vector<std::string>{});
+    m.checksummed_tables = j.value("checksummed_tables", std::vector<std::string>{});
   } catch (const json::exception& e) {
     fail("malformed manifest: {}", e.what());
   }

@@ -1,12 +1,12 @@
 // Phase 5: both databases are dumped (the snapshot library's consistent,
-// checksummed dump) once the site is offline, so nothing the site writes can
-// be lost by a rollback.  When Backdrop and CiviCRM share one database it is
-// dumped once.  The upgrade-database phase restores from these dumps.
-#include <spdlog/spdlog.h>
-
-#include "civiup/snapshot/db/database_dump.hpp"
-#include "civiup/snapshot/error.hpp"
+// checksummed dump) once the site is offline and its open transactions have
+// finished, so nothing the site writes can be lost by a rollback.  The dumps
+// are deltas against the online pre-snapshot: only tables changed since are
+// dumped again, the rest hard-linked, so the window does not grow with the
+// database.  When Backdrop and CiviCRM share one database it is dumped once.
+// The upgrade-database phase restores from these dumps.
 #include "civiup/terminal_progress.hpp"
+#include "upgrade/phases/site_dumps.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -18,30 +18,19 @@ class SnapshotDatabasesPhase final : public WorldPhase {
   explicit SnapshotDatabasesPhase(UpgradeWorld& world) : WorldPhase(world, "snapshot-databases") {}
 
   void apply(UndoLog& undo) override {
-    fs::path dumps = world_.run().dumps_dir();
-    undo.record("dumps_dir", dumps.string());
-    fs::create_directories(dumps);
-    fs::permissions(dumps, fs::perms::owner_all, fs::perm_options::replace);
-    dump(world_.civicrm_settings().dsn, dumps / "civicrm");
-    if (!world_.shared_database()) dump(world_.backdrop_settings().database, dumps / "backdrop");
+    const UpgradeRun& run = world_.run();
+    undo.record("dumps_dir", run.dumps_dir().string());
+    wait_for_site_transactions(world_, run.quiesce_timeout_seconds);
+    PhaseProgress progress(name());
+    dump_site_databases(world_, run.dumps_dir(), run.pre_dumps_dir(), &progress);
+    // The deltas stand alone (hard links); the pre-snapshot has served.
+    remove_tree(run.pre_dumps_dir());
   }
 
   // The dumps of a rolled-back run are of no further use and hold personal data.
   void undo(const nlohmann::json& data) override {
     if (!data.contains("dumps_dir")) return;
     remove_tree(data["dumps_dir"].get<std::string>());
-  }
-
- private:
-  void dump(const DatabaseDsn& dsn, const fs::path& dir) {
-    std::error_code error;
-    fs::remove_all(dir, error);  // an interrupted earlier attempt of this phase
-    PhaseProgress progress(name());
-    snapshot::db::DumpOptions options;
-    options.progress = &progress;
-    snapshot::db::DumpManifest manifest = snapshot::db::dump_database(database_login(dsn), dsn.database, dir, options);
-    spdlog::info("dumped {} ({} tables, {} bytes) in {:.1f} s", dsn.redacted(), manifest.tables.size(),
-                 manifest.total_bytes(), manifest.seconds);
   }
 };
 

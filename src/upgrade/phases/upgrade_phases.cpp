@@ -21,6 +21,7 @@ constexpr NamedPhase kAllPhases[] = {
     {"preflight", preflight},
     {"stage-release", stage_release},
     {"snapshot-code", snapshot_code},
+    {"pre-snapshot-databases", pre_snapshot_databases},
     {"maintenance-on", maintenance_on},
     {"snapshot-databases", snapshot_databases},
     {"frontpage-off", frontpage_off},
@@ -42,18 +43,19 @@ constexpr NamedPhase kAllPhases[] = {
 
 // DESIGN.md §3: outside the maintenance window first, then the window.
 const std::vector<std::string> kUpgradeOrder = {
-    "preflight",         "stage-release",        "snapshot-code",   "maintenance-on",
+    "preflight",         "stage-release",        "snapshot-code",   "pre-snapshot-databases", "maintenance-on",
     "snapshot-databases", "frontpage-off",       "disable-integrations", "swap-code",
     "permissions",       "clear-templates",      "upgrade-database", "enable-integrations",
     "clear-caches",      "restore-frontpage",    "maintenance-off", "verify",
     "commit"};
 
-// Rollback: the checkout happens online; the window holds the undo dumps,
-// the swap and the selective database restore.
+// Rollback: the checkout and a full database dump happen online; the window
+// holds the undo dumps (deltas against that dump), the swap and the selective
+// database restore.
 const std::vector<std::string> kRollbackOrder = {
-    "preflight",       "restore-snapshot",  "maintenance-on", "snapshot-databases", "swap-code",
-    "clear-templates", "restore-databases", "clear-caches",   "maintenance-off",    "verify",
-    "finish-rollback"};
+    "preflight",       "restore-snapshot",  "pre-snapshot-databases", "maintenance-on",  "snapshot-databases",
+    "swap-code",       "clear-templates",   "restore-databases",      "clear-caches",    "maintenance-off",
+    "verify",          "finish-rollback"};
 
 }  // namespace
 

@@ -15,6 +15,7 @@ namespace civiup::phases {
 std::unique_ptr<Phase> preflight(UpgradeWorld& world);
 std::unique_ptr<Phase> stage_release(UpgradeWorld& world);
 std::unique_ptr<Phase> snapshot_code(UpgradeWorld& world);
+std::unique_ptr<Phase> pre_snapshot_databases(UpgradeWorld& world);
 std::unique_ptr<Phase> maintenance_on(UpgradeWorld& world);
 std::unique_ptr<Phase> snapshot_databases(UpgradeWorld& world);
 std::unique_ptr<Phase> frontpage_off(UpgradeWorld& world);

@@ -23,6 +23,15 @@ struct DumpOptions {
   // finished data file, end().  A throw from it fails the dump (no manifest).
   // Null: no_progress().
   Progress* progress = nullptr;
+  // Delta dump: a committed dump of the same database on the same server (the
+  // online pre-snapshot).  Tables unchanged since its consistent point are taken
+  // from it by hard link instead of being dumped again; the result is a complete
+  // dump that restores exactly like a full one.  Empty: a full dump.
+  std::filesystem::path base;
+  // Delta: a table whose InnoDB UPDATE_TIME is before the base's consistent point
+  // is unchanged without a checksum.  false: checksum every candidate (the path
+  // a restarted server takes; tests use it).
+  bool trust_update_time = true;
 };
 
 // Dumps `database` into `dir` (created; must be empty or absent).  Returns the

@@ -57,6 +57,10 @@ struct DumpManifest {
   std::vector<TableEntry> tables;
   std::vector<ProgramEntry> programs;  // views, routines, triggers, events
   std::vector<DumpFile> files;         // in load order (their names sort in load order too)
+  // A delta dump (DumpOptions::base) is complete on its own; these say how it was made.
+  std::string base_dump;                        // the base dump's directory; "" for a full dump
+  std::vector<std::string> reused_tables;       // data files hard-linked from the base, entries copied
+  std::vector<std::string> checksummed_tables;  // compared with the base by checksum (no usable UPDATE_TIME)
 
   const TableEntry* find_table(const std::string& name) const;
   uint64_t total_sql_bytes() const;

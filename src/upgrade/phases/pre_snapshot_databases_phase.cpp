@@ -1,0 +1,35 @@
+// Phase 3b: a full dump of both databases while the site is still online
+// (consistent snapshot; only DDL waits), so the window's snapshot-databases
+// re-dumps only what changed since.  It changes nothing on the site.
+#include "civiup/terminal_progress.hpp"
+#include "upgrade/phases/site_dumps.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+namespace fs = std::filesystem;
+
+class PreSnapshotDatabasesPhase final : public WorldPhase {
+ public:
+  explicit PreSnapshotDatabasesPhase(UpgradeWorld& world) : WorldPhase(world, "pre-snapshot-databases") {}
+
+  void apply(UndoLog& undo) override {
+    fs::path dir = world_.run().pre_dumps_dir();
+    undo.record("pre_dumps_dir", dir.string());
+    PhaseProgress progress(name());
+    dump_site_databases(world_, dir, {}, &progress);
+  }
+
+  // Nothing to put back on the site; the dumps hold personal data.
+  void undo(const nlohmann::json& data) override {
+    if (data.contains("pre_dumps_dir")) remove_tree(data["pre_dumps_dir"].get<std::string>());
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> pre_snapshot_databases(UpgradeWorld& world) {
+  return std::make_unique<PreSnapshotDatabasesPhase>(world);
+}
+
+}  // namespace civiup::phases

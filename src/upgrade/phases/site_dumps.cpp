@@ -1,0 +1,78 @@
+#include "upgrade/phases/site_dumps.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "civiup/snapshot/db/database_dump.hpp"
+#include "civiup/snapshot/error.hpp"
+
+namespace civiup::phases {
+namespace fs = std::filesystem;
+namespace {
+
+void dump_one(const DatabaseDsn& dsn, const fs::path& dir, const fs::path& base, snapshot::Progress* progress) {
+  std::error_code error;
+  fs::remove_all(dir, error);  // an interrupted earlier attempt
+  snapshot::db::DumpOptions options;
+  options.progress = progress;
+  if (!base.empty() && snapshot::db::is_usable_dump(base)) options.base = base;
+  snapshot::db::DumpManifest manifest = snapshot::db::dump_database(database_login(dsn), dsn.database, dir, options);
+  if (options.base.empty()) {
+    spdlog::info("dumped {} ({} tables, {} bytes) in {:.1f} s", dsn.redacted(), manifest.tables.size(),
+                 manifest.total_bytes(), manifest.seconds);
+  } else {
+    spdlog::info("dumped {} as a delta: {} of {} tables changed since the pre-snapshot, {:.1f} s", dsn.redacted(),
+                 manifest.tables.size() - manifest.reused_tables.size(), manifest.tables.size(), manifest.seconds);
+  }
+}
+
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string list;
+  for (const std::string& name : names) {
+    std::string quoted = "'";
+    for (char c : name) quoted += (c == '\'' || c == '\\') ? std::string{'\\', c} : std::string{c};
+    list += (list.empty() ? "" : ",") + quoted + "'";
+  }
+  return list;
+}
+
+}  // namespace
+
+void dump_site_databases(UpgradeWorld& world, const fs::path& dir, const fs::path& base, snapshot::Progress* progress) {
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);  // dumps hold personal data
+  dump_one(world.civicrm_settings().dsn, dir / "civicrm", base.empty() ? base : base / "civicrm", progress);
+  if (!world.shared_database())
+    dump_one(world.backdrop_settings().database, dir / "backdrop", base.empty() ? base : base / "backdrop", progress);
+}
+
+void wait_for_site_transactions(UpgradeWorld& world, int timeout_seconds) {
+  std::vector<std::string> users = {world.civicrm_settings().dsn.user};
+  if (world.backdrop_settings().database.user != users[0]) users.push_back(world.backdrop_settings().database.user);
+  // One line per open transaction of another session of the site's users.
+  const std::string open_transactions =
+      "SELECT GROUP_CONCAT(CONCAT('session ', p.ID, ' (', p.USER, '@', p.HOST, ', ', IFNULL(p.DB, '-'), "
+      "', in a transaction since ', t.trx_started, ')') SEPARATOR '; ') "
+      "FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id "
+      "WHERE p.ID <> CONNECTION_ID() AND p.USER IN (" + quoted_list(users) + ")";
+  auto started = std::chrono::steady_clock::now();
+  try {
+    for (;;) {
+      std::optional<std::string> open = world.civicrm_db().query_scalar(open_transactions);
+      if (!open) return;
+      if (std::chrono::steady_clock::now() - started >= std::chrono::seconds(timeout_seconds)) {
+        spdlog::warn("the site still has open transactions after {} s, dumping anyway (a rollback would lose what "
+                     "they commit later): {}", timeout_seconds, *open);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  } catch (const Error& e) {
+    spdlog::warn("cannot see the site's open transactions (information_schema.INNODB_TRX needs the PROCESS "
+                 "privilege), not waiting for them: {}", e.what());
+  }
+}
+
+}  // namespace civiup::phases

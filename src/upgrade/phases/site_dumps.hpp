@@ -1,0 +1,26 @@
+#pragma once
+// Dumps of the site's databases (CiviCRM, and Backdrop unless they share one)
+// into DIR/civicrm and DIR/backdrop, shared by the online pre-snapshot and the
+// in-window snapshot.  See docs/database-snapshots.md "Delta dumps".
+#include <filesystem>
+
+#include "civiup/snapshot/progress.hpp"
+#include "civiup/upgrade/upgrade_world.hpp"
+
+namespace civiup::phases {
+
+// Full dumps; with `base` (a directory holding the same layout, e.g. the
+// pre-snapshot), deltas against the usable dumps found there.  An earlier
+// interrupted attempt in `dir` is replaced.
+// Each dump reports through `progress` (null: nothing).
+void dump_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
+                         const std::filesystem::path& base = {}, snapshot::Progress* progress = nullptr);
+
+// Waits up to `timeout_seconds` until no other session of the site's database
+// users is inside a transaction (information_schema.INNODB_TRX with
+// PROCESSLIST), so the in-window dump sees every request the site finished.
+// When time runs out, or the server does not show transactions (no PROCESS
+// privilege), logs a warning naming what it saw and returns.
+void wait_for_site_transactions(UpgradeWorld& world, int timeout_seconds);
+
+}  // namespace civiup::phases
