@@ -7,21 +7,11 @@
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "support/temp_dir.hpp"
+#include "support/site_dsn.hpp"
 #include "support/test_server.hpp"
 
 namespace civiup {
 namespace {
-
-DatabaseDsn dsn_for(const std::string& database) {
-  const test::TestServer& server = test::require_test_server();
-  DatabaseDsn dsn;
-  dsn.user = server.user;
-  dsn.password = server.password;
-  dsn.host = server.host;
-  dsn.port = server.port;
-  dsn.database = database;
-  return dsn;
-}
 
 // The Backdrop tables civiup touches, as Backdrop 1.x creates them.
 void create_backdrop_tables(sql::Connection& c, const std::string& prefix) {
@@ -47,7 +37,7 @@ class BackdropDatabaseTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<DatabaseSession> session;
   void SetUp() override {
     create_backdrop_tables(*raw, GetParam());
-    session = connect_database(dsn_for(database.name()));
+    session = connect_database(test::site_dsn(database.name()));
   }
   std::string count(const std::string& sql) { return test::query_column(*raw, sql).at(0); }
 };

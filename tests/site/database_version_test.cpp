@@ -9,23 +9,13 @@
 #include "civiup/site.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "site/site_files.hpp"
+#include "support/site_dsn.hpp"
 #include "support/test_server.hpp"
 
 namespace civiup {
 namespace {
 
 namespace fs = std::filesystem;
-
-DatabaseDsn dsn_for(const std::string& database) {
-  const test::TestServer& server = test::require_test_server();
-  DatabaseDsn dsn;
-  dsn.user = server.user;
-  dsn.password = server.password;
-  dsn.host = server.host;
-  dsn.port = server.port;
-  dsn.database = database;
-  return dsn;
-}
 
 std::string error_of(const std::function<void()>& body) {
   try {
@@ -70,14 +60,14 @@ std::string php_quote(const std::string& text) {
 TEST(DatabaseVersion, ReadsCivicrmDomainVersion) {
   test::ScratchDatabase database("civi");
   create_domain(*database.connect(), {"5.74.0"});
-  auto session = connect_database(dsn_for(database.name()));
+  auto session = connect_database(test::site_dsn(database.name()));
   EXPECT_EQ(read_database_version(*session).str(), "5.74.0");
 }
 
 TEST(DatabaseVersion, HalfUpgradedDatabaseKeepsItsMarker) {
   test::ScratchDatabase database("civi");
   create_domain(*database.connect(), {"5.75.0.upgrade"});
-  auto session = connect_database(dsn_for(database.name()));
+  auto session = connect_database(test::site_dsn(database.name()));
   Version version = read_database_version(*session);
   EXPECT_TRUE(version.is_upgrade_marker());
   EXPECT_EQ(version.str(), "5.75.0.upgrade");
@@ -85,7 +75,7 @@ TEST(DatabaseVersion, HalfUpgradedDatabaseKeepsItsMarker) {
 
 TEST(DatabaseVersion, MissingCivicrmDomain) {
   test::ScratchDatabase database("civi");
-  auto session = connect_database(dsn_for(database.name()));
+  auto session = connect_database(test::site_dsn(database.name()));
   std::string message = error_of([&] { read_database_version(*session); });
   EXPECT_NE(message.find("no civicrm_domain table"), std::string::npos) << message;
   EXPECT_NE(message.find(database.name()), std::string::npos) << message;
@@ -96,7 +86,7 @@ TEST(DatabaseVersion, EmptyOrDisagreeingDomains) {
   test::ScratchDatabase database("civi");
   auto raw = database.connect();
   create_domain(*raw, {});
-  auto session = connect_database(dsn_for(database.name()));
+  auto session = connect_database(test::site_dsn(database.name()));
   EXPECT_NE(error_of([&] { read_database_version(*session); }).find("civicrm_domain has no rows"), std::string::npos);
   test::execute(*raw, "INSERT INTO civicrm_domain (name, version) VALUES ('a', '5.74.0'), ('b', '5.73.0')");
   EXPECT_NE(error_of([&] { read_database_version(*session); }).find("different versions"), std::string::npos);
@@ -105,7 +95,7 @@ TEST(DatabaseVersion, EmptyOrDisagreeingDomains) {
 }
 
 TEST(DatabaseVersion, UnreachableServerIsOneLine) {
-  DatabaseDsn dsn = dsn_for("nothing");
+  DatabaseDsn dsn = test::site_dsn("nothing");
   dsn.port = 1;  // nothing listens there
   std::string message = error_of([&] { connect_database(dsn); });
   EXPECT_NE(message.find("connecting to mysql://"), std::string::npos) << message;
@@ -117,7 +107,7 @@ TEST(DatabaseVersion, UnreachableServerIsOneLine) {
 
 TEST(DatabaseVersion, WrongPasswordIsOneLineWithoutThePassword) {
   test::ScratchDatabase database("civi");
-  DatabaseDsn dsn = dsn_for(database.name());
+  DatabaseDsn dsn = test::site_dsn(database.name());
   dsn.password = "definitely-wrong-pw";
   std::string message = error_of([&] { connect_database(dsn); });
   EXPECT_NE(message.find("Access denied"), std::string::npos) << message;
