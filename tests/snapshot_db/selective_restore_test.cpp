@@ -83,6 +83,16 @@ TEST(SelectiveRestore, ChecksumsFindChangesWithoutUpdateTime) {
       << "every table compared by checksum, then the reloaded one verified";
 }
 
+// Dumps `database` in key ranges of about 1 MB; returns how many data files its table `note` got.
+size_t dump_in_key_ranges(const std::string& database, const std::filesystem::path& dir) {
+  db::DumpOptions options;
+  options.chunk_bytes = 1 << 20;
+  auto manifest = db::dump_database(snapshot_login(), database, dir, options);
+  size_t chunks = 0;
+  for (const auto& file : manifest.files) chunks += file.kind == "data" && file.object == "note";
+  return chunks;
+}
+
 TEST(SelectiveRestore, OneBigTableIsLoadedInKeyRangesOverEveryConnection) {
   TempDir temp;
   ScratchDatabase live("selbig");
@@ -93,12 +103,7 @@ CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, contact_id INT UNSIGNED, body TE
 INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT(seq, ' ', REPEAT('note ', 50)) FROM seq_1_to_20000;
 ANALYZE TABLE note)sql");  // DATA_LENGTH, which plans the key ranges, is updated in the background otherwise
   DatabaseImage before = describe_database(live.name());
-  db::DumpOptions options;
-  options.chunk_bytes = 1 << 20;
-  auto manifest = db::dump_database(snapshot_login(), live.name(), temp / "dump", options);
-  size_t chunks = 0;
-  for (const auto& file : manifest.files) chunks += file.kind == "data" && file.object == "note";
-  ASSERT_GT(chunks, 2u);
+  ASSERT_GT(dump_in_key_ranges(live.name(), temp / "dump"), 2u);
 
   run_sql(live.name(), "ALTER TABLE note ADD COLUMN added INT;\nUPDATE note SET body = 'changed' WHERE id = 7");
   auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
@@ -117,12 +122,7 @@ CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, contact_id INT UNSIGNED, body TE
   KEY body_start (body(20)));
 INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT('note ', seq, ' ', REPEAT('text ', 50)) FROM seq_1_to_20000;
 ANALYZE TABLE note)sql");
-  db::DumpOptions options;
-  options.chunk_bytes = 1 << 20;
-  auto manifest = db::dump_database(snapshot_login(), live.name(), temp / "dump", options);
-  size_t chunks = 0;
-  for (const auto& file : manifest.files) chunks += file.kind == "data" && file.object == "note";
-  ASSERT_GT(chunks, 2u);
+  ASSERT_GT(dump_in_key_ranges(live.name(), temp / "dump"), 2u);
   ASSERT_NO_FATAL_FAILURE(change_dump_file(temp / "dump", "20-data-note-00002.sql.zst", "'note ", "'NOTE "));
 
   run_sql(live.name(), "ALTER TABLE note ADD COLUMN added INT");
