@@ -120,20 +120,10 @@ CREATE TABLE contact (id INT PRIMARY KEY, name VARCHAR(40));
 INSERT INTO contact SELECT seq, CONCAT('name ', seq) FROM seq_1_to_1000)sql");
   fs::path dir = temp / "dump";
   db::dump_database(snapshot_login(), live.name(), dir);
-  db::DumpManifest manifest = db::load_manifest(dir);
 
   // A changed value in a data file that still decompresses and has the size the manifest says.
   const std::string file = "20-data-contact-00001.sql.zst";
-  std::string sql = dump_text(dir, "20-data-contact");
-  auto at = sql.find("'name 500'");
-  ASSERT_NE(at, std::string::npos);
-  sql.replace(at, 10, "'name 5OO'");
-  write_text(temp / "tampered.sql", sql);
-  fs::remove(dir / file);
-  ASSERT_EQ(run_process({"zstd", "-q", "-o", (dir / file).string(), (temp / "tampered.sql").string()}).exit_code, 0);
-  for (auto& entry : manifest.files)
-    if (entry.name == file) entry.bytes = fs::file_size(dir / file);
-  write_file_durably(dir / db::kManifestName, manifest.to_json());
+  ASSERT_NO_FATAL_FAILURE(change_dump_file(dir, file, "'name 500'", "'name 5OO'"));
 
   ScratchDatabase copy("tampercopy");
   try {

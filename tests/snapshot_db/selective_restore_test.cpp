@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "civiup/snapshot/error.hpp"
 #include "snapshot_fixture.hpp"
 
 namespace civiup::test {
@@ -82,6 +83,16 @@ TEST(SelectiveRestore, ChecksumsFindChangesWithoutUpdateTime) {
       << "every table compared by checksum, then the reloaded one verified";
 }
 
+// Dumps `database` in key ranges of about 1 MB; returns how many data files its table `note` got.
+size_t dump_in_key_ranges(const std::string& database, const std::filesystem::path& dir) {
+  db::DumpOptions options;
+  options.chunk_bytes = 1 << 20;
+  auto manifest = db::dump_database(snapshot_login(), database, dir, options);
+  size_t chunks = 0;
+  for (const auto& file : manifest.files) chunks += file.kind == "data" && file.object == "note";
+  return chunks;
+}
+
 TEST(SelectiveRestore, OneBigTableIsLoadedInKeyRangesOverEveryConnection) {
   TempDir temp;
   ScratchDatabase live("selbig");
@@ -92,17 +103,41 @@ CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, contact_id INT UNSIGNED, body TE
 INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT(seq, ' ', REPEAT('note ', 50)) FROM seq_1_to_20000;
 ANALYZE TABLE note)sql");  // DATA_LENGTH, which plans the key ranges, is updated in the background otherwise
   DatabaseImage before = describe_database(live.name());
-  db::DumpOptions options;
-  options.chunk_bytes = 1 << 20;
-  auto manifest = db::dump_database(snapshot_login(), live.name(), temp / "dump", options);
-  size_t chunks = 0;
-  for (const auto& file : manifest.files) chunks += file.kind == "data" && file.object == "note";
-  ASSERT_GT(chunks, 2u);
+  ASSERT_GT(dump_in_key_ranges(live.name(), temp / "dump"), 2u);
 
   run_sql(live.name(), "ALTER TABLE note ADD COLUMN added INT;\nUPDATE note SET body = 'changed' WHERE id = 7");
   auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
   expect_same_image(before, describe_database(live.name()));
+}
+
+// The big table's digest is computed while its keys are built (another
+// connection, the same moment): a changed value in one of its key ranges must
+// still fail the restore.
+TEST(SelectiveRestore, OneBigTableIsVerifiedWhileItsKeysAreBuilt) {
+  TempDir temp;
+  ScratchDatabase live("selbigtamper");
+  run_sql(live.name(), R"sql(
+CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, contact_id INT UNSIGNED, body TEXT, KEY (contact_id),
+  KEY body_start (body(20)));
+INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT('note ', seq, ' ', REPEAT('text ', 50)) FROM seq_1_to_20000;
+ANALYZE TABLE note)sql");
+  ASSERT_GT(dump_in_key_ranges(live.name(), temp / "dump"), 2u);
+  ASSERT_NO_FATAL_FAILURE(change_dump_file(temp / "dump", "20-data-note-00002.sql.zst", "'note ", "'NOTE "));
+
+  run_sql(live.name(), "ALTER TABLE note ADD COLUMN added INT");
+  try {
+    db::restore_changed(snapshot_login(), live.name(), temp / "dump");
+    ADD_FAILURE() << "a reloaded table that does not match the dump's checksum must fail the restore";
+  } catch (const Error& e) {
+    EXPECT_TRUE(is_one_line(e.what())) << e.what();
+    EXPECT_NE(std::string(e.what()).find("checksum mismatch after restore: table `note` (dump 20000:"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(query_column(*live.connect(), "SHOW INDEX FROM note WHERE Key_name = 'body_start'"),
+            std::vector<std::string>{"note"})
+      << "the keys were built (the digest ran alongside, not instead)";
 }
 
 TEST(SelectiveRestore, UnchangedDatabaseReloadsNoTable) {

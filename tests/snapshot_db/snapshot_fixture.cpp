@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "civiup/snapshot/durable_file.hpp"
 #include "support/process.hpp"
 
 namespace civiup::test {
@@ -131,6 +132,22 @@ void run_sql(const std::string& database, const std::string& script, const std::
     }
     start = end + separator.size();
   }
+}
+
+void change_dump_file(const fs::path& dir, const std::string& file, const std::string& from, const std::string& to) {
+  ASSERT_EQ(from.size(), to.size());
+  db::DumpManifest manifest = db::load_manifest(dir);
+  std::string sql = dump_text(dir, file);
+  auto at = sql.find(from);
+  ASSERT_NE(at, std::string::npos) << from << " in " << file;
+  sql.replace(at, from.size(), to);
+  write_text(dir / "changed.sql", sql);
+  fs::remove(dir / file);
+  ASSERT_EQ(run_process({"zstd", "-q", "--rm", "-o", (dir / file).string(), (dir / "changed.sql").string()}).exit_code,
+            0);
+  for (auto& entry : manifest.files)
+    if (entry.name == file) entry.bytes = fs::file_size(dir / file);
+  write_file_durably(dir / db::kManifestName, manifest.to_json());
 }
 
 std::string dump_text(const fs::path& dir, const std::string& prefix) {

@@ -40,6 +40,12 @@ void run_sql(const std::string& database, const std::string& script, const std::
 // The content of all files of `dir` whose names start with `prefix`, decompressed.
 std::string dump_text(const std::filesystem::path& dir, const std::string& prefix = "");
 
+// Replaces the first `from` in the data file `file` of the dump in `dir` by
+// `to` (same length) and records the new compressed size in the manifest: a
+// changed value that still decompresses and has the SQL size the manifest says.
+void change_dump_file(const std::filesystem::path& dir, const std::string& file, const std::string& from,
+                      const std::string& to);
+
 // Dump `original`, restore into a fresh database, expect the same image.
 // Returns the dump directory (inside `temp`).
 std::filesystem::path expect_round_trip(const TempDir& temp, const std::string& original,

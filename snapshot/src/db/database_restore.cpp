@@ -23,6 +23,14 @@ namespace civiup::snapshot::db {
 namespace fs = std::filesystem;
 namespace {
 
+// Row digests of live tables, as the dump computed them; filled by the tasks
+// of Restorer::digest_tasks (which point into `tables`).
+struct LiveDigests {
+  std::map<std::string, TableInfo> tables;
+  std::map<std::string, RowDigest> digests;
+  std::mutex mutex;
+};
+
 class Restorer {
  public:
   Restorer(const DatabaseLogin& login, std::string database, fs::path dir, const RestoreOptions& options)
@@ -35,11 +43,13 @@ class Restorer {
   void prepare();
   std::set<std::string> choose_tables(bool selective);
   std::map<std::string, std::string> checksums(const std::vector<std::string>& tables);
+  std::vector<Task> digest_tasks(const std::vector<std::string>& tables, LiveDigests& into);
   void check_files(const std::set<std::string>& tables);
   void drop(const std::string& kind, const std::string& name);
   void load(const std::set<std::string>& tables);
   void create_tables(const std::vector<const DumpFile*>& table_files);
-  void load_rows(const std::vector<const DumpFile*>& data_files);
+  std::vector<std::string> load_rows(const std::vector<const DumpFile*>& data_files);
+  void add_keys_and_digest(const std::vector<std::string>& keyless_tables, const std::set<std::string>& tables);
   void add_keys(Session& session, const std::string& table);
   void verify(const std::set<std::string>& tables);
 
@@ -52,6 +62,7 @@ class Restorer {
   std::unique_ptr<Session> session_;
   std::vector<LiveObject> live_;
   std::map<std::string, DeferredKeys> deferred_;  // tables created without some keys
+  LiveDigests loaded_;  // digests of the reloaded tables, for verify()
   RestoreReport report_;
 };
 
@@ -82,37 +93,42 @@ void Restorer::prepare() {
 
 // Row digests of live tables, computed as the dump computed them, several tables at once.
 std::map<std::string, std::string> Restorer::checksums(const std::vector<std::string>& tables) {
+  LiveDigests live;
+  run_parallel(login_, database_, options_.jobs, digest_tasks(tables, live));
   std::map<std::string, std::string> result;
-  if (tables.empty()) return result;
-  std::map<std::string, TableInfo> live;
-  for (auto& table : read_catalogue(*session_, database_).tables) live[table.name] = std::move(table);
-  // A table bigger than its share is read in key ranges over all connections,
-  // so one big table (a selective restore's usual case) does not leave the others idle.
+  for (const auto& [name, digest] : live.digests) result[name] = digest.text();
+  return result;
+}
+
+// A table bigger than its share is read in key ranges, several per connection
+// (short reads, so one never holds up a concurrent ALTER TABLE of that table
+// for long), so one big table (a selective restore's usual case) does not
+// leave the other connections idle.
+std::vector<Task> Restorer::digest_tasks(const std::vector<std::string>& tables, LiveDigests& into) {
+  std::vector<Task> tasks;
+  if (tables.empty()) return tasks;
+  for (auto& table : read_catalogue(*session_, database_).tables)
+    into.tables[table.name] = std::move(table);
   const uint64_t jobs = static_cast<uint64_t>(std::max(1, options_.jobs));
   uint64_t total = 0;
   for (const auto& name : tables)
     if (const TableEntry* table = manifest_.find_table(name)) total += table->data_bytes;
-  std::map<std::string, RowDigest> digests;
-  std::mutex mutex;
-  std::vector<Task> tasks;
   for (const auto& name : tables) {
-    auto it = live.find(name);
-    if (it == live.end()) fail("table `{}` is missing after the restore", name);
+    auto it = into.tables.find(name);
+    if (it == into.tables.end()) fail("table `{}` is missing after the restore", name);
     const TableEntry* dumped = manifest_.find_table(name);
     const bool big = jobs > 1 && dumped != nullptr && dumped->data_bytes > total / jobs;
-    for (const std::string& where : key_ranges(*session_, it->second, big ? jobs : 1)) {
-      tasks.push_back([&, name, where, info = &it->second](Session& session) {
+    for (const std::string& where : key_ranges(*session_, it->second, big ? 4 * jobs : 1)) {
+      tasks.push_back([this, &into, name, where, info = &it->second](Session& session) {
         RowDigest digest = with_context(fmt::format("checksumming table `{}`.`{}`", database_, name),
                                         [&] { return digest_table(session, *info, where); });
-        std::lock_guard lock(mutex);
-        digests[name].merge(digest);
+        std::lock_guard lock(into.mutex);
+        into.digests[name].merge(digest);
       });
     }
   }
-  run_parallel(login_, database_, options_.jobs, tasks);
-  for (const auto& [name, digest] : digests) result[name] = digest.text();
   report_.checksummed_tables.insert(report_.checksummed_tables.end(), tables.begin(), tables.end());
-  return result;
+  return tasks;
 }
 
 std::set<std::string> Restorer::choose_tables(bool selective) {
@@ -152,7 +168,8 @@ void Restorer::drop(const std::string& kind, const std::string& name) {
   report_.dropped_objects.push_back(kind + " " + name);
 }
 
-// The phases of loading, in order: tables, rows (and keys), foreign keys, programs.
+// The phases of loading, in order: tables, rows (and keys), the keys of tables
+// loaded in key ranges (and the digests that verify() compares), foreign keys, programs.
 void Restorer::load(const std::set<std::string>& tables) {
   std::vector<const DumpFile*> table_files, data_files, program_files;
   for (const auto& file : manifest_.files) {
@@ -161,7 +178,7 @@ void Restorer::load(const std::set<std::string>& tables) {
     else if (file.kind != "table" && file.kind != "data") program_files.push_back(&file);
   }
   create_tables(table_files);
-  load_rows(data_files);
+  add_keys_and_digest(load_rows(data_files), tables);
   // Foreign keys once every table has its keys; with checks off this changes metadata only.
   for (const auto& [table, keys] : deferred_)
     if (!keys.add_foreign_keys.empty())
@@ -206,8 +223,8 @@ void Restorer::add_keys(Session& session, const std::string& table) {
 // sorted build.  Biggest tables first, so the last task to finish is a small one.
 // A table too big to share the work out (a selective restore of one big table)
 // is loaded chunk by chunk over all connections instead, without bulk mode (it
-// locks the table for its transaction), and gets its keys after.
-void Restorer::load_rows(const std::vector<const DumpFile*>& data_files) {
+// locks the table for its transaction), and gets its keys after: returns those tables.
+std::vector<std::string> Restorer::load_rows(const std::vector<const DumpFile*>& data_files) {
   std::map<std::string, std::vector<const DumpFile*>> by_table;
   uint64_t total = 0;
   for (const DumpFile* file : data_files) {
@@ -248,12 +265,25 @@ void Restorer::load_rows(const std::vector<const DumpFile*>& data_files) {
   std::vector<Task> tasks;
   for (auto& entry : sized) tasks.push_back(std::move(entry.second));
   run_parallel(login_, database_, options_.jobs, tasks);
-  tasks.clear();
-  for (const auto& table : split_tables)
+  return split_tables;
+}
+
+// The server builds a table's keys (one ALTER TABLE) on one thread, so while
+// the keys of the tables loaded in key ranges are built, the other connections
+// compute the verification's row digests of every reloaded table: their rows
+// are all in, and adding keys or foreign keys changes no row.
+void Restorer::add_keys_and_digest(const std::vector<std::string>& keyless_tables,
+                                   const std::set<std::string>& tables) {
+  std::vector<Task> tasks;
+  for (const auto& table : keyless_tables)
     tasks.push_back([this, table](Session& session) {
       add_keys(session, table);
       progress_.advance(1, 0);
     });
+  if (options_.verify) {
+    std::vector<Task> digests = digest_tasks(std::vector<std::string>(tables.begin(), tables.end()), loaded_);
+    tasks.insert(tasks.end(), std::make_move_iterator(digests.begin()), std::make_move_iterator(digests.end()));
+  }
   run_parallel(login_, database_, options_.jobs, tasks);
 }
 
@@ -266,12 +296,13 @@ void Restorer::verify(const std::set<std::string>& tables) {
       mismatches += fmt::format("{}table `{}` (its definition differs from the dump's)", mismatches.empty() ? "" : "; ",
                                 name);
   }
-  auto sums = checksums(std::vector<std::string>(tables.begin(), tables.end()));
+  // The digests were computed while the keys were built (add_keys_and_digest).
   for (const auto& name : tables) {
     const TableEntry* table = manifest_.find_table(name);
-    if (table->checksum && sums[name] != *table->checksum)
+    const std::string sum = loaded_.digests[name].text();
+    if (table->checksum && sum != *table->checksum)
       mismatches += fmt::format("{}table `{}` (dump {}, restored {})", mismatches.empty() ? "" : "; ", name,
-                                *table->checksum, sums[name]);
+                                *table->checksum, sum);
   }
   if (!mismatches.empty()) fail("checksum mismatch after restore: {}", mismatches);
 }

@@ -114,13 +114,14 @@ void stream_rows(Session& session, const TableInfo& table, const std::string& wh
     if (joined_numbers) row += rs.getString(1).asStdString();
     for (unsigned i = 0; i < hex.size(); ++i) {
       if (i > 0 || joined_numbers) row += ',';
-      // getString then wasNull: one connector call per value instead of two.
+      // getString gives NULL as "": only an empty value needs the second call
+      // (wasNull); the connector's cost is per call.
       sql::SQLString value = rs.getString(first_other + i);
-      if (rs.wasNull()) {
+      const std::string& v = value.asStdString();
+      if (v.empty() && rs.wasNull()) {
         row += "NULL";
         continue;
       }
-      const std::string& v = value.asStdString();
       if (hex[i]) {
         if (v.empty()) {
           row += "''";
