@@ -9,7 +9,7 @@ _civiup() {
     cword=$COMP_CWORD
   }
   local commands="check upgrade rehearse rollback recover status snapshot snapshots restore prune"
-  local global="--state-dir --json --yes -y --verbose -v --quiet -q --help -h --version"
+  local global="--state-dir --json --yes -y --verbose -v --quiet -q --sync-delete --help -h --version"
   local upgrade="--root --release --l10n --db-upgrade --db-upgrade-timeout --url --bee --force --discard-local-changes"
 
   case "$prev" in
