@@ -6,6 +6,7 @@
 #include <linux/ioprio.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -140,8 +141,8 @@ void move_to_trash(const fs::path& state_dir, const fs::path& path) {
   std::error_code error;
   if (!fs::exists(fs::symlink_status(path, error))) return;
   fs::path trash = trash_dir(state_dir);
-  fs::create_directories(trash, error);
-  if (error) fail("creating {}: {}", trash.string(), error.message());
+  // 0700 like every state subdirectory: the trash holds dumps with personal data.
+  if (::mkdir(trash.c_str(), 0700) != 0 && errno != EEXIST) fail_errno("creating " + trash.string());
   std::string name = path.parent_path().filename().string() + "-" + path.filename().string();
   for (int attempt = 0;; ++attempt) {
     fs::path target = trash / (attempt == 0 ? name : fmt::format("{}.{}", name, attempt));
