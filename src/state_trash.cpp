@@ -83,7 +83,8 @@ void write_pid(int fd) {
   char text[25];
   for (int i = 0; i < length; ++i) text[i] = digits[length - 1 - i];
   text[length] = '\n';
-  if (::ftruncate(fd, 0) == 0 && ::pwrite(fd, text, static_cast<size_t>(length) + 1, 0) < 0) return;
+  if (::ftruncate(fd, 0) != 0) return;  // the pid is for people and `status`; the lock is what counts
+  [[maybe_unused]] ssize_t written = ::pwrite(fd, text, static_cast<size_t>(length) + 1, 0);
 }
 
 std::optional<int> holder_pid(int fd) {
@@ -98,8 +99,9 @@ std::optional<int> holder_pid(int fd) {
 // the lock, the lowest CPU and I/O priority; then it waits for the lock (a
 // deleter or sweep already at work) and empties the trash.
 [[noreturn]] void run_deleter(int lock_fd, int trash_fd) {
+  // Never the caller's pipes: a reader of civiup's output would wait for the deleter.
   int null_fd = ::open("/dev/null", O_RDWR);
-  for (int fd = 0; fd < 3; ++fd) ::dup2(null_fd, fd);
+  for (int fd = 0; fd < 3; ++fd) null_fd >= 0 ? ::dup2(null_fd, fd) : ::close(fd);
   // Moved out of the way first: either may be 3 or 4 already.
   lock_fd = ::fcntl(lock_fd, F_DUPFD, 10);
   trash_fd = ::fcntl(trash_fd, F_DUPFD, 10);
