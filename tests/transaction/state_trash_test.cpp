@@ -3,7 +3,13 @@
 // The background deleter itself: tests/upgrade/trash_test.cpp.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
 
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/state_trash.hpp"
@@ -46,6 +52,32 @@ TEST(StateTrash, RenamesUnderUniqueNamesAndEmptiesWholeTrees) {
   EXPECT_TRUE(fs::is_empty(state / "trash"));
   EXPECT_EQ(inspect_trash(state).bytes, 0u);
   EXPECT_FALSE(inspect_trash(state).deleter_pid) << "no deleter holds the lock once it is done";
+}
+
+// A run that needs the space the trash holds empties it first, waiting for
+// the deleter that holds the lock (here: this test).
+TEST(StateTrash, ARunThatNeedsTheSpaceWaitsForTheDeleterThenEmptiesIt) {
+  test::TempDir tmp;
+  fs::path state = tmp.path() / "state";
+  fs::create_directories(state / "staging");
+  make_tree(state / "staging" / "run1");
+  ::chmod((state / "staging" / "run1" / "a" / "b").c_str(), 0755);
+  move_to_trash(state, state / "staging" / "run1");
+
+  int lock = ::open((state / "trash.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(lock, 0);
+  ASSERT_EQ(::flock(lock, LOCK_EX), 0);
+  ASSERT_EQ(::pwrite(lock, "4242\n", 5, 0), 5);
+  EXPECT_EQ(inspect_trash(state).deleter_pid, 4242);
+  // Not the foreground mode the suite runs in: only the need for space may make it wait.
+  ::unsetenv("CIVIUP_SYNC_DELETE");
+  auto sweep = std::async(std::launch::async, [&] { sweep_trash(state, UINT64_MAX); });
+  EXPECT_EQ(sweep.wait_for(std::chrono::seconds(1)), std::future_status::timeout) << "the sweep did not wait";
+  EXPECT_FALSE(fs::is_empty(state / "trash"));
+  ::close(lock);
+  sweep.get();
+  ::setenv("CIVIUP_SYNC_DELETE", "1", 1);
+  EXPECT_TRUE(fs::is_empty(state / "trash"));
 }
 
 TEST(StateTrash, APathOnAnotherFilesystemIsDeletedAtOnce) {
