@@ -163,7 +163,13 @@ void move_to_trash(const fs::path& state_dir, const fs::path& path) {
 
 void empty_trash(const fs::path& state_dir) {
   if (trash_empty(state_dir)) return;
-  int lock_fd = open_lock(state_dir);
+  int lock_fd = -1;
+  try {
+    lock_fd = open_lock(state_dir);
+  } catch (const std::exception& e) {
+    spdlog::warn("{}; the trash is left for the next civiup command", e.what());
+    return;
+  }
   if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     std::optional<int> pid = holder_pid(lock_fd);
     if (pid) {
@@ -174,9 +180,10 @@ void empty_trash(const fs::path& state_dir) {
     }
     spdlog::info("waiting for the trash deleter (pid {}) to finish", pid ? std::to_string(*pid) : "unknown");
     if (::flock(lock_fd, LOCK_EX) != 0) {
-      int error_number = errno;
+      spdlog::warn("locking {}: {}; the trash is left for the next civiup command", lock_file(state_dir).string(),
+                   std::strerror(errno));
       ::close(lock_fd);
-      fail_errno("locking " + lock_file(state_dir).string(), error_number);
+      return;
     }
   }
   write_pid(lock_fd);

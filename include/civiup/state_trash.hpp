@@ -29,8 +29,9 @@ bool sync_delete();
 void move_to_trash(const std::filesystem::path& state_dir, const std::filesystem::path& path);
 
 // Empties the trash now.  A running deleter is waited for (and raised to
-// normal priority first, when allowed).  Whatever cannot be deleted is left
-// and logged as a warning: it never fails the command.
+// normal priority first, when allowed).  Whatever cannot be deleted (or a
+// lock that cannot be taken) is left and logged as a warning: deleting the
+// trash never fails a command, nor do the two functions below.
 void empty_trash(const std::filesystem::path& state_dir);
 
 // Starts a detached deleter when the trash holds anything (sync mode: empties
