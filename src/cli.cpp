@@ -14,6 +14,7 @@
 #include "civiup/commands/transaction_commands.hpp"
 #include "civiup/run_log.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/state_trash.hpp"
 #include "civiup/terminal_progress.hpp"
 #include "civiup/version.hpp"
 
@@ -90,6 +91,8 @@ ParsedArgs parse_args(int argc, char** argv) {
       parsed.help = true;
     } else if (arg == "--version") {
       parsed.version = true;
+    } else if (arg == "--sync-delete") {
+      parsed.global.sync_delete = true;
     } else if (arg.starts_with("--state-dir")) {
       parsed.global.state_dir = value_of("--state-dir");
     } else if (parsed.command.empty()) {
@@ -151,6 +154,8 @@ std::string help_text() {
       "  --yes, -y        answer yes to confirmations (never prompts)\n"
       "  -v, --verbose    debug detail on stderr: commands run, timings of every step\n"
       "  -q, --quiet      warnings and errors only; no progress line\n"
+      "  --sync-delete    delete replaced trees and dumps before returning (also CIVIUP_SYNC_DELETE=1);\n"
+      "                   by default a low-priority background process deletes them\n"
       "  -h, --help       this help\n"
       "  --version        print the version\n"
       "\nexit codes: 0 success; 1 failed and fully rolled back; 2 refused before changing\n"
@@ -164,6 +169,7 @@ int run_cli(int argc, char** argv) {
     ParsedArgs parsed = parse_args(argc, argv);
     global = parsed.global;
     configure_console_log(global.verbose, global.quiet);
+    if (global.sync_delete) set_sync_delete(true);
     // One updating line for long steps, only for a person watching a terminal.
     enable_progress_display(::isatty(STDERR_FILENO) != 0 && !global.quiet && !global.json);
     if (parsed.version) {

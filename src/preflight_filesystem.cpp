@@ -20,6 +20,7 @@
 #include "civiup/upgrade/upgrade.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/paths.hpp"
+#include "civiup/state_trash.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 #include "preflight_checks.hpp"
@@ -162,10 +163,18 @@ void check_state_dir(PreflightReport& report, const PreflightOptions& options) {
     state.free_bytes = static_cast<uint64_t>(space.f_bavail) * space.f_frsize;
   }
   state.needed_bytes = needed_bytes(report);
-  if (state.free_bytes < state.needed_bytes) {
+  if (state.exists) {
+    TrashInfo trash = inspect_trash(state.path);
+    state.trash_bytes = trash.bytes;
+    state.trash_deleter_pid = trash.deleter_pid;
+  }
+  if (state.free_bytes + state.trash_bytes < state.needed_bytes) {
     report.problems.push_back(fmt::format(
         "{}: {} free on its filesystem, about {} needed (database dumps, the staged release, code snapshots)", name,
-        megabytes(state.free_bytes), megabytes(state.needed_bytes)));
+        megabytes(state.free_bytes + state.trash_bytes), megabytes(state.needed_bytes)));
+  } else if (state.free_bytes < state.needed_bytes) {
+    report.notes.push_back(fmt::format("{}: the upgrade first empties its trash ({}) to have the {} it needs", name,
+                                       megabytes(state.trash_bytes), megabytes(state.needed_bytes)));
   }
 }
 

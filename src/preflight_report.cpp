@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "civiup/preflight.hpp"
+#include "upgrade/phases/upgrade_phases.hpp"
 
 namespace civiup {
 namespace {
@@ -46,26 +47,44 @@ std::string preflight_text(const PreflightReport& r) {
                      yes_no(s.outside_web_root), yes_no(s.outside_modules), yes_no(s.same_filesystem),
                      s.exchange_supported ? yes_no(*s.exchange_supported) : "not probed");
   out += fmt::format("                    {} free, about {} needed\n", megabytes(s.free_bytes), megabytes(s.needed_bytes));
+  if (s.trash_bytes > 0) {
+    out += fmt::format("                    trash: {} {}\n", megabytes(s.trash_bytes),
+                       s.trash_deleter_pid ? fmt::format("being deleted (pid {})", *s.trash_deleter_pid)
+                                           : std::string("left over; deleted by the next run"));
+  }
   out += fmt::format("  files directory   {} ({})\n", r.files_dir.string(), r.files_writable ? "writable" : "NOT writable");
   std::vector<std::string> tools;
   for (const auto& [name, path] : r.tools) tools.push_back(fmt::format("{} {}", name, path ? path->string() : "-"));
   out += fmt::format("  tools             {}\n", joined(tools));
 
-  out += "\nplan:\n";
-  out += fmt::format("  stage the release outside modules/, snapshot code and both databases\n");
-  out += fmt::format("  maintenance mode on{}\n", r.maintenance_mode.value_or(false) ? " (already on)" : "");
+  uint64_t database_bytes = 0;
+  for (const DatabaseReport& db : r.databases) database_bytes += db.bytes;
+  out += fmt::format("\nplan (the {} phases of the upgrade, docs/transaction.md):\n",
+                     phases::phase_order("upgrade").size());
+  out += "  online, the site up:\n";
+  out += "    stage the release outside modules/, snapshot the code\n";
+  out += fmt::format("    pre-snapshot: full dump of both databases ({} of tables; the site's reads and writes go on, "
+                     "only DDL waits)\n", megabytes(database_bytes));
+  out += "  in the maintenance window (the upgrader's own time plus a few seconds, whatever the database size; "
+         "civiup rehearse measures it):\n";
+  out += fmt::format("    maintenance mode on{}\n", r.maintenance_mode.value_or(false) ? " (already on)" : "");
+  out += "    wait for the site's open transactions (--quiesce-timeout), dump only the tables changed since the "
+         "pre-snapshot\n";
   if (r.frontpage_is_civicrm) {
-    out += fmt::format("  front page '{}' is a CiviCRM page: moved to 'user' for the upgrade\n", *r.frontpage);
+    out += fmt::format("    front page '{}' is a CiviCRM page: moved to 'user' for the upgrade\n", *r.frontpage);
   } else {
-    out += fmt::format("  front page '{}': left alone\n", r.frontpage.value_or("?"));
+    out += fmt::format("    front page '{}': left alone\n", r.frontpage.value_or("?"));
   }
-  out += fmt::format("  disable integration modules: {}\n",
+  out += fmt::format("    disable integration modules: {}\n",
                      r.integration_modules.empty() ? std::string("none") : joined(r.integration_modules));
-  out += fmt::format("  swap modules/civicrm {} -> {}, clear compiled templates\n", or_unknown(r.code_version),
+  out += fmt::format("    swap modules/civicrm {} -> {}, clear compiled templates\n", or_unknown(r.code_version),
                      or_unknown(r.release_version));
-  out += fmt::format("  upgrade the database: {}\n",
+  out += fmt::format("    upgrade the database: {}\n",
                      r.db_upgrade_command.empty() ? std::string("(no command)") : joined(r.db_upgrade_command, " "));
-  out += "  re-enable the modules, clear caches, restore front page and maintenance mode, verify\n";
+  out += "    re-enable the modules, clear caches, restore front page and maintenance mode\n";
+  out += "  after the window:\n";
+  out += "    verify (the commit point), a post-upgrade code snapshot; the old tree goes to the trash (deleted in "
+         "the background)\n";
 
   for (const std::string& note : r.notes) out += fmt::format("\nnote: {}", note);
   if (!r.notes.empty()) out += "\n";
@@ -104,7 +123,8 @@ nlohmann::json preflight_json(const PreflightReport& r) {
        {{"path", s.path.string()}, {"exists", s.exists}, {"outside_web_root", s.outside_web_root},
         {"outside_modules", s.outside_modules}, {"same_filesystem", s.same_filesystem},
         {"exchange_supported", s.exchange_supported ? nlohmann::json(*s.exchange_supported) : nlohmann::json()},
-        {"free_bytes", s.free_bytes}, {"needed_bytes", s.needed_bytes}}},
+        {"free_bytes", s.free_bytes}, {"needed_bytes", s.needed_bytes}, {"trash_bytes", s.trash_bytes},
+        {"trash_deleter_pid", s.trash_deleter_pid ? nlohmann::json(*s.trash_deleter_pid) : nlohmann::json()}}},
       {"duplicate_civicrm", [&] {
          std::vector<std::string> paths;
          for (const auto& path : r.duplicate_civicrm) paths.push_back(path.string());
@@ -114,6 +134,7 @@ nlohmann::json preflight_json(const PreflightReport& r) {
       {"files_writable", r.files_writable},
       {"tools", tools},
       {"db_upgrade_command", r.db_upgrade_command},
+      {"phases", phases::phase_order("upgrade")},
   };
 }
 

@@ -16,6 +16,7 @@ struct GlobalOptions {
   bool yes = false;
   bool verbose = false;
   bool quiet = false;
+  bool sync_delete = false;  // --sync-delete: empty the trash before returning (state_trash.hpp)
 };
 
 // What a command receives: the global options and its own arguments

@@ -45,6 +45,8 @@ struct StateDirReport {
   std::optional<bool> exchange_supported;  // nullopt: the probe could not run
   uint64_t free_bytes = 0;
   uint64_t needed_bytes = 0;               // dumps + staged tree + code snapshot (estimates)
+  uint64_t trash_bytes = 0;                // in <state>/trash, freed before a run that needs them
+  std::optional<int> trash_deleter_pid;    // a background deleter is emptying the trash
 };
 
 struct PreflightReport {

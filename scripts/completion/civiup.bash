@@ -9,15 +9,15 @@ _civiup() {
     cword=$COMP_CWORD
   }
   local commands="check upgrade rehearse rollback recover status snapshot snapshots restore prune"
-  local global="--state-dir --json --yes -y --verbose -v --quiet -q --help -h --version"
-  local upgrade="--root --release --l10n --db-upgrade --db-upgrade-timeout --url --bee --force --discard-local-changes"
+  local global="--state-dir --json --yes -y --verbose -v --quiet -q --sync-delete --help -h --version"
+  local upgrade="--root --release --l10n --db-upgrade --db-upgrade-timeout --quiesce-timeout --url --bee --force --discard-local-changes"
 
   case "$prev" in
     --root|--state-dir|--to-root)
       COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --release|--l10n)
       COMPREPLY=($(compgen -f -X '!*.tar.gz' -- "$cur") $(compgen -d -- "$cur")); return ;;
-    --db-upgrade|--bee|--url|--message|--keep|--to|--to-db-prefix|--db-upgrade-timeout)
+    --db-upgrade|--bee|--url|--message|--keep|--to|--to-db-prefix|--db-upgrade-timeout|--quiesce-timeout)
       return ;;
   esac
 

@@ -25,7 +25,7 @@ ExitCode rollback_command(const Invocation& invocation) {
                     fmt::format("Roll {} back from CiviCRM {} to {} (snapshot {})?", run.root.string(),
                                 run.from_code_version, run.to_version, run.restore_snapshot.substr(0, 12)));
   install_interrupt_handlers();
-  return report_upgrade(invocation.global, "rollback", run, run_transaction(run));
+  return report_upgrade(invocation.global, "rollback", run, run_transaction(run, rollback_space_needed(run)));
 }
 
 }  // namespace civiup

@@ -9,6 +9,7 @@
 #include "civiup/site_snapshots.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/state_lock.hpp"
+#include "civiup/state_trash.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
@@ -115,7 +116,7 @@ ExitCode restore_command(const Invocation& invocation) {
                     fmt::format("Restore {} to snapshot {} (CiviCRM {}, database {})?", run.root.string(),
                                 run.restore_snapshot.substr(0, 12), run.to_version, run.to_db_version));
   install_interrupt_handlers();
-  return report_upgrade(invocation.global, "restore", run, run_transaction(run));
+  return report_upgrade(invocation.global, "restore", run, run_transaction(run, rollback_space_needed(run)));
 }
 
 ExitCode prune_command(const Invocation& invocation) {
@@ -141,6 +142,7 @@ ExitCode prune_command(const Invocation& invocation) {
                                                    where.root.string()));
   StateLock lock(where.state_dir);
   PruneResult result = prune_site_snapshots(where.state_dir, static_cast<size_t>(keep));
+  empty_trash(where.state_dir);  // prune is run to free space: the trash goes too, now
   if (invocation.global.json) {
     std::cout << nlohmann::json{{"ok", true},          {"exit_code", 0},
                                 {"error", nullptr},    {"removed", result.removed},

@@ -12,6 +12,7 @@
 #include "civiup/site.hpp"
 #include "civiup/site_snapshots.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/state_trash.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
@@ -86,12 +87,16 @@ ExitCode status_command(const Invocation& invocation) {
   nlohmann::json journal = or_error([&] { return journal_json(state_dir); });
   nlohmann::json snapshots = or_error([&] { return snapshots_json(state_dir); });
   uint64_t used = directory_bytes(state_dir);
+  TrashInfo trash = inspect_trash(state_dir);
+  nlohmann::json trash_json = {{"bytes", trash.bytes},
+                               {"deleter_pid", trash.deleter_pid ? nlohmann::json(*trash.deleter_pid) : nlohmann::json()}};
   bool unfinished = journal.is_object() && journal.contains("finished") && !journal["finished"].get<bool>();
 
   if (invocation.global.json) {
     std::cout << nlohmann::json{{"ok", true}, {"exit_code", 0}, {"error", nullptr}, {"root", root.string()},
                                 {"state_dir", state_dir.string()}, {"code_version", code}, {"db_version", database},
-                                {"journal", journal}, {"snapshots", snapshots}, {"state_dir_bytes", used}}
+                                {"journal", journal}, {"snapshots", snapshots}, {"state_dir_bytes", used},
+                                {"trash", trash_json}}
                      .dump()
               << '\n';
     return ExitCode::kSuccess;
@@ -102,6 +107,11 @@ ExitCode status_command(const Invocation& invocation) {
   std::cout << fmt::format("site:       {}\nstate dir:  {} ({:.1f} MB)\ncode:       CiviCRM {}\ndatabase:   {}\n",
                            root.string(), state_dir.string(), static_cast<double>(used) / 1e6, text(code),
                            text(database));
+  if (trash.bytes > 0 || trash.deleter_pid) {
+    std::cout << fmt::format("trash:      {:.1f} MB {}\n", static_cast<double>(trash.bytes) / 1e6,
+                             trash.deleter_pid ? fmt::format("being deleted in the background (pid {})", *trash.deleter_pid)
+                                               : std::string("left over (the next upgrade, rollback or prune deletes it)"));
+  }
   if (journal.is_null()) {
     std::cout << "journal:    none (no run yet)\n";
   } else if (journal.contains("state")) {

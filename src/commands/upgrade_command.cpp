@@ -112,12 +112,12 @@ ExitCode report_upgrade(const GlobalOptions& global, const std::string& command,
 
 // The same preflight as `civiup check`: the upgrade refuses on its first
 // problem (exit 2) before planning, so the two can never disagree.
-void require_preflight(const UpgradeOptions& options) {
+uint64_t require_preflight(const UpgradeOptions& options) {
   // A running or interrupted run comes first: the other problems may be its doing.
   std::filesystem::path root = find_backdrop_root(options.root, options.cwd);
   refuse_unfinished_journal(options.state_dir.empty() ? default_state_dir(root) : options.state_dir);
   PreflightReport report = run_preflight(options);
-  if (report.ready()) return;
+  if (report.ready()) return report.state_dir.needed_bytes;
   if (report.problems.size() == 1) fail("{}", report.problems.front());
   fail("{} (and {} more problems: run civiup check)", report.problems.front(), report.problems.size() - 1);
 }
@@ -141,13 +141,13 @@ ExitCode upgrade_command(const Invocation& invocation) {
   add_upgrade_options(parser);
   UpgradeOptions options = upgrade_options_from(parse_command_options(parser, invocation.args), invocation.global,
                                                 "civiup upgrade");
-  require_preflight(options);
+  uint64_t space_needed = require_preflight(options);
   refuse_local_changes(options);
   UpgradeRun run = plan_upgrade(options);
   confirm_or_refuse(invocation.global, fmt::format("Upgrade CiviCRM {} to {} in {}?", run.from_code_version,
                                                    run.to_version, run.root.string()));
   install_interrupt_handlers();
-  UpgradeOutcome outcome = run_transaction(run);
+  UpgradeOutcome outcome = run_transaction(run, space_needed);
   return report_upgrade(invocation.global, "upgrade", run, outcome);
 }
 

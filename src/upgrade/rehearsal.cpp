@@ -20,6 +20,7 @@
 #include "civiup/paths.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/state_lock.hpp"
+#include "civiup/state_trash.hpp"
 #include "civiup/terminal_progress.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 #include "civiup/version.hpp"
@@ -224,6 +225,7 @@ RemovedCopy remove_copy_unlocked(const fs::path& to_root, const fs::path& state_
       spdlog::info("dropped the copy's database {}", name);
     }
   }
+  empty_trash(state_dir);  // not while the copy's deleter still works in it
   for (const fs::path& dir : {to_root, state_dir}) {
     std::error_code error;
     fs::remove_all(dir, error);

@@ -73,4 +73,8 @@ UpgradeRun plan_rollback(const RollbackOptions& options) {
   return run;
 }
 
+uint64_t rollback_space_needed(const UpgradeRun& run) {
+  return directory_bytes(run.restore_dumps) + directory_bytes(run.root / "modules" / "civicrm");
+}
+
 }  // namespace civiup

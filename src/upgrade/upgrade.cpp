@@ -20,6 +20,7 @@
 #include "civiup/paths.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/state_lock.hpp"
+#include "civiup/state_trash.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 #include "upgrade/phases/upgrade_phases.hpp"
 
@@ -201,12 +202,13 @@ UpgradeOutcome outcome_from(const TransactionResult& result, const Journal& jour
 
 }  // namespace
 
-UpgradeOutcome run_transaction(const UpgradeRun& run) {
+UpgradeOutcome run_transaction(const UpgradeRun& run, uint64_t space_needed) {
   prepare_state_dir(run.state_dir);
   StateLock lock(run.state_dir);
   RunLog log(logs_dir(run.state_dir) / (run.id + "-" + run.transaction + ".log"));
   spdlog::info("{}: CiviCRM {} (database {}) to {} (database {}) in {}", run.transaction, run.from_code_version,
                run.from_db_version, run.to_version, run.to_db_version, run.root.string());
+  sweep_trash(run.state_dir, space_needed);
   UpgradeWorld world(run);
   Journal journal(journal_file(run.state_dir));
   JournalRecord record;
@@ -221,6 +223,7 @@ UpgradeOutcome run_transaction(const UpgradeRun& run) {
   TransactionResult result = runner.run(phases);
   UpgradeOutcome outcome = outcome_from(result, journal);
   outcome.log_file = log.file();
+  delete_trash_later(run.state_dir);
   return outcome;
 }
 
@@ -241,11 +244,13 @@ std::optional<UpgradeOutcome> recover_upgrade(const fs::path& state_dir) {
       if (!kill_process_group(pgid)) fail("process group {} (the DB upgrade command) would not die", pgid);
     }
   }
+  sweep_trash(state_dir, 0);
   UpgradeWorld world(run);
   PhaseFactory factory = [&](const std::string& name) { return phases::make_phase(name, world); };
   TransactionResult result = TransactionRunner::recover(journal, factory, phases::phase_order(run.transaction));
   UpgradeOutcome outcome = outcome_from(result, journal);
   outcome.log_file = log.file();
+  delete_trash_later(state_dir);
   return outcome;
 }
 

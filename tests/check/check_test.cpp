@@ -14,6 +14,7 @@
 
 #include "check/site_state.hpp"
 #include "civiup/journal.hpp"
+#include "civiup/snapshot/durable_file.hpp"
 #include "civiup/state_lock.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "support/process.hpp"
@@ -130,6 +131,13 @@ TEST_F(Check, ReadySiteExitsZeroWithThePlan) {
     EXPECT_EQ(database["dsn"].get<std::string>().find(":" + password + "@"), std::string::npos) << "no password";
   }
   for (const char* tool : {"bee", "drush", "cv"}) EXPECT_TRUE(json["tools"].contains(tool)) << tool;
+  // The plan is the upgrade's 18 phases, the full database dump online before maintenance mode.
+  auto phases = json["phases"].get<std::vector<std::string>>();
+  EXPECT_EQ(phases.size(), 18u);
+  auto position = [&](const std::string& name) { return std::find(phases.begin(), phases.end(), name) - phases.begin(); };
+  EXPECT_LT(position("pre-snapshot-databases"), position("maintenance-on"));
+  EXPECT_LT(position("maintenance-on"), position("snapshot-databases"));
+  EXPECT_EQ(json["state_dir"]["trash_bytes"], 0);
 }
 
 TEST_F(Check, ModuleDisableOrderPutsDependentsFirst) {
@@ -148,8 +156,31 @@ TEST_F(Check, TextPlanFromANestedDirectory) {
   EXPECT_NE(result.out.find("civiup check: " + site.root.string()), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("5.74.0 -> 5.75.0"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("disable integration modules: "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("plan (the 18 phases of the upgrade"), std::string::npos) << result.out;
+  EXPECT_LT(result.out.find("pre-snapshot: full dump of both databases"), result.out.find("in the maintenance window"))
+      << result.out;
+  EXPECT_NE(result.out.find("dump only the tables changed since the pre-snapshot"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("ready: the upgrade can proceed"), std::string::npos) << result.out;
   EXPECT_EQ(test::differences(before, everything()), "");
+}
+
+// Trash left in the state directory (replaced trees waiting for deletion):
+// shown, and counted as free space the upgrade would empty first.
+TEST_F(Check, TrashInTheStateDirectoryIsShownAndCountsAsFree) {
+  fs::path state = site.root.string() + ".civiup";
+  fs::create_directories(state / "trash" / "staging-x");
+  fs::permissions(state, fs::perms::owner_all, fs::perm_options::replace);
+  write_file_durably(state / "trash" / "staging-x" / "big", std::string(1 << 20, 'x'), 0600);
+  auto json_result = test::run_civiup({"--json", "check", "--root", site.root.string(), "--release", release.string(),
+                                       "--db-upgrade", "/bin/true"});
+  ASSERT_EQ(json_result.exit_code, 0) << json_result.out << json_result.err;
+  nlohmann::json json = nlohmann::json::parse(json_result.out);
+  EXPECT_EQ(json["state_dir"]["trash_bytes"], 1 << 20);
+  EXPECT_TRUE(json["state_dir"]["trash_deleter_pid"].is_null());
+  auto text = test::run_civiup({"check", "--root", site.root.string(), "--release", release.string(), "--db-upgrade",
+                                "/bin/true"});
+  EXPECT_NE(text.out.find("trash: 1.0 MB left over"), std::string::npos) << text.out;
+  EXPECT_TRUE(fs::exists(state / "trash" / "staging-x" / "big")) << "check deleted the trash";
 }
 
 TEST_F(Check, DowngradeSameVersionAndHalfUpgradedDatabase) {

@@ -128,6 +128,7 @@ void expect_private(const fs::path& state_dir) {
   };
   EXPECT_EQ(mode(state_dir), 0700u) << state_dir;
   EXPECT_EQ(mode(state_dir / "code.git"), 0700u) << "the code snapshot holds the settings files";
+  EXPECT_EQ(mode(state_dir / "trash"), 0700u) << "the trash holds replaced trees and dumps until deleted";
   size_t dump_files = 0;
   for (const char* private_dir : {"dumps", "logs"}) {
     ASSERT_TRUE(fs::is_directory(state_dir / private_dir)) << private_dir;

@@ -39,7 +39,9 @@ UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const Gl
                                     std::string_view command);
 
 // The same preflight as `civiup check`: throws its first problem (exit 2).
-void require_preflight(const UpgradeOptions& options);
+// Returns the bytes the run needs in the state directory (free space may
+// count on the trash being emptied first).
+uint64_t require_preflight(const UpgradeOptions& options);
 
 // Throws (exit 2) when modules/civicrm has files changed since the post-upgrade
 // snapshot of the previous upgrade, unless options.discard_local_changes.

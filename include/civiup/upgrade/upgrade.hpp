@@ -54,8 +54,10 @@ struct UpgradeOutcome {
 
 // Runs a planned upgrade or rollback (run.transaction): creates the state
 // directory (0700), takes its lock, refuses when an unfinished journal is
-// there, and applies the phases.
-UpgradeOutcome run_transaction(const UpgradeRun& run);
+// there, and applies the phases.  Leftover trash is emptied first when
+// `space_needed` bytes are not free, else handed to a background deleter;
+// what the run itself discarded is deleted in the background afterwards.
+UpgradeOutcome run_transaction(const UpgradeRun& run, uint64_t space_needed = 0);
 
 struct RollbackOptions {
   std::optional<std::filesystem::path> root;
@@ -74,6 +76,11 @@ UpgradeRun start_run(const std::string& transaction, const std::optional<std::fi
 // the site's current versions.  Changes nothing; throws (exit 2) when there
 // is nothing to roll back to.
 UpgradeRun plan_rollback(const RollbackOptions& options);
+
+// What a rollback or restore writes into the state directory: a full dump of
+// the current databases (about the size of the snapshot's dumps) and the
+// checkout of the code snapshot (about the size of modules/civicrm).
+uint64_t rollback_space_needed(const UpgradeRun& run);
 
 // Finishes an interrupted run (upgrade or rollback) found in the state directory's journal: first
 // stops a DB upgrade command it had started, then rolls back before the commit

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -42,6 +43,16 @@ struct Mapping {
   }
   ~Mapping() {
     if (data != nullptr) ::munmap(const_cast<unsigned char*>(data), size);
+  }
+  // Drops the pages around [begin, end) from this process's resident set
+  // once read: they stay in the page cache, but a restore that reads a whole
+  // 165 MB stored pack would otherwise count all of it in its RSS (a rollback
+  // peaked at 197 MB).  64 KB-aligned: a fault maps the 64 KB around it.
+  void release(std::size_t begin, std::size_t end) const {
+    constexpr std::size_t kFaultAround = std::size_t{64} << 10;
+    std::size_t first = begin / kFaultAround * kFaultAround;
+    std::size_t last = std::min(size, (end + kFaultAround - 1) / kFaultAround * kFaultAround);
+    if (last > first) ::madvise(const_cast<unsigned char*>(data) + first, last - first, MADV_DONTNEED);
   }
 };
 
@@ -124,6 +135,7 @@ bool PackReader::read_blob(const git_oid& id, const std::function<void(const cha
     if (!visit_stored_zlib(stream, end - at, size, visit)) {
       fail("{}: object {} is damaged", pack->path.string(), git_oid_tostr_s(&id));
     }
+    pack->pack.release(static_cast<std::size_t>(*offset), std::min(end, at + stored_zlib_size(size)));
     return true;
   }
   return false;

@@ -1,6 +1,6 @@
 // Phase 17, after the commit point: a post-upgrade code snapshot (the base
 // for spotting local patches next time), then the old tree and the old
-// compiled templates are deleted.  Idempotent: recover re-runs it after a crash.
+// compiled templates go to the trash (deleted in the background).  Idempotent: recover re-runs it after a crash.
 #include <spdlog/spdlog.h>
 
 #include "civiup/snapshot/error.hpp"
@@ -30,9 +30,9 @@ class CommitPhase final : public WorldPhase {
     PhaseProgress progress(name());
     spec.progress = &progress;
     undo.record("snapshot", world_.code_repository().snapshot(spec).info.id);
-    remove_tree(run.staging_dir());  // the old tree, swapped out
-    remove_tree(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
-    spdlog::info("removed the old tree and the old compiled templates");
+    discard(run.staging_dir());  // the old tree, swapped out
+    discard(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
+    spdlog::info("moved the old tree and the old compiled templates into the trash");
   }
 
   void undo(const nlohmann::json&) override {}

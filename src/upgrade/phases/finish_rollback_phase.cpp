@@ -1,6 +1,6 @@
 // Rollback's last phase, after its commit point: the tree that was live before
-// the rollback, the old compiled templates and the dumps taken for undo are
-// deleted.  Idempotent: recover re-runs it after a crash.
+// the rollback, the old compiled templates and the dumps taken for undo go to
+// the trash (deleted in the background, off the way back's critical path).  Idempotent: recover re-runs it after a crash.
 #include <spdlog/spdlog.h>
 
 #include "civiup/snapshot/error.hpp"
@@ -16,10 +16,10 @@ class FinishRollbackPhase final : public WorldPhase {
 
   void apply(UndoLog&) override {
     const UpgradeRun& run = world_.run();
-    remove_tree(run.staging_dir());
-    remove_tree(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
-    remove_tree(run.dumps_dir());
-    spdlog::info("removed the replaced tree, the old compiled templates and the undo dumps");
+    discard(run.staging_dir());
+    discard(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
+    discard(run.dumps_dir());
+    spdlog::info("moved the replaced tree, the old compiled templates and the undo dumps into the trash");
   }
 
   void undo(const nlohmann::json&) override {}

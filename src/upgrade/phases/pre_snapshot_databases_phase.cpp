@@ -22,7 +22,7 @@ class PreSnapshotDatabasesPhase final : public WorldPhase {
 
   // Nothing to put back on the site; the dumps hold personal data.
   void undo(const nlohmann::json& data) override {
-    if (data.contains("pre_dumps_dir")) remove_tree(data["pre_dumps_dir"].get<std::string>());
+    if (data.contains("pre_dumps_dir")) discard(data["pre_dumps_dir"].get<std::string>());
   }
 };
 

@@ -19,7 +19,7 @@ class RestoreSnapshotPhase final : public WorldPhase {
     const UpgradeRun& run = world_.run();
     fs::path checkout = run.staging_dir() / "snapshot";
     undo.record("staging_dir", run.staging_dir().string());
-    remove_tree(run.staging_dir());  // an interrupted earlier attempt
+    discard(run.staging_dir());  // an interrupted earlier attempt
     fs::create_directories(run.staging_dir());
     fs::permissions(run.staging_dir(), fs::perms::owner_all, fs::perm_options::replace);
     PhaseProgress progress(name());
@@ -29,7 +29,7 @@ class RestoreSnapshotPhase final : public WorldPhase {
     fs::path tree = checkout / "modules" / "civicrm";
     if (!fs::is_directory(tree)) fail("snapshot {} holds no modules/civicrm", run.restore_snapshot);
     fs::rename(tree, run.staged_tree());
-    remove_tree(checkout);
+    discard(checkout);
     spdlog::info("checked out modules/civicrm of snapshot {} into {}", run.restore_snapshot,
                  run.staged_tree().string());
   }
@@ -38,7 +38,7 @@ class RestoreSnapshotPhase final : public WorldPhase {
   // the tree that was live, which the swap's undo puts back first.
   void undo(const nlohmann::json& data) override {
     if (!data.contains("staging_dir")) return;
-    remove_tree(data["staging_dir"].get<std::string>());
+    discard(data["staging_dir"].get<std::string>());
   }
 };
 

@@ -24,13 +24,13 @@ class SnapshotDatabasesPhase final : public WorldPhase {
     PhaseProgress progress(name());
     dump_site_databases(world_, run.dumps_dir(), run.pre_dumps_dir(), &progress);
     // The deltas stand alone (hard links); the pre-snapshot has served.
-    remove_tree(run.pre_dumps_dir());
+    discard(run.pre_dumps_dir());
   }
 
   // The dumps of a rolled-back run are of no further use and hold personal data.
   void undo(const nlohmann::json& data) override {
     if (!data.contains("dumps_dir")) return;
-    remove_tree(data["dumps_dir"].get<std::string>());
+    discard(data["dumps_dir"].get<std::string>());
   }
 };
 

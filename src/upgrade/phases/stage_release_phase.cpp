@@ -55,7 +55,7 @@ class StageReleasePhase final : public WorldPhase {
     if (inode != 0 && data.contains("staged_inode") && inode != data["staged_inode"].get<uint64_t>()) {
       fail("{} does not hold the staged release; left in place", tree.string());
     }
-    remove_tree(staging);
+    discard(staging);
   }
 };
 

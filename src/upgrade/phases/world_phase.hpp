@@ -5,18 +5,12 @@
 
 #include "civiup/snapshot/error.hpp"
 
+#include "civiup/state_trash.hpp"
 #include "civiup/transaction.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 #include "upgrade/phases/upgrade_phases.hpp"
 
 namespace civiup::phases {
-
-// Removes a tree (absent is fine); an error names the path.
-inline void remove_tree(const std::filesystem::path& path) {
-  std::error_code error;
-  std::filesystem::remove_all(path, error);
-  if (error) fail("removing {}: {}", path.string(), error.message());
-}
 
 class WorldPhase : public Phase {
  public:
@@ -26,6 +20,9 @@ class WorldPhase : public Phase {
  protected:
   // A fault point inside a long step of this phase ("<phase>:<when>").
   void fault(const char* when) const { fault_point(name_, when); }
+  // A tree the run no longer needs goes to the state directory's trash (a
+  // rename; deleted off the critical path, state_trash.hpp).  Absent is fine.
+  void discard(const std::filesystem::path& path) const { move_to_trash(world_.run().state_dir, path); }
   UpgradeWorld& world_;
 
  private:
