@@ -121,9 +121,4 @@ Version read_database_version(DatabaseSession& session) {
   });
 }
 
-bool update_time_is_live(DatabaseSession& session) {
-  if (!session.query_scalar("SHOW GLOBAL VARIABLES LIKE 'information_schema_stats_expiry'")) return true;
-  return session.query_scalar("SELECT @@GLOBAL.information_schema_stats_expiry") == "0";
-}
-
 }  // namespace civiup

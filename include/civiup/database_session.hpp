@@ -37,14 +37,4 @@ std::unique_ptr<DatabaseSession> connect_database(const DatabaseDsn& dsn);
 // that is not a version.
 Version read_database_version(DatabaseSession& session);
 
-// Whether information_schema.TABLES.UPDATE_TIME is live on this server, so a
-// delta dump or a selective restore may skip tables by it.  MariaDB has no
-// information_schema_stats_expiry and reads InnoDB's in-memory value: live.
-// MySQL 8 serves a statistics cache refreshed every
-// information_schema_stats_expiry seconds (default 86400) unless the session
-// sets it to 0, which the snapshot library's sessions do not do (yet): live
-// only when the server's global value is 0.  The variable is read only where
-// it exists, so MariaDB never sees a statement naming it.
-bool update_time_is_live(DatabaseSession& session);
-
 }  // namespace civiup

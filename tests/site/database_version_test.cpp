@@ -64,13 +64,6 @@ TEST(DatabaseVersion, ReadsCivicrmDomainVersion) {
   EXPECT_EQ(read_database_version(*session).str(), "5.74.0");
 }
 
-// MariaDB reads UPDATE_TIME live and has no information_schema_stats_expiry
-// (the MySQL 8 side: tests/transaction/update_time_test.cpp, with a fake).
-TEST(DatabaseVersion, UpdateTimeIsLiveOnMariaDb) {
-  test::ScratchDatabase database("civi");
-  EXPECT_TRUE(update_time_is_live(*connect_database(dsn_for(database.name()))));
-}
-
 TEST(DatabaseVersion, HalfUpgradedDatabaseKeepsItsMarker) {
   test::ScratchDatabase database("civi");
   create_domain(*database.connect(), {"5.75.0.upgrade"});

@@ -61,6 +61,11 @@ Session::Session(const DatabaseLogin& login, const std::string& database) {
     // One session context for everything the library reads and writes.
     execute("SET SESSION time_zone = '+00:00', sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', "
             "net_read_timeout = 3600, net_write_timeout = 3600, wait_timeout = 86400");
+    // MySQL 8 serves information_schema.TABLES.UPDATE_TIME from a statistics
+    // cache unless the reading session sets the expiry to 0 (delta dumps and
+    // selective restores trust UPDATE_TIME).  MariaDB has no such variable.
+    if (query_value("SHOW SESSION VARIABLES LIKE 'information_schema_stats_expiry'"))
+      execute("SET SESSION information_schema_stats_expiry = 0");
   } catch (const sql::SQLException& e) {
     throw sql_error(e).with_context(fmt::format(
         "connecting to {}@{}", login.user,

@@ -6,7 +6,6 @@
 #include "civiup/snapshot/db/database_restore.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/terminal_progress.hpp"
-#include "upgrade/phases/site_dumps.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -24,17 +23,14 @@ class RestoreDatabasesPhase final : public WorldPhase {
  private:
   void restore_all(const fs::path& dumps, StepOf step_of) {
     world_.reconnect();
-    restore(world_.civicrm_db(), world_.civicrm_settings().dsn, dumps / "civicrm", step_of);
-    if (!world_.shared_database()) {
-      restore(world_.backdrop_db(), world_.backdrop_settings().database, dumps / "backdrop", step_of);
-    }
+    restore(world_.civicrm_settings().dsn, dumps / "civicrm", step_of);
+    if (!world_.shared_database()) restore(world_.backdrop_settings().database, dumps / "backdrop", step_of);
   }
 
-  void restore(DatabaseSession& session, const DatabaseDsn& dsn, const fs::path& dump, StepOf step_of) {
+  void restore(const DatabaseDsn& dsn, const fs::path& dump, StepOf step_of) {
     PhaseProgress progress(name(), step_of);
     snapshot::db::RestoreOptions options;
     options.progress = &progress;
-    options.trust_update_time = trust_update_time(session);
     snapshot::db::RestoreReport report =
         snapshot::db::restore_changed(database_login(dsn), dsn.database, dump, options);
     spdlog::info("restored {} from {}: {} tables reloaded, {} unchanged, {} objects dropped, in {:.1f} s",

@@ -12,16 +12,12 @@ namespace civiup::phases {
 namespace fs = std::filesystem;
 namespace {
 
-void dump_one(DatabaseSession& session, const DatabaseDsn& dsn, const fs::path& dir, const fs::path& base,
-              snapshot::Progress* progress) {
+void dump_one(const DatabaseDsn& dsn, const fs::path& dir, const fs::path& base, snapshot::Progress* progress) {
   std::error_code error;
   fs::remove_all(dir, error);  // an interrupted earlier attempt
   snapshot::db::DumpOptions options;
   options.progress = progress;
-  if (!base.empty() && snapshot::db::is_usable_dump(base)) {
-    options.base = base;
-    options.trust_update_time = trust_update_time(session);
-  }
+  if (!base.empty() && snapshot::db::is_usable_dump(base)) options.base = base;
   snapshot::db::DumpManifest manifest = snapshot::db::dump_database(database_login(dsn), dsn.database, dir, options);
   if (options.base.empty()) {
     spdlog::info("dumped {} ({} tables, {} bytes) in {:.1f} s", dsn.redacted(), manifest.tables.size(),
@@ -44,22 +40,12 @@ std::string quoted_list(const std::vector<std::string>& names) {
 
 }  // namespace
 
-bool trust_update_time(DatabaseSession& session) {
-  if (update_time_is_live(session)) return true;
-  spdlog::warn("{}: the server caches UPDATE_TIME (MySQL 8, information_schema_stats_expiry is not 0): every table "
-               "is compared by checksum; set information_schema_stats_expiry = 0 on the server for a short window",
-               session.description());
-  return false;
-}
-
 void dump_site_databases(UpgradeWorld& world, const fs::path& dir, const fs::path& base, snapshot::Progress* progress) {
   fs::create_directories(dir);
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);  // dumps hold personal data
-  dump_one(world.civicrm_db(), world.civicrm_settings().dsn, dir / "civicrm", base.empty() ? base : base / "civicrm",
-           progress);
+  dump_one(world.civicrm_settings().dsn, dir / "civicrm", base.empty() ? base : base / "civicrm", progress);
   if (!world.shared_database())
-    dump_one(world.backdrop_db(), world.backdrop_settings().database, dir / "backdrop",
-             base.empty() ? base : base / "backdrop", progress);
+    dump_one(world.backdrop_settings().database, dir / "backdrop", base.empty() ? base : base / "backdrop", progress);
 }
 
 void wait_for_site_transactions(UpgradeWorld& world, int timeout_seconds) {

@@ -23,8 +23,4 @@ void dump_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
 // privilege), logs a warning naming what it saw and returns.
 void wait_for_site_transactions(UpgradeWorld& world, int timeout_seconds);
 
-// Whether a delta dump or selective restore against this session's server may
-// skip tables by UPDATE_TIME (update_time_is_live); logs a warning when not.
-bool trust_update_time(DatabaseSession& session);
-
 }  // namespace civiup::phases

@@ -13,7 +13,6 @@
 #include "civiup/snapshot/db/database_restore.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/terminal_progress.hpp"
-#include "upgrade/phases/site_dumps.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -70,16 +69,15 @@ class UpgradeDatabasePhase final : public WorldPhase {
     }
     world_.reconnect();
     fs::path dumps = world_.run().dumps_dir();
-    restore(world_.civicrm_db(), world_.civicrm_settings().dsn, dumps / "civicrm");
-    if (!world_.shared_database()) restore(world_.backdrop_db(), world_.backdrop_settings().database, dumps / "backdrop");
+    restore(world_.civicrm_settings().dsn, dumps / "civicrm");
+    if (!world_.shared_database()) restore(world_.backdrop_settings().database, dumps / "backdrop");
   }
 
  private:
-  void restore(DatabaseSession& session, const DatabaseDsn& dsn, const fs::path& dump) {
+  void restore(const DatabaseDsn& dsn, const fs::path& dump) {
     PhaseProgress progress(name(), StepOf::kUndo);
     snapshot::db::RestoreOptions options;
     options.progress = &progress;
-    options.trust_update_time = trust_update_time(session);
     snapshot::db::RestoreReport report =
         snapshot::db::restore_changed(database_login(dsn), dsn.database, dump, options);
     spdlog::info("restored {}: {} tables reloaded, {} unchanged, {} objects dropped, in {:.1f} s", dsn.redacted(),
