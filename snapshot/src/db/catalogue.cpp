@@ -122,7 +122,7 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
     std::string select = quote_identifier(column);
     ValueKind kind = kind_of(data_type);
     if (data_type == "float") select = fmt::format("CAST({} AS DOUBLE)", select);
-    // Connector/C++ hands BIT values back as decimal text, not as their bytes.
+    // BIT values are written as their integer; the server sends them as bytes.
     if (data_type == "bit") {
       select = fmt::format("{} + 0", select);
       kind = ValueKind::Number;

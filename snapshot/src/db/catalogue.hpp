@@ -1,8 +1,8 @@
 #pragma once
 // What a database holds, read from information_schema and SHOW CREATE on a
 // catalogue session (never on a streaming one).  How each column's values are
-// written is decided from information_schema.COLUMNS: Connector/C++ metadata
-// throws on collation ids above 255.
+// written is decided from information_schema.COLUMNS, not from a result's
+// metadata (Connector/C++'s threw on collation ids above 255).
 #include <cstdint>
 #include <string>
 #include <vector>

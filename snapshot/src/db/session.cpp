@@ -1,11 +1,6 @@
 #include "session.hpp"
 
-#include <cppconn/driver.h>
-#include <cppconn/exception.h>
-#include <cppconn/resultset.h>
-#include <cppconn/resultset_metadata.h>
-#include <cppconn/statement.h>
-#include <mysql_driver.h>
+#include <mysql.h>
 
 #include <array>
 #include <cstring>
@@ -22,12 +17,13 @@
 namespace civiup::snapshot::db {
 namespace {
 
-// The server's message as one line, with its error code.
-Error sql_error(const sql::SQLException& e) {
-  std::string message = e.what();
+// The server's (or libmariadb's) message as one line, with its error code.
+Error sql_error(MYSQL* connection) {
+  std::string message = mysql_error(connection);
   for (char& c : message)
     if (c == '\n' || c == '\r') c = ' ';
-  if (e.getErrorCode() != 0) return Error(fmt::format("{} (MySQL error {})", message, e.getErrorCode()));
+  if (unsigned code = mysql_errno(connection); code != 0)
+    return Error(fmt::format("{} (MySQL error {})", message, code));
   return Error(message);
 }
 
@@ -36,92 +32,117 @@ std::string first_line(const std::string& statement) {
   return line.size() > 80 ? line.substr(0, 80) + "..." : line;
 }
 
-sql::mysql::MySQL_Driver* driver() {
-  // get_driver_instance is not thread-safe on first use.
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
-  return sql::mysql::get_mysql_driver_instance();
+// A statement's result, freed with it.
+struct FreeResult {
+  void operator()(MYSQL_RES* result) const { mysql_free_result(result); }
+};
+using Result = std::unique_ptr<MYSQL_RES, FreeResult>;
+
+MYSQL* new_handle() {
+  // mysql_library_init is not thread-safe; mysql_init runs it on first use.
+  static std::once_flag once;
+  std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
+  MYSQL* handle = mysql_init(nullptr);
+  if (handle == nullptr) throw Error("out of memory for a MariaDB connection handle");
+  return handle;
 }
 
 }  // namespace
 
-Session::Session(const DatabaseLogin& login, const std::string& database) {
-  sql::ConnectOptionsMap options;
-  if (!login.socket.empty())
-    options["hostName"] = sql::SQLString("unix://" + login.socket);
-  else
-    options["hostName"] = sql::SQLString(fmt::format("tcp://{}:{}", login.host, login.port));
-  options["userName"] = sql::SQLString(login.user);
-  options["password"] = sql::SQLString(login.password);
-  options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
-  options["OPT_RECONNECT"] = false;  // a silent reconnect would leave the snapshot
-  if (!database.empty()) options["schema"] = sql::SQLString(database);
-  try {
-    connection_.reset(driver()->connect(options));
-    // One session context for everything the library reads and writes.
-    execute("SET SESSION time_zone = '+00:00', sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', "
-            "net_read_timeout = 3600, net_write_timeout = 3600, wait_timeout = 86400");
-    // MySQL 8 serves information_schema.TABLES.UPDATE_TIME from a statistics
-    // cache unless the reading session sets the expiry to 0 (delta dumps and
-    // selective restores trust UPDATE_TIME).  MariaDB has no such variable.
-    if (query_value("SHOW SESSION VARIABLES LIKE 'information_schema_stats_expiry'"))
-      execute("SET SESSION information_schema_stats_expiry = 0");
-  } catch (const sql::SQLException& e) {
-    throw sql_error(e).with_context(fmt::format(
-        "connecting to {}@{}", login.user,
-        login.socket.empty() ? fmt::format("{}:{}", login.host, login.port) : login.socket));
-  }
+void Session::Close::operator()(st_mysql* connection) const { mysql_close(connection); }
+
+Session::Session(const DatabaseLogin& login, const std::string& database) : connection_(new_handle()) {
+  MYSQL* c = connection_.get();
+  mysql_options(c, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  my_bool reconnect = 0;  // a silent reconnect would leave the snapshot
+  mysql_options(c, MYSQL_OPT_RECONNECT, &reconnect);
+  // host:port over TCP, or the socket (as Connector/C++'s tcp:// and unix:// did).
+  const bool tcp = login.socket.empty();
+  unsigned protocol = tcp ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
+  mysql_options(c, MYSQL_OPT_PROTOCOL, &protocol);
+  with_context(
+      fmt::format("connecting to {}@{}", login.user, tcp ? fmt::format("{}:{}", login.host, login.port) : login.socket),
+      [&] {
+        if (mysql_real_connect(c, tcp ? login.host.c_str() : "localhost", login.user.c_str(), login.password.c_str(),
+                               database.empty() ? nullptr : database.c_str(),
+                               tcp ? static_cast<unsigned>(login.port) : 0, tcp ? nullptr : login.socket.c_str(),
+                               CLIENT_MULTI_RESULTS) == nullptr)
+          fail_with_server_error();
+        // One session context for everything the library reads and writes.
+        execute("SET SESSION time_zone = '+00:00', sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', "
+                "net_read_timeout = 3600, net_write_timeout = 3600, wait_timeout = 86400");
+        // MySQL 8 serves information_schema.TABLES.UPDATE_TIME from a statistics
+        // cache unless the reading session sets the expiry to 0 (delta dumps and
+        // selective restores trust UPDATE_TIME).  MariaDB has no such variable.
+        if (query_value("SHOW SESSION VARIABLES LIKE 'information_schema_stats_expiry'"))
+          execute("SET SESSION information_schema_stats_expiry = 0");
+      });
 }
 
 Session::~Session() = default;
 
+void Session::fail_with_server_error() { throw sql_error(connection_.get()); }
+
+void Session::run(const std::string& statement) {
+  if (mysql_real_query(connection_.get(), statement.data(), statement.size()) != 0) fail_with_server_error();
+}
+
 void Session::execute(const std::string& statement) {
+  MYSQL* c = connection_.get();
   try {
-    std::unique_ptr<sql::Statement> s(connection_->createStatement());
-    s->execute(statement);
-    // Drain any result (SET, SHOW ...), so the connection is ready for the next one.
-    std::unique_ptr<sql::ResultSet> rs(s->getResultSet());
-    while (s->getMoreResults()) rs.reset(s->getResultSet());
-  } catch (const sql::SQLException& e) {
+    run(statement);
+    // Drain any results (SHOW, CALL ...), so the connection is ready for the next statement.
+    for (;;) {
+      Result result(mysql_store_result(c));
+      if (!result && mysql_field_count(c) != 0) fail_with_server_error();
+      int more = mysql_next_result(c);
+      if (more > 0) fail_with_server_error();
+      if (more < 0) break;
+    }
+  } catch (Error& e) {
     // Short statements (SET, DROP ...) say what failed; long ones (INSERT) are
     // named by the caller's context instead.
-    if (statement.size() < 200 && statement.find('\n') == std::string::npos)
-      throw sql_error(e).with_context(statement);
-    throw sql_error(e);
+    if (statement.size() < 200 && statement.find('\n') == std::string::npos) throw e.with_context(statement);
+    throw;
   }
 }
 
 void Session::execute_ddl(const std::string& statement) {
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
-    try {
-      std::unique_ptr<sql::Statement> s(connection_->createStatement());
-      s->execute(statement);
+    if (mysql_real_query(connection_.get(), statement.data(), statement.size()) == 0) {
+      Result result(mysql_store_result(connection_.get()));
       return;
-    } catch (const sql::SQLException& e) {
-      // 1213: deadlock, 1205: lock wait timeout.
-      bool retry = (e.getErrorCode() == 1213 || e.getErrorCode() == 1205) && attempt < kAttempts;
-      if (!retry) throw sql_error(e).with_context(first_line(statement));
     }
+    // 1213: deadlock, 1205: lock wait timeout.
+    unsigned code = mysql_errno(connection_.get());
+    bool retry = (code == 1213 || code == 1205) && attempt < kAttempts;
+    if (!retry) throw sql_error(connection_.get()).with_context(first_line(statement));
     std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
   }
 }
 
 std::vector<Row> Session::query(const std::string& statement) {
+  MYSQL* c = connection_.get();
   std::vector<Row> rows;
   try {
-    std::unique_ptr<sql::Statement> s(connection_->createStatement());
-    std::unique_ptr<sql::ResultSet> rs(s->executeQuery(statement));
-    const unsigned columns = rs->getMetaData()->getColumnCount();
-    while (rs->next()) {
+    run(statement);
+    Result result(mysql_store_result(c));
+    if (!result) {
+      if (mysql_field_count(c) != 0) fail_with_server_error();
+      return rows;
+    }
+    const unsigned columns = mysql_num_fields(result.get());
+    while (MYSQL_ROW values = mysql_fetch_row(result.get())) {
+      const unsigned long* lengths = mysql_fetch_lengths(result.get());
       Row row;
       row.reserve(columns);
-      for (unsigned i = 1; i <= columns; ++i)
-        row.push_back(rs->isNull(i) ? Value() : Value(std::string(rs->getString(i))));
+      for (unsigned i = 0; i < columns; ++i)
+        row.push_back(values[i] == nullptr ? Value() : Value(std::string(values[i], lengths[i])));
       rows.push_back(std::move(row));
     }
-  } catch (const sql::SQLException& e) {
-    throw sql_error(e).with_context(first_line(statement));
+  } catch (Error& e) {
+    throw e.with_context(first_line(statement));
   }
   return rows;
 }
@@ -132,15 +153,17 @@ Value Session::query_value(const std::string& statement) {
   return rows[0][0];
 }
 
-void Session::stream(const std::string& statement, const std::function<void(sql::ResultSet&)>& on_row) {
-  try {
-    std::unique_ptr<sql::Statement> s(connection_->createStatement());
-    s->setResultSetType(sql::ResultSet::TYPE_FORWARD_ONLY);
-    std::unique_ptr<sql::ResultSet> rs(s->executeQuery(statement));
-    while (rs->next()) on_row(*rs);
-  } catch (const sql::SQLException& e) {
-    throw sql_error(e);
-  }
+void Session::stream(const std::string& statement, const std::function<void(const StreamedRow&)>& on_row) {
+  MYSQL* c = connection_.get();
+  run(statement);
+  // mysql_use_result: rows come off the socket one by one.  Freeing the result
+  // early (on_row threw) reads the rest of it, as Connector/C++ did.
+  Result result(mysql_use_result(c));
+  if (!result) fail_with_server_error();
+  while (MYSQL_ROW values = mysql_fetch_row(result.get()))
+    on_row(StreamedRow{values, mysql_fetch_lengths(result.get())});
+  // A null row is the end or an error (the connection lost mid-table).
+  if (mysql_errno(c) != 0) fail_with_server_error();
 }
 
 uint64_t Session::max_allowed_packet() {

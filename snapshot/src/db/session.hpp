@@ -1,7 +1,9 @@
 #pragma once
-// One Connector/C++ connection with the library's error conventions: every
-// sql::SQLException becomes a civiup::Error with the server's message, so the
-// caller only adds the object name.
+// One connection through libmariadb's C API with the library's error
+// conventions: every failure becomes a civiup::Error with the server's message,
+// so the caller only adds the object name.  The C API, not Connector/C++: a
+// dump reads every value, and the C API hands a streamed row over as pointers
+// and lengths (mysql_fetch_row), with no object per value.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -11,15 +13,20 @@
 
 #include "civiup/snapshot/db/database_login.hpp"
 
-namespace sql {
-class Connection;
-class ResultSet;
-}  // namespace sql
+struct st_mysql;
 
 namespace civiup::snapshot::db {
 
 using Value = std::optional<std::string>;  // nullopt is SQL NULL
 using Row = std::vector<Value>;
+
+// A streamed row as the server sent it (text protocol): value i is
+// `values[i]` of `lengths[i]` bytes, a null pointer for SQL NULL.  Valid until
+// the next row.
+struct StreamedRow {
+  const char* const* values;
+  const unsigned long* lengths;
+};
 
 class Session {
  public:
@@ -40,15 +47,20 @@ class Session {
 
   // Streams a result row by row (mysql_use_result): memory stays flat however
   // big the table.  No other statement may run on this session meanwhile.
-  // `on_row` gets the result set positioned on each row.
-  void stream(const std::string& statement, const std::function<void(sql::ResultSet&)>& on_row);
+  void stream(const std::string& statement, const std::function<void(const StreamedRow&)>& on_row);
 
   uint64_t max_allowed_packet();
   // UNIX time the server started (to tell a restarted server); works on MariaDB and MySQL.
   int64_t server_started_epoch();
 
  private:
-  std::unique_ptr<sql::Connection> connection_;
+  void run(const std::string& statement);  // sends it; throws the server's error
+  [[noreturn]] void fail_with_server_error();
+
+  struct Close {
+    void operator()(st_mysql* connection) const;
+  };
+  std::unique_ptr<st_mysql, Close> connection_;
 };
 
 // "`name`" with backquotes doubled.

@@ -3,8 +3,6 @@
 #include <cstring>
 #include <vector>
 
-#include <cppconn/resultset.h>
-#include <cppconn/sqlstring.h>
 #include <fmt/format.h>
 
 namespace civiup::snapshot::db {
@@ -57,82 +55,74 @@ std::string RowDigest::text() const { return fmt::format("{}:{:016x}", rows_, su
 
 namespace {
 
-// Numeric and date/time columns come first and cross the connector as one
-// value per row, joined by the server (which turns them into text anyway):
-// the connector's cost is per value, and CiviCRM rows are mostly ids and flags.
-// Text and binary values come one by one and are escaped here, faster than the
-// server's QUOTE/HEX would do it.
-struct DumpOrder {
-  std::vector<const ColumnInfo*> numbers;
-  std::vector<const ColumnInfo*> others;
-};
-
-DumpOrder dump_order(const TableInfo& table) {
-  DumpOrder order;
-  for (const auto& column : table.columns)
-    (column.kind == ValueKind::Number || column.kind == ValueKind::Temporal ? order.numbers : order.others)
-        .push_back(&column);
+// Numeric and date/time columns first, then text and binary ones: the order
+// of the INSERTs' column lists since civiup-db-dump/1 began (when the server
+// joined the numbers into one value), kept so dumps and their row digests
+// stay as they were.
+std::vector<const ColumnInfo*> dump_order(const TableInfo& table) {
+  std::vector<const ColumnInfo*> order;
+  for (bool numbers : {true, false})
+    for (const auto& column : table.columns)
+      if ((column.kind == ValueKind::Number || column.kind == ValueKind::Temporal) == numbers)
+        order.push_back(&column);
   return order;
 }
 
 }  // namespace
 
 std::string select_rows(const TableInfo& table, const std::string& where) {
-  DumpOrder order = dump_order(table);
   std::string selected;
-  if (!order.numbers.empty()) {
-    selected = "CONCAT_WS(','";
-    for (const ColumnInfo* column : order.numbers)
-      selected += column->kind == ValueKind::Temporal
-                      ? fmt::format(", IFNULL(CONCAT('''', {}, ''''), 'NULL')", column->select)
-                      : fmt::format(", IFNULL({}, 'NULL')", column->select);
-    selected += ")";
-  }
-  for (const ColumnInfo* column : order.others) selected += (selected.empty() ? "" : ",") + column->select;
+  for (const ColumnInfo* column : dump_order(table)) selected += (selected.empty() ? "" : ",") + column->select;
   return fmt::format("SELECT {} FROM {}{}{}", selected, quote_identifier(table.name),
                      table.type == "SYSTEM VERSIONED" ? " FOR SYSTEM_TIME ALL" : "", where);
 }
 
 std::string insert_columns(const TableInfo& table) {
-  DumpOrder order = dump_order(table);
   std::string columns;
-  for (const auto* group : {&order.numbers, &order.others})
-    for (const ColumnInfo* column : *group) columns += (columns.empty() ? "" : ",") + quote_identifier(column->name);
+  for (const ColumnInfo* column : dump_order(table))
+    columns += (columns.empty() ? "" : ",") + quote_identifier(column->name);
   return "(" + columns + ")";
 }
 
+// Each value formatted here from its kind, as the server's text came in: no
+// per-value work on the server (plain SELECT, as mydumper does).
 void stream_rows(Session& session, const TableInfo& table, const std::string& where, RowSink& sink) {
-  const DumpOrder order = dump_order(table);
-  const bool joined_numbers = !order.numbers.empty();
-  const unsigned first_other = joined_numbers ? 2 : 1;
-  std::vector<bool> hex;
-  for (const ColumnInfo* column : order.others) hex.push_back(column->kind == ValueKind::Hex);
-  session.stream(select_rows(table, where), [&](sql::ResultSet& rs) {
+  std::vector<ValueKind> kinds;
+  for (const ColumnInfo* column : dump_order(table)) kinds.push_back(column->kind);
+  session.stream(select_rows(table, where), [&](const StreamedRow& values) {
     std::string& row = sink.begin_row();
     const size_t start = row.size();
     row += '(';
-    if (joined_numbers) row += rs.getString(1).asStdString();
-    for (unsigned i = 0; i < hex.size(); ++i) {
-      if (i > 0 || joined_numbers) row += ',';
-      // getString gives NULL as "": only an empty value needs the second call
-      // (wasNull); the connector's cost is per call.
-      sql::SQLString value = rs.getString(first_other + i);
-      const std::string& v = value.asStdString();
-      if (v.empty() && rs.wasNull()) {
+    for (size_t i = 0; i < kinds.size(); ++i) {
+      if (i > 0) row += ',';
+      const char* v = values.values[i];
+      const size_t size = values.lengths[i];
+      if (v == nullptr) {
         row += "NULL";
         continue;
       }
-      if (hex[i]) {
-        if (v.empty()) {
-          row += "''";
-        } else {
-          row += "0x";
-          append_hex(row, v.data(), v.size());
-        }
-      } else {
-        row += '\'';
-        append_escaped(row, v.data(), v.size());
-        row += '\'';
+      switch (kinds[i]) {
+        case ValueKind::Number:
+          row.append(v, size);
+          break;
+        case ValueKind::Temporal:  // never needs escaping
+          row += '\'';
+          row.append(v, size);
+          row += '\'';
+          break;
+        case ValueKind::Hex:
+          if (size == 0) {
+            row += "''";
+          } else {
+            row += "0x";
+            append_hex(row, v, size);
+          }
+          break;
+        case ValueKind::Text:
+          row += '\'';
+          append_escaped(row, v, size);
+          row += '\'';
+          break;
       }
     }
     row += ')';
