@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,10 +16,10 @@
 #include "civiup/child_process.hpp"
 #include "civiup/directory_swap.hpp"
 #include "civiup/journal.hpp"
-#include "civiup/upgrade/upgrade.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/paths.hpp"
 #include "civiup/state_trash.hpp"
+#include "civiup/site_snapshots.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 #include "preflight_checks.hpp"
@@ -53,16 +52,6 @@ fs::path existing_ancestor(fs::path path) {
   std::error_code error;
   while (!fs::exists(path, error) && path.has_parent_path() && path.parent_path() != path) path = path.parent_path();
   return path;
-}
-
-uint64_t tree_bytes(const fs::path& tree) {
-  uint64_t total = 0;
-  std::error_code error;
-  for (auto it = fs::recursive_directory_iterator(tree, error); !error && it != fs::recursive_directory_iterator();
-       it.increment(error)) {
-    if (it->is_regular_file(error)) total += it->file_size(error);
-  }
-  return total;
 }
 
 std::string megabytes(uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
@@ -109,7 +98,7 @@ bool exchange_supported_leaving_no_trace(const fs::path& dir) {
 // Dumps of both databases, the staged release, and code snapshots of the old
 // and the new tree: a conservative estimate (dumps are compressed, git packs).
 uint64_t needed_bytes(const PreflightReport& report) {
-  uint64_t total = 2 * report.release_bytes + tree_bytes(report.root / "modules" / "civicrm");
+  uint64_t total = 2 * report.release_bytes + directory_bytes(report.root / "modules" / "civicrm");
   for (const DatabaseReport& database : report.databases) total += database.bytes;
   return total;
 }
@@ -158,10 +147,9 @@ void check_state_dir(PreflightReport& report, const PreflightOptions& options) {
     bool free = as_problem(report, [&] { check_not_in_use(state.path); });
     if (free) as_problem(report, [&] { check_journal(state.path); });
   }
-  struct statvfs space {};
-  if (::statvfs(probe_dir.c_str(), &space) == 0) {
-    state.free_bytes = static_cast<uint64_t>(space.f_bavail) * space.f_frsize;
-  }
+  std::error_code space_error;
+  fs::space_info space = fs::space(probe_dir, space_error);
+  if (!space_error) state.free_bytes = space.available;
   state.needed_bytes = needed_bytes(report);
   if (state.exists) {
     TrashInfo trash = inspect_trash(state.path);

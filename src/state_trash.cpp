@@ -7,7 +7,6 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -235,10 +234,9 @@ void delete_trash_later(const fs::path& state_dir) {
 
 void sweep_trash(const fs::path& state_dir, uint64_t needed_bytes) {
   if (trash_empty(state_dir)) return;
-  struct statvfs space {};
-  uint64_t free_bytes = ::statvfs(state_dir.c_str(), &space) == 0
-                            ? static_cast<uint64_t>(space.f_bavail) * space.f_frsize
-                            : 0;
+  std::error_code error;
+  uint64_t free_bytes = fs::space(state_dir, error).available;
+  if (error) free_bytes = 0;
   if (free_bytes < needed_bytes) {
     spdlog::info("{} MB free, about {} MB needed: emptying the trash first", free_bytes >> 20, needed_bytes >> 20);
     empty_trash(state_dir);
