@@ -106,7 +106,9 @@ ANALYZE TABLE note)sql");  // DATA_LENGTH, which plans the key ranges, is update
   ASSERT_GT(dump_in_key_ranges(live.name(), temp / "dump"), 2u);
 
   run_sql(live.name(), "ALTER TABLE note ADD COLUMN added INT;\nUPDATE note SET body = 'changed' WHERE id = 7");
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
+  db::RestoreOptions options;
+  options.repair_in_place = false;  // reloaded, not repaired (RepairsABigTableInPlace)
+  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump", options);
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
   expect_same_image(before, describe_database(live.name()));
 }
@@ -138,6 +140,114 @@ ANALYZE TABLE note)sql");
   EXPECT_EQ(query_column(*live.connect(), "SHOW INDEX FROM note WHERE Key_name = 'body_start'"),
             std::vector<std::string>{"note"})
       << "the keys were built (the digest ran alongside, not instead)";
+}
+
+// A big table (over RestoreOptions::repair_min_bytes) with a child whose
+// foreign key cascades deletes, and a trigger that logs deletes.
+void create_big_note(const std::string& database) {
+  run_sql(database, R"sql(
+CREATE TABLE note (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, contact_id INT UNSIGNED, body TEXT,
+  modified TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, KEY (contact_id),
+  UNIQUE KEY UI_body (body(60)));
+INSERT INTO note (id, contact_id, body, modified)
+  SELECT seq, 1 + seq % 2000, CONCAT('note ', seq, ' ', REPEAT('text ', 50)), '2026-01-01 00:00:00' FROM seq_1_to_20000;
+CREATE TABLE note_tag (id INT UNSIGNED PRIMARY KEY, note_id INT UNSIGNED,
+  CONSTRAINT FK_tag_note FOREIGN KEY (note_id) REFERENCES note (id) ON DELETE CASCADE);
+INSERT INTO note_tag SELECT seq, seq FROM seq_1_to_20000;
+CREATE TABLE note_log (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(100));
+CREATE TRIGGER note_ad AFTER DELETE ON note FOR EACH ROW INSERT INTO note_log (what) VALUES (OLD.id);
+ANALYZE TABLE note)sql");
+}
+
+// What a CiviCRM upgrade does to a big table: a column, a key and a foreign
+// key added, the new column filled in 1 % of the rows (which bumps their
+// ON UPDATE timestamp), a row added.  The table is brought back in place:
+// the additions dropped, the 200 changed rows deleted and inserted, the added
+// one deleted; the child's cascade and the delete trigger never fire.
+TEST(SelectiveRestore, RepairsABigTableInPlace) {
+  TempDir temp;
+  ScratchDatabase live("selrepair");
+  create_big_note(live.name());
+  DatabaseImage before = describe_database(live.name());
+  db::dump_database(snapshot_login(), live.name(), temp / "dump");
+
+  run_sql(live.name(), R"sql(
+ALTER TABLE note ADD COLUMN added_note VARCHAR(255) DEFAULT NULL AFTER contact_id, ADD KEY added_key (added_note),
+  ADD CONSTRAINT FK_note_tag FOREIGN KEY (contact_id) REFERENCES note_tag (id);
+UPDATE note SET added_note = 'upgraded', modified = '2026-11-26 00:00:00' WHERE id % 100 = 7;
+INSERT INTO note (contact_id, body) VALUES (1, 'added by the upgrade'))sql");
+  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
+
+  expect_same_image(before, describe_database(live.name()));
+  EXPECT_TRUE(report.restored_tables.empty()) << testing::PrintToString(report.restored_tables);
+  EXPECT_EQ(report.repaired_tables, std::vector<std::string>{"note"});
+  EXPECT_EQ(report.repaired_rows, 401u) << "200 changed rows deleted and inserted, the added one deleted";
+  ASSERT_EQ(report.repair_statements.size(), 2u) << testing::PrintToString(report.repair_statements);
+  EXPECT_EQ(report.repair_statements[0],
+            "ALTER TABLE `note` DROP COLUMN `added_note`, DROP KEY `added_key`, DROP FOREIGN KEY `FK_note_tag`, "
+            "AUTO_INCREMENT = 20001, ALGORITHM=NOCOPY");
+  EXPECT_EQ(report.repair_statements[1], "ALTER TABLE `note` AUTO_INCREMENT = 20001, ALGORITHM=NOCOPY")
+      << "the added row's key, deleted, had raised AUTO_INCREMENT";
+  EXPECT_EQ(query_column(*live.connect(), "SELECT COUNT(*) FROM note_log"), std::vector<std::string>{"0"});
+}
+
+// Rows changed beyond RowSyncLimits::max_changed_fraction: reloaded.
+TEST(SelectiveRestore, ManyChangedRowsAreReloadedNotRepaired) {
+  TempDir temp;
+  ScratchDatabase live("selmany");
+  create_big_note(live.name());
+  DatabaseImage before = describe_database(live.name());
+  db::dump_database(snapshot_login(), live.name(), temp / "dump");
+
+  run_sql(live.name(), "UPDATE note SET modified = '2026-11-26 00:00:00' WHERE id % 10 IN (1, 2)");
+  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
+  expect_same_image(before, describe_database(live.name()));
+  EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
+  EXPECT_TRUE(report.repaired_tables.empty());
+}
+
+// A changed column (not an addition) is not undone in place; neither is an
+// addition the server could only drop by copying the table (a FULLTEXT key
+// makes InnoDB rebuild): both tables are reloaded, no ALTER having run.
+TEST(SelectiveRestore, ChangesOtherThanAdditionsAreReloaded) {
+  TempDir temp;
+  ScratchDatabase live("selnorepair");
+  create_big_note(live.name());
+  run_sql(live.name(), R"sql(
+CREATE TABLE document (id INT UNSIGNED PRIMARY KEY, body TEXT, FULLTEXT KEY ft_body (body));
+INSERT INTO document SELECT seq, CONCAT('document ', seq, ' ', REPEAT('words ', 40)) FROM seq_1_to_8000)sql");
+  DatabaseImage before = describe_database(live.name());
+  db::dump_database(snapshot_login(), live.name(), temp / "dump");
+
+  run_sql(live.name(), R"sql(
+ALTER TABLE note MODIFY contact_id BIGINT UNSIGNED;
+ALTER TABLE document ADD COLUMN added INT)sql");
+  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
+  expect_same_image(before, describe_database(live.name()));
+  EXPECT_EQ(sorted(report.restored_tables), (std::vector<std::string>{"document", "note"}));
+  EXPECT_TRUE(report.repaired_tables.empty());
+  EXPECT_TRUE(report.repair_statements.empty()) << testing::PrintToString(report.repair_statements);
+}
+
+// Rows inserted in place come from the dump's files: a file changed after the
+// dump puts a wrong row in, and the verification must catch it.
+TEST(SelectiveRestore, ARepairFromAChangedDumpFailsTheVerification) {
+  TempDir temp;
+  ScratchDatabase live("selrepairtamper");
+  create_big_note(live.name());
+  db::dump_database(snapshot_login(), live.name(), temp / "dump");
+  ASSERT_NO_FATAL_FAILURE(change_dump_file(temp / "dump", "20-data-note-00001.sql.zst", "'note 77 ", "'NOTE 77 "));
+
+  run_sql(live.name(), "UPDATE note SET modified = '2026-11-26 00:00:00' WHERE id = 77");
+  try {
+    db::restore_changed(snapshot_login(), live.name(), temp / "dump");
+    ADD_FAILURE() << "a row inserted in place that does not match the dump's checksum must fail the restore";
+  } catch (const Error& e) {
+    EXPECT_TRUE(is_one_line(e.what())) << e.what();
+    EXPECT_NE(std::string(e.what()).find("checksum mismatch after restore: table `note` (dump 20000:"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(SelectiveRestore, UnchangedDatabaseReloadsNoTable) {

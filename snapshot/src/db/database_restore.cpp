@@ -11,6 +11,8 @@
 
 #include "catalogue.hpp"
 #include "deferred_keys.hpp"
+#include "definition_revert.hpp"
+#include "row_sync.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/snapshot/scope_guard.hpp"
 #include "privileges.hpp"
@@ -45,6 +47,7 @@ class Restorer {
   std::map<std::string, std::string> checksums(const std::vector<std::string>& tables);
   std::vector<Task> digest_tasks(const std::vector<std::string>& tables, LiveDigests& into);
   void check_files(const std::set<std::string>& tables);
+  void repair_in_place(std::set<std::string>& tables);
   void drop(const std::string& kind, const std::string& name);
   void load(const std::set<std::string>& tables);
   void create_tables(const std::vector<const DumpFile*>& table_files);
@@ -63,6 +66,7 @@ class Restorer {
   std::vector<LiveObject> live_;
   std::map<std::string, DeferredKeys> deferred_;  // tables created without some keys
   LiveDigests loaded_;  // digests of the reloaded tables, for verify()
+  std::set<std::string> repaired_;  // tables whose rows repair_in_place() changed, verified with the reloaded ones
   RestoreReport report_;
 };
 
@@ -160,6 +164,69 @@ void Restorer::check_files(const std::set<std::string>& tables) {
   }
 }
 
+// Selective: a big changed table (at least RestoreOptions::repair_min_bytes of
+// SQL) is brought back in place when that is cheaper than reloading it.
+// Additions to its definition (columns, keys, foreign keys: definition_revert.hpp)
+// are dropped by an ALTER TABLE the server runs without copying the table (it
+// refuses otherwise); then, its definition being the dump's, the rows that
+// differ are deleted and inserted (row_sync.hpp) when they are few.  Such a
+// table leaves `tables` (it is not dropped or reloaded); one whose rows were
+// changed is verified with the reloaded ones.  Any other outcome, or a refused
+// ALTER, leaves it to be reloaded.  Runs after the triggers are dropped.
+void Restorer::repair_in_place(std::set<std::string>& tables) {
+  if (!options_.repair_in_place || manifest_.checksum_method != kRowDigestMethod) return;
+  std::vector<std::string> candidates;
+  for (const auto& name : tables) {
+    const TableEntry* dumped = manifest_.find_table(name);
+    bool live = std::any_of(live_.begin(), live_.end(),
+                            [&](const LiveObject& o) { return o.kind == "table" && o.name == name; });
+    if (dumped != nullptr && dumped->checksum && live && dumped->data_bytes >= options_.repair_min_bytes)
+      candidates.push_back(name);
+  }
+  if (candidates.empty()) return;
+  const AlterAlgorithm algorithm = session_->query_value("SELECT VERSION()").value_or("").find("MariaDB") !=
+                                           std::string::npos
+                                       ? AlterAlgorithm::mariadb_nocopy
+                                       : AlterAlgorithm::mysql_instant;
+  // The ALTER that drops the additions (or resets AUTO_INCREMENT); false when refused.
+  auto revert = [&](const std::string& name, const TableEntry& dumped) {
+    auto statement = revert_statement(name, show_create_table(*session_, name), dumped.create_statement, algorithm);
+    if (!statement) return true;
+    try {
+      session_->execute_ddl(*statement);
+    } catch (const Error&) {
+      return false;  // e.g. the server would have to copy the table: it is reloaded instead
+    }
+    report_.repair_statements.push_back(*statement);
+    return true;
+  };
+  std::vector<std::string> reverted;
+  for (const auto& name : candidates) {
+    const TableEntry& dumped = *manifest_.find_table(name);
+    if (revert(name, dumped) && without_auto_increment(show_create_table(*session_, name)) ==
+                                    without_auto_increment(dumped.create_statement))
+      reverted.push_back(name);
+  }
+  if (reverted.empty()) return;
+  std::map<std::string, TableInfo> catalogue;
+  for (auto& table : read_catalogue(*session_, database_).tables) catalogue[table.name] = std::move(table);
+  for (const auto& name : reverted) {
+    const TableEntry& dumped = *manifest_.find_table(name);
+    RowSyncResult sync = with_context(fmt::format("table `{}`", name), [&] {
+      return sync_rows(login_, database_, dir_, manifest_, catalogue.at(name), options_.jobs,
+                       options_.row_sync);
+    });
+    if (sync.outcome != RowSyncResult::same && sync.outcome != RowSyncResult::synced) continue;
+    // Rows deleted at the top of the key range leave AUTO_INCREMENT above the dump's.
+    if (!revert(name, dumped) || show_create_table(*session_, name) != dumped.create_statement) continue;
+    tables.erase(name);
+    report_.repaired_tables.push_back(name);
+    report_.repaired_rows += sync.deleted + sync.inserted;
+    if (sync.outcome == RowSyncResult::synced) repaired_.insert(name);
+    progress_.advance(1, dumped.data_bytes);
+  }
+}
+
 void Restorer::drop(const std::string& kind, const std::string& name) {
   std::string keyword = kind;
   std::transform(keyword.begin(), keyword.end(), keyword.begin(), ::toupper);
@@ -178,7 +245,9 @@ void Restorer::load(const std::set<std::string>& tables) {
     else if (file.kind != "table" && file.kind != "data") program_files.push_back(&file);
   }
   create_tables(table_files);
-  add_keys_and_digest(load_rows(data_files), tables);
+  std::set<std::string> digested = tables;  // verify() compares these digests
+  digested.insert(repaired_.begin(), repaired_.end());
+  add_keys_and_digest(load_rows(data_files), digested);
   // Foreign keys once every table has its keys; with checks off this changes metadata only.
   for (const auto& [table, keys] : deferred_)
     if (!keys.add_foreign_keys.empty())
@@ -325,6 +394,7 @@ RestoreReport Restorer::run(bool selective) {
                     (object.kind == "view" && manifest_.find_table(object.name) != nullptr);
     if (selective || replaced) drop(object.kind, object.name);
   }
+  if (selective) repair_in_place(tables);  // after the triggers are gone
   for (const auto& object : live_) {
     if (object.kind != "table") continue;
     bool in_dump = manifest_.find_table(object.name) != nullptr;
@@ -332,7 +402,9 @@ RestoreReport Restorer::run(bool selective) {
       drop("table", object.name);
   }
   load(tables);
-  verify(tables);
+  std::set<std::string> verified = tables;
+  verified.insert(repaired_.begin(), repaired_.end());
+  verify(verified);
   report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report_;
 }

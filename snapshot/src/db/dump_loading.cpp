@@ -47,9 +47,8 @@ namespace {
 
 // Data files hold one statement per line (values never contain a raw newline).
 void load_data_file(Session& session, const fs::path& path, const std::string& at_begin) {
-  std::string pending;
   const std::string_view begin_line = kBeginData, commit_line = kEndData;
-  auto run_line = [&](std::string_view line) {
+  read_zstd_lines(path, [&](std::string_view line) {
     if (line.empty() || line.rfind("--", 0) == 0) return;
     if (begin_line.substr(0, begin_line.size() - 1) == line) {
       if (!at_begin.empty()) session.execute(at_begin);
@@ -58,24 +57,7 @@ void load_data_file(Session& session, const fs::path& path, const std::string& a
     if (commit_line.substr(0, commit_line.size() - 1) == line) return;
     if (line.back() == ';') line.remove_suffix(1);
     session.execute(std::string(line));
-  };
-  read_zstd_file(path, [&](std::string_view block) {
-    size_t start = 0;
-    for (;;) {
-      size_t end = block.find('\n', start);
-      if (end == std::string_view::npos) break;
-      if (pending.empty()) {
-        run_line(block.substr(start, end - start));
-      } else {
-        pending.append(block.substr(start, end - start));
-        run_line(pending);
-        pending.clear();
-      }
-      start = end + 1;
-    }
-    pending.append(block.substr(start));
   });
-  run_line(pending);
 }
 
 }  // namespace

@@ -41,9 +41,13 @@ uint64_t hash64(const char* data, size_t size) {
 
 }  // namespace
 
-void RowDigest::add(std::string_view row) {
+uint64_t RowDigest::hash(std::string_view row) { return hash64(row.data(), row.size()); }
+
+void RowDigest::add(std::string_view row) { add_hash(hash(row)); }
+
+void RowDigest::add_hash(uint64_t hash) {
   ++rows_;
-  sum_ += hash64(row.data(), row.size());
+  sum_ += hash;
 }
 
 void RowDigest::merge(const RowDigest& other) {
@@ -75,6 +79,13 @@ std::string select_rows(const TableInfo& table, const std::string& where) {
   for (const ColumnInfo* column : dump_order(table)) selected += (selected.empty() ? "" : ",") + column->select;
   return fmt::format("SELECT {} FROM {}{}{}", selected, quote_identifier(table.name),
                      table.type == "SYSTEM VERSIONED" ? " FOR SYSTEM_TIME ALL" : "", where);
+}
+
+size_t dumped_position(const TableInfo& table, const std::string& column) {
+  std::vector<const ColumnInfo*> order = dump_order(table);
+  for (size_t i = 0; i < order.size(); ++i)
+    if (order[i]->name == column) return i;
+  return std::string::npos;
 }
 
 std::string insert_columns(const TableInfo& table) {

@@ -20,7 +20,10 @@ inline constexpr const char* kRowDigestMethod =
 // Order-independent (a sum), so key-range chunks and any scan order agree.
 class RowDigest {
  public:
+  // The hash of one row's tuple that add() sums.
+  static uint64_t hash(std::string_view row);
   void add(std::string_view row);
+  void add_hash(uint64_t hash);
   void merge(const RowDigest& other);
   uint64_t rows() const { return rows_; }
   // "rows:0123456789abcdef", the form kept in the manifest.
@@ -33,6 +36,9 @@ class RowDigest {
 
 // SELECT of the dumped columns (history rows included for system-versioned tables).
 std::string select_rows(const TableInfo& table, const std::string& where);
+
+// Where `column` is in the dumped tuples (the INSERTs' column order), or npos.
+size_t dumped_position(const TableInfo& table, const std::string& column);
 
 // "(`a`,`b`)" — the column list of the INSERTs.
 std::string insert_columns(const TableInfo& table);

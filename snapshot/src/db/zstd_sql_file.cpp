@@ -147,4 +147,25 @@ std::string read_zstd_file(const std::filesystem::path& path) {
   return content;
 }
 
+void read_zstd_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& on_line) {
+  std::string pending;
+  read_zstd_file(path, [&](std::string_view block) {
+    size_t start = 0;
+    for (;;) {
+      size_t end = block.find('\n', start);
+      if (end == std::string_view::npos) break;
+      if (pending.empty()) {
+        on_line(block.substr(start, end - start));
+      } else {
+        pending.append(block.substr(start, end - start));
+        on_line(pending);
+        pending.clear();
+      }
+      start = end + 1;
+    }
+    pending.append(block.substr(start));
+  });
+  if (!pending.empty()) on_line(pending);
+}
+
 }  // namespace civiup::snapshot::db

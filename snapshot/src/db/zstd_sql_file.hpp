@@ -80,6 +80,10 @@ class ZstdSqlWriter {
 // Calls `on_block` with consecutive decompressed blocks of the file.
 void read_zstd_file(const std::filesystem::path& path, const std::function<void(std::string_view)>& on_block);
 
+// Calls `on_line` with each line, without its newline (a data file holds one
+// statement per line: values never contain a raw newline).
+void read_zstd_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& on_line);
+
 // The whole decompressed content (for the small DDL files).
 std::string read_zstd_file(const std::filesystem::path& path);
 

@@ -53,13 +53,18 @@ int main(int argc, char** argv) {
       options.jobs = jobs;
       auto report = command == "restore" ? db::restore_database(login, database, dir, options)
                                          : db::restore_changed(login, database, dir, options);
-      std::string restored;
-      for (const auto& table : report.restored_tables) restored += fmt::format("{}\"{}\"", restored.empty() ? "" : ",", table);
+      auto names = [](const std::vector<std::string>& tables) {
+        std::string list;
+        for (const auto& table : tables) list += fmt::format("{}\"{}\"", list.empty() ? "" : ",", table);
+        return list;
+      };
       std::cout << fmt::format(R"({{"ok":true,"seconds":{:.3f},"sql_bytes":{},"restored_tables":{},)"
-                               R"("unchanged_tables":{},"checksummed_tables":{},"dropped_objects":{},"restored":[{}]}})",
+                               R"("unchanged_tables":{},"checksummed_tables":{},"dropped_objects":{},"restored":[{}],)"
+                               R"("repaired":[{}],"repaired_rows":{}}})",
                                report.seconds, report.sql_bytes, report.restored_tables.size(),
                                report.unchanged_tables.size(), report.checksummed_tables.size(),
-                               report.dropped_objects.size(), restored)
+                               report.dropped_objects.size(), names(report.restored_tables),
+                               names(report.repaired_tables), report.repaired_rows)
                 << std::endl;
     } else {
       std::cerr << "civiup-dbsnap: unknown command " << command << "\n";

@@ -12,6 +12,13 @@
 
 namespace civiup::snapshot::db {
 
+// When a selective restore brings a table's rows back in place (row_sync.hpp)
+// rather than reloading it.
+struct RowSyncLimits {
+  uint64_t max_rows = 1'000'000;      // the dump's row hashes are held in memory: 8 bytes a row
+  double max_changed_fraction = 0.1;  // more rows to delete + insert than this share of the dump's: reload
+};
+
 struct RestoreOptions {
   int jobs = 2;                 // loader connections
   // Secondary keys and foreign keys are added after a table's rows (one sorted
@@ -22,6 +29,15 @@ struct RestoreOptions {
   // consistent point on the same, not restarted server is unchanged without a
   // checksum.  false: checksum every table.
   bool trust_update_time = true;
+  // Selective restore: a changed table of at least `repair_min_bytes` of dumped
+  // SQL is brought back in place when it can be: columns, keys and foreign keys
+  // the live table added are dropped (an ALTER TABLE that never copies the
+  // table; instant in MariaDB), then the rows that differ from the dump's are
+  // deleted and inserted if they are at most `row_sync.max_changed_fraction`
+  // of them.  Otherwise, or false here, it is reloaded.  Verified either way.
+  bool repair_in_place = true;
+  uint64_t repair_min_bytes = 1 << 20;
+  RowSyncLimits row_sync;
   // begin("restoring <db>", tables to reload, "tables"), advance(tables done,
   // SQL bytes) as data files load, end().  A throw from it fails the restore.
   // Null: no_progress().
@@ -31,6 +47,11 @@ struct RestoreOptions {
 struct RestoreReport {
   std::vector<std::string> restored_tables;   // dropped (if present) and reloaded
   std::vector<std::string> unchanged_tables;  // selective: left as they were
+  // Selective: brought back in place (additions dropped, differing rows
+  // deleted and inserted), not reloaded.
+  std::vector<std::string> repaired_tables;
+  uint64_t repaired_rows = 0;                  // rows deleted + inserted in them
+  std::vector<std::string> repair_statements;  // each ALTER TABLE that ran to drop additions
   std::vector<std::string> dropped_objects;   // "table x", "view v", "trigger t", ...
   std::vector<std::string> checksummed_tables;
   bool created_database = false;

@@ -1,0 +1,42 @@
+#pragma once
+// Bringing a big table back to a dump's rows in place, when few of them
+// changed: a CiviCRM upgrade touches a few percent of a big table's rows
+// (modified_date bumps, a migrated value), and deleting and inserting those
+// costs a fraction of reloading the table and rebuilding its keys.
+//
+// Rows are matched by their SQL value tuple, the text the dump wrote and its
+// row digest hashed (table_rows.hpp): a live row whose tuple is not in the
+// dump is deleted by its key, a dumped tuple not live is inserted.  The
+// comparison reads and changes nothing until it knows how many rows differ.
+// See docs/database-snapshots.md.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "catalogue.hpp"
+#include "civiup/snapshot/db/database_login.hpp"
+#include "civiup/snapshot/db/database_restore.hpp"
+#include "civiup/snapshot/db/dump_manifest.hpp"
+#include "session.hpp"
+
+namespace civiup::snapshot::db {
+
+struct RowSyncResult {
+  enum Outcome { same, synced, not_possible, too_many_changes } outcome = not_possible;
+  uint64_t deleted = 0;
+  uint64_t inserted = 0;
+  std::string why;  // not_possible / too_many_changes: the reason, for the log
+};
+
+// Compares the live rows of `table` (catalogue of the live table, whose
+// definition is the dump's) with the dump's data files of it; when they differ
+// in no more rows than `limits` allow, deletes and inserts the differing rows
+// in one transaction, on a connection with the data files' session settings
+// and foreign_key_checks off (so no ON DELETE action runs; triggers are the
+// caller's to drop first).  Reads run over `jobs` connections.  Throws on a
+// server or file error (after rolling back: the table is then as it was).
+RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
+                        const std::filesystem::path& dir, const DumpManifest& manifest, const TableInfo& table,
+                        int jobs, const RowSyncLimits& limits = {});
+
+}  // namespace civiup::snapshot::db
