@@ -33,9 +33,7 @@ class RestoreDatabasesPhase final : public WorldPhase {
     options.progress = &progress;
     snapshot::db::RestoreReport report =
         snapshot::db::restore_changed(database_login(dsn), dsn.database, dump, options);
-    spdlog::info("restored {} from {}: {} tables reloaded, {} unchanged, {} objects dropped, in {:.1f} s",
-                 dsn.redacted(), dump.string(), report.restored_tables.size(), report.unchanged_tables.size(),
-                 report.dropped_objects.size(), report.seconds);
+    spdlog::info("restored {} from {}: {}", dsn.redacted(), dump.string(), snapshot::db::summary(report));
   }
 };
 

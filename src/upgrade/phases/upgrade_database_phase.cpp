@@ -80,9 +80,7 @@ class UpgradeDatabasePhase final : public WorldPhase {
     options.progress = &progress;
     snapshot::db::RestoreReport report =
         snapshot::db::restore_changed(database_login(dsn), dsn.database, dump, options);
-    spdlog::info("restored {}: {} tables reloaded, {} unchanged, {} objects dropped, in {:.1f} s", dsn.redacted(),
-                 report.restored_tables.size(), report.unchanged_tables.size(), report.dropped_objects.size(),
-                 report.seconds);
+    spdlog::info("restored {}: {}", dsn.redacted(), snapshot::db::summary(report));
   }
 };
 

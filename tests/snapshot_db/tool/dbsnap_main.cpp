@@ -3,6 +3,7 @@
 //   civiup-dbsnap dump DIR DATABASE [JOBS]
 //   civiup-dbsnap restore DIR DATABASE [JOBS]
 //   civiup-dbsnap restore-changed DIR DATABASE [JOBS]
+//   civiup-dbsnap restore-changed-reload DIR DATABASE [JOBS]   (no repair in place)
 // The server comes from CIVIUP_DB_HOST/PORT/SOCKET/USER and the password from
 // MYSQL_PWD (never argv).  Prints one JSON line.
 #include <cstdlib>
@@ -28,7 +29,7 @@ std::string env(const char* name, const char* fallback = "") {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::cerr << "usage: civiup-dbsnap dump|restore|restore-changed DIR DATABASE [JOBS]\n";
+    std::cerr << "usage: civiup-dbsnap dump|restore|restore-changed|restore-changed-reload DIR DATABASE [JOBS]\n";
     return 2;
   }
   std::string command = argv[1], dir = argv[2], database = argv[3];
@@ -48,9 +49,10 @@ int main(int argc, char** argv) {
                                manifest.seconds, manifest.total_sql_bytes(), manifest.total_bytes(),
                                manifest.tables.size())
                 << std::endl;
-    } else if (command == "restore" || command == "restore-changed") {
+    } else if (command == "restore" || command == "restore-changed" || command == "restore-changed-reload") {
       db::RestoreOptions options;
       options.jobs = jobs;
+      options.repair_in_place = command != "restore-changed-reload";
       auto report = command == "restore" ? db::restore_database(login, database, dir, options)
                                          : db::restore_changed(login, database, dir, options);
       auto names = [](const std::vector<std::string>& tables) {

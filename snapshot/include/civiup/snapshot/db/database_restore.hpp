@@ -59,6 +59,9 @@ struct RestoreReport {
   double seconds = 0;
 };
 
+// "5 tables reloaded, 1 repaired in place (5320 rows), 42 unchanged, 14 objects dropped, in 0.7 s"
+std::string summary(const RestoreReport& report);
+
 // Full restore of the dump in `dir` into `database` (created if missing).
 RestoreReport restore_database(const DatabaseLogin& login, const std::string& database,
                                const std::filesystem::path& dir, const RestoreOptions& options = {});
