@@ -24,6 +24,22 @@ ValueKind kind_of(const std::string& data_type) {
   return ValueKind::Text;
 }
 
+// How a column is fetched with the binary protocol, when the server's text can
+// be rebuilt exactly from that; nullopt for the rest.
+std::optional<BinaryType> binary_type_of(const std::string& data_type, const std::string& column_type) {
+  static const std::set<std::string> integers = {"tinyint", "smallint", "mediumint", "int", "bigint"};
+  static const std::set<std::string> bytes = {"decimal", "char", "varchar", "tinytext", "text", "mediumtext",
+                                              "longtext", "enum", "set", "json", "binary", "varbinary",
+                                              "tinyblob", "blob", "mediumblob", "longblob"};
+  if (column_type.find("zerofill") != std::string::npos) return std::nullopt;  // the text is padded
+  if (integers.count(data_type) != 0)
+    return column_type.find("unsigned") != std::string::npos ? BinaryType::Unsigned : BinaryType::Signed;
+  if (data_type == "date") return BinaryType::Date;
+  if (data_type == "datetime" || data_type == "timestamp") return BinaryType::DateTime;
+  if (bytes.count(data_type) != 0) return BinaryType::Bytes;
+  return std::nullopt;
+}
+
 bool is_integer_type(const std::string& data_type) {
   return data_type == "tinyint" || data_type == "smallint" || data_type == "mediumint" ||
          data_type == "int" || data_type == "bigint";
@@ -90,7 +106,7 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
     if (type == "VIEW") {
       views[name].name = name;
     } else if (type == "BASE TABLE" || type == "SYSTEM VERSIONED") {
-      tables[name] = TableInfo{name, type, std::stoull(text(row[2])), {}, {}, {}};
+      tables[name] = TableInfo{name, type, std::stoull(text(row[2])), {}, {}, type == "BASE TABLE", {}};
     } else {
       fail("{} `{}`: objects of this type are not supported", type, name);
     }
@@ -101,7 +117,8 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
                                        "WHERE TABLE_SCHEMA = " + schema + " AND CONSTRAINT_NAME = 'PRIMARY'"))
     primary_keys[text(row[0])].push_back(text(row[1]));
 
-  for (const auto& row : session.query("SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, IS_GENERATED, GENERATION_EXPRESSION "
+  for (const auto& row : session.query("SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, IS_GENERATED, GENERATION_EXPRESSION, "
+                                       "COLUMN_TYPE "
                                        "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + schema +
                                        " ORDER BY TABLE_NAME, ORDINAL_POSITION")) {
     std::string table = text(row[0]), column = text(row[1]), data_type = text(row[2]);
@@ -127,7 +144,10 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
       select = fmt::format("{} + 0", select);
       kind = ValueKind::Number;
     }
-    it->second.columns.push_back(ColumnInfo{column, kind, select});
+    std::optional<BinaryType> binary = select == quote_identifier(column) ? binary_type_of(data_type, text(row[5]))
+                                                                          : std::nullopt;
+    it->second.binary_rows = it->second.binary_rows && binary.has_value();
+    it->second.columns.push_back(ColumnInfo{column, kind, select, binary});
     auto key = primary_keys.find(table);
     if (key != primary_keys.end() && key->second.size() == 1 && key->second[0] == column &&
         is_integer_type(data_type))
@@ -145,8 +165,8 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
                  " AND TABLE_NAME = " + quote_string(name) + " AND GENERATION_EXPRESSION = 'ROW START'"))
           explicit_period = !row.empty();
         if (!explicit_period) {
-          table.columns.push_back(ColumnInfo{"ROW_START", ValueKind::Text, "`ROW_START`"});
-          table.columns.push_back(ColumnInfo{"ROW_END", ValueKind::Text, "`ROW_END`"});
+          table.columns.push_back(ColumnInfo{"ROW_START", ValueKind::Text, "`ROW_START`", std::nullopt});
+          table.columns.push_back(ColumnInfo{"ROW_END", ValueKind::Text, "`ROW_END`", std::nullopt});
         }
       }
     });

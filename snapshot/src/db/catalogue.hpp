@@ -4,6 +4,7 @@
 // written is decided from information_schema.COLUMNS, not from a result's
 // metadata (Connector/C++'s threw on collation ids above 255).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ struct ColumnInfo {
   std::string name;
   ValueKind kind = ValueKind::Text;
   std::string select;  // the expression selected for it
+  // How it is fetched with the binary protocol, when its text can be rebuilt
+  // exactly from that (integers, DECIMAL, DATE, DATETIME, TIMESTAMP, strings
+  // and binary strings); nullopt otherwise (FLOAT, DOUBLE, BIT, YEAR, TIME,
+  // ZEROFILL, spatial and other types: the table is read as text).
+  std::optional<BinaryType> binary;
 };
 
 struct TableInfo {
@@ -28,6 +34,9 @@ struct TableInfo {
   uint64_t data_length = 0;
   std::vector<ColumnInfo> columns;  // dumped columns: generated ones left out, invisible ones in
   std::string integer_key;          // single-column integer primary key, for key ranges; or empty
+  // Rows read with the binary protocol (every column has a BinaryType, a base
+  // table): the same row text, less server time.  See table_rows.hpp.
+  bool binary_rows = false;
   std::string create_statement;
 };
 

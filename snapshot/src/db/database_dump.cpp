@@ -293,6 +293,8 @@ DumpManifest Dumper::run() {
   manifest_.consistency = point.method;
   // With DDL blocked, the definitions read now are those of the snapshot.
   catalogue_ = read_catalogue(catalogue_session, database_);
+  if (!options_.binary_protocol)
+    for (auto& table : catalogue_.tables) table.binary_rows = false;
   for (const auto& table : catalogue_.tables)
     manifest_.tables.push_back(TableEntry{table.name, table.type, table.create_statement, 0, 0, {}});
   digests_.resize(catalogue_.tables.size());

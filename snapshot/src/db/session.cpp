@@ -27,6 +27,20 @@ Error sql_error(MYSQL* connection) {
   return Error(message);
 }
 
+// The same for a prepared statement's error.
+Error statement_error(MYSQL_STMT* statement) {
+  std::string message = mysql_stmt_error(statement);
+  for (char& c : message)
+    if (c == '\n' || c == '\r') c = ' ';
+  if (unsigned code = mysql_stmt_errno(statement); code != 0)
+    return Error(fmt::format("{} (MySQL error {})", message, code));
+  return Error(message);
+}
+
+struct CloseStatement {
+  void operator()(MYSQL_STMT* statement) const { mysql_stmt_close(statement); }
+};
+
 std::string first_line(const std::string& statement) {
   std::string line = statement.substr(0, statement.find('\n'));
   return line.size() > 80 ? line.substr(0, 80) + "..." : line;
@@ -164,6 +178,131 @@ void Session::stream(const std::string& statement, const std::function<void(cons
     on_row(StreamedRow{values, mysql_fetch_lengths(result.get())});
   // A null row is the end or an error (the connection lost mid-table).
   if (mysql_errno(c) != 0) fail_with_server_error();
+}
+
+namespace {
+
+// Where libmariadb's per-column result callback puts a row's values.
+struct BinaryRowReader {
+  const std::vector<BinaryType>* types;
+  std::vector<enum_field_types> field_types;
+  std::vector<BinaryValue> values;
+};
+
+uint64_t little_endian(const unsigned char* p, int bytes) {
+  uint64_t value = 0;
+  for (int i = bytes - 1; i >= 0; --i) value = (value << 8) | p[i];
+  return value;
+}
+
+// Called by mysql_stmt_fetch for each column of a row, with the column's
+// bytes as the server sent them (binary protocol) at *row, or row null for
+// NULL; must move *row past them.  No copy, no conversion in libmariadb.
+void read_binary_column(void* data, unsigned int column, unsigned char** row) {
+  auto& reader = *static_cast<BinaryRowReader*>(data);
+  BinaryValue& value = reader.values[column];
+  value.null = row == nullptr;
+  if (value.null) return;
+  const unsigned char* p = *row;
+  switch (reader.field_types[column]) {
+    case MYSQL_TYPE_TINY:
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_LONGLONG: {
+      const enum_field_types type = reader.field_types[column];
+      const int bytes = type == MYSQL_TYPE_TINY ? 1 : type == MYSQL_TYPE_SHORT ? 2 : type == MYSQL_TYPE_LONGLONG ? 8 : 4;
+      uint64_t bits = little_endian(p, bytes);
+      if ((*reader.types)[column] == BinaryType::Signed && bytes < 8 && (bits >> (8 * bytes - 1)) != 0)
+        bits |= ~uint64_t{0} << (8 * bytes);  // sign-extended
+      value.integer = static_cast<int64_t>(bits);
+      p += bytes;
+      break;
+    }
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_DATETIME:
+    case MYSQL_TYPE_TIMESTAMP: {
+      // A length (0, 4, 7 or 11), then year(2) month day [hour minute second [microseconds(4)]].
+      const unsigned length = *p++;
+      value.year = length >= 4 ? static_cast<unsigned>(little_endian(p, 2)) : 0;
+      value.month = length >= 4 ? p[2] : 0;
+      value.day = length >= 4 ? p[3] : 0;
+      value.hour = length >= 7 ? p[4] : 0;
+      value.minute = length >= 7 ? p[5] : 0;
+      value.second = length >= 7 ? p[6] : 0;
+      value.microsecond = length >= 11 ? static_cast<unsigned long>(little_endian(p + 7, 4)) : 0;
+      p += length;
+      break;
+    }
+    default: {
+      // A length-encoded byte string (DECIMAL as its text, strings, blobs).
+      uint64_t size = *p++;
+      if (size == 252) {
+        size = little_endian(p, 2);
+        p += 2;
+      } else if (size == 253) {
+        size = little_endian(p, 3);
+        p += 3;
+      } else if (size == 254) {
+        size = little_endian(p, 8);
+        p += 8;
+      }
+      value.data = reinterpret_cast<const char*>(p);
+      value.size = static_cast<size_t>(size);
+      p += size;
+      break;
+    }
+  }
+  *row = const_cast<unsigned char*>(p);
+}
+
+}  // namespace
+
+void Session::stream_binary(const std::string& statement, const std::vector<BinaryType>& types,
+                            const std::function<void(const std::vector<BinaryValue>&)>& on_row) {
+  std::unique_ptr<MYSQL_STMT, CloseStatement> handle(mysql_stmt_init(connection_.get()));
+  MYSQL_STMT* stmt = handle.get();
+  if (stmt == nullptr) throw Error("out of memory for a prepared statement");
+  if (mysql_stmt_prepare(stmt, statement.data(), statement.size()) != 0) throw statement_error(stmt);
+  const size_t n = types.size();
+  if (mysql_stmt_field_count(stmt) != n)
+    fail("a prepared SELECT of {} columns for {} expected", mysql_stmt_field_count(stmt), n);
+  BinaryRowReader reader{&types, std::vector<enum_field_types>(n), std::vector<BinaryValue>(n)};
+  {
+    std::unique_ptr<MYSQL_RES, FreeResult> meta(mysql_stmt_result_metadata(stmt));
+    if (!meta) throw statement_error(stmt);
+    for (size_t i = 0; i < n; ++i) {
+      const MYSQL_FIELD* field = mysql_fetch_field_direct(meta.get(), static_cast<unsigned>(i));
+      const enum_field_types type = field->type;
+      const bool integer = type == MYSQL_TYPE_TINY || type == MYSQL_TYPE_SHORT || type == MYSQL_TYPE_INT24 ||
+                           type == MYSQL_TYPE_LONG || type == MYSQL_TYPE_LONGLONG;
+      const bool date = type == MYSQL_TYPE_DATE || type == MYSQL_TYPE_DATETIME || type == MYSQL_TYPE_TIMESTAMP;
+      const bool bytes = type == MYSQL_TYPE_NEWDECIMAL || type == MYSQL_TYPE_STRING || type == MYSQL_TYPE_VAR_STRING ||
+                         type == MYSQL_TYPE_VARCHAR || type == MYSQL_TYPE_BLOB || type == MYSQL_TYPE_TINY_BLOB ||
+                         type == MYSQL_TYPE_MEDIUM_BLOB || type == MYSQL_TYPE_LONG_BLOB || type == MYSQL_TYPE_ENUM ||
+                         type == MYSQL_TYPE_SET || type == MYSQL_TYPE_JSON;
+      const bool expected = types[i] == BinaryType::Bytes                                     ? bytes
+                            : types[i] == BinaryType::Date || types[i] == BinaryType::DateTime ? date
+                                                                                               : integer;
+      if (!expected)
+        fail("column `{}`: the server sends it as type {}, not as the catalogue said", field->name,
+             static_cast<int>(type));
+      reader.field_types[i] = type;
+      reader.values[i].decimals = field->decimals;
+    }
+  }
+  // Unbuffered (no mysql_stmt_store_result): rows come off the socket one by
+  // one; no result binding: each column goes to read_binary_column.
+  if (mysql_stmt_attr_set(stmt, STMT_ATTR_CB_USER_DATA, &reader) != 0 ||
+      mysql_stmt_attr_set(stmt, STMT_ATTR_CB_RESULT, reinterpret_cast<const void*>(&read_binary_column)) != 0)
+    throw statement_error(stmt);
+  if (mysql_stmt_execute(stmt) != 0) throw statement_error(stmt);
+  for (;;) {
+    int status = mysql_stmt_fetch(stmt);
+    if (status == MYSQL_NO_DATA) break;
+    if (status != 0) throw statement_error(stmt);  // e.g. the connection lost mid-table
+    on_row(reader.values);
+  }
 }
 
 uint64_t Session::max_allowed_packet() {

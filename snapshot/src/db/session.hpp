@@ -28,6 +28,20 @@ struct StreamedRow {
   const unsigned long* lengths;
 };
 
+// How a column of a prepared statement's result is fetched (binary protocol).
+enum class BinaryType { Signed, Unsigned, Date, DateTime, Bytes };
+
+// One value of a row fetched with the binary protocol; valid until the next row.
+struct BinaryValue {
+  bool null = false;
+  int64_t integer = 0;         // Signed; Unsigned holds the bits of the unsigned value
+  const char* data = nullptr;  // Bytes: as the server sent them (DECIMAL as its text)
+  size_t size = 0;
+  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;  // Date, DateTime
+  unsigned long microsecond = 0;
+  unsigned decimals = 0;  // DateTime: the column's fractional digits
+};
+
 class Session {
  public:
   Session(const DatabaseLogin& login, const std::string& database);
@@ -48,6 +62,13 @@ class Session {
   // Streams a result row by row (mysql_use_result): memory stays flat however
   // big the table.  No other statement may run on this session meanwhile.
   void stream(const std::string& statement, const std::function<void(const StreamedRow&)>& on_row);
+
+  // Streams `statement` run as a prepared statement: the server sends numbers
+  // and dates in binary instead of converting each to text (about a quarter
+  // less server time for a dump's SELECT).  `types` says how each result
+  // column is fetched; memory stays flat.  No other statement may run meanwhile.
+  void stream_binary(const std::string& statement, const std::vector<BinaryType>& types,
+                     const std::function<void(const std::vector<BinaryValue>&)>& on_row);
 
   uint64_t max_allowed_packet();
   // UNIX time the server started (to tell a restarted server); works on MariaDB and MySQL.

@@ -1,5 +1,6 @@
 #include "table_rows.hpp"
 
+#include <charconv>
 #include <cstring>
 #include <vector>
 
@@ -95,46 +96,122 @@ std::string insert_columns(const TableInfo& table) {
   return "(" + columns + ")";
 }
 
+namespace {
+
+// A value as the server's text came in, formatted from its kind.
+void append_value(std::string& row, ValueKind kind, const char* v, size_t size) {
+  switch (kind) {
+    case ValueKind::Number:
+      row.append(v, size);
+      break;
+    case ValueKind::Temporal:  // never needs escaping
+      row += '\'';
+      row.append(v, size);
+      row += '\'';
+      break;
+    case ValueKind::Hex:
+      if (size == 0) {
+        row += "''";
+      } else {
+        row += "0x";
+        append_hex(row, v, size);
+      }
+      break;
+    case ValueKind::Text:
+      row += '\'';
+      append_escaped(row, v, size);
+      row += '\'';
+      break;
+  }
+}
+
+void append_digits(char*& out, unsigned long value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  out += width;
+}
+
+// A binary-protocol value as the server's text would have been: integers in
+// decimal, dates as 'YYYY-MM-DD[ hh:mm:ss[.fraction]]' with the column's
+// fractional digits (as the server's my_datetime_to_str), bytes by their kind.
+void append_binary(std::string& row, BinaryType type, ValueKind kind, const BinaryValue& value) {
+  char text[48];
+  char* out = text;
+  switch (type) {
+    case BinaryType::Signed:
+      out = std::to_chars(text, text + sizeof text, value.integer).ptr;
+      break;
+    case BinaryType::Unsigned:
+      out = std::to_chars(text, text + sizeof text, static_cast<uint64_t>(value.integer)).ptr;
+      break;
+    case BinaryType::Date:
+    case BinaryType::DateTime:
+      *out++ = '\'';
+      append_digits(out, value.year, 4);
+      *out++ = '-';
+      append_digits(out, value.month, 2);
+      *out++ = '-';
+      append_digits(out, value.day, 2);
+      if (type == BinaryType::DateTime) {
+        *out++ = ' ';
+        append_digits(out, value.hour, 2);
+        *out++ = ':';
+        append_digits(out, value.minute, 2);
+        *out++ = ':';
+        append_digits(out, value.second, 2);
+        if (value.decimals > 0 && value.decimals <= 6) {
+          static constexpr unsigned long kScale[] = {1000000, 100000, 10000, 1000, 100, 10, 1};
+          *out++ = '.';
+          append_digits(out, value.microsecond / kScale[value.decimals], static_cast<int>(value.decimals));
+        }
+      }
+      *out++ = '\'';
+      break;
+    case BinaryType::Bytes:
+      append_value(row, kind, value.data, value.size);
+      return;
+  }
+  row.append(text, static_cast<size_t>(out - text));
+}
+
+}  // namespace
+
 // Each value formatted here from its kind, as the server's text came in: no
-// per-value work on the server (plain SELECT, as mydumper does).
+// per-value work on the server (plain SELECT, as mydumper does).  A table whose
+// columns all have a BinaryType is read with the binary protocol instead (the
+// server does not even turn numbers and dates into text), to the same text.
 void stream_rows(Session& session, const TableInfo& table, const std::string& where, RowSink& sink) {
   std::vector<ValueKind> kinds;
-  for (const ColumnInfo* column : dump_order(table)) kinds.push_back(column->kind);
+  std::vector<BinaryType> binary_types;
+  for (const ColumnInfo* column : dump_order(table)) {
+    kinds.push_back(column->kind);
+    if (column->binary) binary_types.push_back(*column->binary);
+  }
+  if (table.binary_rows && binary_types.size() == kinds.size()) {
+    session.stream_binary(select_rows(table, where), binary_types, [&](const std::vector<BinaryValue>& values) {
+      std::string& row = sink.begin_row();
+      const size_t start = row.size();
+      row += '(';
+      for (size_t i = 0; i < kinds.size(); ++i) {
+        if (i > 0) row += ',';
+        if (values[i].null) row += "NULL";
+        else append_binary(row, binary_types[i], kinds[i], values[i]);
+      }
+      row += ')';
+      sink.end_row(start);
+    });
+    return;
+  }
   session.stream(select_rows(table, where), [&](const StreamedRow& values) {
     std::string& row = sink.begin_row();
     const size_t start = row.size();
     row += '(';
     for (size_t i = 0; i < kinds.size(); ++i) {
       if (i > 0) row += ',';
-      const char* v = values.values[i];
-      const size_t size = values.lengths[i];
-      if (v == nullptr) {
-        row += "NULL";
-        continue;
-      }
-      switch (kinds[i]) {
-        case ValueKind::Number:
-          row.append(v, size);
-          break;
-        case ValueKind::Temporal:  // never needs escaping
-          row += '\'';
-          row.append(v, size);
-          row += '\'';
-          break;
-        case ValueKind::Hex:
-          if (size == 0) {
-            row += "''";
-          } else {
-            row += "0x";
-            append_hex(row, v, size);
-          }
-          break;
-        case ValueKind::Text:
-          row += '\'';
-          append_escaped(row, v, size);
-          row += '\'';
-          break;
-      }
+      if (values.values[i] == nullptr) row += "NULL";
+      else append_value(row, kinds[i], values.values[i], values.lengths[i]);
     }
     row += ')';
     sink.end_row(start);

@@ -19,6 +19,10 @@ struct DumpOptions {
   uint64_t chunk_bytes = 16u << 20;       // tables larger than this are dumped in key ranges in parallel
   bool block_ddl = true;                  // BACKUP STAGE BLOCK_DDL for the duration (needs RELOAD)
   bool checksums = true;                  // record each table's row digest (computed while dumping)
+  // Rows of tables whose every column allows it (integers, DECIMAL, dates,
+  // strings) are read with the binary protocol: the same SQL text, about 15 %
+  // less server time.  false: every table as text (tests compare the two).
+  bool binary_protocol = true;
   // begin("dumping <db>", tables, "tables"), advance(tables done, SQL bytes) per
   // finished data file, end().  A throw from it fails the dump (no manifest).
   // Null: no_progress().
