@@ -27,14 +27,14 @@ Error sql_error(MYSQL* connection) {
   return Error(message);
 }
 
-// The same for a prepared statement's error.
-Error statement_error(MYSQL_STMT* statement) {
+// The same for a prepared statement's error (libmariadb records some, e.g. a
+// connection lost while fetching, on the connection only).
+Error statement_error(MYSQL_STMT* statement, MYSQL* connection) {
+  if (mysql_stmt_errno(statement) == 0) return sql_error(connection);
   std::string message = mysql_stmt_error(statement);
   for (char& c : message)
     if (c == '\n' || c == '\r') c = ' ';
-  if (unsigned code = mysql_stmt_errno(statement); code != 0)
-    return Error(fmt::format("{} (MySQL error {})", message, code));
-  return Error(message);
+  return Error(fmt::format("{} (MySQL error {})", message, mysql_stmt_errno(statement)));
 }
 
 struct CloseStatement {
@@ -258,19 +258,19 @@ void read_binary_column(void* data, unsigned int column, unsigned char** row) {
 
 }  // namespace
 
-void Session::stream_binary(const std::string& statement, const std::vector<BinaryType>& types,
+bool Session::stream_binary(const std::string& statement, const std::vector<BinaryType>& types,
                             const std::function<void(const std::vector<BinaryValue>&)>& on_row) {
   std::unique_ptr<MYSQL_STMT, CloseStatement> handle(mysql_stmt_init(connection_.get()));
   MYSQL_STMT* stmt = handle.get();
   if (stmt == nullptr) throw Error("out of memory for a prepared statement");
-  if (mysql_stmt_prepare(stmt, statement.data(), statement.size()) != 0) throw statement_error(stmt);
+  if (mysql_stmt_prepare(stmt, statement.data(), statement.size()) != 0) throw statement_error(stmt, connection_.get());
   const size_t n = types.size();
   if (mysql_stmt_field_count(stmt) != n)
     fail("a prepared SELECT of {} columns for {} expected", mysql_stmt_field_count(stmt), n);
   BinaryRowReader reader{&types, std::vector<enum_field_types>(n), std::vector<BinaryValue>(n)};
   {
     std::unique_ptr<MYSQL_RES, FreeResult> meta(mysql_stmt_result_metadata(stmt));
-    if (!meta) throw statement_error(stmt);
+    if (!meta) throw statement_error(stmt, connection_.get());
     for (size_t i = 0; i < n; ++i) {
       const MYSQL_FIELD* field = mysql_fetch_field_direct(meta.get(), static_cast<unsigned>(i));
       const enum_field_types type = field->type;
@@ -284,9 +284,7 @@ void Session::stream_binary(const std::string& statement, const std::vector<Bina
       const bool expected = types[i] == BinaryType::Bytes                                     ? bytes
                             : types[i] == BinaryType::Date || types[i] == BinaryType::DateTime ? date
                                                                                                : integer;
-      if (!expected)
-        fail("column `{}`: the server sends it as type {}, not as the catalogue said", field->name,
-             static_cast<int>(type));
+      if (!expected) return false;  // e.g. another server's type for it: read as text
       reader.field_types[i] = type;
       reader.values[i].decimals = field->decimals;
     }
@@ -295,14 +293,15 @@ void Session::stream_binary(const std::string& statement, const std::vector<Bina
   // one; no result binding: each column goes to read_binary_column.
   if (mysql_stmt_attr_set(stmt, STMT_ATTR_CB_USER_DATA, &reader) != 0 ||
       mysql_stmt_attr_set(stmt, STMT_ATTR_CB_RESULT, reinterpret_cast<const void*>(&read_binary_column)) != 0)
-    throw statement_error(stmt);
-  if (mysql_stmt_execute(stmt) != 0) throw statement_error(stmt);
+    throw statement_error(stmt, connection_.get());
+  if (mysql_stmt_execute(stmt) != 0) throw statement_error(stmt, connection_.get());
   for (;;) {
     int status = mysql_stmt_fetch(stmt);
     if (status == MYSQL_NO_DATA) break;
-    if (status != 0) throw statement_error(stmt);  // e.g. the connection lost mid-table
+    if (status != 0) throw statement_error(stmt, connection_.get());  // e.g. the connection lost mid-table
     on_row(reader.values);
   }
+  return true;
 }
 
 uint64_t Session::max_allowed_packet() {

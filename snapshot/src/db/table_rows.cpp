@@ -189,21 +189,21 @@ void stream_rows(Session& session, const TableInfo& table, const std::string& wh
     kinds.push_back(column->kind);
     if (column->binary) binary_types.push_back(*column->binary);
   }
-  if (table.binary_rows && binary_types.size() == kinds.size()) {
-    session.stream_binary(select_rows(table, where), binary_types, [&](const std::vector<BinaryValue>& values) {
-      std::string& row = sink.begin_row();
-      const size_t start = row.size();
-      row += '(';
-      for (size_t i = 0; i < kinds.size(); ++i) {
-        if (i > 0) row += ',';
-        if (values[i].null) row += "NULL";
-        else append_binary(row, binary_types[i], kinds[i], values[i]);
-      }
-      row += ')';
-      sink.end_row(start);
-    });
+  auto binary_row = [&](const std::vector<BinaryValue>& values) {
+    std::string& row = sink.begin_row();
+    const size_t start = row.size();
+    row += '(';
+    for (size_t i = 0; i < kinds.size(); ++i) {
+      if (i > 0) row += ',';
+      if (values[i].null) row += "NULL";
+      else append_binary(row, binary_types[i], kinds[i], values[i]);
+    }
+    row += ')';
+    sink.end_row(start);
+  };
+  if (table.binary_rows && binary_types.size() == kinds.size() &&
+      session.stream_binary(select_rows(table, where), binary_types, binary_row))
     return;
-  }
   session.stream(select_rows(table, where), [&](const StreamedRow& values) {
     std::string& row = sink.begin_row();
     const size_t start = row.size();
