@@ -16,7 +16,7 @@ struct DumpOptions {
   int jobs = 2;                           // worker connections sharing one consistent snapshot
   int zstd_level = 1;
   uint64_t statement_bytes = 1u << 20;    // INSERTs are cut near this size (and under max_allowed_packet)
-  uint64_t chunk_bytes = 16u << 20;       // tables larger than this are dumped in key ranges in parallel
+  uint64_t chunk_bytes = 32u << 20;       // tables larger than this are dumped in key ranges in parallel
   bool block_ddl = true;                  // BACKUP STAGE BLOCK_DDL for the duration (needs RELOAD)
   bool checksums = true;                  // record each table's row digest (computed while dumping)
   // Rows of tables whose every column allows it (integers, DECIMAL, dates,
