@@ -113,6 +113,33 @@ ANALYZE TABLE note)sql");  // DATA_LENGTH, which plans the key ranges, is update
   expect_same_image(before, describe_database(live.name()));
 }
 
+// A big table dumped in one file (no integer key to split by, or under the
+// dump's chunk size) is still shared out over the connections when it alone is
+// reloaded: each takes one slice of the file's INSERTs.
+TEST(SelectiveRestore, OneBigTableInOneFileIsLoadedInSlices) {
+  TempDir temp;
+  ScratchDatabase live("selslices");
+  create_small_site(live.name());
+  run_sql(live.name(), R"sql(
+CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, contact_id INT UNSIGNED, body TEXT, KEY (contact_id),
+  UNIQUE KEY UI_body (body(100)));
+INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT(seq, ' ', REPEAT('note ', 50)) FROM seq_1_to_30000)sql");
+  DatabaseImage before = describe_database(live.name());
+  db::DumpOptions dump_options;
+  dump_options.statement_bytes = 64 << 10;  // many INSERTs in the one file
+  auto manifest = db::dump_database(snapshot_login(), live.name(), temp / "dump", dump_options);
+  size_t files = 0;
+  for (const auto& file : manifest.files) files += file.kind == "data" && file.object == "note";
+  ASSERT_EQ(files, 1u);
+
+  run_sql(live.name(), "ALTER TABLE note MODIFY body MEDIUMTEXT");
+  db::RestoreOptions options;
+  options.repair_in_place = false;
+  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump", options);
+  EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
+  expect_same_image(before, describe_database(live.name()));
+}
+
 // The big table's digest is computed while its keys are built (another
 // connection, the same moment): a changed value in one of its key ranges must
 // still fail the restore.

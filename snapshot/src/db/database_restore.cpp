@@ -295,6 +295,9 @@ void Restorer::add_keys(Session& session, const std::string& table) {
 // A table too big to share the work out (a selective restore of one big table)
 // is loaded chunk by chunk over all connections instead, without bulk mode (it
 // locks the table for its transaction), and gets its keys after: returns those tables.
+// (Not one of a few statements: there would be nothing to share out.)
+constexpr uint64_t kSplitMinBytes = 4u << 20;
+
 std::vector<std::string> Restorer::load_rows(const std::vector<const DumpFile*>& data_files) {
   std::map<std::string, std::vector<const DumpFile*>> by_table;
   uint64_t total = 0;
@@ -309,15 +312,19 @@ std::vector<std::string> Restorer::load_rows(const std::vector<const DumpFile*>&
   for (const auto& [table, files] : by_table) {
     uint64_t bytes = 0;
     for (const DumpFile* file : files) bytes += file->sql_bytes;
-    if (jobs > 1 && files.size() > 1 && bytes > total / jobs) {
+    if (jobs > 1 && bytes > total / jobs && (files.size() > 1 || bytes > kSplitMinBytes)) {
       split_tables.push_back(table);
+      // Fewer files than connections (a table dumped in one piece): each file's
+      // INSERTs are shared out by their index over several connections.
+      const size_t parts = files.size() >= jobs ? 1 : (jobs + files.size() - 1) / files.size();
       for (const DumpFile* file : files)
-        sized.emplace_back(file->sql_bytes, [this, file](Session& session) {
-          session.execute("START TRANSACTION");
-          load_file(session, dir_, *file, "SET SESSION UNIQUE_CHECKS = 1");
-          session.execute("COMMIT");
-          progress_.advance(0, file->sql_bytes);
-        });
+        for (size_t part = 0; part < parts; ++part)
+          sized.emplace_back(file->sql_bytes / parts, [this, file, part, parts](Session& session) {
+            session.execute("START TRANSACTION");
+            load_file(session, dir_, *file, "SET SESSION UNIQUE_CHECKS = 1", part, parts);
+            session.execute("COMMIT");
+            progress_.advance(0, file->sql_bytes / parts);
+          });
       continue;
     }
     sized.emplace_back(bytes, [this, files = &files, table = table](Session& session) {

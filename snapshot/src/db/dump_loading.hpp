@@ -22,9 +22,11 @@ void for_each_parallel(int jobs, size_t count, const std::function<void(size_t)>
 
 // Loads one file of the dump in `dir`.  A data file's own START TRANSACTION and
 // COMMIT are skipped (the caller decides the transaction); `at_begin` runs
-// where its START TRANSACTION was, after the header's SET statements.
+// where its START TRANSACTION was, after the header's SET statements.  With
+// `parts` > 1, only the INSERTs that start in the part-th of `parts` equal
+// slices of a data file's SQL: the other parts load over other connections.
 void load_file(Session& session, const std::filesystem::path& dir, const DumpFile& file,
-               const std::string& at_begin = "");
+               const std::string& at_begin = "", size_t part = 0, size_t parts = 1);
 
 // The file decompresses, matches its zstd content checksum and has the SQL size
 // the manifest says.

@@ -15,7 +15,7 @@ namespace civiup::snapshot::db {
 // When a selective restore brings a table's rows back in place (row_sync.hpp)
 // rather than reloading it.
 struct RowSyncLimits {
-  uint64_t max_rows = 1'000'000;      // the dump's row hashes are held in memory: 8 bytes a row
+  uint64_t max_rows = 2'000'000;      // the dump's row hashes are held in memory: 9 bytes a row
   double max_changed_fraction = 0.1;  // more rows to delete + insert than this share of the dump's: reload
 };
 
