@@ -46,6 +46,18 @@ CREATE PROCEDURE upgrade_helper() SELECT 1;
 DROP TRIGGER contact_ai)sql");
 }
 
+// Dumps `live` into `dump`, runs `change` on it, restores it selectively from
+// that dump and expects the database it was before the change.
+db::RestoreReport restore_after(const std::string& live, const std::filesystem::path& dump, const std::string& change,
+                                const db::RestoreOptions& options = {}) {
+  DatabaseImage before = describe_database(live);
+  db::dump_database(snapshot_login(), live, dump);
+  run_sql(live, change);
+  auto report = db::restore_changed(snapshot_login(), live, dump, options);
+  expect_same_image(before, describe_database(live));
+  return report;
+}
+
 TEST(SelectiveRestore, ReloadsOnlyWhatChangedAndGivesBackTheOriginal) {
   TempDir temp;
   ScratchDatabase live("sel");
@@ -69,14 +81,10 @@ TEST(SelectiveRestore, ChecksumsFindChangesWithoutUpdateTime) {
   TempDir temp;
   ScratchDatabase live("selsum");
   create_small_site(live.name());
-  DatabaseImage before = describe_database(live.name());
-  db::dump_database(snapshot_login(), live.name(), temp / "dump");
-  run_sql(live.name(), "UPDATE contact SET name = 'changed' WHERE id = 1500");
-
   db::RestoreOptions options;
   options.trust_update_time = false;
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump", options);
-  expect_same_image(before, describe_database(live.name()));
+  auto report =
+      restore_after(live.name(), temp / "dump", "UPDATE contact SET name = 'changed' WHERE id = 1500", options);
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"contact"});
   EXPECT_EQ(sorted(report.checksummed_tables), (std::vector<std::string>{"contact", "contact", "email", "log",
                                                                          "setting"}))
@@ -195,17 +203,12 @@ TEST(SelectiveRestore, RepairsABigTableInPlace) {
   TempDir temp;
   ScratchDatabase live("selrepair");
   create_big_note(live.name());
-  DatabaseImage before = describe_database(live.name());
-  db::dump_database(snapshot_login(), live.name(), temp / "dump");
-
-  run_sql(live.name(), R"sql(
+  auto report = restore_after(live.name(), temp / "dump", R"sql(
 ALTER TABLE note ADD COLUMN added_note VARCHAR(255) DEFAULT NULL AFTER contact_id, ADD KEY added_key (added_note),
   ADD CONSTRAINT FK_note_tag FOREIGN KEY (contact_id) REFERENCES note_tag (id);
 UPDATE note SET added_note = 'upgraded', modified = '2026-11-26 00:00:00' WHERE id % 100 = 7;
 INSERT INTO note (contact_id, body) VALUES (1, 'added by the upgrade'))sql");
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
 
-  expect_same_image(before, describe_database(live.name()));
   EXPECT_TRUE(report.restored_tables.empty()) << testing::PrintToString(report.restored_tables);
   EXPECT_EQ(report.repaired_tables, std::vector<std::string>{"note"});
   EXPECT_EQ(report.repaired_rows, 401u) << "200 changed rows deleted and inserted, the added one deleted";
@@ -223,12 +226,8 @@ TEST(SelectiveRestore, ManyChangedRowsAreReloadedNotRepaired) {
   TempDir temp;
   ScratchDatabase live("selmany");
   create_big_note(live.name());
-  DatabaseImage before = describe_database(live.name());
-  db::dump_database(snapshot_login(), live.name(), temp / "dump");
-
-  run_sql(live.name(), "UPDATE note SET modified = '2026-11-26 00:00:00' WHERE id % 10 IN (1, 2)");
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
-  expect_same_image(before, describe_database(live.name()));
+  auto report =
+      restore_after(live.name(), temp / "dump", "UPDATE note SET modified = '2026-11-26 00:00:00' WHERE id % 10 IN (1, 2)");
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
   EXPECT_TRUE(report.repaired_tables.empty());
 }
@@ -243,14 +242,9 @@ TEST(SelectiveRestore, ChangesOtherThanAdditionsAreReloaded) {
   run_sql(live.name(), R"sql(
 CREATE TABLE document (id INT UNSIGNED PRIMARY KEY, body TEXT, FULLTEXT KEY ft_body (body));
 INSERT INTO document SELECT seq, CONCAT('document ', seq, ' ', REPEAT('words ', 40)) FROM seq_1_to_8000)sql");
-  DatabaseImage before = describe_database(live.name());
-  db::dump_database(snapshot_login(), live.name(), temp / "dump");
-
-  run_sql(live.name(), R"sql(
+  auto report = restore_after(live.name(), temp / "dump", R"sql(
 ALTER TABLE note MODIFY contact_id BIGINT UNSIGNED;
 ALTER TABLE document ADD COLUMN added INT)sql");
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
-  expect_same_image(before, describe_database(live.name()));
   EXPECT_EQ(sorted(report.restored_tables), (std::vector<std::string>{"document", "note"}));
   EXPECT_TRUE(report.repaired_tables.empty());
   EXPECT_TRUE(report.repair_statements.empty()) << testing::PrintToString(report.repair_statements);

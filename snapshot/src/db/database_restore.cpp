@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "catalogue.hpp"
@@ -49,7 +50,7 @@ class Restorer {
   void check_files(const std::set<std::string>& tables);
   void repair_in_place(std::set<std::string>& tables);
   void drop(const std::string& kind, const std::string& name);
-  void load(const std::set<std::string>& tables);
+  void load(const std::set<std::string>& tables, const std::set<std::string>& verified);
   void create_tables(const std::vector<const DumpFile*>& table_files);
   std::vector<std::string> load_rows(const std::vector<const DumpFile*>& data_files);
   void add_keys_and_digest(const std::vector<std::string>& keyless_tables, const std::set<std::string>& tables);
@@ -188,23 +189,25 @@ void Restorer::repair_in_place(std::set<std::string>& tables) {
                                            std::string::npos
                                        ? AlterAlgorithm::mariadb_nocopy
                                        : AlterAlgorithm::mysql_instant;
-  // The ALTER that drops the additions (or resets AUTO_INCREMENT); false when refused.
-  auto revert = [&](const std::string& name, const TableEntry& dumped) {
-    auto statement = revert_statement(name, show_create_table(*session_, name), dumped.create_statement, algorithm);
-    if (!statement) return true;
+  // Runs the ALTER that drops the additions (or resets AUTO_INCREMENT), if any;
+  // the table's definition after it, nullopt when the server refused it.
+  auto revert = [&](const std::string& name, const TableEntry& dumped) -> std::optional<std::string> {
+    std::string live = show_create_table(*session_, name);
+    auto statement = revert_statement(name, live, dumped.create_statement, algorithm);
+    if (!statement) return live;
     try {
       session_->execute_ddl(*statement);
     } catch (const Error&) {
-      return false;  // e.g. the server would have to copy the table: it is reloaded instead
+      return std::nullopt;  // e.g. the server would have to copy the table: it is reloaded instead
     }
     report_.repair_statements.push_back(*statement);
-    return true;
+    return show_create_table(*session_, name);
   };
   std::vector<std::string> reverted;
   for (const auto& name : candidates) {
     const TableEntry& dumped = *manifest_.find_table(name);
-    if (revert(name, dumped) && without_auto_increment(show_create_table(*session_, name)) ==
-                                    without_auto_increment(dumped.create_statement))
+    auto now = revert(name, dumped);
+    if (now && without_auto_increment(*now) == without_auto_increment(dumped.create_statement))
       reverted.push_back(name);
   }
   if (reverted.empty()) return;
@@ -220,7 +223,7 @@ void Restorer::repair_in_place(std::set<std::string>& tables) {
     }
     if (sync.outcome != RowSyncResult::same && sync.outcome != RowSyncResult::synced) continue;
     // Rows deleted at the top of the key range leave AUTO_INCREMENT above the dump's.
-    if (!revert(name, dumped) || show_create_table(*session_, name) != dumped.create_statement) continue;
+    if (revert(name, dumped) != dumped.create_statement) continue;
     tables.erase(name);
     report_.repaired_tables.push_back(name);
     report_.repaired_rows += sync.deleted + sync.inserted;
@@ -238,8 +241,9 @@ void Restorer::drop(const std::string& kind, const std::string& name) {
 }
 
 // The phases of loading, in order: tables, rows (and keys), the keys of tables
-// loaded in key ranges (and the digests that verify() compares), foreign keys, programs.
-void Restorer::load(const std::set<std::string>& tables) {
+// loaded in key ranges (and the digests of `verified` that verify() compares), foreign
+// keys, programs.
+void Restorer::load(const std::set<std::string>& tables, const std::set<std::string>& verified) {
   std::vector<const DumpFile*> table_files, data_files, program_files;
   for (const auto& file : manifest_.files) {
     if (file.kind == "table" && tables.count(file.object) != 0) table_files.push_back(&file);
@@ -247,9 +251,7 @@ void Restorer::load(const std::set<std::string>& tables) {
     else if (file.kind != "table" && file.kind != "data") program_files.push_back(&file);
   }
   create_tables(table_files);
-  std::set<std::string> digested = tables;  // verify() compares these digests
-  digested.insert(repaired_.begin(), repaired_.end());
-  add_keys_and_digest(load_rows(data_files), digested);
+  add_keys_and_digest(load_rows(data_files), verified);
   // Foreign keys once every table has its keys; with checks off this changes metadata only.
   for (const auto& [table, keys] : deferred_)
     if (!keys.add_foreign_keys.empty())
@@ -410,9 +412,9 @@ RestoreReport Restorer::run(bool selective) {
     if (tables.count(object.name) != 0 || (selective && !in_dump) || dumped_programs.count("view " + object.name) != 0)
       drop("table", object.name);
   }
-  load(tables);
-  std::set<std::string> verified = tables;
+  std::set<std::string> verified = tables;  // and the tables whose rows were repaired
   verified.insert(repaired_.begin(), repaired_.end());
+  load(tables, verified);
   verify(verified);
   report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report_;

@@ -2,23 +2,13 @@
 
 #include <vector>
 
+#include "create_table_lines.hpp"
 #include "session.hpp"
 
 namespace civiup::snapshot::db {
 namespace {
 
 bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  for (size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  lines.push_back(text.substr(start));
-  return lines;
-}
 
 // "`col`" of the column line that has AUTO_INCREMENT, or "".
 std::string auto_increment_column(const std::vector<std::string>& definitions) {
@@ -34,22 +24,11 @@ std::string auto_increment_column(const std::vector<std::string>& definitions) {
 
 DeferredKeys defer_keys(const std::string& table, const std::string& create_statement) {
   DeferredKeys result{create_statement, "", ""};
-  std::vector<std::string> lines = split_lines(create_statement);
-  if (lines.size() < 3 || !starts_with(lines.front(), "CREATE TABLE ") || lines.front().back() != '(' ||
-      !starts_with(lines.back(), ") ") || lines.back().find("PARTITION BY") != std::string::npos ||
-      lines.back().find("WITH SYSTEM VERSIONING") != std::string::npos)
+  auto split = split_create_table(create_statement);
+  if (!split || split->options.find("PARTITION BY") != std::string::npos ||
+      split->options.find("WITH SYSTEM VERSIONING") != std::string::npos)
     return result;
-  std::vector<std::string> definitions;
-  for (size_t i = 1; i + 1 < lines.size(); ++i) {
-    std::string line = lines[i];
-    bool last = i + 2 == lines.size();
-    if (!last) {
-      if (line.empty() || line.back() != ',') return result;  // a definition over several lines
-      line.pop_back();
-    }
-    if (!starts_with(line, "  ")) return result;
-    definitions.push_back(line);
-  }
+  const std::vector<std::string>& definitions = split->definitions;
   bool has_primary = false;
   for (const auto& line : definitions) has_primary = has_primary || starts_with(line, "  PRIMARY KEY ");
   if (!has_primary) return result;  // InnoDB would cluster on the first unique key instead
@@ -66,9 +45,9 @@ DeferredKeys defer_keys(const std::string& table, const std::string& create_stat
     (key ? keys : foreign ? foreign_keys : kept).push_back(line.substr(2));
   }
   if (keys.empty() && foreign_keys.empty()) return result;
-  result.create = lines.front() + "\n";
+  result.create = split->head + "\n";
   for (size_t i = 0; i < kept.size(); ++i) result.create += "  " + kept[i] + (i + 1 < kept.size() ? ",\n" : "\n");
-  result.create += lines.back();
+  result.create += split->options;
   auto alter = [&](const std::vector<std::string>& additions) {
     std::string statement;
     for (const auto& addition : additions)

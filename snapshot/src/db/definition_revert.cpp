@@ -3,41 +3,20 @@
 #include <regex>
 #include <vector>
 
+#include "create_table_lines.hpp"
 #include "session.hpp"
 
 namespace civiup::snapshot::db {
 namespace {
 
-struct Definition {
-  std::string head;                 // "CREATE TABLE `t` ("
-  std::vector<std::string> lines;   // "  `col` ...", "  KEY ...", without the comma
-  std::string options;              // ") ENGINE=... AUTO_INCREMENT=..."
-};
-
-// Splits SHOW CREATE TABLE output; nullopt for a shape this does not handle
-// (a definition over several lines, partitions after the options line).
-std::optional<Definition> parse(const std::string& create) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  for (size_t end = create.find('\n'); end != std::string::npos; end = create.find('\n', start)) {
-    lines.push_back(create.substr(start, end - start));
-    start = end + 1;
-  }
-  lines.push_back(create.substr(start));
-  if (lines.size() < 3 || !lines.front().starts_with("CREATE TABLE ") || !lines.front().ends_with(" (") ||
-      !lines.back().starts_with(") "))
-    return std::nullopt;
-  Definition result{lines.front(), {}, lines.back()};
-  for (size_t i = 1; i + 1 < lines.size(); ++i) {
-    std::string line = lines[i];
-    if (i + 2 < lines.size()) {
-      if (!line.ends_with(",")) return std::nullopt;
-      line.pop_back();
-    }
-    if (!line.starts_with("  ") || line.starts_with("   ")) return std::nullopt;
-    result.lines.push_back(std::move(line));
-  }
-  return result;
+// The split definition, unless a line is indented further (part of a
+// definition over several lines).
+std::optional<CreateTableLines> parse(const std::string& create) {
+  auto lines = split_create_table(create);
+  if (lines)
+    for (const auto& line : lines->definitions)
+      if (line.starts_with("   ")) return std::nullopt;
+  return lines;
 }
 
 // The quoted identifier that starts at `at` ("`a``b`"), or "".
@@ -90,8 +69,8 @@ std::optional<std::string> revert_statement(const std::string& table, const std:
   std::vector<std::string> clauses;
   // The dump's lines must appear in the live definition in the same order; every other live line is an addition.
   size_t next = 0;
-  for (const auto& line : now->lines) {
-    if (next < then->lines.size() && line == then->lines[next]) {
+  for (const auto& line : now->definitions) {
+    if (next < then->definitions.size() && line == then->definitions[next]) {
       ++next;
       continue;
     }
@@ -99,7 +78,7 @@ std::optional<std::string> revert_statement(const std::string& table, const std:
     if (clause.empty()) return std::nullopt;
     clauses.push_back(std::move(clause));
   }
-  if (next != then->lines.size()) return std::nullopt;
+  if (next != then->definitions.size()) return std::nullopt;
   if (now->options != then->options) {
     if (without_auto_increment(now->options) != without_auto_increment(then->options))
       return std::nullopt;

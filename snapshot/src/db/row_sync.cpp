@@ -17,43 +17,43 @@ namespace civiup::snapshot::db {
 namespace fs = std::filesystem;
 namespace {
 
-// The index of the ')' that closes the tuple opening at `start` (values are
-// NULL, numbers, 0x hex and quoted text with backslash escapes: a ')' inside
-// quotes is text).
-size_t tuple_end(std::string_view values, size_t start) {
+// The index of the next ',' or ')' at or after `from` that is not inside a
+// quoted value (values are NULL, numbers, 0x hex and quoted text with
+// backslash escapes), or npos.
+size_t next_separator(std::string_view values, size_t from) {
   bool quoted = false;
-  for (size_t i = start + 1; i < values.size(); ++i) {
+  for (size_t i = from; i < values.size(); ++i) {
     const char c = values[i];
     if (quoted) {
       if (c == '\\') ++i;
       else if (c == '\'') quoted = false;
     } else if (c == '\'') {
       quoted = true;
-    } else if (c == ')') {
+    } else if (c == ',' || c == ')') {
       return i;
     }
   }
   return std::string_view::npos;
 }
 
+// The index of the ')' that closes the tuple opening at `start`, or npos.
+size_t tuple_end(std::string_view values, size_t start) {
+  size_t at = start;
+  do at = next_separator(values, at + 1);
+  while (at != std::string_view::npos && values[at] != ')');
+  return at;
+}
+
 // Value `index` of the tuple "(a,'b',c)", as written.
 std::string_view tuple_field(std::string_view tuple, size_t index) {
-  bool quoted = false;
-  size_t field = 0, start = 1;
-  for (size_t i = 1; i < tuple.size(); ++i) {
-    const char c = tuple[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '\'') quoted = false;
-    } else if (c == '\'') {
-      quoted = true;
-    } else if (c == ',' || i + 1 == tuple.size()) {
-      if (field == index) return tuple.substr(start, i - start);
-      ++field;
-      start = i + 1;
-    }
+  size_t start = 1;
+  for (size_t field = 0;; ++field) {
+    const size_t end = next_separator(tuple, start);
+    if (end == std::string_view::npos) return {};
+    if (field == index) return tuple.substr(start, end - start);
+    if (tuple[end] == ')') return {};
+    start = end + 1;
   }
-  return {};
 }
 
 // Calls `on_tuple` with each row tuple of the INSERTs of data file `file`,
@@ -110,11 +110,9 @@ RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
   const TableEntry* dumped = manifest.find_table(table.name);
   const size_t key_position = table.integer_key.empty() ? std::string::npos : dumped_position(table, table.integer_key);
   if (dumped == nullptr || !dumped->checksum || table.type != "BASE TABLE" || key_position == std::string::npos) {
-    result.why = "no integer primary key, no checksum in the dump, or a system-versioned table";
     return result;
   }
   if (dumped->rows > limits.max_rows) {
-    result.why = fmt::format("{} rows, over the {} compared in memory", dumped->rows, limits.max_rows);
     return result;
   }
   std::vector<const DumpFile*> files;
@@ -136,7 +134,6 @@ RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
   }
   std::sort(hashes.begin(), hashes.end());
   if (std::adjacent_find(hashes.begin(), hashes.end()) != hashes.end()) {
-    result.why = "two dumped rows with the same hash";
     return result;
   }
   if (hashes.size() != dumped->rows) fail("the dump's files of table `{}` hold {} rows, the manifest says {}", table.name, hashes.size(), dumped->rows);
@@ -192,8 +189,6 @@ RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
   }
   if (result.deleted + missing > allowed) {
     result.outcome = RowSyncResult::too_many_changes;
-    result.why = fmt::format("{} rows to delete and {} to insert, over {:.0f} % of its {} rows", result.deleted, missing,
-                             100 * limits.max_changed_fraction, dumped->rows);
     return result;
   }
 

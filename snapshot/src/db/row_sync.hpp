@@ -25,7 +25,6 @@ struct RowSyncResult {
   enum Outcome { same, synced, not_possible, too_many_changes } outcome = not_possible;
   uint64_t deleted = 0;
   uint64_t inserted = 0;
-  std::string why;  // not_possible / too_many_changes: the reason, for the log
 };
 
 // Compares the live rows of `table` (catalogue of the live table, whose

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "civiup/snapshot/db/database_dump.hpp"
+#include "civiup/snapshot/db/database_restore.hpp"
 #include "civiup/snapshot/error.hpp"
 
 namespace civiup::phases {
@@ -28,6 +29,13 @@ void dump_one(const DatabaseDsn& dsn, const fs::path& dir, const fs::path& base,
   }
 }
 
+void restore_one(const DatabaseDsn& dsn, const fs::path& dump, snapshot::Progress* progress) {
+  snapshot::db::RestoreOptions options;
+  options.progress = progress;
+  snapshot::db::RestoreReport report = snapshot::db::restore_changed(database_login(dsn), dsn.database, dump, options);
+  spdlog::info("restored {} from {}: {}", dsn.redacted(), dump.string(), snapshot::db::summary(report));
+}
+
 std::string quoted_list(const std::vector<std::string>& names) {
   std::string list;
   for (const std::string& name : names) {
@@ -46,6 +54,12 @@ void dump_site_databases(UpgradeWorld& world, const fs::path& dir, const fs::pat
   dump_one(world.civicrm_settings().dsn, dir / "civicrm", base.empty() ? base : base / "civicrm", progress);
   if (!world.shared_database())
     dump_one(world.backdrop_settings().database, dir / "backdrop", base.empty() ? base : base / "backdrop", progress);
+}
+
+void restore_site_databases(UpgradeWorld& world, const fs::path& dir, snapshot::Progress* progress) {
+  world.reconnect();
+  restore_one(world.civicrm_settings().dsn, dir / "civicrm", progress);
+  if (!world.shared_database()) restore_one(world.backdrop_settings().database, dir / "backdrop", progress);
 }
 
 void wait_for_site_transactions(UpgradeWorld& world, int timeout_seconds) {

@@ -1,7 +1,7 @@
 #pragma once
 // Dumps of the site's databases (CiviCRM, and Backdrop unless they share one)
 // into DIR/civicrm and DIR/backdrop, shared by the online pre-snapshot and the
-// in-window snapshot.  See docs/database-snapshots.md "Delta dumps".
+// in-window snapshot, and the selective restores from them.  See docs/database-snapshots.md "Delta dumps".
 #include <filesystem>
 
 #include "civiup/snapshot/progress.hpp"
@@ -15,6 +15,12 @@ namespace civiup::phases {
 // Each dump reports through `progress` (null: nothing).
 void dump_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
                          const std::filesystem::path& base = {}, snapshot::Progress* progress = nullptr);
+
+// Selective restores of the site's databases from DIR/civicrm and DIR/backdrop
+// (the layout dump_site_databases writes), after reconnecting the world's sessions.  Each restore
+// reports through `progress` (null: nothing).
+void restore_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
+                            snapshot::Progress* progress = nullptr);
 
 // Waits up to `timeout_seconds` until no other session of the site's database
 // users is inside a transaction (information_schema.INNODB_TRX with

@@ -10,7 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "civiup/child_process.hpp"
-#include "civiup/snapshot/db/database_restore.hpp"
+#include "upgrade/phases/site_dumps.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/terminal_progress.hpp"
 #include "upgrade/phases/world_phase.hpp"
@@ -67,20 +67,8 @@ class UpgradeDatabasePhase final : public WorldPhase {
       pid_t pgid = data["child_pgid"].get<pid_t>();
       if (!kill_process_group(pgid)) fail("the DB upgrade command (process group {}) would not die", pgid);
     }
-    world_.reconnect();
-    fs::path dumps = world_.run().dumps_dir();
-    restore(world_.civicrm_settings().dsn, dumps / "civicrm");
-    if (!world_.shared_database()) restore(world_.backdrop_settings().database, dumps / "backdrop");
-  }
-
- private:
-  void restore(const DatabaseDsn& dsn, const fs::path& dump) {
     PhaseProgress progress(name(), StepOf::kUndo);
-    snapshot::db::RestoreOptions options;
-    options.progress = &progress;
-    snapshot::db::RestoreReport report =
-        snapshot::db::restore_changed(database_login(dsn), dsn.database, dump, options);
-    spdlog::info("restored {}: {}", dsn.redacted(), snapshot::db::summary(report));
+    restore_site_databases(world_, world_.run().dumps_dir(), &progress);
   }
 };
 
