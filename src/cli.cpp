@@ -23,15 +23,16 @@ namespace {
 
 // The commands of DESIGN.md §4, in the order a user meets them.
 constexpr std::array kCommands = {
-    Command{"check", "[--root DIR] --release FILE [--l10n FILE] [--db-upgrade CMD] [--force]",
+    Command{"check", "[--root DIR] (--release FILE | --latest | --version X.Y.Z) [--l10n [FILE]] [--db-upgrade CMD] [--force]",
             "read-only preflight and plan; exit 0 = ready to upgrade", check_command},
     Command{"upgrade",
-            "[--root DIR] --release FILE [--l10n FILE] [--db-upgrade CMD] [--url URL] [--discard-local-changes]",
+            "[--root DIR] (--release FILE | --latest | --version X.Y.Z) [--l10n [FILE]] [--db-upgrade CMD] [--url URL] "
+            "[--discard-local-changes]",
             "upgrade as one transaction, restoring everything on failure", upgrade_command},
     Command{"rollback", "[--root DIR] [--to SNAPSHOT]",
             "return code and both databases to the pre-upgrade snapshot", rollback_command},
     Command{"recover", "[--root DIR]", "finish an interrupted run from its journal", recover_command},
-    Command{"status", "[--root DIR]", "versions, journal state, snapshots", status_command},
+    Command{"status", "[--root DIR] [--offline]", "versions, journal state, snapshots", status_command},
     Command{"snapshot", "[--root DIR] [--message TEXT]", "snapshot code and both databases now",
             snapshot_command},
     Command{"snapshots", "[--root DIR]", "list snapshots, newest first", snapshots_command},
@@ -39,7 +40,7 @@ constexpr std::array kCommands = {
             restore_command},
     Command{"prune", "[--root DIR] --keep N", "delete old snapshots, keeping the newest N",
             prune_command},
-    Command{"rehearse", "[--root DIR] --release FILE --to-root DIR --to-db-prefix NAME [upgrade options] [--cleanup]",
+    Command{"rehearse", "[--root DIR] (--release FILE | --latest | --version X.Y.Z) --to-root DIR --to-db-prefix NAME [upgrade options] [--cleanup]",
             "copy the site, upgrade the copy, report; production untouched", rehearse_command},
 };
 
@@ -89,7 +90,7 @@ ParsedArgs parse_args(int argc, char** argv) {
       parsed.global.quiet = true;
     } else if (arg == "-h" || arg == "--help") {
       parsed.help = true;
-    } else if (arg == "--version") {
+    } else if (arg == "--version" && parsed.command.empty()) {  // after a command: its --version X.Y.Z
       parsed.version = true;
     } else if (arg == "--sync-delete") {
       parsed.global.sync_delete = true;

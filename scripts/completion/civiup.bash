@@ -10,14 +10,17 @@ _civiup() {
   }
   local commands="check upgrade rehearse rollback recover status snapshot snapshots restore prune"
   local global="--state-dir --json --yes -y --verbose -v --quiet -q --sync-delete --help -h --version"
-  local upgrade="--root --release --l10n --db-upgrade --db-upgrade-timeout --quiesce-timeout --url --bee --force --discard-local-changes"
+  local download="--latest --version --feed --sums-url --sha256sums --keyring --ca-file"
+  local upgrade="$download --root --release --l10n --db-upgrade --db-upgrade-timeout --quiesce-timeout --url --bee --force --discard-local-changes"
 
   case "$prev" in
     --root|--state-dir|--to-root)
       COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --release|--l10n)
       COMPREPLY=($(compgen -f -X '!*.tar.gz' -- "$cur") $(compgen -d -- "$cur")); return ;;
-    --db-upgrade|--bee|--url|--message|--keep|--to|--to-db-prefix|--db-upgrade-timeout|--quiesce-timeout)
+    --sha256sums|--keyring|--ca-file)
+      COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --db-upgrade|--bee|--url|--message|--keep|--to|--to-db-prefix|--db-upgrade-timeout|--quiesce-timeout|--feed|--sums-url|--version)
       return ;;
   esac
 
@@ -33,11 +36,12 @@ _civiup() {
   local options
   case "$command" in
     "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
-    check) options="--root --release --l10n --db-upgrade --force --discard-local-changes" ;;
+    check) options="$download --offline --root --release --l10n --db-upgrade --force --discard-local-changes" ;;
     upgrade) options="$upgrade" ;;
     rehearse) options="$upgrade --to-root --to-db-prefix --cleanup" ;;
     rollback) options="--root --to" ;;
-    recover|status|snapshots) options="--root" ;;
+    status) options="--root --offline --feed --ca-file" ;;
+    recover|snapshots) options="--root" ;;
     snapshot) options="--root --message" ;;
     restore) options="--root" ;;
     prune) options="--root --keep" ;;

@@ -8,6 +8,8 @@
 
 #include "civiup/commands/command_support.hpp"
 #include "civiup/preflight.hpp"
+#include "civiup/release_available.hpp"
+#include "civiup/release_source.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/local_changes.hpp"
 #include "civiup/upgrade/upgrade.hpp"
@@ -17,6 +19,8 @@ namespace {
 
 struct CheckOptions : PreflightOptions {
   bool discard_local_changes = false;
+  ReleaseSourceOptions source;       // --latest, --version, --sha256sums, ...
+  AvailabilityOptions availability;  // --offline
 };
 
 CheckOptions check_options(const GlobalOptions& global, const std::vector<std::string>& args) {
@@ -28,13 +32,21 @@ CheckOptions check_options(const GlobalOptions& global, const std::vector<std::s
       ("db-upgrade", "the DB upgrade command line the upgrade would run", cxxopts::value<std::string>())
       ("force", "allow a same-version, downgrade or .upgrade-database run")
       ("discard-local-changes", "local changes to modules/civicrm are a note, not a problem");
+  add_release_source_options(options);
+  add_availability_options(options, false);
   cxxopts::ParseResult parsed = parse_command_options(options, args);
-  if (parsed.count("release") == 0) fail("civiup check: --release FILE is required");
   CheckOptions result;
+  result.source = with_context("civiup check", [&] { return release_source_options_from(parsed); });
+  if (parsed.count("release") == 0 && !result.source.downloads()) {
+    fail("civiup check: --release FILE, --latest or --version X.Y.Z is required");
+  }
+  result.availability = availability_options_from(parsed);
+  result.availability.feed = result.source.feed;
+  result.availability.ca_file = result.source.ca_file;
   if (parsed.count("root") != 0) result.root = parsed["root"].as<std::string>();
   result.state_dir = global.state_dir;
-  result.release_file = parsed["release"].as<std::string>();
-  if (parsed.count("l10n") != 0) result.l10n_file = parsed["l10n"].as<std::string>();
+  if (parsed.count("release") != 0) result.release_file = parsed["release"].as<std::string>();
+  if (parsed.count("l10n") != 0 && !result.source.matching_l10n) result.l10n_file = parsed["l10n"].as<std::string>();
   if (parsed.count("db-upgrade") != 0) result.db_upgrade = parsed["db-upgrade"].as<std::string>();
   result.force = parsed.count("force") != 0;
   result.discard_local_changes = parsed.count("discard-local-changes") != 0;
@@ -86,13 +98,18 @@ ExitCode check_command(const Invocation& invocation) {
   const GlobalOptions& global = invocation.global;
   PreflightReport report;
   CheckOptions options;
+  std::optional<ResolvedRelease> source;
   try {
     options = check_options(global, invocation.args);
+    source = resolve_release_source(options.source, options);  // a refused download: exit 2 here
     report = run_preflight(options);
   } catch (const std::exception& e) {
-    return print_refusal(global, e.what());  // no site to check, or bad usage
+    return print_refusal(global, e.what());  // no site to check, bad usage, or a refused release
   }
   LocalChanges local = add_local_changes(options, report);
+  Availability available = find_available_release(
+      options.availability, options.state_dir.empty() ? default_state_dir(report.root) : options.state_dir,
+      report.code_version);
   ExitCode code = report.ready() ? ExitCode::kSuccess : ExitCode::kRefused;
   if (global.json) {
     nlohmann::json out = {{"ok", report.ready()},
@@ -105,10 +122,16 @@ ExitCode check_command(const Invocation& invocation) {
     }
     out["local_changes"] = changed;
     out["local_changes_baseline"] = local.baseline.empty() ? nlohmann::json() : nlohmann::json(local.baseline);
+    out["release_source"] = source ? release_source_json(*source) : nlohmann::json();
+    out["available"] = availability_json(available);
+    out["available_status"] = availability_text(available);
     std::cout << out.dump() << '\n';
     return code;
   }
-  if (!global.quiet || !report.ready()) std::cout << preflight_text(report);
+  if (!global.quiet || !report.ready()) {
+    if (source) std::cout << release_source_text(*source);
+    std::cout << preflight_text(report) << "available: " << availability_text(available) << '\n';
+  }
   if (!report.ready()) std::cerr << "civiup: error: " << not_ready_message(report.problems) << '\n';
   return code;
 }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "civiup/release_source.hpp"
 #include "civiup/snapshot/error.hpp"
 
 namespace civiup {
@@ -13,7 +14,8 @@ namespace civiup {
 cxxopts::ParseResult parse_command_options(cxxopts::Options& options, const std::vector<std::string>& args,
                                            std::vector<std::string>* positional) {
   std::vector<std::string> words = {options.program()};
-  words.insert(words.end(), args.begin(), args.end());
+  std::vector<std::string> expanded = expand_bare_l10n(args);  // `--l10n` alone: the release's l10n tarball
+  words.insert(words.end(), expanded.begin(), expanded.end());
   std::vector<char*> argv;
   for (std::string& word : words) argv.push_back(word.data());
   try {

@@ -9,6 +9,7 @@
 #include "civiup/commands/transaction_commands.hpp"
 #include "civiup/database_session.hpp"
 #include "civiup/journal.hpp"
+#include "civiup/release_available.hpp"
 #include "civiup/site.hpp"
 #include "civiup/site_snapshots.hpp"
 #include "civiup/snapshot/error.hpp"
@@ -73,6 +74,7 @@ nlohmann::json snapshots_json(const fs::path& state_dir) {
 ExitCode status_command(const Invocation& invocation) {
   cxxopts::Options options("civiup status");
   options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>());
+  add_availability_options(options, true);
   cxxopts::ParseResult parsed = parse_command_options(options, invocation.args);
   std::optional<fs::path> root_option;
   if (parsed.count("root") != 0) root_option = parsed["root"].as<std::string>();
@@ -90,13 +92,16 @@ ExitCode status_command(const Invocation& invocation) {
   TrashInfo trash = inspect_trash(state_dir);
   nlohmann::json trash_json = {{"bytes", trash.bytes},
                                {"deleter_pid", trash.deleter_pid ? nlohmann::json(*trash.deleter_pid) : nlohmann::json()}};
+  Availability available = find_available_release(availability_options_from(parsed), state_dir,
+                                                  code.is_string() ? std::optional(code.get<std::string>()) : std::nullopt);
   bool unfinished = journal.is_object() && journal.contains("finished") && !journal["finished"].get<bool>();
 
   if (invocation.global.json) {
     std::cout << nlohmann::json{{"ok", true}, {"exit_code", 0}, {"error", nullptr}, {"root", root.string()},
                                 {"state_dir", state_dir.string()}, {"code_version", code}, {"db_version", database},
                                 {"journal", journal}, {"snapshots", snapshots}, {"state_dir_bytes", used},
-                                {"trash", trash_json}}
+                                {"trash", trash_json}, {"available", availability_json(available)},
+                                {"available_status", availability_text(available)}}
                      .dump()
               << '\n';
     return ExitCode::kSuccess;
@@ -107,6 +112,7 @@ ExitCode status_command(const Invocation& invocation) {
   std::cout << fmt::format("site:       {}\nstate dir:  {} ({:.1f} MB)\ncode:       CiviCRM {}\ndatabase:   {}\n",
                            root.string(), state_dir.string(), static_cast<double>(used) / 1e6, text(code),
                            text(database));
+  std::cout << fmt::format("available:  {}\n", availability_text(available));
   if (trash.bytes > 0 || trash.deleter_pid) {
     std::cout << fmt::format("trash:      {:.1f} MB {}\n", static_cast<double>(trash.bytes) / 1e6,
                              trash.deleter_pid ? fmt::format("being deleted in the background (pid {})", *trash.deleter_pid)

@@ -9,6 +9,7 @@
 #include "civiup/commands/command_support.hpp"
 #include "civiup/commands/transaction_commands.hpp"
 #include "civiup/preflight.hpp"
+#include "civiup/release_source.hpp"
 #include "civiup/site.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/local_changes.hpp"
@@ -31,16 +32,20 @@ void add_upgrade_options(cxxopts::Options& options) {
        cxxopts::value<std::string>())
       ("url", "the site's base URL: its front page and a CiviCRM page must answer before the commit",
        cxxopts::value<std::string>());
+  add_release_source_options(options);
 }
 
 UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const GlobalOptions& global,
                                     std::string_view command) {
-  if (parsed.count("release") == 0) fail("{}: --release FILE is required", command);
+  ReleaseSourceOptions source = with_context(command, [&] { return release_source_options_from(parsed); });
+  if (parsed.count("release") == 0 && !source.downloads()) {
+    fail("{}: --release FILE, --latest or --version X.Y.Z is required", command);
+  }
   UpgradeOptions result;
   if (parsed.count("root") != 0) result.root = parsed["root"].as<std::string>();
   result.state_dir = global.state_dir;
-  result.release_file = parsed["release"].as<std::string>();
-  if (parsed.count("l10n") != 0) result.l10n_file = parsed["l10n"].as<std::string>();
+  if (parsed.count("release") != 0) result.release_file = parsed["release"].as<std::string>();
+  if (parsed.count("l10n") != 0 && !source.matching_l10n) result.l10n_file = parsed["l10n"].as<std::string>();
   if (parsed.count("db-upgrade") != 0) result.db_upgrade = parsed["db-upgrade"].as<std::string>();
   result.db_upgrade_timeout_seconds = parsed["db-upgrade-timeout"].as<int>();
   if (result.db_upgrade_timeout_seconds <= 0) fail("{}: --db-upgrade-timeout must be positive", command);
@@ -55,6 +60,8 @@ UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const Gl
       fail("{}: --url {}: not an http:// or https:// URL", command, result.health_url);
     }
   }
+  // Downloaded and verified now, before any phase: the window never waits for the network.
+  resolve_release_source(source, result);
   return result;
 }
 

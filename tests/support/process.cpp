@@ -90,7 +90,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 ProcessResult run_civiup(const std::vector<std::string>& args, const ProcessOptions& options) {
   std::vector<std::string> argv = {CIVIUP_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_process(argv, options);
+  // status and check ask the release feed whether a newer release exists:
+  // never from tests, unless one sets CIVIUP_OFFLINE itself ("" = online).
+  ProcessOptions offline = options;
+  offline.extra_env.emplace("CIVIUP_OFFLINE", "1");
+  return run_process(argv, offline);
 }
 
 }  // namespace civiup::test
