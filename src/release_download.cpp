@@ -108,7 +108,7 @@ CurlHandle new_handle(const std::string& url, const DownloadSettings& settings, 
 // The one-line cause of a failed transfer.
 std::string transfer_error(CURLcode code, const Sink& sink, const char* error, uint64_t limit) {
   if (sink.over_limit || code == CURLE_FILESIZE_EXCEEDED) {
-    return fmt::format("larger than the {} MB cap", limit >> 20);
+    return fmt::format("larger than the cap of {} bytes", limit);
   }
   if (sink.write_failed) return fmt::format("cannot write the download: {}", std::strerror(errno));
   if (code == CURLE_UNSUPPORTED_PROTOCOL) {
@@ -207,8 +207,9 @@ uint64_t download_to_part(const std::string& url, const fs::path& part, const Do
     if (sink.over_limit || code == CURLE_FILESIZE_EXCEEDED || sink.written == 0) {
       std::error_code ignored;
       fs::remove(part, ignored);
+      fail("{}: {}", url, cause);
     }
-    fail("{}: {}", url, cause);
+    fail("{}: {} (the next run resumes {})", url, cause, part.filename().string());
   }
 }
 

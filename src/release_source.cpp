@@ -177,9 +177,9 @@ void verify_layout(const fs::path& file, TarballKind kind, const std::string& ve
     if (kind == TarballKind::kRelease && tarball.version()->str() != version) {
       fail("{}: holds CiviCRM {}, not {}", file.filename().string(), tarball.version()->str(), version);
     }
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
     remove_quietly(file);
-    throw;
+    fail("{}; deleted it", e.what());
   }
 }
 
@@ -224,6 +224,10 @@ Wanted look_up(const ReleaseSourceOptions& source, const ReleaseFeed& feed, cons
           fmt::format("{}/civicrm-{}-l10n.tar.gz", feed.download_base, version->str())};
 }
 
+ResolvedRelease finish_download(const ReleaseSourceOptions& source, const Wanted& wanted, const Sums& sums,
+                                const DownloadsDir& downloads, const DownloadSettings& settings,
+                                PreflightOptions& options);
+
 ResolvedRelease download_release(const ReleaseSourceOptions& source, PreflightOptions& options) {
   fs::path root = find_backdrop_root(options.root, options.cwd);
   fs::path state_dir = fs::absolute(options.state_dir.empty() ? default_state_dir(root) : options.state_dir);
@@ -244,6 +248,21 @@ ResolvedRelease download_release(const ReleaseSourceOptions& source, PreflightOp
 
   DownloadsDir downloads(state_dir);
   Sums sums = obtain_sums(downloads, version, candidates, keyring, settings);
+  try {
+    return finish_download(source, wanted, sums, downloads, settings, options);
+  } catch (const std::exception&) {
+    // A refusal leaves no verified-looking files: only a resumable .part stays.
+    remove_quietly(downloads / sums_name);
+    remove_quietly(downloads / (sums_name + ".asc"));
+    throw;
+  }
+}
+
+ResolvedRelease finish_download(const ReleaseSourceOptions& source, const Wanted& wanted, const Sums& sums,
+                                const DownloadsDir& downloads, const DownloadSettings& settings,
+                                PreflightOptions& options) {
+  std::string version = wanted.version.str();
+  std::string sums_name = fmt::format("civicrm-{}.SHA256SUMS", version);
   ResolvedRelease resolved;
   resolved.feed = wanted.feed;
   resolved.version = version;

@@ -104,7 +104,7 @@ TEST_F(DownloadTest, RedirectToHttpIsRefused) {
 
 TEST_F(DownloadTest, BodyLargerThanTheCapIsRefused) {
   publish();
-  expect_refused(check_latest({}, {{"CIVIUP_DOWNLOAD_MAX_BYTES", "100000"}}), "larger than the");
+  expect_refused(check_latest({}, {{"CIVIUP_DOWNLOAD_MAX_BYTES", "10000"}}), "larger than the cap");
 }
 
 TEST_F(DownloadTest, MalformedFeedJsonIsRefused) {
