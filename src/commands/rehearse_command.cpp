@@ -40,7 +40,7 @@ RehearseCommand parse(const Invocation& invocation) {
   cxxopts::ParseResult parsed = parse_command_options(parser, invocation.args);
   RehearseCommand command;
   command.cleanup = parsed.count("cleanup") != 0;
-  command.release_given = parsed.count("release") != 0;
+  command.release_given = parsed.count("release") + parsed.count("latest") + parsed.count("version") != 0;
   if (parsed.count("to-root") == 0) fail("civiup rehearse: --to-root DIR is required");
   command.options.to_root = parsed["to-root"].as<std::string>();
   if (!command.release_given && command.cleanup) return command;  // removing a kept copy

@@ -287,7 +287,7 @@ TEST_F(Check, NoBackdropRootOrNoReleaseOption) {
   EXPECT_NE(json["error"].get<std::string>().find("no Backdrop root at or above"), std::string::npos) << result.out;
   result = test::run_civiup({"check", "--root", site.root.string()});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_EQ(result.err, "civiup: error: civiup check: --release FILE is required\n");
+  EXPECT_EQ(result.err, "civiup: error: civiup check: --release FILE, --latest or --version X.Y.Z is required\n");
 }
 
 TEST_F(Check, UserWithoutThePrivilegesAnUpgradeNeeds) {

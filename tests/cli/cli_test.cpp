@@ -37,7 +37,7 @@ TEST(Cli, CheckIsBuilt) {
   EXPECT_EQ(result.out.substr(line, result.out.find('\n', line + 1) - line).find("not built"), std::string::npos);
   auto usage = run_civiup({"check"});
   EXPECT_EQ(usage.exit_code, 2);
-  EXPECT_EQ(usage.err, "civiup: error: civiup check: --release FILE is required\n");
+  EXPECT_EQ(usage.err, "civiup: error: civiup check: --release FILE, --latest or --version X.Y.Z is required\n");
   auto bad_option = run_civiup({"--json", "check", "--frobnicate"});
   EXPECT_EQ(bad_option.exit_code, 2);
   auto json = nlohmann::json::parse(bad_option.out);
