@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "civiup/release_feed.hpp"
+#include "civiup/release_source.hpp"
 #include "civiup/release_verify.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "support/temp_dir.hpp"
@@ -103,6 +104,29 @@ TEST(Sha256Sums, FileHashMatchesTheKnownVector) {
   test::TempDir temp;
   test::write_text(temp / "abc", "abc");
   EXPECT_EQ(sha256_of_file(temp / "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(ReleaseOptions, BareL10nMeansTheMatchingTarballAndAFileStillWorks) {
+  using Args = std::vector<std::string>;
+  EXPECT_EQ(expand_bare_l10n({"--latest", "--l10n"}), (Args{"--latest", "--l10n="}));
+  EXPECT_EQ(expand_bare_l10n({"--l10n", "--latest"}), (Args{"--l10n=", "--latest"}));
+  EXPECT_EQ(expand_bare_l10n({"--l10n", "fr.tar.gz", "--latest"}), (Args{"--l10n", "fr.tar.gz", "--latest"}));
+  cxxopts::Options options("civiup check");
+  options.add_options()("release", "", cxxopts::value<std::string>())("l10n", "", cxxopts::value<std::string>());
+  add_release_source_options(options);
+  auto parse = [&](Args args) {
+    args = expand_bare_l10n(args);
+    args.insert(args.begin(), "civiup");
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    return release_source_options_from(options.parse(static_cast<int>(argv.size()), argv.data()));
+  };
+  EXPECT_TRUE(parse({"--latest", "--l10n"}).matching_l10n);
+  EXPECT_FALSE(parse({"--latest", "--l10n", "fr.tar.gz"}).matching_l10n);
+  EXPECT_EQ(parse({"--version", "5.76.2"}).version, "5.76.2");
+  EXPECT_EQ(error_of([&] { parse({"--release", "x.tar.gz", "--l10n"}); }), "--l10n without a file needs --latest or --version");
+  EXPECT_EQ(error_of([&] { parse({"--release", "x.tar.gz", "--latest"}); }), "--release, --latest and --version exclude each other");
+  EXPECT_EQ(error_of([&] { parse({"--latest", "--sha256sums", "S"}); }), "--sha256sums checks a --release FILE");
 }
 
 }  // namespace
