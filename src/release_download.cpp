@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
 
 #include <fmt/format.h>
@@ -68,11 +69,22 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+struct ProgressState {
+  PhaseProgress* progress = nullptr;
+  curl_off_t reported = 0;
+  std::exception_ptr error;  // an interrupt (SIGINT/SIGTERM) must not unwind through libcurl
+};
+
 int report_progress(void* user, curl_off_t, curl_off_t downloaded, curl_off_t, curl_off_t) {
-  auto* state = static_cast<std::pair<PhaseProgress*, curl_off_t>*>(user);
-  if (downloaded > state->second) {
-    state->first->advance(0, static_cast<uint64_t>(downloaded - state->second));
-    state->second = downloaded;
+  auto* state = static_cast<ProgressState*>(user);
+  try {
+    if (downloaded > state->reported) {
+      state->progress->advance(0, static_cast<uint64_t>(downloaded - state->reported));
+      state->reported = downloaded;
+    }
+  } catch (...) {
+    state->error = std::current_exception();
+    return 1;  // aborts the transfer; rethrown after curl_easy_perform
   }
   return 0;
 }
@@ -178,7 +190,7 @@ uint64_t download_to_part(const std::string& url, const fs::path& part, const Do
     curl_easy_setopt(curl.get(), CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(resumed_from));
     curl_easy_setopt(curl.get(), CURLOPT_FAILONERROR, 1L);
     PhaseProgress progress("download");
-    std::pair<PhaseProgress*, curl_off_t> progress_state{&progress, 0};
+    ProgressState progress_state{&progress, 0, nullptr};
     if (settings.show_progress) {
       progress.begin(fmt::format("downloading {}", part.filename().replace_extension().string()), 0, "");
       curl_easy_setopt(curl.get(), CURLOPT_XFERINFOFUNCTION, report_progress);
@@ -187,6 +199,7 @@ uint64_t download_to_part(const std::string& url, const fs::path& part, const Do
     }
     CURLcode code = curl_easy_perform(curl.get());
     if (settings.show_progress) progress.end();
+    if (progress_state.error) std::rethrow_exception(progress_state.error);  // the .part stays to resume
     long status = 0;
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
     if (code == CURLE_OK) {
