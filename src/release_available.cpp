@@ -48,7 +48,6 @@ nlohmann::json versions_document(const std::string& url, const AvailabilityOptio
   DownloadSettings settings = DownloadSettings::from_environment(options.ca_file);
   settings.connect_timeout_seconds = 5;
   settings.total_timeout_seconds = 5;
-  settings.show_progress = false;
   nlohmann::json entry = {{"url", url}, {"time", now_seconds()}};
   try {
     entry["body"] = *fetch_document(url, settings);

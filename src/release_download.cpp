@@ -149,7 +149,6 @@ DownloadSettings DownloadSettings::from_environment(const std::string& ca_file_o
   settings.low_speed_time_seconds = env_number("CIVIUP_LOW_SPEED_TIME", settings.low_speed_time_seconds);
   settings.max_file_bytes =
       static_cast<uint64_t>(env_number("CIVIUP_DOWNLOAD_MAX_BYTES", static_cast<long>(settings.max_file_bytes)));
-  settings.show_progress = progress_display_enabled();
   return settings;
 }
 
@@ -191,14 +190,14 @@ uint64_t download_to_part(const std::string& url, const fs::path& part, const Do
     curl_easy_setopt(curl.get(), CURLOPT_FAILONERROR, 1L);
     PhaseProgress progress("download");
     ProgressState progress_state{&progress, 0, nullptr};
-    if (settings.show_progress) {
-      progress.begin(fmt::format("downloading {}", part.filename().replace_extension().string()), 0, "");
-      curl_easy_setopt(curl.get(), CURLOPT_XFERINFOFUNCTION, report_progress);
-      curl_easy_setopt(curl.get(), CURLOPT_XFERINFODATA, &progress_state);
-      curl_easy_setopt(curl.get(), CURLOPT_NOPROGRESS, 0L);
-    }
+    // Always reported: the line on a terminal, and SIGINT/SIGTERM (or the
+    // crash tests' fault point "download:inside") stop a long download.
+    progress.begin(fmt::format("downloading {}", part.filename().replace_extension().string()), 0, "");
+    curl_easy_setopt(curl.get(), CURLOPT_XFERINFOFUNCTION, report_progress);
+    curl_easy_setopt(curl.get(), CURLOPT_XFERINFODATA, &progress_state);
+    curl_easy_setopt(curl.get(), CURLOPT_NOPROGRESS, 0L);
     CURLcode code = curl_easy_perform(curl.get());
-    if (settings.show_progress) progress.end();
+    progress.end();
     if (progress_state.error) std::rethrow_exception(progress_state.error);  // the .part stays to resume
     long status = 0;
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);

@@ -19,7 +19,6 @@ struct DownloadSettings {
   long total_timeout_seconds = 0;              // 0: none (a release may take minutes on a slow line)
   uint64_t max_file_bytes = uint64_t{256} << 20;     // a tarball (a real release is ~28 MB); CIVIUP_DOWNLOAD_MAX_BYTES
   uint64_t max_document_bytes = uint64_t{16} << 20;  // feed JSON, SHA256SUMS, signatures
-  bool show_progress = false;                  // a progress line on a terminal
 
   // The defaults with `ca_file_option` (or CURL_CA_BUNDLE) and the test
   // knobs CIVIUP_LOW_SPEED_TIME and CIVIUP_DOWNLOAD_MAX_BYTES applied.
@@ -37,7 +36,8 @@ std::optional<std::string> fetch_document(const std::string& url, const Download
                                           bool missing_ok = false);
 
 // Downloads `url` into `part` (created 0600), resuming from what `part`
-// already holds.  Throws "<url>: <cause>"; a transfer that broke off keeps
+// already holds.  Progress goes through PhaseProgress("download"): a line on
+// a terminal; SIGINT/SIGTERM stop the transfer (the .part stays).  Throws "<url>: <cause>"; a transfer that broke off keeps
 // `part` for the next attempt, anything else (an HTTP error before any byte,
 // a body over the cap) removes it.  Returns the size of the finished `part`.
 uint64_t download_to_part(const std::string& url, const std::filesystem::path& part,

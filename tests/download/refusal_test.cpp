@@ -74,6 +74,14 @@ TEST_F(DownloadTest, TruncatedDownloadIsRefusedAndResumedLater) {
   EXPECT_EQ(std::find(names.begin(), names.end(), "civicrm-5.75.0-backdrop.tar.gz.part"), names.end());
 }
 
+TEST_F(DownloadTest, ADownloadStoppedMidwayKeepsOnlyItsPart) {
+  publish();
+  // The fault point of the download's progress (what SIGINT/SIGTERM also stop
+  // through): raised in libcurl's callback, rethrown once libcurl has returned.
+  expect_refused(check_latest({}, {{"CIVIUP_FAULT", "download:inside@2"}}), "injected fault (download:inside",
+                 /*part_allowed=*/true);
+}
+
 TEST_F(DownloadTest, ServerErrorsAreRefused) {
   publish();
   server_->route(kTarball, {{"mode", "status"}, {"status", 404}});
