@@ -82,6 +82,13 @@ TEST_F(DownloadTest, ADownloadStoppedMidwayKeepsOnlyItsPart) {
                  /*part_allowed=*/true);
 }
 
+TEST_F(DownloadTest, AServerCertificateNotSignedByATrustedCaIsRefused) {
+  publish();
+  test::ProcessResult result = test::run_civiup({"--json", "check", "--root", root_.string(), "--state-dir",
+                                                 state_.string(), "--latest", "--feed", server_->base_url()});
+  expect_refused(result, "SSL certificate problem");
+}
+
 TEST_F(DownloadTest, ServerErrorsAreRefused) {
   publish();
   server_->route(kTarball, {{"mode", "status"}, {"status", 404}});

@@ -24,17 +24,24 @@ TEST_F(DownloadTest, StatusReportsASecurityReleaseAndCachesTheAnswer) {
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
   EXPECT_EQ(json_of(first)["available"],
             (nlohmann::json{{"version", "5.75.0"}, {"security", true}, {"date", "2024-07-03"}}));
-  test::ProcessResult text = test::run_civiup({"status", "--root", root_.string(), "--state-dir", state_.string(),
-                                               "--feed", server_->base_url(), "--ca-file", pki_.ca_cert.string()},
-                                              test::ProcessOptions{{}, kOnline, ""});
+  // The CA through CURL_CA_BUNDLE this time, as the curl tool takes it.
+  test::ProcessResult text = test::run_civiup(
+      {"status", "--root", root_.string(), "--state-dir", state_.string(), "--feed", server_->base_url()},
+      test::ProcessOptions{{}, {{"CIVIUP_OFFLINE", ""}, {"CURL_CA_BUNDLE", pki_.ca_cert.string()}}, ""});
   EXPECT_NE(text.out.find("available:  5.75.0 available (security)"), std::string::npos) << text.out;
   EXPECT_EQ(server_->count_requests("/versions.json"), 1u) << "the second status used the cache";
+  fs::remove(state_ / "release-feed.json");
+  test::ProcessResult bundle = test::run_civiup(
+      {"--json", "status", "--root", root_.string(), "--state-dir", state_.string(), "--feed", server_->base_url()},
+      test::ProcessOptions{{}, {{"CIVIUP_OFFLINE", ""}, {"CURL_CA_BUNDLE", pki_.ca_cert.string()}}, ""});
+  EXPECT_EQ(json_of(bundle)["available_status"], "5.75.0 available (security)") << bundle.out;
   EXPECT_TRUE(fs::exists(state_ / "release-feed.json"));
 
   test::ProcessResult offline = civiup("status", {"--offline"}, kOnline);
   EXPECT_EQ(offline.exit_code, 0);
   EXPECT_TRUE(json_of(offline)["available"].is_null());
-  EXPECT_EQ(server_->count_requests("/versions.json"), 1u);
+  EXPECT_EQ(json_of(offline)["available_status"], "not checked (--offline)");
+  EXPECT_EQ(server_->count_requests("/versions.json"), 2u) << "one fetch per empty cache, none offline";
 }
 
 TEST_F(DownloadTest, StatusWithoutANetworkStillSucceedsQuickly) {
