@@ -42,11 +42,11 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "transactional CiviCRM upgrades for Backdrop CMS sites")
 set(CPACK_PACKAGE_DESCRIPTION
-    "civiup upgrades CiviCRM on a Backdrop CMS site as one transaction: it snapshots
-the code (libgit2) and both databases, stages the new release outside the web
-root, swaps it in atomically, runs the database upgrade and verifies the site,
-and restores everything if any step fails. It also rolls a site back to its
-pre-upgrade snapshot, recovers runs a crash interrupted, and rehearses an
-upgrade on a copy. Its --json output and stable exit codes drive it from
-Ansible across many sites.")
+    "civiup upgrades CiviCRM on a Backdrop CMS site as one transaction: it
+snapshots the code and both databases, stages the new release outside the
+web root, swaps it in atomically, runs the database upgrade, verifies the
+site, and restores everything if any step fails. It also rolls a site back
+to its pre-upgrade snapshot, recovers runs a crash interrupted, and
+rehearses an upgrade on a copy. Its JSON output and stable exit codes let
+Ansible drive it across many sites.")
 include(CPack)

@@ -11,7 +11,9 @@ with the built civiup and the stand-in DB upgrader.  Scenario:
      site1 (canary) upgraded, site2 failed and exactly as before, site3 and
      site4 (the later batch) untouched;
   3. the cause fixed, a second run upgrades site2..4, site1 changed=false;
-  4. the rollback play returns every site to its pre-upgrade state.
+  4. the rollback play returns every site to its pre-upgrade state;
+  5. civiup killed mid-upgrade on site3: the recover play rolls it back,
+     the other sites report changed=false.
 
 Each upgrade is health-checked over HTTP (civiup's own check, --url from the
 inventory) against a small server here that records the requests.  Prints
@@ -217,6 +219,8 @@ class Fleet:
                     entry = json.loads(line)
                     per_host.setdefault(entry['host'], {})[entry['task']] = (entry['status'], entry['result'],
                                                                              entry['seconds'])
+                    if entry['task'].startswith('Summary of the fleet'):
+                        per_host['last summary'] = entry['result'].get('msg')
         self.runs.append((label, seconds))
         print('%s: exit %d in %.1f s (output: %s.log)' % (label, done.returncode, seconds, label))
         return done.returncode, per_host, done.stdout
@@ -224,7 +228,6 @@ class Fleet:
 
 UPGRADE_TASK = 'Upgrade CiviCRM (rolled back on any failure)'
 ROLLBACK_TASK = 'Roll CiviCRM back to the pre-upgrade snapshot'
-SUMMARY_TASK = 'Summary of the fleet (the last one printed covers the whole run)'
 
 
 def task_result(results, host, task):
@@ -265,8 +268,8 @@ def scenario(args, work):
         expect(status == 'ok' and result.get('changed') and result.get('to_version') == TO_VERSION,
                '%s: check mode should say it would upgrade to %s: %s' % (site.name, TO_VERSION, result))
         expect_same(site, original[site.name], site.fingerprint(), 'check mode')
-        expect(not os.listdir(site.state_dir) if os.path.isdir(site.state_dir) else True,
-               '%s: check mode wrote into the state directory' % site.name)
+        written = os.listdir(site.state_dir) if os.path.isdir(site.state_dir) else []
+        expect(not written, '%s: check mode wrote into the state directory: %s' % (site.name, written))
     expect(not health.requests, 'check mode made HTTP requests: %s' % health.requests)
 
     # 2. The roll-out; site2's DB upgrade fails in the second batch.
@@ -286,9 +289,10 @@ def scenario(args, work):
     for site in sites[2:]:
         expect(site.name not in results, '%s (a later batch) was run: %s' % (site.name, results.get(site.name)))
         expect_same(site, original[site.name], site.fingerprint(), 'later batch after the failure')
-        expect(not os.path.exists(site.state_dir), '%s: civiup ran (its state dir exists)' % site.name)
-    summary = task_result(results, FAILING_HOST, SUMMARY_TASK)[1]['msg']
-    expect(len(summary) == 4 and 'failed and rolled back' in summary[1] and 'not reached' in summary[2],
+        expect(not os.path.exists(os.path.join(site.state_dir, 'journal.json')),
+               '%s: civiup ran a transaction (its state dir has a journal)' % site.name)
+    summary = results.get('last summary') or []
+    expect(len(summary) == 4 and 'FAILED, rolled back: civiup: error: ' in summary[1] and 'not reached' in summary[2],
            'the summary should cover every host: %s' % summary)
 
     # 3. The cause fixed: the rest is upgraded, the canary reports changed=false.
@@ -306,8 +310,10 @@ def scenario(args, work):
         expect(site.versions(args.civiup) == (TO_VERSION, TO_VERSION), '%s is not at %s' % (site.name, TO_VERSION))
         expect(health.checked(site.name), '%s was not health-checked over HTTP' % site.name)
         upgraded[site.name] = (result, seconds)
-    summary = task_result(results, 'site4', SUMMARY_TASK)[1]['msg']
-    expect(all(('%s -> %s' % (FROM_VERSION, TO_VERSION)) in line for line in summary[1:]) and 'unchanged' in summary[0],
+    summary = results.get('last summary') or []
+    expect(len(summary) == 4 and 'unchanged' in summary[0]
+           and all(('%s -> %s, window' % (FROM_VERSION, TO_VERSION)) in line and line.endswith('upgraded')
+                   for line in summary[1:]),
            'the summary should show every host upgraded: %s' % summary)
 
     # 4. Roll the fleet back: every site as before the upgrade.
@@ -320,6 +326,28 @@ def scenario(args, work):
         before = {k: v for k, v in original[site.name].items() if 'templates_c/' not in k}
         expect_same(site, before, site.fingerprint(skip_compiled_templates=True), 'after the rollback')
 
+    summary = results.get('last summary') or []
+    expect(len(summary) == 4 and all(line.endswith('rolled back') for line in summary),
+           'the rollback summary should show every host rolled back: %s' % summary)
+
+    # 5. A crash (civiup killed in the database upgrade) on site3; the recover
+    #    play rolls it back and leaves the others alone.
+    crashed = sites[2]
+    before_crash = crashed.fingerprint()
+    killed = run([args.civiup, '--state-dir', crashed.state_dir, 'upgrade', '--root', crashed.root, '--yes', '--release',
+                  os.path.join(work, 'releases', 'civicrm-%s-backdrop.tar.gz' % TO_VERSION), '--db-upgrade',
+                  '%s upgrade-db --no-interaction' % args.testbed],
+                 env=dict(os.environ, CIVIUP_FAULT='upgrade-database:before:kill'), check=False)
+    expect(killed.returncode != 0, 'civiup with CIVIUP_FAULT=upgrade-database:before:kill was not killed')
+    code, results, _ = fleet.play('recover-fleet.yml')
+    expect(code == 0, 'the recover run exited %d' % code)
+    for site in sites:
+        status, result, _ = task_result(results, site.name, 'Finish the interrupted run')
+        want = site is crashed
+        expect(status == 'ok' and result['changed'] == want and result['rolled_back'] == want,
+               '%s: recover should %s: %s' % (site.name, 'roll the crashed run back' if want else 'change nothing', result))
+    expect_same(crashed, before_crash, crashed.fingerprint(), 'after the crash and the recover play')
+
     # Figures: the module's time per site beyond civiup's own (status, the
     # release's version, Ansible's module transfer and start).
     overheads = ['%s %.2f s' % (name, seconds - result['civiup_seconds']) for name, (result, seconds) in upgraded.items()]
@@ -330,10 +358,9 @@ def scenario(args, work):
     print('fleet test wall time: %.1f s' % (time.monotonic() - started))
 
 
-def drop_databases(work):
-    names = ', '.join('`fleet_%s_%s`' % (h, kind) for h in HOSTS for kind in ('backdrop', 'civicrm'))
-    for name in names.split(', '):
-        mariadb('DROP DATABASE IF EXISTS %s' % name)
+def drop_databases(sites):
+    for site in sites:
+        mariadb('DROP DATABASE IF EXISTS `%s`; DROP DATABASE IF EXISTS `%s`' % (site.backdrop_db, site.civicrm_db))
 
 
 def main():
@@ -348,7 +375,7 @@ def main():
     except Failure as failure:
         print('FAILED: %s\nkept %s (playbook output in its *.log files) and the databases fleet_site*' % (failure, work))
         return 1
-    drop_databases(work)
+    drop_databases([Site(work, name) for name in HOSTS])
     shutil.rmtree(work, ignore_errors=True)
     print('PASSED')
     return 0

@@ -93,7 +93,8 @@ def main():
     if rc == EXIT_ROLLED_BACK:
         # The interrupted run was rolled back: the site is as before it, which is what recovery is for.
         fields = transaction_fields(result)
-        module.exit_json(changed=True, rolled_back=True, cmd=cmd, rc=rc,
+        # No rc key: Ansible fails any result whose rc is not 0.
+        module.exit_json(changed=True, rolled_back=True, cmd=cmd,
                          msg='rolled the interrupted %s back: the site is as before it' % journal.get('transaction'),
                          **fields)
     finish_transaction(module, rc, result, cmd,
