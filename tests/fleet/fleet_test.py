@@ -204,7 +204,7 @@ class Fleet:
                    ANSIBLE_CALLBACKS_ENABLED='fleet_results',
                    ANSIBLE_LOCAL_TEMP=os.path.join(self.work, 'ansible-tmp'),
                    ANSIBLE_REMOTE_TEMP=os.path.join(self.work, 'ansible-tmp'),
-                   ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_NOCOLOR='1', ANSIBLE_FORKS='4',
+                   ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_NOCOLOR='1', ANSIBLE_FORKS='4', ANSIBLE_PIPELINING='True',
                    CIVIUP_FLEET_RESULTS=results_file)
         started = time.monotonic()
         done = run(['ansible-playbook', '-i', self.inventory, os.path.join(self.playbooks, playbook)] + list(extra),
@@ -375,8 +375,11 @@ def main():
     except Failure as failure:
         print('FAILED: %s\nkept %s (playbook output in its *.log files) and the databases fleet_site*' % (failure, work))
         return 1
-    drop_databases([Site(work, name) for name in HOSTS])
-    shutil.rmtree(work, ignore_errors=True)
+    if os.environ.get('CIVIUP_KEEP_TMP'):
+        print('kept %s (CIVIUP_KEEP_TMP)' % work)
+    else:
+        drop_databases([Site(work, name) for name in HOSTS])
+        shutil.rmtree(work, ignore_errors=True)
     print('PASSED')
     return 0
 

@@ -113,6 +113,15 @@ def release_version(path):
     return None
 
 
+_RELEASE_NAME = re.compile(r'^civicrm-(\d+\.\d+\.\d+)-backdrop\.tar\.(gz|bz2|xz|zst)$')
+
+
+def release_name_version(path):
+    """The X.Y.Z of a file named civicrm-X.Y.Z-backdrop.tar.*, or None."""
+    match = _RELEASE_NAME.match(path.rsplit('/', 1)[-1])
+    return match.group(1) if match else None
+
+
 def transaction_fields(result):
     """The fields of an upgrade/rollback/recover JSON object that a task returns."""
     snapshot = result.get('snapshot') or {}
@@ -131,9 +140,14 @@ def transaction_fields(result):
     )
 
 
-def finish_transaction(module, rc, result, cmd, done_msg):
-    """exit_json/fail_json for a transaction (upgrade, rollback, recover) by civiup's exit code."""
+def finish_transaction(module, rc, result, cmd, done_msg, from_version=None):
+    """exit_json/fail_json for a transaction (upgrade, rollback, recover) by civiup's exit code.
+
+    from_version (the site's version read before) stands in when civiup
+    refused before it reported one."""
     fields = transaction_fields(result)
+    if not fields['from_version'] and from_version:
+        fields['from_version'] = from_version
     fields.update(cmd=cmd, rc=rc, stderr=result.get('stderr', ''))
     if rc == 0:
         module.exit_json(changed=True, rolled_back=False, msg=done_msg(fields), **fields)

@@ -70,6 +70,10 @@ next_action:
   description: In check mode, or on exit code 3, what civiup says is left to do.
   returned: when there is a run to finish
   type: str
+civiup_seconds:
+  description: The seconds civiup itself took (to tell civiup's time from Ansible's and the module's).
+  returned: when civiup ran
+  type: float
 '''
 
 from ansible.module_utils.basic import AnsibleModule

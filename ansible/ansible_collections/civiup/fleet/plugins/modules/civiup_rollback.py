@@ -101,6 +101,10 @@ next_action:
   description: What civiup says to do when it could not finish (exit code 3).
   returned: on exit code 3
   type: str
+civiup_seconds:
+  description: The seconds civiup itself took (to tell civiup's time from Ansible's and the module's).
+  returned: when civiup ran
+  type: float
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -141,7 +145,8 @@ def main():
     rc, result, cmd = run_civiup(module, 'rollback', args, confirm=True)
     finish_transaction(module, rc, result, cmd,
                        lambda f: 'rolled CiviCRM %s back to %s (snapshot %s)' % (
-                           f['from_version'], f['to_version'], (f['snapshot'] or '?')[:12]))
+                           f['from_version'], f['to_version'], (f['snapshot'] or '?')[:12]),
+                       from_version=status.get('code_version') if isinstance(status.get('code_version'), str) else None)
 
 
 if __name__ == '__main__':

@@ -17,7 +17,9 @@ description:
     any failure it restores everything, so the site is either upgraded or exactly as before.
   - Idempotent. A site whose code and database are already at the target version is left alone and
     the task reports C(changed=false). The target is the version inside I(release), or I(version),
-    or for I(latest) the version C(civiup check) finds.
+    or for I(latest) the version C(civiup check) finds. A tarball named C(civicrm-X.Y.Z-backdrop.tar.gz)
+    for another version than the site's is not opened; otherwise its C(civicrm/civicrm-version.php)
+    decides.
   - In check mode it runs C(civiup check), which changes nothing, and reports whether the site would
     be upgraded, or why civiup would refuse.
   - A failed upgrade that civiup rolled back (its exit code 1) fails the task with C(rolled_back=true)
@@ -163,11 +165,16 @@ problems:
   returned: in check mode
   type: list
   elements: str
+civiup_seconds:
+  description: The seconds civiup itself took (to tell civiup's time from Ansible's and the module's).
+  returned: when civiup ran
+  type: float
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.civiup.fleet.plugins.module_utils.civiup import (
-    COMMON_ARGS, at_version, error_message, finish_transaction, release_version, run_civiup, site_status)
+    COMMON_ARGS, at_version, error_message, finish_transaction, release_name_version, release_version, run_civiup,
+    site_status)
 
 
 def source_args(params):
@@ -229,15 +236,25 @@ def check_mode(module, source):
                      msg='would upgrade CiviCRM %s to %s' % (plan.get('code_version'), target))
 
 
-def target_version(module, source):
-    """The version the run would reach, or None when it cannot be known cheaply."""
+def already_there(module, source, status):
+    """The target version when the site is already at it, else None.
+
+    For a release tarball whose name gives another version than the site's,
+    the tarball is not opened (the common case costs nothing); when the name
+    matches, or says nothing, its civicrm-version.php decides."""
     params = module.params
+    site = status.get('code_version')
     if params['version']:
-        return params['version']
-    if params['release']:
-        return release_version(params['release'])
-    _, plan, _ = run_check(module, source)  # latest: civiup knows the feed
-    return plan.get('release_version')
+        target = params['version']
+    elif params['release']:
+        named = release_name_version(params['release'])
+        if named and named != site:
+            return None
+        target = release_version(params['release'])
+    else:
+        _, plan, _ = run_check(module, source)  # latest: civiup knows the feed
+        target = plan.get('release_version')
+    return target if target and at_version(status, target) else None
 
 
 def main():
@@ -261,13 +278,14 @@ def main():
         check_mode(module, source)
 
     status = site_status(module)
-    target = target_version(module, source)
-    if target and at_version(status, target):
+    target = already_there(module, source, status)
+    if target:
         unchanged(module, target, 'already at CiviCRM %s' % target, snapshot=None)
     rc, result, cmd = run_civiup(module, 'upgrade', source + upgrade_args(module.params), confirm=True)
     finish_transaction(module, rc, result, cmd,
                        lambda f: 'upgraded CiviCRM %s to %s (offline %.1f s)' % (
-                           f['from_version'], f['to_version'], f['maintenance_seconds'] or 0))
+                           f['from_version'], f['to_version'], f['maintenance_seconds'] or 0),
+                       from_version=status.get('code_version') if isinstance(status.get('code_version'), str) else None)
 
 
 if __name__ == '__main__':
