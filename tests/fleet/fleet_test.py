@@ -188,7 +188,9 @@ class Fleet:
                       '      civiup_db_upgrade: %s' % json.dumps(knob + upgrader)]
         lines += ['  vars:',
                   '    ansible_connection: local',
-                  '    ansible_python_interpreter: %s' % sys.executable,
+                  # Debian's python3, as ansible-core itself runs on it (a pyenv python may come first on PATH).
+                  '    ansible_python_interpreter: %s' % ('/usr/bin/python3' if os.path.exists('/usr/bin/python3')
+                                                          else sys.executable),
                   '    civiup_binary: %s' % self.args.civiup,
                   '    civiup_release: %s' % os.path.join(self.work, 'releases', 'civicrm-%s-backdrop.tar.gz' % TO_VERSION)]
         with open(self.inventory, 'w') as f:
