@@ -12,8 +12,9 @@ with the built civiup and the stand-in DB upgrader.  Scenario:
      site4 (the later batch) untouched;
   3. the cause fixed, a second run upgrades site2..4, site1 changed=false;
   4. the rollback play returns every site to its pre-upgrade state;
-  5. civiup killed mid-upgrade on site3: the recover play rolls it back,
-     the other sites report changed=false.
+  5. site3's upgrade fails and undoing its swap fails too (civiup exit 3):
+     the task fails with civiup's advice; the recover play rolls it back, the
+     other sites report changed=false.
 
 Each upgrade is health-checked over HTTP (civiup's own check, --url from the
 inventory) against a small server here that records the requests.  Prints
@@ -196,7 +197,7 @@ class Fleet:
         with open(self.inventory, 'w') as f:
             f.write('\n'.join(lines) + '\n')
 
-    def play(self, playbook, *extra):
+    def play(self, playbook, *extra, env=None):
         """Runs a playbook; returns (exit code, {host: {task name: (status, result, seconds)}}, seconds)."""
         label = '%d-%s' % (len(self.runs) + 1, playbook.replace('.yml', ''))
         results_file = os.path.join(self.work, label + '.results')
@@ -207,7 +208,7 @@ class Fleet:
                    ANSIBLE_LOCAL_TEMP=os.path.join(self.work, 'ansible-tmp'),
                    ANSIBLE_REMOTE_TEMP=os.path.join(self.work, 'ansible-tmp'),
                    ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_NOCOLOR='1', ANSIBLE_FORKS='4', ANSIBLE_PIPELINING='True',
-                   CIVIUP_FLEET_RESULTS=results_file)
+                   CIVIUP_FLEET_RESULTS=results_file, **(env or {}))
         started = time.monotonic()
         done = run(['ansible-playbook', '-i', self.inventory, os.path.join(self.playbooks, playbook)] + list(extra),
                    env=env, check=False)
@@ -332,15 +333,19 @@ def scenario(args, work):
     expect(len(summary) == 4 and all(line.endswith('rolled back') for line in summary),
            'the rollback summary should show every host rolled back: %s' % summary)
 
-    # 5. A crash (civiup killed in the database upgrade) on site3; the recover
-    #    play rolls it back and leaves the others alone.
+    # 5. site3's upgrade fails and so does undoing its swap (civiup exit 3):
+    #    the task says what to do; the recover play finishes the rollback and
+    #    leaves the other sites alone.
     crashed = sites[2]
     before_crash = crashed.fingerprint()
-    killed = run([args.civiup, '--state-dir', crashed.state_dir, 'upgrade', '--root', crashed.root, '--yes', '--release',
-                  os.path.join(work, 'releases', 'civicrm-%s-backdrop.tar.gz' % TO_VERSION), '--db-upgrade',
-                  '%s upgrade-db --no-interaction' % args.testbed],
-                 env=dict(os.environ, CIVIUP_FAULT='upgrade-database:before:kill'), check=False)
-    expect(killed.returncode != 0, 'civiup with CIVIUP_FAULT=upgrade-database:before:kill was not killed')
+    fleet.write_inventory(failing=crashed.name)
+    code, results, _ = fleet.play('upgrade-fleet.yml', '--limit', crashed.name, env={'CIVIUP_FAULT': 'swap-code:undo'})
+    expect(code != 0, 'a run that could not roll back must exit non-zero')
+    status, result, _ = task_result(results, crashed.name, UPGRADE_TASK)
+    expect(status == 'failed' and result.get('exit_code') == 3 and result.get('rolled_back') is False
+           and 'NOT fully rolled back' in result['msg'] and 'civiup recover' in result.get('next_action', ''),
+           '%s: exit 3 should fail with civiup\'s advice: %s' % (crashed.name, result))
+    fleet.write_inventory(failing=None)
     code, results, _ = fleet.play('recover-fleet.yml')
     expect(code == 0, 'the recover run exited %d' % code)
     for site in sites:
@@ -348,7 +353,7 @@ def scenario(args, work):
         want = site is crashed
         expect(status == 'ok' and result['changed'] == want and result['rolled_back'] == want,
                '%s: recover should %s: %s' % (site.name, 'roll the crashed run back' if want else 'change nothing', result))
-    expect_same(crashed, before_crash, crashed.fingerprint(), 'after the crash and the recover play')
+    expect_same(crashed, before_crash, crashed.fingerprint(), 'after the failed rollback and the recover play')
 
     # Figures: the module's time per site beyond civiup's own (status, the
     # release's version, Ansible's module transfer and start).
@@ -357,12 +362,12 @@ def scenario(args, work):
     print('canary upgrade task %.2f s (civiup %.2f s); already-upgraded site task %.2f s (no civiup upgrade run)'
           % (first_seconds, canary['civiup_seconds'], again_seconds))
     print('playbook runs: ' + ', '.join('%s %.1f s' % run for run in fleet.runs))
-    print('fleet test wall time: %.1f s' % (time.monotonic() - started))
+    print('scenario wall time: %.1f s' % (time.monotonic() - started))
 
 
 def drop_databases(sites):
-    for site in sites:
-        mariadb('DROP DATABASE IF EXISTS `%s`; DROP DATABASE IF EXISTS `%s`' % (site.backdrop_db, site.civicrm_db))
+    mariadb(' '.join('DROP DATABASE IF EXISTS `%s`; DROP DATABASE IF EXISTS `%s`;' % (s.backdrop_db, s.civicrm_db)
+                     for s in sites))
 
 
 def main():
@@ -371,6 +376,7 @@ def main():
     parser.add_argument('--testbed', required=True)
     parser.add_argument('--collections', required=True, help='the directory holding ansible_collections/')
     args = parser.parse_args()
+    started = time.monotonic()
     work = tempfile.mkdtemp(prefix='civiup-fleet.', dir=os.environ.get('CIVIUP_TEST_TMP'))
     try:
         scenario(args, work)
@@ -380,8 +386,11 @@ def main():
     if os.environ.get('CIVIUP_KEEP_TMP'):
         print('kept %s (CIVIUP_KEEP_TMP)' % work)
     else:
+        cleanup_started = time.monotonic()
         drop_databases([Site(work, name) for name in HOSTS])
         shutil.rmtree(work, ignore_errors=True)
+        print('cleanup (databases dropped, work dir removed) %.1f s' % (time.monotonic() - cleanup_started))
+    print('fleet test wall time with cleanup: %.1f s' % (time.monotonic() - started))
     print('PASSED')
     return 0
 
