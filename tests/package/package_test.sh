@@ -96,7 +96,7 @@ install() {
   files=$(dpkg-deb --contents "$deb" | awk '$1 !~ /^d/ {print substr($6, 2)}')
   cleanup() {
     local status=$?
-    if dpkg-query -W -f '${Status}' civiup 2>/dev/null | grep -q 'installed'; then dpkg -r civiup >/dev/null || true; fi
+    if dpkg-query -W -f '${Status}' civiup 2>/dev/null | grep -q 'installed'; then dpkg_locked -r civiup || true; fi
     if ((status == 0)); then
       rm -rf "$work"
       mariadb_cmd -e 'DROP DATABASE IF EXISTS pkgtest_backdrop; DROP DATABASE IF EXISTS pkgtest_civicrm' || true
@@ -106,7 +106,7 @@ install() {
   }
   trap cleanup EXIT
 
-  dpkg -i "$deb" >/dev/null || fail "dpkg -i $deb failed"
+  dpkg_locked -i "$deb" || fail "dpkg -i $deb failed"
   [[ $(command -v civiup) == /usr/bin/civiup ]] || fail "civiup on PATH is $(command -v civiup), not /usr/bin/civiup"
   local version
   version=$(civiup --version)
@@ -131,7 +131,7 @@ install() {
     || fail "after the upgrade: $status"
   echo "upgraded a generated site 5.74.0 -> 5.75.0 with /usr/bin/civiup (CIVIUP_FAULT ignored)"
 
-  dpkg -r civiup >/dev/null || fail "dpkg -r civiup failed"
+  dpkg_locked -r civiup || fail "dpkg -r civiup failed"
   ! dpkg-query -W -f '${Status}' civiup 2>/dev/null | grep -q 'ok installed' || fail "civiup is still installed"
   local left=()
   for f in $files; do [[ ! -e $f ]] || left+=("$f"); done
@@ -139,6 +139,18 @@ install() {
   [[ ! -e /usr/share/doc/civiup ]] || fail "dpkg -r left /usr/share/doc/civiup"
   echo "removed: no file of the package is left"
   echo "PASSED"
+}
+
+# dpkg, waiting up to a minute for the dpkg lock (apt may be running on a shared machine).
+dpkg_locked() {
+  local i
+  for i in $(seq 1 60); do
+    if dpkg "$@" >"$work/dpkg.out" 2>&1; then return 0; fi
+    grep -q 'lock' "$work/dpkg.out" || { cat "$work/dpkg.out" >&2; return 1; }
+    sleep 1
+  done
+  cat "$work/dpkg.out" >&2
+  return 1
 }
 
 mariadb_cmd() {
