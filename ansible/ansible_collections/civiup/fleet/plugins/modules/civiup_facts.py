@@ -96,7 +96,7 @@ from ansible_collections.civiup.fleet.plugins.module_utils.civiup import COMMON_
 def main():
     module = AnsibleModule(argument_spec=dict(**COMMON_ARGS), supports_check_mode=True)
     status = site_status(module)
-    for transient in ('stderr', 'ok', 'exit_code', 'error'):
+    for transient in ('stderr', 'ok', 'exit_code', 'error', 'civiup_seconds'):
         status.pop(transient, None)
     module.exit_json(changed=False, ansible_facts=dict(civiup=status))
 
