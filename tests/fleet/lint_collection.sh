@@ -11,7 +11,8 @@ ansible-lint --nocolor --profile production
 for module in ansible_collections/civiup/fleet/plugins/modules/*.py; do
   name=civiup.fleet.$(basename "$module" .py)
   doc=$(ansible-doc "$name")
-  grep -q "OPTIONS" <<<"$doc" && grep -q "EXAMPLES" <<<"$doc" && grep -q "RETURN VALUES" <<<"$doc" \
-    || { echo "FAILED: ansible-doc $name lacks OPTIONS, EXAMPLES or RETURN VALUES"; exit 1; }
+  for section in OPTIONS EXAMPLES 'RETURN VALUES'; do
+    grep -q "$section" <<<"$doc" || { echo "FAILED: ansible-doc $name lacks $section"; exit 1; }
+  done
   echo "ansible-doc $name: renders"
 done

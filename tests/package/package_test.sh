@@ -57,7 +57,7 @@ build() {
     grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib (shlibdeps?): $depends"
   done
   local name
-  for name in $(tr ',|' '\n\n' <<<"$depends" | awk '{print $1}'); do
+  for name in $(tr ',|' '\n' <<<"$depends" | awk '{print $1}'); do
     case "$name" in
       mariadb-server* | mysql-server* | cmake* | ninja-build | gcc | gcc-[0-9]* | g++* | cpp | clang* | libgtest* | \
         libgmock* | googletest | mydumper | hyperfine | lintian | ansible* | *-dev)
@@ -127,8 +127,9 @@ install() {
   [[ $code -eq 0 ]] || fail "the installed civiup's upgrade exited $code: $out $(cat "$work/upgrade.err")"
   local status
   status=$(civiup --json status --root "$site")
-  grep -q '"code_version":"5.75.0"' <<<"$status" && grep -q '"db_version":"5.75.0"' <<<"$status" \
-    || fail "after the upgrade: $status"
+  if ! grep -q '"code_version":"5.75.0"' <<<"$status" || ! grep -q '"db_version":"5.75.0"' <<<"$status"; then
+    fail "after the upgrade: $status"
+  fi
   echo "upgraded a generated site 5.74.0 -> 5.75.0 with /usr/bin/civiup (CIVIUP_FAULT ignored)"
 
   dpkg_locked -r civiup || fail "dpkg -r civiup failed"
@@ -143,8 +144,8 @@ install() {
 
 # dpkg, waiting up to a minute for the dpkg lock (apt may be running on a shared machine).
 dpkg_locked() {
-  local i
-  for i in $(seq 1 60); do
+  local _
+  for _ in $(seq 1 60); do
     if dpkg "$@" >"$work/dpkg.out" 2>&1; then return 0; fi
     grep -q 'lock' "$work/dpkg.out" || { cat "$work/dpkg.out" >&2; return 1; }
     sleep 1
