@@ -34,8 +34,9 @@ std::string preflight_text(const PreflightReport& r) {
   if (r.release_version) out += fmt::format(" ({} files, {} unpacked)", r.release_files, megabytes(r.release_bytes));
   out += "\n";
   for (const DatabaseReport& db : r.databases) {
-    std::string privileges = db.missing_privileges.empty() ? "privileges ok"
-                                                           : "missing " + joined(db.missing_privileges);
+    std::string privileges = !db.privilege_problems.empty() ? "privileges NOT ok (see problems)"
+                             : db.dump_method.empty()      ? "privileges ok"
+                                                           : "privileges ok, dumps by " + db.dump_method;
     out += fmt::format("  {:<17} {}: {}\n", db.role + " db", db.dsn,
                        db.reachable ? fmt::format("reachable, {}, {}", privileges, megabytes(db.bytes))
                                     : std::string("NOT reachable"));
@@ -101,7 +102,10 @@ nlohmann::json preflight_json(const PreflightReport& r) {
   nlohmann::json databases = nlohmann::json::array();
   for (const DatabaseReport& db : r.databases) {
     databases.push_back({{"role", db.role}, {"dsn", db.dsn}, {"reachable", db.reachable},
-                         {"missing_privileges", db.missing_privileges}, {"bytes", db.bytes}});
+                         {"missing_privileges", db.missing_privileges},
+                         {"privilege_problems", db.privilege_problems},
+                         {"dump_method", db.dump_method.empty() ? nlohmann::json() : nlohmann::json(db.dump_method)},
+                         {"bytes", db.bytes}});
   }
   nlohmann::json tools = nlohmann::json::object();
   for (const auto& [name, path] : r.tools) tools[name] = path ? nlohmann::json(path->string()) : nlohmann::json();

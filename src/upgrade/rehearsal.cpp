@@ -136,26 +136,32 @@ std::string copy_code(const RehearsalPlan& plan) {
 }
 
 // Each database: recorded in the marker before it can exist, dumped from
-// production (online, consistent: the dump production's upgrade also takes)
-// and restored in full under its new name.
+// production (online, all at one consistent point, as production's upgrade
+// dumps them) and restored in full under its new name.
 void copy_databases(const RehearsalPlan& plan, nlohmann::json& marker) {
+  std::vector<snapshot::db::DumpTarget> targets;
   for (const RehearsalDatabase& database : plan.databases) {
     marker["databases"].push_back({{"role", database.role}, {"from", database.from}, {"to", database.to}});
     save_marker(plan.state_dir, marker);
-    fs::path dump = plan.state_dir / "dumps" / "rehearsal-copy" / database.role;
-    snapshot::db::DatabaseLogin login = database_login(database.dsn);
-    PhaseProgress progress("copy-databases");
-    snapshot::db::DumpOptions dump_options;
-    dump_options.progress = &progress;
-    snapshot::db::DumpManifest manifest = snapshot::db::dump_database(login, database.from, dump, dump_options);
+    targets.push_back({database_login(database.dsn), database.from,
+                       plan.state_dir / "dumps" / "rehearsal-copy" / database.role, {}});
+  }
+  PhaseProgress progress("copy-databases");
+  snapshot::db::DumpOptions dump_options;
+  dump_options.progress = &progress;
+  std::vector<snapshot::db::DumpManifest> manifests = snapshot::db::dump_databases(targets, dump_options);
+  if (!manifests.empty()) spdlog::info("consistent point: {}", manifests.front().consistency);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const RehearsalDatabase& database = plan.databases[i];
     snapshot::db::RestoreOptions restore_options;
     restore_options.progress = &progress;
-    snapshot::db::RestoreReport report = snapshot::db::restore_database(login, database.to, dump, restore_options);
+    snapshot::db::RestoreReport report =
+        snapshot::db::restore_database(targets[i].login, database.to, targets[i].dir, restore_options);
     spdlog::info("copied database {} to {} ({} tables, {} bytes of SQL; dump {:.1f} s, restore {:.1f} s)",
-                 database.from, database.to, manifest.tables.size(), report.sql_bytes, manifest.seconds,
+                 database.from, database.to, manifests[i].tables.size(), report.sql_bytes, manifests[i].seconds,
                  report.seconds);
     std::error_code error;
-    fs::remove_all(dump, error);  // personal data, and the copy's upgrade dumps again
+    fs::remove_all(targets[i].dir, error);  // personal data, and the copy's upgrade dumps again
   }
   std::error_code error;
   fs::remove_all(plan.state_dir / "dumps", error);
