@@ -81,6 +81,15 @@ DatabasePrivilegeCheck check_database_privileges(const DatabaseDsn& dsn, const s
       add_unique(reasons, "to upgrade it");
     }
   }
+  // In GRANT's usual order, whichever step found them missing.
+  auto rank = [](const std::string& privilege) {
+    static const std::vector<std::string> order = {
+        "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "CREATE TEMPORARY TABLES",
+        "LOCK TABLES", "CREATE VIEW", "SHOW VIEW", "TRIGGER", "CREATE ROUTINE", "ALTER ROUTINE", "EXECUTE", "EVENT"};
+    return std::find(order.begin(), order.end(), privilege) - order.begin();
+  };
+  std::stable_sort(check.missing.begin(), check.missing.end(),
+                   [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
   if (!check.missing.empty())
     check.problems.push_back(fmt::format("{}: user {} lacks {} (needed {}); fix: {}", where, check.user,
                                          joined(check.missing), joined(reasons), grant_all));

@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "civiup/database_privileges.hpp"
 #include "civiup/database_session.hpp"
 #include "civiup/release.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
@@ -58,6 +59,25 @@ std::string quote_identifier(const std::string& name) {
   std::string quoted = "`";
   for (char c : name) quoted += c == '`' ? std::string("``") : std::string(1, c);
   return quoted + "`";
+}
+
+// The copy's databases are new: the DSN's user must be allowed to create them
+// and to do on them all that an upgrade does.  The CiviCRM installer and hosting
+// panels grant ALL on the site's own databases only, so this usually takes a
+// pattern grant for the prefix, e.g. GRANT ALL ON `stg\_%`.* (docs/rehearse.md).
+void require_copy_privileges(const RehearsalDatabase& database, const std::string& prefix) {
+  DatabaseDsn copy = database.dsn;
+  copy.database = database.to;
+  DatabasePrivilegeCheck check = check_database_privileges(copy, "copy database");
+  if (check.missing.empty()) return;
+  std::string pattern;
+  for (char c : prefix) pattern += c == '_' ? std::string("\\_") : std::string(1, c);
+  auto at = check.user.rfind('@');
+  std::string account = at == std::string::npos ? "'" + check.user + "'"
+                                                : fmt::format("'{}'@'{}'", check.user.substr(0, at), check.user.substr(at + 1));
+  fail("--to-db-prefix {}: user {} cannot create and upgrade the copy database {}: lacks {} on it; fix: GRANT ALL ON "
+       "`{}%`.* TO {} (what a hosting panel grants for a prefix), or choose a prefix the user has such a grant for",
+       prefix, check.user, database.to, fmt::join(check.missing, ", "), pattern, account);
 }
 
 template <typename Body>
@@ -308,6 +328,7 @@ RehearsalPlan plan_rehearsal(const RehearseOptions& options) {
       fail("--to-db-prefix {}: database {} exists already on {} (rehearse never writes into an existing database)",
            prefix, database.to, database.dsn.redacted());
     }
+    require_copy_privileges(database, prefix);
     plan.rewrite.databases[database.from] = database.to;
   }
 

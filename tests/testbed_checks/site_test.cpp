@@ -34,7 +34,7 @@ TEST(Site, SettingsPhpHoldsTheDsnAndTheConfigDirectory) {
   const auto& site = generated.site();
   const std::string settings = read_file(site.root / "settings.php");
   EXPECT_TRUE(settings.starts_with("<?php\n"));
-  EXPECT_EQ(capture(settings, R"(\n\$database = '([^']*)';)"), testbed_server().dsn(site.backdrop_db));
+  EXPECT_EQ(capture(settings, R"(\n\$database = '([^']*)';)"), site.account.dsn(site.backdrop_db));
   EXPECT_EQ(capture(settings, R"(\n\$database_prefix = '([^']*)';)"), "");
   const std::string active = capture(settings, R"(\$config_directories\['active'\] = '([^']*)';)");
   EXPECT_TRUE(std::regex_match(active, std::regex("files/config_[0-9a-f]{32}/active"))) << active;
@@ -75,8 +75,8 @@ TEST(Site, CiviCrmSettingsDefinesAreGuardedAndPointAtTheSite) {
     const std::regex guarded(fmt::format(R"(if \(!defined\('{0}'\)\) \{{\n  define\('{0}', '[^']*'\);\n\}})", name));
     EXPECT_TRUE(std::regex_search(text, guarded)) << name;
   }
-  EXPECT_EQ(capture(text, R"(define\('CIVICRM_DSN', '([^'?]*))"), testbed_server().dsn(site.civicrm_db));
-  EXPECT_EQ(capture(text, R"(define\('CIVICRM_UF_DSN', '([^'?]*))"), testbed_server().dsn(site.backdrop_db));
+  EXPECT_EQ(capture(text, R"(define\('CIVICRM_DSN', '([^'?]*))"), site.account.dsn(site.civicrm_db));
+  EXPECT_EQ(capture(text, R"(define\('CIVICRM_UF_DSN', '([^'?]*))"), site.account.dsn(site.backdrop_db));
   EXPECT_EQ(capture(text, R"(\$civicrm_root = '([^']*)';)"), (site.root / "modules" / "civicrm").string() + "/");
   const fs::path compiled = capture(text, R"(define\('CIVICRM_TEMPLATE_COMPILEDIR', '([^']*)')");
   EXPECT_EQ(compiled, site.root / "files" / "civicrm" / "templates_c" / "");
@@ -152,7 +152,7 @@ TEST(BackdropDatabase, SharedDatabaseHoldsBothSetsOfTables) {
   const auto& site = generated.site();
   EXPECT_EQ(site.backdrop_db, site.civicrm_db);
   const std::string settings = read_file(site.root / "civicrm.settings.php");
-  EXPECT_EQ(capture(settings, R"(define\('CIVICRM_DSN', '([^'?]*))"), testbed_server().dsn(site.backdrop_db));
+  EXPECT_EQ(capture(settings, R"(define\('CIVICRM_DSN', '([^'?]*))"), site.account.dsn(site.backdrop_db));
   EXPECT_EQ(generated.backdrop("SELECT value FROM bd_state WHERE name = 'maintenance_mode'"), std::vector<std::string>{"b:0;"});
   EXPECT_EQ(generated.civicrm_value("SELECT version FROM civicrm_domain"), generated.spec().version);
 }

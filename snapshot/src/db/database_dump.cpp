@@ -361,7 +361,7 @@ bool changed_during_dump(const Error& error) {
 }
 
 std::vector<DumpManifest> dump_once(const std::vector<DumpTarget>& targets, const DumpOptions& options,
-                                    DumpConsistency& method) {
+                                    DumpConsistency& method, int restarts) {
   std::vector<std::unique_ptr<Dumper>> dumpers;
   std::vector<PointTarget> point_targets;
   bool backup_stage_for_all = true;
@@ -385,6 +385,9 @@ std::vector<DumpManifest> dump_once(const std::vector<DumpTarget>& targets, cons
       with_context(fmt::format("reading the definitions of database `{}`", targets[i].database),
                    [&] { dumpers[i]->read_definitions(); });
   });
+  if (restarts > 0)
+    point.description += fmt::format("; started again {} time(s): a DDL statement changed a table during the dump",
+                                     restarts);
   std::vector<DumpManifest> manifests;
   for (size_t i = 0; i < targets.size(); ++i)
     manifests.push_back(with_context(fmt::format("dumping database `{}` into {}", targets[i].database,
@@ -401,7 +404,7 @@ std::vector<DumpManifest> dump_databases(const std::vector<DumpTarget>& targets,
   for (int attempt = 0;; ++attempt) {
     DumpConsistency method = options.consistency;
     try {
-      return dump_once(targets, options, method);
+      return dump_once(targets, options, method, attempt);
     } catch (const Error& e) {
       if (method == DumpConsistency::BackupStage || !changed_during_dump(e) || attempt >= options.ddl_restarts) throw;
       // A DDL statement changed a table after the point: start again from a new one.

@@ -103,7 +103,7 @@ DatabasePrivileges read_privileges(Session& session, const std::string& database
 
 DatabasePrivileges read_privileges(const DatabaseLogin& login, const std::string& database) {
   return with_context(fmt::format("reading the privileges on database `{}`", database), [&] {
-    Session session(login, database);
+    Session session(login, "");  // no default database: it need not exist yet (a copy's new database)
     return read_privileges(session, database);
   });
 }

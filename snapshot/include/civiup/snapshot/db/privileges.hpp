@@ -51,7 +51,8 @@ struct DatabasePrivileges {
 };
 
 // Reads the user's privileges on `database` and the definers of its views,
-// triggers, routines and events.  Changes nothing.
+// triggers, routines and events.  Changes nothing.  `database` need not exist
+// (what a restore into a new database would need).
 DatabasePrivileges read_privileges(const DatabaseLogin& login, const std::string& database);
 
 }  // namespace civiup::snapshot::db
