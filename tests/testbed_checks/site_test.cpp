@@ -29,6 +29,36 @@ size_t regular_files_under(const fs::path& dir) {
   return count;
 }
 
+// The account in the settings is the site's own: ALL on its two databases and
+// nothing global, as the CiviCRM installer and hosting panels make it; it is
+// the DEFINER of CiviCRM's function, triggers and views.
+TEST(Site, TheSitesAccountHasAllOnItsDatabasesOnlyAndDefinesItsPrograms) {
+  GeneratedSite generated;
+  const auto& site = generated.site();
+  EXPECT_EQ(site.account.user, site.backdrop_db);
+  EXPECT_NE(site.account.user, testbed_server().user);
+  auto connection = connect();
+  std::vector<std::string> grants = query_column(*connection, fmt::format("SHOW GRANTS FOR '{}'@'%'", site.account.user));
+  std::sort(grants.begin(), grants.end());
+  ASSERT_EQ(grants.size(), 3u) << fmt::format("{}", fmt::join(grants, "\n"));
+  EXPECT_TRUE(grants[0].starts_with(fmt::format("GRANT ALL PRIVILEGES ON `{}`.*", site.backdrop_db))) << grants[0];
+  EXPECT_TRUE(grants[1].starts_with(fmt::format("GRANT ALL PRIVILEGES ON `{}`.*", site.civicrm_db))) << grants[1];
+  EXPECT_TRUE(grants[2].starts_with("GRANT USAGE ON *.*")) << grants[2];
+  const std::string definer = site.account.user + "@%";
+  for (const char* query : {"SELECT DISTINCT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()",
+                            "SELECT DISTINCT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()",
+                            "SELECT DISTINCT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"})
+    EXPECT_EQ(generated.civicrm(query), std::vector<std::string>{definer}) << query;
+
+  // --privileged-db-user: the server's own account in the settings.
+  testbed::SiteSpec spec;
+  spec.privileged_db_user = true;
+  GeneratedSite privileged(spec);
+  EXPECT_EQ(privileged.site().account.user, testbed_server().user);
+  EXPECT_NE(read_file(privileged.site().root / "civicrm.settings.php").find(testbed_server().dsn(privileged.site().civicrm_db)),
+            std::string::npos);
+}
+
 TEST(Site, SettingsPhpHoldsTheDsnAndTheConfigDirectory) {
   GeneratedSite generated;
   const auto& site = generated.site();

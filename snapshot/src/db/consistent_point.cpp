@@ -1,5 +1,6 @@
 #include "consistent_point.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <thread>

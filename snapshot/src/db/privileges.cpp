@@ -46,15 +46,15 @@ void add_missing(const Grants& grants, std::initializer_list<const char*> needed
 }
 
 // Everything a dump by `method` needs, in the order it is reported.
-std::vector<std::string> dump_missing(const Grants& grants, ConsistencyMethod method) {
+std::vector<std::string> dump_missing(const Grants& grants, DumpConsistency method) {
   std::vector<std::string> missing;
   add_missing(grants, {"SELECT"}, "needed to read the tables", missing);
   add_missing(grants, {"SHOW VIEW"}, "needed to dump view definitions", missing);
   add_missing(grants, {"TRIGGER"}, "needed to see and dump triggers", missing);
   add_missing(grants, {"EVENT"}, "needed to see and dump events", missing);
-  if (method == ConsistencyMethod::BackupStage && grants.checkable && !grants.has_global("RELOAD"))
+  if (method == DumpConsistency::BackupStage && grants.checkable && !grants.has_global("RELOAD"))
     missing.emplace_back("RELOAD (needed for BACKUP STAGE and FLUSH TABLES WITH READ LOCK)");
-  if (method == ConsistencyMethod::LockTables)
+  if (method == DumpConsistency::LockTables)
     add_missing(grants, {"LOCK TABLES"}, "needed for the consistent point without RELOAD", missing);
   return missing;
 }
@@ -83,7 +83,9 @@ DatabasePrivileges read_privileges(Session& session, const std::string& database
   // RELOAD decides: the server-wide DDL block is the stronger method.  With an
   // active role the grants are unknown, and LOCK TABLES needs the least.
   result.dump_method = grants.has_global("RELOAD") ? ConsistencyMethod::BackupStage : ConsistencyMethod::LockTables;
-  result.dump_missing = dump_missing(grants, result.dump_method);
+  result.dump_missing = dump_missing(grants, result.dump_method == ConsistencyMethod::BackupStage
+                                                 ? DumpConsistency::BackupStage
+                                                 : DumpConsistency::LockTables);
   result.restore_missing = restore_missing(grants);
   result.can_set_definer = can_set_definer(grants);
   if (!grants.checkable || result.can_set_definer) return result;
@@ -108,7 +110,7 @@ DatabasePrivileges read_privileges(const DatabaseLogin& login, const std::string
   });
 }
 
-void check_dump_privileges(Session& session, const std::string& database, ConsistencyMethod method) {
+void check_dump_privileges(Session& session, const std::string& database, DumpConsistency method) {
   Grants grants = read_grants(session, database);
   std::vector<std::string> missing = dump_missing(grants, method);
   if (missing.empty()) return;

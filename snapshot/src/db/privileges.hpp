@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "civiup/snapshot/db/database_dump.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
 #include "civiup/snapshot/db/privileges.hpp"
 #include "session.hpp"
@@ -18,7 +19,7 @@ DatabasePrivileges read_privileges(Session& session, const std::string& database
 
 // Throws "user X lacks the P privilege (needed to ...)" for the first
 // privilege a dump by `method` needs and the user lacks.
-void check_dump_privileges(Session& session, const std::string& database, ConsistencyMethod method);
+void check_dump_privileges(Session& session, const std::string& database, DumpConsistency method);
 
 // `programs`: the views, triggers, routines and events to be created (their
 // definers need SUPER or SET USER when they are not the current user).
