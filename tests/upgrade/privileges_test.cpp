@@ -124,7 +124,7 @@ class DdlDuringTheOnlineDumpTest : public SiteAccountTest, public ::testing::Wit
 
 TEST_P(DdlDuringTheOnlineDumpTest, EndsUpInTheWindowsSnapshot) {
   const std::string node = site_.table_prefix + "node";
-  const std::string alter = fmt::format(GetParam(), node);
+  const std::string alter = fmt::format(fmt::runtime(GetParam()), node);
   const std::string exec = fmt::format(
       "mariadb --no-defaults -h {} -P {} -u '{}' -p'{}' '{}' -e '{}'", site_.account.host, site_.account.port,
       site_.account.user, site_.account.password, site_.backdrop_db, alter);
@@ -143,8 +143,9 @@ TEST_P(DdlDuringTheOnlineDumpTest, EndsUpInTheWindowsSnapshot) {
   EXPECT_EQ(query(site_.backdrop_db, "SELECT COUNT(*) FROM `" + node + "` WHERE ddl_probe <> 7"), "0");
   EXPECT_EQ(query(site_.civicrm_db, "SELECT version FROM civicrm_domain"), kFrom);
   // A table rebuilt after the point cannot be read in the snapshot: the online dump started again.
-  if (GetParam().find("COPY") != std::string::npos)
+  if (GetParam().find("COPY") != std::string::npos) {
     EXPECT_NE(log.find("started again 1 time(s)"), std::string::npos) << log;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -155,7 +156,7 @@ INSTANTIATE_TEST_SUITE_P(
         // A rebuild: the snapshot cannot read the table any more ("Table definition has
         // changed"), and the online dump starts again from a new point.
         "ALTER TABLE `{}` ADD COLUMN ddl_probe INT NOT NULL DEFAULT 7, ALGORITHM=COPY"),
-    [](const auto& info) { return info.index == 0 ? std::string("Instant") : std::string("TableCopy"); });
+    [](const auto& param_info) { return param_info.index == 0 ? std::string("Instant") : std::string("TableCopy"); });
 
 // The server's own account has RELOAD: the dumps block DDL with BACKUP STAGE,
 // and an upgrade and its rollback work as with the site's account.
