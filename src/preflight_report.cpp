@@ -1,5 +1,7 @@
 // The preflight report for people (the plan, step by step) and for scripts
 // (the `check` fields of DESIGN.md §4: ready, problems, and the details).
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "civiup/preflight.hpp"
@@ -64,8 +66,11 @@ std::string preflight_text(const PreflightReport& r) {
                      phases::phase_order("upgrade").size());
   out += "  online, the site up:\n";
   out += "    stage the release outside modules/, snapshot the code\n";
+  const bool lock_tables = std::any_of(r.databases.begin(), r.databases.end(),
+                                       [](const DatabaseReport& db) { return db.dump_method == "LOCK TABLES"; });
   out += fmt::format("    pre-snapshot: full dump of both databases ({} of tables; the site's reads and writes go on, "
-                     "only DDL waits)\n", megabytes(database_bytes));
+                     "{})\n", megabytes(database_bytes),
+                     lock_tables ? "writes wait a moment for LOCK TABLES" : "only DDL waits");
   out += "  in the maintenance window (the upgrader's own time plus a few seconds, whatever the database size; "
          "civiup rehearse measures it):\n";
   out += fmt::format("    maintenance mode on{}\n", r.maintenance_mode.value_or(false) ? " (already on)" : "");
