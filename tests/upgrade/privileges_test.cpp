@@ -165,7 +165,7 @@ class PrivilegedAccountTest : public SiteAccountTest {
   void SetUp() override {
     test::require_test_server();
     testbed::SiteSpec spec = default_site_spec();
-    spec.privileged_db_user = true;
+    spec.privileged_db_user = true;  // as PrivilegedUpgradeTest
     make_site_and_release(tmp_ / "site", spec);
   }
 };

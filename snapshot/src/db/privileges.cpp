@@ -62,8 +62,8 @@ std::vector<std::string> dump_missing(const Grants& grants, DumpConsistency meth
 std::vector<std::string> restore_missing(const Grants& grants) {
   std::vector<std::string> missing;
   add_missing(grants,
-              {"CREATE", "DROP", "SELECT", "INSERT", "DELETE", "ALTER", "CREATE VIEW", "TRIGGER", "CREATE ROUTINE",
-               "ALTER ROUTINE", "EVENT"},
+              {"CREATE", "DROP", "INSERT", "ALTER", "CREATE VIEW", "TRIGGER", "CREATE ROUTINE", "ALTER ROUTINE",
+               "EVENT"},
               "needed to recreate the dumped objects", missing);
   return missing;
 }
