@@ -83,8 +83,8 @@ TEST(Site, SettingsPhpArrayFormCarriesThePrefix) {
   EXPECT_EQ(settings.find("\n$database = "), std::string::npos);
   EXPECT_NE(settings.find("$databases['default']['default'] = array("), std::string::npos) << settings;
   EXPECT_EQ(capture(settings, R"('database' => '([^']*)')"), site.backdrop_db);
-  EXPECT_EQ(capture(settings, R"('username' => '([^']*)')"), testbed_server().user);
-  EXPECT_EQ(capture(settings, R"('password' => '([^']*)')"), testbed_server().password);
+  EXPECT_EQ(capture(settings, R"('username' => '([^']*)')"), site.account.user);
+  EXPECT_EQ(capture(settings, R"('password' => '([^']*)')"), site.account.password);
   EXPECT_EQ(capture(settings, R"('port' => '([^']*)')"), std::to_string(testbed_server().port));
   EXPECT_EQ(capture(settings, R"('prefix' => '([^']*)')"), "bd_");
   // The Backdrop tables carry the prefix; CiviCRM's never do.
