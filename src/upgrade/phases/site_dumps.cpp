@@ -97,8 +97,9 @@ void wait_for_site_transactions(UpgradeWorld& world, int timeout_seconds) {
   } catch (const Error& e) {
     // The site's own account usually lacks PROCESS.  Its dumps then take LOCK
     // TABLES, which itself waits for every transaction that wrote to the site's tables.
-    spdlog::info("cannot see the site's open transactions (information_schema.INNODB_TRX needs the PROCESS "
-                 "privilege); without RELOAD the dump's LOCK TABLES waits for those that wrote: {}", e.what());
+    spdlog::info("the site's open transactions are not visible without the PROCESS privilege: not waiting for "
+                 "them here (a dump without RELOAD waits at its LOCK TABLES for those that wrote)");
+    spdlog::debug("reading them: {}", e.what());
   }
 }
 
