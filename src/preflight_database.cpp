@@ -9,46 +9,11 @@
 #include "civiup/backdrop_admin.hpp"
 #include "civiup/backdrop_config.hpp"
 #include "civiup/backdrop_modules.hpp"
+#include "civiup/database_privileges.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "preflight_checks.hpp"
 
 namespace civiup::preflight_detail {
-namespace {
-
-// What snapshotting, restoring and upgrading a database needs: DML, DDL for
-// the CiviCRM upgrade and the restore, and every object kind a dump holds
-// (views, triggers, routines — CiviCRM has civicrm_strip_non_numeric — events).
-constexpr std::string_view kRequiredPrivileges[] = {
-    "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "CREATE TEMPORARY TABLES",
-    "CREATE VIEW", "SHOW VIEW", "TRIGGER", "CREATE ROUTINE", "ALTER ROUTINE", "EXECUTE", "EVENT"};
-
-// The current user's global and schema privileges on the session's database
-// (information_schema lists ALL PRIVILEGES one by one).  nullopt with an
-// active role, whose grants these views do not show.
-std::optional<std::vector<std::string>> missing_privileges(DatabaseSession& session) {
-  if (session.query_scalar("SELECT CURRENT_ROLE()")) return std::nullopt;
-  const std::string grantee =
-      "CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')";
-  auto granted = session.query_scalar(
-      "SELECT GROUP_CONCAT(DISTINCT PRIVILEGE_TYPE SEPARATOR ',') FROM ("
-      "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = " + grantee +
-      " UNION SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = " + grantee +
-      " AND DATABASE() LIKE TABLE_SCHEMA) AS p");
-  std::string list = "," + granted.value_or("") + ",";
-  std::vector<std::string> missing;
-  for (std::string_view privilege : kRequiredPrivileges) {
-    if (list.find(fmt::format(",{},", privilege)) == std::string::npos) missing.emplace_back(privilege);
-  }
-  return missing;
-}
-
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
-}  // namespace
 
 std::unique_ptr<DatabaseSession> check_database(PreflightReport& report, const std::string& role,
                                                 const DatabaseDsn& dsn) {
@@ -62,18 +27,22 @@ std::unique_ptr<DatabaseSession> check_database(PreflightReport& report, const s
   if (!ok) return nullptr;
   database.reachable = true;
   as_problem(report, [&] {
-    auto missing = missing_privileges(*session);
-    if (!missing) {
+    // The same check the dumps and restores make before they start (one function).
+    DatabasePrivilegeCheck privileges = check_database_privileges(dsn, role + " database");
+    database.dump_method = privileges.dump_method;
+    if (!privileges.checkable) {
       report.notes.push_back(fmt::format("{} database {}: a role is active; its privileges were not checked", role,
                                          database.dsn));
       return;
     }
-    database.missing_privileges = *missing;
-    if (!missing->empty()) {
-      auto user = session->query_scalar("SELECT CURRENT_USER()").value_or(dsn.user);
-      fail("{} database {}: user {} lacks {} (needed to snapshot, restore and upgrade it)", role, database.dsn, user,
-           joined(*missing));
-    }
+    database.missing_privileges = privileges.missing;
+    database.privilege_problems = privileges.problems;
+    for (const std::string& problem : privileges.problems) report.problems.push_back(problem);
+    if (privileges.dump_method == "LOCK TABLES")
+      report.notes.push_back(fmt::format(
+          "{} database {}: user {} has no RELOAD privilege, so dumps take their consistent point with a short LOCK "
+          "TABLES ... READ instead of BACKUP STAGE; DDL is not blocked during the online dump",
+          role, database.dsn, privileges.user));
   });
   as_problem(report, [&] {
     auto bytes = session->query_scalar(

@@ -1,5 +1,7 @@
 // The preflight report for people (the plan, step by step) and for scripts
 // (the `check` fields of DESIGN.md §4: ready, problems, and the details).
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "civiup/preflight.hpp"
@@ -34,8 +36,9 @@ std::string preflight_text(const PreflightReport& r) {
   if (r.release_version) out += fmt::format(" ({} files, {} unpacked)", r.release_files, megabytes(r.release_bytes));
   out += "\n";
   for (const DatabaseReport& db : r.databases) {
-    std::string privileges = db.missing_privileges.empty() ? "privileges ok"
-                                                           : "missing " + joined(db.missing_privileges);
+    std::string privileges = !db.privilege_problems.empty() ? "privileges NOT ok (see problems)"
+                             : db.dump_method.empty()      ? "privileges ok"
+                                                           : "privileges ok, dumps by " + db.dump_method;
     out += fmt::format("  {:<17} {}: {}\n", db.role + " db", db.dsn,
                        db.reachable ? fmt::format("reachable, {}, {}", privileges, megabytes(db.bytes))
                                     : std::string("NOT reachable"));
@@ -63,8 +66,11 @@ std::string preflight_text(const PreflightReport& r) {
                      phases::phase_order("upgrade").size());
   out += "  online, the site up:\n";
   out += "    stage the release outside modules/, snapshot the code\n";
+  const bool lock_tables = std::any_of(r.databases.begin(), r.databases.end(),
+                                       [](const DatabaseReport& db) { return db.dump_method == "LOCK TABLES"; });
   out += fmt::format("    pre-snapshot: full dump of both databases ({} of tables; the site's reads and writes go on, "
-                     "only DDL waits)\n", megabytes(database_bytes));
+                     "{})\n", megabytes(database_bytes),
+                     lock_tables ? "writes wait a moment for LOCK TABLES" : "only DDL waits");
   out += "  in the maintenance window (the upgrader's own time plus a few seconds, whatever the database size; "
          "civiup rehearse measures it):\n";
   out += fmt::format("    maintenance mode on{}\n", r.maintenance_mode.value_or(false) ? " (already on)" : "");
@@ -101,7 +107,10 @@ nlohmann::json preflight_json(const PreflightReport& r) {
   nlohmann::json databases = nlohmann::json::array();
   for (const DatabaseReport& db : r.databases) {
     databases.push_back({{"role", db.role}, {"dsn", db.dsn}, {"reachable", db.reachable},
-                         {"missing_privileges", db.missing_privileges}, {"bytes", db.bytes}});
+                         {"missing_privileges", db.missing_privileges},
+                         {"privilege_problems", db.privilege_problems},
+                         {"dump_method", db.dump_method.empty() ? nlohmann::json() : nlohmann::json(db.dump_method)},
+                         {"bytes", db.bytes}});
   }
   nlohmann::json tools = nlohmann::json::object();
   for (const auto& [name, path] : r.tools) tools[name] = path ? nlohmann::json(path->string()) : nlohmann::json();

@@ -78,10 +78,13 @@ SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir,
   fs::permissions(dumps, fs::perms::owner_all, fs::perm_options::replace);
   snapshot::CodeRepository repository = snapshot::CodeRepository::open(state_dir / "code.git");
   try {
-    snapshot::db::dump_database(database_login(site.civicrm.dsn), site.civicrm.dsn.database, dumps / "civicrm");
-    if (!site.civicrm.dsn.same_database(site.backdrop.database)) {
-      snapshot::db::dump_database(database_login(site.backdrop.database), site.backdrop.database.database, dumps / "backdrop");
-    }
+    // Both databases at one consistent point.
+    std::vector<snapshot::db::DumpTarget> targets = {
+        {database_login(site.civicrm.dsn), site.civicrm.dsn.database, dumps / "civicrm", {}}};
+    if (!site.civicrm.dsn.same_database(site.backdrop.database))
+      targets.push_back({database_login(site.backdrop.database), site.backdrop.database.database, dumps / "backdrop", {}});
+    auto manifests = snapshot::db::dump_databases(targets);
+    spdlog::info("consistent point: {}", manifests.front().consistency);
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(dumps, ignored);

@@ -33,6 +33,8 @@ struct DatabaseReport {
   std::string dsn;                       // redacted: no password
   bool reachable = false;
   std::vector<std::string> missing_privileges;
+  std::vector<std::string> privilege_problems;  // also in PreflightReport::problems
+  std::string dump_method;               // "BACKUP STAGE" (the user has RELOAD) or "LOCK TABLES"
   uint64_t bytes = 0;                    // data + index, what a dump roughly needs
 };
 

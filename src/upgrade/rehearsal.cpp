@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "civiup/database_privileges.hpp"
 #include "civiup/database_session.hpp"
 #include "civiup/release.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
@@ -58,6 +59,25 @@ std::string quote_identifier(const std::string& name) {
   std::string quoted = "`";
   for (char c : name) quoted += c == '`' ? std::string("``") : std::string(1, c);
   return quoted + "`";
+}
+
+// The copy's databases are new: the DSN's user must be allowed to create them
+// and to do on them all that an upgrade does.  The CiviCRM installer and hosting
+// panels grant ALL on the site's own databases only, so this usually takes a
+// pattern grant for the prefix, e.g. GRANT ALL ON `stg\_%`.* (docs/rehearse.md).
+void require_copy_privileges(const RehearsalDatabase& database, const std::string& prefix) {
+  DatabaseDsn copy = database.dsn;
+  copy.database = database.to;
+  DatabasePrivilegeCheck check = check_database_privileges(copy, "copy database");
+  if (check.missing.empty()) return;
+  std::string pattern;
+  for (char c : prefix) pattern += c == '_' ? std::string("\\_") : std::string(1, c);
+  auto at = check.user.rfind('@');
+  std::string account = at == std::string::npos ? "'" + check.user + "'"
+                                                : fmt::format("'{}'@'{}'", check.user.substr(0, at), check.user.substr(at + 1));
+  fail("--to-db-prefix {}: user {} cannot create and upgrade the copy database {}: lacks {} on it; fix: GRANT ALL ON "
+       "`{}%`.* TO {} (what a hosting panel grants for a prefix), or choose a prefix the user has such a grant for",
+       prefix, check.user, database.to, fmt::join(check.missing, ", "), pattern, account);
 }
 
 template <typename Body>
@@ -136,26 +156,32 @@ std::string copy_code(const RehearsalPlan& plan) {
 }
 
 // Each database: recorded in the marker before it can exist, dumped from
-// production (online, consistent: the dump production's upgrade also takes)
-// and restored in full under its new name.
+// production (online, all at one consistent point, as production's upgrade
+// dumps them) and restored in full under its new name.
 void copy_databases(const RehearsalPlan& plan, nlohmann::json& marker) {
+  std::vector<snapshot::db::DumpTarget> targets;
   for (const RehearsalDatabase& database : plan.databases) {
     marker["databases"].push_back({{"role", database.role}, {"from", database.from}, {"to", database.to}});
     save_marker(plan.state_dir, marker);
-    fs::path dump = plan.state_dir / "dumps" / "rehearsal-copy" / database.role;
-    snapshot::db::DatabaseLogin login = database_login(database.dsn);
-    PhaseProgress progress("copy-databases");
-    snapshot::db::DumpOptions dump_options;
-    dump_options.progress = &progress;
-    snapshot::db::DumpManifest manifest = snapshot::db::dump_database(login, database.from, dump, dump_options);
+    targets.push_back({database_login(database.dsn), database.from,
+                       plan.state_dir / "dumps" / "rehearsal-copy" / database.role, {}});
+  }
+  PhaseProgress progress("copy-databases");
+  snapshot::db::DumpOptions dump_options;
+  dump_options.progress = &progress;
+  std::vector<snapshot::db::DumpManifest> manifests = snapshot::db::dump_databases(targets, dump_options);
+  if (!manifests.empty()) spdlog::info("consistent point: {}", manifests.front().consistency);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const RehearsalDatabase& database = plan.databases[i];
     snapshot::db::RestoreOptions restore_options;
     restore_options.progress = &progress;
-    snapshot::db::RestoreReport report = snapshot::db::restore_database(login, database.to, dump, restore_options);
+    snapshot::db::RestoreReport report =
+        snapshot::db::restore_database(targets[i].login, database.to, targets[i].dir, restore_options);
     spdlog::info("copied database {} to {} ({} tables, {} bytes of SQL; dump {:.1f} s, restore {:.1f} s)",
-                 database.from, database.to, manifest.tables.size(), report.sql_bytes, manifest.seconds,
+                 database.from, database.to, manifests[i].tables.size(), report.sql_bytes, manifests[i].seconds,
                  report.seconds);
     std::error_code error;
-    fs::remove_all(dump, error);  // personal data, and the copy's upgrade dumps again
+    fs::remove_all(targets[i].dir, error);  // personal data, and the copy's upgrade dumps again
   }
   std::error_code error;
   fs::remove_all(plan.state_dir / "dumps", error);
@@ -302,6 +328,7 @@ RehearsalPlan plan_rehearsal(const RehearseOptions& options) {
       fail("--to-db-prefix {}: database {} exists already on {} (rehearse never writes into an existing database)",
            prefix, database.to, database.dsn.redacted());
     }
+    require_copy_privileges(database, prefix);
     plan.rewrite.databases[database.from] = database.to;
   }
 

@@ -296,7 +296,7 @@ TEST_F(Check, UserWithoutThePrivilegesAnUpgradeNeeds) {
   test::execute(*admin, fmt::format("DROP USER IF EXISTS '{}'@'%'", user));
   test::execute(*admin, fmt::format("CREATE USER '{}'@'%' IDENTIFIED BY 'ro-pass'", user));
   test::execute(*admin, fmt::format("GRANT SELECT, INSERT, UPDATE, DELETE ON `{}`.* TO '{}'@'%'", site.civicrm_db, user));
-  testbed::DatabaseServer server = testbed::DatabaseServer::from_environment();
+  testbed::DatabaseServer server = site.account;
   fs::path settings = site.root / "civicrm.settings.php";
   std::string text = civiup::read_file(settings);
   std::string dsn = server.dsn(site.civicrm_db);

@@ -22,6 +22,9 @@ testbed::Site make_site(const fs::path& dir, const std::string& stem, const test
   spec.release.file_count = 60;
   spec.release.total_bytes = 256 * 1024;
   spec.databases_array_form = databases_array_form;
+  // The site's own account gets the test's password, so what the tests look
+  // for (a special or distinctive password) is in the settings as before.
+  spec.db_password = server.password;
   return testbed::generate_site(dir, server, spec);
 }
 

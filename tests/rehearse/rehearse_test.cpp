@@ -2,6 +2,7 @@
 // built civiup and the stand-in upgrader.  The copy is upgraded (or its
 // failure reported with its log); production's code, both databases and its
 // state directory stay exactly as they were.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "civiup/site.hpp"
@@ -14,6 +15,21 @@ constexpr const char* kPrefix = "rh_";
 
 class RehearseTest : public UpgradeTest {
  protected:
+  // The site's account has ALL on its own databases only; the copy's are new,
+  // so it gets what a hosting panel grants for a prefix (README
+  // "Troubleshooting privileges"): ALL on `rh\_%`.*.
+  void SetUp() override {
+    UpgradeTest::SetUp();
+    grant_prefix(kPrefix);
+  }
+
+  void grant_prefix(const std::string& prefix) {
+    std::string pattern;
+    for (char c : prefix) pattern += c == '_' ? std::string("\\_") : std::string(1, c);
+    auto connection = test::connect();
+    test::execute(*connection, fmt::format("GRANT ALL ON `{}%`.* TO '{}'@'%'", pattern, site_.account.user));
+  }
+
   void TearDown() override {
     if (::testing::Test::HasFailure()) return;  // kept for inspection, as the scratch databases are
     auto connection = test::connect();
@@ -134,6 +150,20 @@ TEST_F(RehearseTest, CleanupRemovesTheCopyAfterASuccessfulRehearsal) {
   EXPECT_FALSE(database_exists(copy_db(site_.backdrop_db)));
   EXPECT_FALSE(database_exists(copy_db(site_.civicrm_db)));
   expect_same(before, state());
+}
+
+// The site's own account cannot create databases outside its grants: rehearse
+// refuses before it copies anything, naming the grant that would do.
+TEST_F(RehearseTest, APrefixTheSiteAccountHasNoGrantForIsRefusedWithTheGrant) {
+  ProcessResult result = rehearse({}, {}, {}, "nogrant_");
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  nlohmann::json json = json_of(result);
+  const std::string error = json.value("error", "");
+  EXPECT_NE(error.find("cannot create and upgrade the copy database nogrant_"), std::string::npos) << error;
+  EXPECT_NE(error.find("GRANT ALL ON `nogrant\\_%`.* TO '" + site_.account.user + "'@'%'"), std::string::npos)
+      << error;
+  EXPECT_FALSE(fs::exists(copy_root()));
+  EXPECT_FALSE(database_exists("nogrant_" + site_.civicrm_db));
 }
 
 TEST_F(RehearseTest, UnsafeTargetsAreRefusedBeforeAnythingIsMade) {

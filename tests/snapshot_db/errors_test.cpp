@@ -66,18 +66,27 @@ TEST(DumpErrors, MissingReloadPrivilegeNamesBackupStage) {
   ScratchDatabase live("noreload");
   create_tables_with_trigger(live.name());
   auto login = limited_user("snap_noreload", live.name(), "ALL PRIVILEGES");
-  std::string error = dump_error(login, live.name(), temp / "dump");
+  db::DumpOptions backup_stage;
+  backup_stage.consistency = db::DumpConsistency::BackupStage;
+  std::string error = dump_error(login, live.name(), temp / "dump", backup_stage);
   EXPECT_TRUE(is_one_line(error)) << error;
   std::cout << "  error: " << error << "\n";
   EXPECT_NE(error.find("lacks the RELOAD privilege"), std::string::npos) << error;
   EXPECT_NE(error.find("BACKUP STAGE"), std::string::npos) << error;
 
-  // Without DDL blocking and with one worker, RELOAD is not needed.
+  // Chosen automatically, the dump takes LOCK TABLES instead: ALL on the database is enough.
+  EXPECT_EQ(dump_error(login, live.name(), temp / "dump2"), "");
+  EXPECT_TRUE(db::is_usable_dump(temp / "dump2"));
+  EXPECT_NE(db::load_manifest(temp / "dump2").consistency.find("LOCK TABLES"), std::string::npos);
+
+  // Without a lock and with one worker, not even LOCK TABLES is needed.
+  auto no_lock = limited_user("snap_nolock", live.name(), "SELECT, SHOW VIEW, EVENT, TRIGGER");
+  EXPECT_NE(dump_error(no_lock, live.name(), temp / "dump3").find("lacks the LOCK TABLES privilege"), std::string::npos);
   db::DumpOptions options;
   options.jobs = 1;
-  options.block_ddl = false;
-  EXPECT_EQ(dump_error(login, live.name(), temp / "dump2", options), "");
-  EXPECT_TRUE(db::is_usable_dump(temp / "dump2"));
+  options.consistency = db::DumpConsistency::None;
+  EXPECT_EQ(dump_error(no_lock, live.name(), temp / "dump4", options), "");
+  EXPECT_TRUE(db::is_usable_dump(temp / "dump4"));
 }
 
 TEST(DumpErrors, RowTooBigForMaxAllowedPacket) {

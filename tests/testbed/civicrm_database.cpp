@@ -198,7 +198,8 @@ uint64_t civicrm_contact_count(uint64_t data_bytes) {
   return std::max(kMinimumContacts, bulk / kCiviCrmBytesPerContact);
 }
 
-void create_civicrm_tables(SqlSession& session, const DatabaseServer& server, const SiteSpec& spec) {
+void create_civicrm_tables(SqlSession& session, const DatabaseServer& server, const DatabaseServer& account,
+                           const SiteSpec& spec) {
   without_checks(session);
   const uint64_t contacts = civicrm_contact_count(spec.civicrm_data_bytes);
   if (contacts > kDeferKeysAbove) {
@@ -208,7 +209,8 @@ void create_civicrm_tables(SqlSession& session, const DatabaseServer& server, co
   } else {
     load_small(session, spec, contacts);
   }
-  session.run_all(civicrm_routine_statements());
+  SqlSession owner(account, spec.civicrm_db);
+  owner.run_all(civicrm_routine_statements());
   session.run("SET SESSION unique_checks = 1");
   session.run("SET SESSION foreign_key_checks = 1");
 }

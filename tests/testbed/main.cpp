@@ -72,6 +72,10 @@ int site_command(int argc, char** argv) {
       ("mb", "about this many MB of CiviCRM data", cxxopts::value<double>()->default_value("2"))
       ("release-files", "about this many files in modules/civicrm", cxxopts::value<size_t>())
       ("release-scale", "modules/civicrm at a real release's scale (~16,300 files)")
+      ("db-user", "the site's own database account (default: the Backdrop database's name), created with "
+                  "only GRANT ALL ON <db>.* for each of its databases", cxxopts::value<std::string>())
+      ("privileged-db-user", "write the server's own account (CIVIUP_TEST_MYSQL_USER, every privilege) into the "
+                             "settings instead of a site account")
       ("h,help", "this help");
   auto args = options.parse(argc, argv);
   if (args.count("help") != 0) {
@@ -89,6 +93,8 @@ int site_command(int argc, char** argv) {
   spec.databases_array_form = args.count("databases-array") != 0;
   spec.site_frontpage = args["frontpage"].as<std::string>();
   spec.civicrm_data_bytes = static_cast<uint64_t>(args["mb"].as<double>() * 1e6);
+  spec.privileged_db_user = args.count("privileged-db-user") != 0;
+  if (args.count("db-user") != 0) spec.db_user = args["db-user"].as<std::string>();
   const auto server = civiup::testbed::DatabaseServer::from_environment();
   const auto site = civiup::testbed::generate_site(args["root"].as<std::string>(), server, spec);
   fmt::print("{}\n", site.root.string());

@@ -22,7 +22,25 @@ void recreate_database(SqlSession& session, const std::string& name) {
   session.run("CREATE DATABASE " + quote_name(name) + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
 }
 
+// The site's own account, as the installer or a hosting panel makes it: ALL on
+// each of its databases, nothing global.  '%': the test server skips name
+// resolution, so a 'localhost' account would not match a TCP connection.
+void create_site_account(SqlSession& admin, const DatabaseServer& account, const SiteSpec& spec) {
+  const std::string name = quote_text(account.user) + "@'%'";
+  admin.run("CREATE OR REPLACE USER " + name + " IDENTIFIED BY " + quote_text(account.password));
+  admin.run("GRANT ALL ON " + quote_name(spec.backdrop_db) + ".* TO " + name);
+  if (spec.civicrm_db != spec.backdrop_db) admin.run("GRANT ALL ON " + quote_name(spec.civicrm_db) + ".* TO " + name);
+}
+
 }  // namespace
+
+DatabaseServer site_account(const DatabaseServer& server, const SiteSpec& spec) {
+  DatabaseServer account = server;
+  if (spec.privileged_db_user) return account;
+  account.user = spec.db_user.empty() ? spec.backdrop_db : spec.db_user;
+  account.password = spec.db_password;
+  return account;
+}
 
 std::vector<SiteModule> site_modules(const SiteSpec& spec) {
   std::vector<SiteModule> modules;
@@ -61,15 +79,17 @@ Site generate_site(const fs::path& root, const DatabaseServer& server, const Sit
   const fs::path absolute_root = fs::absolute(root).lexically_normal();
   fs::create_directories(absolute_root);
   const std::string config_hash = random_config_hash();
-  write_site_files(absolute_root, server, spec, config_hash);
+  const DatabaseServer account = site_account(server, spec);
+  write_site_files(absolute_root, account, spec, config_hash);
 
   SqlSession admin(server, "");
   recreate_database(admin, spec.backdrop_db);
   if (spec.civicrm_db != spec.backdrop_db) recreate_database(admin, spec.civicrm_db);
+  if (!spec.privileged_db_user) create_site_account(admin, account, spec);
   SqlSession backdrop(server, spec.backdrop_db);
   create_backdrop_tables(backdrop, spec);
   SqlSession civicrm(server, spec.civicrm_db);
-  create_civicrm_tables(civicrm, server, spec);
+  create_civicrm_tables(civicrm, server, account, spec);
 
   Site site;
   site.root = absolute_root;
@@ -77,6 +97,7 @@ Site generate_site(const fs::path& root, const DatabaseServer& server, const Sit
   site.backdrop_db = spec.backdrop_db;
   site.civicrm_db = spec.civicrm_db;
   site.table_prefix = spec.table_prefix;
+  site.account = account;
   for (const SiteModule& module : site_modules(spec)) {
     if (module.enabled && module.depends_on_civicrm) site.integration_modules.push_back(module.name);
   }

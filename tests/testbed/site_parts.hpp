@@ -34,7 +34,10 @@ void create_backdrop_tables(SqlSession& session, const SiteSpec& spec);
 
 // CiviCRM's schema and rows, about spec.civicrm_data_bytes of them, into
 // spec.civicrm_db (a large load opens a second connection to `server`).
-void create_civicrm_tables(SqlSession& session, const DatabaseServer& server, const SiteSpec& spec);
+// `account`: the site's own account, which creates the views, triggers and
+// routine (their DEFINER), as the installer running as that account does.
+void create_civicrm_tables(SqlSession& session, const DatabaseServer& server, const DatabaseServer& account,
+                           const SiteSpec& spec);
 
 // A .info value or PHP string, single-quoted for PHP source.
 std::string php_quote(const std::string& text);

@@ -55,6 +55,16 @@ struct SiteSpec {
   std::string site_frontpage = "node"; // system.core.json site_frontpage ("civicrm/dashboard" to test that path)
   uint64_t civicrm_data_bytes = 2u << 20;  // size knob: a few MB to several GB of CiviCRM rows
   ReleaseSpec release;                 // the installed modules/civicrm (its version is forced to `version`)
+  // The site's database account, written into settings.php and
+  // civicrm.settings.php.  By default one of the site's own, created with
+  // only GRANT ALL ON `<db>`.* for each of the site's databases (what
+  // CiviCRM's installer and hosting panels set up: no RELOAD, SUPER, PROCESS
+  // or BACKUP_ADMIN), and the site's views, triggers and routine are created
+  // by it (it is their DEFINER).  `privileged_db_user`: the server's own
+  // account instead (DatabaseServer; every privilege, so dumps take BACKUP STAGE).
+  bool privileged_db_user = false;
+  std::string db_user;                  // the own account's name; empty: the Backdrop database's name
+  std::string db_password = "site-db-pw";
 };
 
 // What was generated, for the test to assert against.
@@ -65,7 +75,12 @@ struct Site {
   std::string civicrm_db;
   std::string table_prefix;
   std::vector<std::string> integration_modules;  // enabled, depending on civicrm (directly or not)
+  DatabaseServer account;           // the account in the settings files (user and password)
 };
+
+// The account generate_site writes into the settings: the server's own with
+// `privileged_db_user`, else `db_user`@'%' (default: the Backdrop database's name).
+DatabaseServer site_account(const DatabaseServer& server, const SiteSpec& spec);
 
 // Builds the whole site under `root` (created; must not exist or be empty) and
 // creates both databases (dropping them first if they exist).

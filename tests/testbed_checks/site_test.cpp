@@ -29,12 +29,42 @@ size_t regular_files_under(const fs::path& dir) {
   return count;
 }
 
+// The account in the settings is the site's own: ALL on its two databases and
+// nothing global, as the CiviCRM installer and hosting panels make it; it is
+// the DEFINER of CiviCRM's function, triggers and views.
+TEST(Site, TheSitesAccountHasAllOnItsDatabasesOnlyAndDefinesItsPrograms) {
+  GeneratedSite generated;
+  const auto& site = generated.site();
+  EXPECT_EQ(site.account.user, site.backdrop_db);
+  EXPECT_NE(site.account.user, testbed_server().user);
+  auto connection = connect();
+  std::vector<std::string> grants = query_column(*connection, fmt::format("SHOW GRANTS FOR '{}'@'%'", site.account.user));
+  std::sort(grants.begin(), grants.end());
+  ASSERT_EQ(grants.size(), 3u) << fmt::format("{}", fmt::join(grants, "\n"));
+  EXPECT_TRUE(grants[0].starts_with(fmt::format("GRANT ALL PRIVILEGES ON `{}`.*", site.backdrop_db))) << grants[0];
+  EXPECT_TRUE(grants[1].starts_with(fmt::format("GRANT ALL PRIVILEGES ON `{}`.*", site.civicrm_db))) << grants[1];
+  EXPECT_TRUE(grants[2].starts_with("GRANT USAGE ON *.*")) << grants[2];
+  const std::string definer = site.account.user + "@%";
+  for (const char* query : {"SELECT DISTINCT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()",
+                            "SELECT DISTINCT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()",
+                            "SELECT DISTINCT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"})
+    EXPECT_EQ(generated.civicrm(query), std::vector<std::string>{definer}) << query;
+
+  // --privileged-db-user: the server's own account in the settings.
+  testbed::SiteSpec spec;
+  spec.privileged_db_user = true;
+  GeneratedSite privileged(spec);
+  EXPECT_EQ(privileged.site().account.user, testbed_server().user);
+  EXPECT_NE(read_file(privileged.site().root / "civicrm.settings.php").find(testbed_server().dsn(privileged.site().civicrm_db)),
+            std::string::npos);
+}
+
 TEST(Site, SettingsPhpHoldsTheDsnAndTheConfigDirectory) {
   GeneratedSite generated;
   const auto& site = generated.site();
   const std::string settings = read_file(site.root / "settings.php");
   EXPECT_TRUE(settings.starts_with("<?php\n"));
-  EXPECT_EQ(capture(settings, R"(\n\$database = '([^']*)';)"), testbed_server().dsn(site.backdrop_db));
+  EXPECT_EQ(capture(settings, R"(\n\$database = '([^']*)';)"), site.account.dsn(site.backdrop_db));
   EXPECT_EQ(capture(settings, R"(\n\$database_prefix = '([^']*)';)"), "");
   const std::string active = capture(settings, R"(\$config_directories\['active'\] = '([^']*)';)");
   EXPECT_TRUE(std::regex_match(active, std::regex("files/config_[0-9a-f]{32}/active"))) << active;
@@ -53,8 +83,8 @@ TEST(Site, SettingsPhpArrayFormCarriesThePrefix) {
   EXPECT_EQ(settings.find("\n$database = "), std::string::npos);
   EXPECT_NE(settings.find("$databases['default']['default'] = array("), std::string::npos) << settings;
   EXPECT_EQ(capture(settings, R"('database' => '([^']*)')"), site.backdrop_db);
-  EXPECT_EQ(capture(settings, R"('username' => '([^']*)')"), testbed_server().user);
-  EXPECT_EQ(capture(settings, R"('password' => '([^']*)')"), testbed_server().password);
+  EXPECT_EQ(capture(settings, R"('username' => '([^']*)')"), site.account.user);
+  EXPECT_EQ(capture(settings, R"('password' => '([^']*)')"), site.account.password);
   EXPECT_EQ(capture(settings, R"('port' => '([^']*)')"), std::to_string(testbed_server().port));
   EXPECT_EQ(capture(settings, R"('prefix' => '([^']*)')"), "bd_");
   // The Backdrop tables carry the prefix; CiviCRM's never do.
@@ -75,8 +105,8 @@ TEST(Site, CiviCrmSettingsDefinesAreGuardedAndPointAtTheSite) {
     const std::regex guarded(fmt::format(R"(if \(!defined\('{0}'\)\) \{{\n  define\('{0}', '[^']*'\);\n\}})", name));
     EXPECT_TRUE(std::regex_search(text, guarded)) << name;
   }
-  EXPECT_EQ(capture(text, R"(define\('CIVICRM_DSN', '([^'?]*))"), testbed_server().dsn(site.civicrm_db));
-  EXPECT_EQ(capture(text, R"(define\('CIVICRM_UF_DSN', '([^'?]*))"), testbed_server().dsn(site.backdrop_db));
+  EXPECT_EQ(capture(text, R"(define\('CIVICRM_DSN', '([^'?]*))"), site.account.dsn(site.civicrm_db));
+  EXPECT_EQ(capture(text, R"(define\('CIVICRM_UF_DSN', '([^'?]*))"), site.account.dsn(site.backdrop_db));
   EXPECT_EQ(capture(text, R"(\$civicrm_root = '([^']*)';)"), (site.root / "modules" / "civicrm").string() + "/");
   const fs::path compiled = capture(text, R"(define\('CIVICRM_TEMPLATE_COMPILEDIR', '([^']*)')");
   EXPECT_EQ(compiled, site.root / "files" / "civicrm" / "templates_c" / "");
@@ -152,7 +182,7 @@ TEST(BackdropDatabase, SharedDatabaseHoldsBothSetsOfTables) {
   const auto& site = generated.site();
   EXPECT_EQ(site.backdrop_db, site.civicrm_db);
   const std::string settings = read_file(site.root / "civicrm.settings.php");
-  EXPECT_EQ(capture(settings, R"(define\('CIVICRM_DSN', '([^'?]*))"), testbed_server().dsn(site.backdrop_db));
+  EXPECT_EQ(capture(settings, R"(define\('CIVICRM_DSN', '([^'?]*))"), site.account.dsn(site.backdrop_db));
   EXPECT_EQ(generated.backdrop("SELECT value FROM bd_state WHERE name = 'maintenance_mode'"), std::vector<std::string>{"b:0;"});
   EXPECT_EQ(generated.civicrm_value("SELECT version FROM civicrm_domain"), generated.spec().version);
 }

@@ -44,7 +44,9 @@ TEST_F(UpgradeTest, TheWindowDumpsDeltasOfTheOnlinePreSnapshot) {
       << "the pre-snapshot is deleted once the deltas stand alone";
 }
 
-TEST_F(UpgradeTest, WaitsForTheSitesOpenTransactionsThenSaysWhichAreLeft) {
+// Seeing other sessions' transactions needs PROCESS, and an open transaction
+// would hold up a LOCK TABLES point: the account with every privilege.
+TEST_F(PrivilegedUpgradeTest, WaitsForTheSitesOpenTransactionsThenSaysWhichAreLeft) {
   // A request still running: a transaction open on a table the upgrade does
   // not touch (a lock near civicrm_contact would stop the upgrader's ALTER TABLE).
   auto site_session = test::connect(site_.backdrop_db);

@@ -125,4 +125,17 @@ class UpgradeTest : public ::testing::Test {
   fs::path release_;
 };
 
+// The same site with the server's own account in its settings instead of the
+// site's (RELOAD, PROCESS, SUPER): its dumps take BACKUP STAGE, and civiup can
+// see the site's open transactions.
+class PrivilegedUpgradeTest : public UpgradeTest {
+ protected:
+  void SetUp() override {
+    test::require_test_server();
+    testbed::SiteSpec spec = default_site_spec();
+    spec.privileged_db_user = true;
+    make_site_and_release(tmp_ / "site", spec);
+  }
+};
+
 }  // namespace civiup

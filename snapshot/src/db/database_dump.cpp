@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "catalogue.hpp"
+#include "consistent_point.hpp"
 #include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/snapshot/scope_guard.hpp"
@@ -33,65 +34,22 @@ struct WorkItem {
   uint64_t estimated_bytes = 0;
 };
 
-struct ConsistentPoint {
-  std::unique_ptr<Session> ddl_guard;  // holds BACKUP STAGE BLOCK_DDL until the dump ends
-  std::vector<std::unique_ptr<Session>> workers;
-  int64_t snapshot_epoch = 0;
-  std::string method;
-};
-
-// mydumper's method: DDL blocked for the whole dump on a separate connection,
-// commits blocked a moment (FLUSH TABLES WITH READ LOCK) while every worker
-// opens its REPEATABLE READ snapshot, so all of them see the same point.
-// DDL blocking: MariaDB 10.4.1+ BACKUP STAGE BLOCK_DDL; MySQL 8.0 LOCK INSTANCE
-// FOR BACKUP (needs BACKUP_ADMIN).
-ConsistentPoint take_consistent_point(const DatabaseLogin& login, const std::string& database,
-                                      const DumpOptions& options, bool mariadb) {
-  ConsistentPoint point;
-  if (options.block_ddl) {
-    point.ddl_guard = std::make_unique<Session>(login, database);
-    if (mariadb) {
-      with_context("blocking DDL with BACKUP STAGE (needs the RELOAD privilege)", [&] {
-        point.ddl_guard->execute("BACKUP STAGE START");
-        point.ddl_guard->execute("BACKUP STAGE BLOCK_DDL");
-      });
-    } else {
-      with_context("blocking DDL with LOCK INSTANCE FOR BACKUP (needs the BACKUP_ADMIN privilege)",
-                   [&] { point.ddl_guard->execute("LOCK INSTANCE FOR BACKUP"); });
-    }
-  }
-  for (int i = 0; i < std::max(1, options.jobs); ++i)
-    point.workers.push_back(std::make_unique<Session>(login, database));
-  std::unique_ptr<Session> lock;
-  if (point.workers.size() > 1) {
-    lock = std::make_unique<Session>(login, database);
-    with_context("FLUSH TABLES WITH READ LOCK (needs the RELOAD privilege)",
-                 [&] { lock->execute("FLUSH TABLES WITH READ LOCK"); });
-  }
-  // Read before the snapshots open: a commit after the point then has an
-  // UPDATE_TIME at or after it (delta dumps and selective restores rely on that).
-  point.snapshot_epoch = std::stoll(point.workers[0]->query_value("SELECT UNIX_TIMESTAMP()").value_or("0"));
-  for (auto& worker : point.workers) {
-    worker->execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-    worker->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-  }
-  if (lock) lock->execute("UNLOCK TABLES");
-  point.method = fmt::format("{}{} worker(s) in REPEATABLE READ, START TRANSACTION WITH CONSISTENT SNAPSHOT{}",
-                             !options.block_ddl ? ""
-                             : mariadb          ? "BACKUP STAGE BLOCK_DDL for the duration; "
-                                                : "LOCK INSTANCE FOR BACKUP for the duration; ",
-                             point.workers.size(),
-                             lock ? " opened under FLUSH TABLES WITH READ LOCK" : "");
-  return point;
-}
-
 class Dumper {
  public:
-  Dumper(const DatabaseLogin& login, std::string database, fs::path dir, const DumpOptions& options)
-      : login_(login), database_(std::move(database)), dir_(std::move(dir)), options_(options),
-        progress_(options.progress != nullptr ? *options.progress : no_progress()) {}
+  Dumper(const DumpTarget& target, const DumpOptions& options)
+      : login_(target.login), database_(target.database), dir_(target.dir), options_(options),
+        progress_(options.progress != nullptr ? *options.progress : no_progress()) {
+    options_.base = target.base;
+  }
 
-  DumpManifest run();
+  // The directory, the server's facts; the method Automatic stands for with this user.
+  DumpConsistency prepare();
+  void check_privileges(DumpConsistency method);
+  // The catalogue: called while no DDL can change the tables.
+  void read_definitions();
+  // Everything after the consistent point, on `workers` (in their snapshots).
+  DumpManifest dump(const ConsistentPoint& point, std::vector<std::unique_ptr<Session>>& workers);
+  bool mariadb() const { return mariadb_; }
 
  private:
   void read_server_facts(Session& session);
@@ -103,6 +61,8 @@ class Dumper {
   void add_file(const ZstdSqlWriter& writer, const std::string& kind, const std::string& object);
 
   DatabaseLogin login_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::unique_ptr<Session> catalogue_session_;
   std::string database_;
   fs::path dir_;
   DumpOptions options_;
@@ -275,33 +235,41 @@ std::string utc_now() {
   return text;
 }
 
-DumpManifest Dumper::run() {
-  auto started = std::chrono::steady_clock::now();
+DumpConsistency Dumper::prepare() {
   std::error_code ec;
   if (fs::exists(dir_) && !fs::is_empty(dir_, ec)) fail("{} is not empty", dir_.string());
   fs::create_directories(dir_);
   fs::permissions(dir_, fs::perms::owner_all, ec);  // dumps hold personal data
 
-  Session catalogue_session(login_, database_);
+  catalogue_session_ = std::make_unique<Session>(login_, database_);
   manifest_.database = database_;
   manifest_.created_utc = utc_now();
-  read_server_facts(catalogue_session);
-  check_dump_privileges(catalogue_session, database_, options_.block_ddl || options_.jobs > 1);
+  read_server_facts(*catalogue_session_);
+  return read_privileges(*catalogue_session_, database_).dump_method == ConsistencyMethod::BackupStage
+             ? DumpConsistency::BackupStage
+             : DumpConsistency::LockTables;
+}
 
-  ConsistentPoint point = take_consistent_point(login_, database_, options_, mariadb_);
-  manifest_.snapshot_epoch = point.snapshot_epoch;
-  manifest_.consistency = point.method;
-  // With DDL blocked, the definitions read now are those of the snapshot.
-  catalogue_ = read_catalogue(catalogue_session, database_);
+void Dumper::check_privileges(DumpConsistency method) { check_dump_privileges(*catalogue_session_, database_, method); }
+
+void Dumper::read_definitions() {
+  catalogue_ = read_catalogue(*catalogue_session_, database_);
   if (!options_.binary_protocol)
     for (auto& table : catalogue_.tables) table.binary_rows = false;
+}
+
+DumpManifest Dumper::dump(const ConsistentPoint& point, std::vector<std::unique_ptr<Session>>& workers) {
+  started_ = std::chrono::steady_clock::now();  // the dumps of one point run one after another
+  Session& catalogue_session = *catalogue_session_;
+  manifest_.snapshot_epoch = point.snapshot_epoch;
+  manifest_.consistency = point.description;
   for (const auto& table : catalogue_.tables)
     manifest_.tables.push_back(TableEntry{table.name, table.type, table.create_statement, 0, 0, {}});
   digests_.resize(catalogue_.tables.size());
   manifest_.checksum_method = options_.checksums ? kRowDigestMethod : "none";
   reused_.assign(catalogue_.tables.size(), false);
   if (!options_.base.empty())
-    reused_ = reuse_unchanged_tables(catalogue_session, point.workers, catalogue_, options_, dir_, manifest_);
+    reused_ = reuse_unchanged_tables(catalogue_session, workers, catalogue_, options_, dir_, manifest_);
   std::vector<WorkItem> items = plan_work(catalogue_session);
   chunks_left_.assign(catalogue_.tables.size(), 0);
   for (const WorkItem& item : items) ++chunks_left_[item.table];
@@ -312,7 +280,7 @@ DumpManifest Dumper::run() {
   std::exception_ptr first_error;
   std::mutex error_mutex;
   std::vector<std::thread> threads;
-  for (auto& worker : point.workers) {
+  for (auto& worker : workers) {
     threads.emplace_back([&, session = worker.get()] {
       try {
         work(*session, items);
@@ -365,15 +333,14 @@ DumpManifest Dumper::run() {
   for (auto& thread : threads) thread.join();
   if (first_error) std::rethrow_exception(first_error);
 
-  for (auto& worker : point.workers) worker->execute("COMMIT");
+  for (auto& worker : workers) worker->execute("COMMIT");
   if (options_.checksums)
     for (size_t t = 0; t < manifest_.tables.size(); ++t)
       if (!reused_[t]) manifest_.tables[t].checksum = digests_[t].text();
-  if (point.ddl_guard) point.ddl_guard->execute(mariadb_ ? "BACKUP STAGE END" : "UNLOCK INSTANCE");
 
   std::sort(manifest_.files.begin(), manifest_.files.end(),
             [](const DumpFile& a, const DumpFile& b) { return a.name < b.name; });
-  manifest_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  manifest_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   // Every file synced and named in the directory before the manifest that
   // makes them a usable dump.
   sync_.wait();
@@ -382,12 +349,76 @@ DumpManifest Dumper::run() {
   return manifest_;
 }
 
+
+// The server's refusals when a table's definition changed after the point
+// (no DDL block): "Table definition has changed, please retry transaction",
+// an unknown column, a vanished table.
+bool changed_during_dump(const Error& error) {
+  std::string_view text = error.what();
+  for (const char* code : {"(MySQL error 1412)", "(MySQL error 1054)", "(MySQL error 1146)"})
+    if (text.find(code) != std::string_view::npos) return true;
+  return false;
+}
+
+std::vector<DumpManifest> dump_once(const std::vector<DumpTarget>& targets, const DumpOptions& options,
+                                    DumpConsistency& method, int restarts) {
+  std::vector<std::unique_ptr<Dumper>> dumpers;
+  std::vector<PointTarget> point_targets;
+  bool backup_stage_for_all = true;
+  for (const auto& target : targets) {
+    dumpers.push_back(std::make_unique<Dumper>(target, options));
+    with_context(fmt::format("dumping database `{}` into {}", target.database, target.dir.string()), [&] {
+      backup_stage_for_all = dumpers.back()->prepare() == DumpConsistency::BackupStage && backup_stage_for_all;
+    });
+    point_targets.push_back({target.login, target.database});
+  }
+  method = options.consistency;
+  if (method == DumpConsistency::Automatic)
+    method = backup_stage_for_all ? DumpConsistency::BackupStage : DumpConsistency::LockTables;
+  if (method == DumpConsistency::None && (options.jobs > 1 || targets.size() > 1))
+    fail("a dump without a lock has one job and one database");
+  for (size_t i = 0; i < targets.size(); ++i)
+    with_context(fmt::format("dumping database `{}` into {}", targets[i].database, targets[i].dir.string()),
+                 [&] { dumpers[i]->check_privileges(method); });
+  ConsistentPoint point = take_consistent_point(point_targets, options, method, dumpers[0]->mariadb(), [&] {
+    for (size_t i = 0; i < targets.size(); ++i)
+      with_context(fmt::format("reading the definitions of database `{}`", targets[i].database),
+                   [&] { dumpers[i]->read_definitions(); });
+  });
+  if (restarts > 0)
+    point.description += fmt::format("; started again {} time(s): a DDL statement changed a table during the dump",
+                                     restarts);
+  std::vector<DumpManifest> manifests;
+  for (size_t i = 0; i < targets.size(); ++i)
+    manifests.push_back(with_context(fmt::format("dumping database `{}` into {}", targets[i].database,
+                                                 targets[i].dir.string()),
+                                     [&] { return dumpers[i]->dump(point, point.workers[i]); }));
+  point.release();
+  return manifests;
+}
+
 }  // namespace
+
+std::vector<DumpManifest> dump_databases(const std::vector<DumpTarget>& targets, const DumpOptions& options) {
+  if (targets.empty()) return {};
+  for (int attempt = 0;; ++attempt) {
+    DumpConsistency method = options.consistency;
+    try {
+      return dump_once(targets, options, method, attempt);
+    } catch (const Error& e) {
+      if (method == DumpConsistency::BackupStage || !changed_during_dump(e) || attempt >= options.ddl_restarts) throw;
+      // A DDL statement changed a table after the point: start again from a new one.
+      for (const auto& target : targets) {
+        std::error_code ignored;
+        fs::remove_all(target.dir, ignored);
+      }
+    }
+  }
+}
 
 DumpManifest dump_database(const DatabaseLogin& login, const std::string& database, const fs::path& dir,
                            const DumpOptions& options) {
-  return with_context(fmt::format("dumping database `{}` into {}", database, dir.string()),
-                      [&] { return Dumper(login, database, dir, options).run(); });
+  return dump_databases({DumpTarget{login, database, dir, options.base}}, options).front();
 }
 
 }  // namespace civiup::snapshot::db

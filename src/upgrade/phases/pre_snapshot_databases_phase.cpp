@@ -1,5 +1,6 @@
 // Phase 3b: a full dump of both databases while the site is still online
-// (consistent snapshot; only DDL waits), so the window's snapshot-databases
+// (one consistent snapshot of both; only DDL waits with BACKUP STAGE, writes a
+// moment with LOCK TABLES), so the window's snapshot-databases
 // re-dumps only what changed since.  It changes nothing on the site.
 #include "civiup/terminal_progress.hpp"
 #include "upgrade/phases/site_dumps.hpp"

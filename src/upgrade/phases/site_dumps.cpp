@@ -13,20 +13,20 @@ namespace civiup::phases {
 namespace fs = std::filesystem;
 namespace {
 
-void dump_one(const DatabaseDsn& dsn, const fs::path& dir, const fs::path& base, snapshot::Progress* progress) {
-  std::error_code error;
-  fs::remove_all(dir, error);  // an interrupted earlier attempt
-  snapshot::db::DumpOptions options;
-  options.progress = progress;
-  if (!base.empty() && snapshot::db::is_usable_dump(base)) options.base = base;
-  snapshot::db::DumpManifest manifest = snapshot::db::dump_database(database_login(dsn), dsn.database, dir, options);
-  if (options.base.empty()) {
+void log_dump(const DatabaseDsn& dsn, const snapshot::db::DumpManifest& manifest) {
+  if (manifest.base_dump.empty()) {
     spdlog::info("dumped {} ({} tables, {} bytes) in {:.1f} s", dsn.redacted(), manifest.tables.size(),
                  manifest.total_bytes(), manifest.seconds);
   } else {
     spdlog::info("dumped {} as a delta: {} of {} tables changed since the pre-snapshot, {:.1f} s", dsn.redacted(),
                  manifest.tables.size() - manifest.reused_tables.size(), manifest.tables.size(), manifest.seconds);
   }
+}
+
+snapshot::db::DumpTarget dump_target(const DatabaseDsn& dsn, const fs::path& dir, const fs::path& base) {
+  std::error_code error;
+  fs::remove_all(dir, error);  // an interrupted earlier attempt
+  return {database_login(dsn), dsn.database, dir, !base.empty() && snapshot::db::is_usable_dump(base) ? base : fs::path()};
 }
 
 void restore_one(const DatabaseDsn& dsn, const fs::path& dump, snapshot::Progress* progress) {
@@ -51,9 +51,20 @@ std::string quoted_list(const std::vector<std::string>& names) {
 void dump_site_databases(UpgradeWorld& world, const fs::path& dir, const fs::path& base, snapshot::Progress* progress) {
   fs::create_directories(dir);
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);  // dumps hold personal data
-  dump_one(world.civicrm_settings().dsn, dir / "civicrm", base.empty() ? base : base / "civicrm", progress);
-  if (!world.shared_database())
-    dump_one(world.backdrop_settings().database, dir / "backdrop", base.empty() ? base : base / "backdrop", progress);
+  std::vector<const DatabaseDsn*> dsns = {&world.civicrm_settings().dsn};
+  if (!world.shared_database()) dsns.push_back(&world.backdrop_settings().database);
+  std::vector<snapshot::db::DumpTarget> targets;
+  for (size_t i = 0; i < dsns.size(); ++i) {
+    const std::string name = i == 0 ? "civicrm" : "backdrop";
+    targets.push_back(dump_target(*dsns[i], dir / name, base.empty() ? base : base / name));
+  }
+  snapshot::db::DumpOptions options;
+  options.progress = progress;
+  // Both databases at one consistent point: a rollback never pairs a CiviCRM
+  // state with a Backdrop state of another moment.
+  std::vector<snapshot::db::DumpManifest> manifests = snapshot::db::dump_databases(targets, options);
+  spdlog::info("consistent point: {}", manifests.front().consistency);
+  for (size_t i = 0; i < dsns.size(); ++i) log_dump(*dsns[i], manifests[i]);
 }
 
 void restore_site_databases(UpgradeWorld& world, const fs::path& dir, snapshot::Progress* progress) {
@@ -84,8 +95,11 @@ void wait_for_site_transactions(UpgradeWorld& world, int timeout_seconds) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   } catch (const Error& e) {
-    spdlog::warn("cannot see the site's open transactions (information_schema.INNODB_TRX needs the PROCESS "
-                 "privilege), not waiting for them: {}", e.what());
+    // The site's own account usually lacks PROCESS.  Its dumps then take LOCK
+    // TABLES, which itself waits for every transaction that wrote to the site's tables.
+    spdlog::info("the site's open transactions are not visible without the PROCESS privilege: not waiting for "
+                 "them here (a dump without RELOAD waits at its LOCK TABLES for those that wrote)");
+    spdlog::debug("reading them: {}", e.what());
   }
 }
 
