@@ -63,8 +63,10 @@ std::string preflight_text(const PreflightReport& r) {
                      phases::phase_order("upgrade").size());
   out += "  online, the site up:\n";
   out += "    stage the release outside modules/, snapshot the code\n";
-  out += fmt::format("    pre-snapshot: full dump of both databases ({} of tables; the site's reads and writes go on, "
-                     "only DDL waits)\n", megabytes(database_bytes));
+  out += fmt::format("    pre-snapshot: full dump of {} ({} of tables; the site's reads and writes go on, "
+                     "only DDL waits)\n",
+                     r.databases.size() == 1 ? "the database" : fmt::format("the {} databases", r.databases.size()),
+                     megabytes(database_bytes));
   out += "  in the maintenance window (the upgrader's own time plus a few seconds, whatever the database size; "
          "civiup rehearse measures it):\n";
   out += fmt::format("    maintenance mode on{}\n", r.maintenance_mode.value_or(false) ? " (already on)" : "");
@@ -100,7 +102,8 @@ std::string preflight_text(const PreflightReport& r) {
 nlohmann::json preflight_json(const PreflightReport& r) {
   nlohmann::json databases = nlohmann::json::array();
   for (const DatabaseReport& db : r.databases) {
-    databases.push_back({{"role", db.role}, {"dsn", db.dsn}, {"reachable", db.reachable},
+    databases.push_back({{"role", db.role}, {"roles", db.roles}, {"name", db.name}, {"host", db.host},
+                         {"size", db.bytes}, {"dsn", db.dsn}, {"reachable", db.reachable},
                          {"missing_privileges", db.missing_privileges}, {"bytes", db.bytes}});
   }
   nlohmann::json tools = nlohmann::json::object();

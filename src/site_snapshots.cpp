@@ -49,10 +49,13 @@ std::vector<SiteSnapshot> list_site_snapshots(const fs::path& state_dir) {
                    info.message, label(info, "dumps"), false, 0};
     if (!s.dumps.empty()) {
       fs::path dir = state_dir / "dumps" / s.dumps;
-      // The Backdrop dump exists unless the two databases were one when it was taken.
+      // The Backdrop and logging dumps exist unless their databases were the
+      // CiviCRM one (or there was no logging database) when it was taken.
       std::error_code error;
-      s.dumps_usable = snapshot::db::is_usable_dump(dir / "civicrm") &&
-                       (!fs::exists(dir / "backdrop", error) || snapshot::db::is_usable_dump(dir / "backdrop"));
+      s.dumps_usable = snapshot::db::is_usable_dump(dir / "civicrm");
+      for (const char* role : {"backdrop", "logging"}) {
+        if (fs::exists(dir / role, error) && !snapshot::db::is_usable_dump(dir / role)) s.dumps_usable = false;
+      }
       s.dump_bytes = directory_bytes(dir);
     }
     snapshots.push_back(std::move(s));
@@ -78,9 +81,8 @@ SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir,
   fs::permissions(dumps, fs::perms::owner_all, fs::perm_options::replace);
   snapshot::CodeRepository repository = snapshot::CodeRepository::open(state_dir / "code.git");
   try {
-    snapshot::db::dump_database(database_login(site.civicrm.dsn), site.civicrm.dsn.database, dumps / "civicrm");
-    if (!site.civicrm.dsn.same_database(site.backdrop.database)) {
-      snapshot::db::dump_database(database_login(site.backdrop.database), site.backdrop.database.database, dumps / "backdrop");
+    for (const SiteDatabase& database : site_databases(site.backdrop, site.civicrm)) {
+      snapshot::db::dump_database(database_login(database.dsn), database.dsn.database, dumps / database.role());
     }
   } catch (...) {
     std::error_code ignored;
@@ -89,7 +91,7 @@ SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir,
   }
   // The commit comes last: a snapshot is listed only once its dumps are complete.
   snapshot::CodeSnapshotResult result = repository.snapshot(spec);
-  spdlog::info("snapshot {}: code {} and both databases ({})", result.info.id, site.code_version.str(), dumps.string());
+  spdlog::info("snapshot {}: code {} and every database ({})", result.info.id, site.code_version.str(), dumps.string());
   return SiteSnapshot{result.info.id, result.info.created, "manual", site.code_version.str(), db_version,
                       spec.message, name, true, directory_bytes(dumps)};
 }

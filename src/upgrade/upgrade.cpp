@@ -131,7 +131,7 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
   }
 
   // The front page: settings.php may override the config file, which civiup does not edit.
-  run.original.frontpage = read_frontpage(site.backdrop.config_dir);
+  run.original.frontpage = ActiveConfig(site.backdrop, backdrop_session.get()).frontpage();
   if (site.backdrop.frontpage_override && is_civicrm_path(*site.backdrop.frontpage_override)) {
     fail("{}: $config['system.core']['site_frontpage'] is '{}', a CiviCRM page; point it elsewhere for the upgrade",
          site.backdrop.settings_file.string(), *site.backdrop.frontpage_override);

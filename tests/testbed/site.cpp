@@ -1,4 +1,5 @@
-// generate_site(): files, then the Backdrop database, then the CiviCRM one.
+// generate_site(): files, then the Backdrop database, then the CiviCRM one (and
+// its logging database).
 #include <random>
 #include <stdexcept>
 
@@ -70,12 +71,18 @@ Site generate_site(const fs::path& root, const DatabaseServer& server, const Sit
   create_backdrop_tables(backdrop, spec);
   SqlSession civicrm(server, spec.civicrm_db);
   create_civicrm_tables(civicrm, server, spec);
+  if (!spec.logging_db.empty() && spec.logging_db != spec.civicrm_db) {
+    if (spec.logging_db != spec.backdrop_db) recreate_database(admin, spec.logging_db);
+    move_logging_tables(civicrm, spec.logging_db);
+  }
 
   Site site;
   site.root = absolute_root;
   site.config_dir = absolute_root / "files" / fmt::format("config_{}", config_hash) / "active";
   site.backdrop_db = spec.backdrop_db;
   site.civicrm_db = spec.civicrm_db;
+  site.logging_db = spec.logging_db;
+  site.config_in_database = spec.config_in_database;
   site.table_prefix = spec.table_prefix;
   for (const SiteModule& module : site_modules(spec)) {
     if (module.enabled && module.depends_on_civicrm) site.integration_modules.push_back(module.name);

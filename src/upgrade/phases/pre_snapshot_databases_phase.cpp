@@ -1,4 +1,4 @@
-// Phase 3b: a full dump of both databases while the site is still online
+// Phase 3b: a full dump of every database of the site while the site is still online
 // (consistent snapshot; only DDL waits), so the window's snapshot-databases
 // re-dumps only what changed since.  It changes nothing on the site.
 #include "civiup/terminal_progress.hpp"
