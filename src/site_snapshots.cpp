@@ -46,15 +46,17 @@ std::vector<SiteSnapshot> list_site_snapshots(const fs::path& state_dir) {
   if (!fs::is_directory(state_dir / "code.git")) return snapshots;
   for (const snapshot::CodeSnapshotInfo& info : snapshot::CodeRepository::open(state_dir / "code.git").list()) {
     SiteSnapshot s{info.id, info.created, label(info, "kind"), label(info, "code_version"), label(info, "db_version"),
-                   info.message, label(info, "dumps"), false, 0};
+                   info.message, label(info, "dumps"), false, 0, {}};
     if (!s.dumps.empty()) {
       fs::path dir = state_dir / "dumps" / s.dumps;
       // The Backdrop and logging dumps exist unless their databases were the
       // CiviCRM one (or there was no logging database) when it was taken.
       std::error_code error;
       s.dumps_usable = snapshot::db::is_usable_dump(dir / "civicrm");
-      for (const char* role : {"backdrop", "logging"}) {
-        if (fs::exists(dir / role, error) && !snapshot::db::is_usable_dump(dir / role)) s.dumps_usable = false;
+      for (const char* role : {"civicrm", "backdrop", "logging"}) {
+        if (!fs::exists(dir / role, error)) continue;
+        s.databases.emplace_back(role);
+        if (!snapshot::db::is_usable_dump(dir / role)) s.dumps_usable = false;
       }
       s.dump_bytes = directory_bytes(dir);
     }
@@ -92,8 +94,10 @@ SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir,
   // The commit comes last: a snapshot is listed only once its dumps are complete.
   snapshot::CodeSnapshotResult result = repository.snapshot(spec);
   spdlog::info("snapshot {}: code {} and every database ({})", result.info.id, site.code_version.str(), dumps.string());
-  return SiteSnapshot{result.info.id, result.info.created, "manual", site.code_version.str(), db_version,
-                      spec.message, name, true, directory_bytes(dumps)};
+  SiteSnapshot taken{result.info.id, result.info.created, "manual", site.code_version.str(), db_version,
+                     spec.message, name, true, directory_bytes(dumps), {}};
+  for (const SiteDatabase& database : site_databases(site.backdrop, site.civicrm)) taken.databases.push_back(database.role());
+  return taken;
 }
 
 PruneResult prune_site_snapshots(const fs::path& state_dir, size_t keep) {

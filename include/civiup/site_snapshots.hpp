@@ -22,6 +22,7 @@ struct SiteSnapshot {
   std::string dumps;         // the dumps directory name ("" for code-only snapshots)
   bool dumps_usable = false;  // every database's dump complete and committed
   uint64_t dump_bytes = 0;
+  std::vector<std::string> databases;  // the roles it holds dumps of: civicrm, backdrop, logging
 };
 
 // The bytes of the regular files under `dir` (0 when it does not exist).

@@ -136,6 +136,8 @@ std::string copy_code(const RehearsalPlan& plan) {
   return result.info.id;
 }
 
+void repoint_logging_triggers(const RehearsalPlan& plan);
+
 // Each database: recorded in the marker before it can exist, dumped from
 // production (online, consistent: the dump production's upgrade also takes)
 // and restored in full under its new name.
@@ -229,7 +231,9 @@ void repoint_logging_triggers(const RehearsalPlan& plan) {
   }
   for (const auto& [name, mode_and_create] : triggers) {
     size_t newline = mode_and_create.find('\n');
-    session->execute("SET SESSION sql_mode = ?", {mode_and_create.substr(0, newline)});
+    std::string mode = mode_and_create.substr(0, newline);  // names and commas only
+    std::erase_if(mode, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_' && c != ','; });
+    session->execute("SET SESSION sql_mode = '" + mode + "'");
     session->execute(mode_and_create.substr(newline + 1));
   }
   spdlog::info("{} triggers of {} now write into {}, not {}", triggers.size(), civicrm->to, logging->to,

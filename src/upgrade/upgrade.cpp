@@ -123,6 +123,10 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
          "remove it", duplicate->second.front().parent_path().string());
   }
   std::unique_ptr<DatabaseSession> backdrop_session = connect_database(site.backdrop.database);
+  // The logging database is dumped and restored with the others: refuse now, not mid-run.
+  for (const SiteDatabase& database : site_databases(site.backdrop, site.civicrm)) {
+    if (database.role() == "logging") with_context("logging database", [&] { connect_database(database.dsn); });
+  }
   BackdropDatabase backdrop(*backdrop_session, site.backdrop.table_prefix);
   run.original.maintenance_mode = backdrop.state_value("maintenance_mode");
   run.original.integration_modules = dependents_in_enable_order(scan, backdrop.enabled_modules());
