@@ -124,8 +124,8 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
   }
   std::unique_ptr<DatabaseSession> backdrop_session = connect_database(site.backdrop.database);
   // The logging database is dumped and restored with the others: refuse now, not mid-run.
-  for (const SiteDatabase& database : site_databases(site.backdrop, site.civicrm)) {
-    if (database.role() == "logging") with_context("logging database", [&] { connect_database(database.dsn); });
+  for (const SiteDatabase& other : site_databases(site.backdrop, site.civicrm)) {
+    if (other.role() == "logging") with_context("logging database", [&] { connect_database(other.dsn); });
   }
   BackdropDatabase backdrop(*backdrop_session, site.backdrop.table_prefix);
   run.original.maintenance_mode = backdrop.state_value("maintenance_mode");

@@ -67,18 +67,19 @@ class SiteDatabasesTest : public UpgradeTest {
   test::ScratchDatabase logging_db_{"log"};
 };
 
-TEST_F(SiteDatabasesTest, TheGeneratedSiteLogsIntoItsLoggingDatabaseAndKeepsConfigInTheDatabase) {
+// One site for the generator's shape and check's three cases (a site costs seconds).
+TEST_F(SiteDatabasesTest, CheckListsEveryDatabaseOnceAndRefusesAnUnreachableLoggingOne) {
+  // The generated site: no active config directory, the front page in
+  // active_config, no log table left in the CiviCRM database, and a change
+  // of a contact logged into the logging database by CiviCRM's trigger.
   EXPECT_FALSE(fs::exists(site_.config_dir)) << "no active config directory with the config in the database";
   EXPECT_NE(frontpage_row().find("\"site_frontpage\": \"civicrm/dashboard\""), std::string::npos) << frontpage_row();
   EXPECT_EQ(query(site_.civicrm_db, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
                                     "AND TABLE_NAME LIKE 'log\\_%'"), "0");
-  std::string before = query(site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact");
-  auto connection = test::connect(site_.civicrm_db);
-  test::execute(*connection, "UPDATE civicrm_contact SET display_name = 'logged' WHERE id = 1");
-  EXPECT_EQ(std::stoi(query(site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact")), std::stoi(before) + 1);
-}
+  std::string logged = query(site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact");
+  test::execute(*test::connect(site_.civicrm_db), "UPDATE civicrm_contact SET display_name = 'logged' WHERE id = 1");
+  EXPECT_EQ(std::stoi(query(site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact")), std::stoi(logged) + 1);
 
-TEST_F(SiteDatabasesTest, CheckListsEveryDatabaseWithItsRole) {
   ProcessResult result = check();
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   nlohmann::json databases = json_of(result)["databases"];
@@ -93,21 +94,19 @@ TEST_F(SiteDatabasesTest, CheckListsEveryDatabaseWithItsRole) {
   EXPECT_EQ(roles, (std::vector<std::string>{"civicrm", "backdrop", "logging"}));
   EXPECT_EQ(names, (std::vector<std::string>{site_.civicrm_db, site_.backdrop_db, site_.logging_db}));
   EXPECT_EQ(json_of(result)["frontpage"], "civicrm/dashboard") << "read from active_config";
-}
 
-TEST_F(SiteDatabasesTest, ALoggingDsnNamingTheCiviCrmDatabaseIsCountedOnce) {
+  // A logging DSN naming the CiviCRM database is that database once.
   set_logging_dsn(site_.civicrm_db);
-  ProcessResult result = check();
-  nlohmann::json databases = json_of(result)["databases"];
+  result = check();
+  databases = json_of(result)["databases"];
   ASSERT_EQ(databases.size(), 2u) << result.out;
   EXPECT_EQ(databases[0]["role"], "civicrm+logging");
   EXPECT_EQ(databases[0]["roles"], (nlohmann::json{"civicrm", "logging"}));
   EXPECT_EQ(databases[1]["role"], "backdrop");
-}
 
-TEST_F(SiteDatabasesTest, CheckRefusesAnUnreachableLoggingDatabaseInOneLine) {
+  // An unreachable logging database: one problem, one line, naming it.
   set_logging_dsn(site_.logging_db + "_gone");
-  ProcessResult result = check();
+  result = check();
   EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
   nlohmann::json out = json_of(result);
   EXPECT_FALSE(out["ready"].get<bool>());
@@ -151,32 +150,59 @@ TEST_F(SiteDatabasesTest, RollbackRestoresTheLoggingDatabaseAndTheConfigTable) {
   expect_same_full(before, full_state());
 }
 
+// A rehearsal of this site into tmp_/copy with the databases prefixed; `env` reaches the stand-in.
+ProcessResult rehearse_into(const fs::path& copy, const std::string& prefix, const fs::path& root,
+                            const fs::path& release, std::map<std::string, std::string> env = {}) {
+  test::ProcessOptions options;
+  options.extra_env = std::move(env);
+  return test::run_civiup({"rehearse", "--root", root.string(), "--release", release.string(), "--to-root",
+                           copy.string(), "--to-db-prefix", prefix, "--db-upgrade",
+                           std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--yes", "--json"},
+                          options);
+}
+
 TEST_F(SiteDatabasesTest, RehearsalCopiesTheLoggingDatabaseAndPointsTheCopyAtIt) {
   FullState before = full_state();
   fs::path copy = tmp_ / "copy";
   const std::string prefix = "r" + logging_db_.name().substr(logging_db_.name().size() - 6) + "_";
-  ProcessResult result = test::run_civiup(
-      {"rehearse", "--root", site_.root.string(), "--release", release_.string(), "--to-root", copy.string(),
-       "--to-db-prefix", prefix, "--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--yes", "--json"});
+  ProcessResult result = rehearse_into(copy, prefix, site_.root, release_);
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_EQ(json_of(result)["databases"].size(), 3u) << result.out;
 
   CiviCrmSettings settings = read_civicrm_settings(copy);
   ASSERT_TRUE(settings.logging_dsn.has_value());
   EXPECT_EQ(settings.logging_dsn->database, prefix + site_.logging_db);
-  // The copy's upgrade altered the copy's log table; the copy's triggers write there.
+  // The copy's upgrade altered the copy's log table, not production's.
   EXPECT_NE(query(prefix + site_.logging_db,
                   "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
                   "'log_civicrm_contact' AND COLUMN_NAME LIKE 'upgrade\\_%'"),
             "0");
-  auto connection = test::connect(prefix + site_.civicrm_db);
-  test::execute(*connection, "UPDATE civicrm_contact SET display_name = 'in the copy' WHERE id = 1");
-  EXPECT_EQ(query(prefix + site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact WHERE display_name = 'in the copy'"),
-            "1");
   expect_same_full(before, full_state());  // production untouched
 
   ProcessResult cleaned = test::run_civiup({"rehearse", "--cleanup", "--to-root", copy.string(), "--json"});
   EXPECT_EQ(cleaned.exit_code, 0) << cleaned.out << cleaned.err;
-  EXPECT_EQ(query("", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '" + prefix + "%'"), "0");
+  EXPECT_EQ(json_of(cleaned)["dropped_databases"].size(), 3u) << cleaned.out;
+}
+
+// The copy's upgrade fails at once, so the copy keeps the triggers the copy
+// step made (the stand-in's rebuild would otherwise recreate them): they must
+// log into the copy's logging database, never production's.
+TEST_F(SiteDatabasesTest, TheCopysLoggingTriggersWriteIntoTheCopy) {
+  fs::path copy = tmp_ / "copy";
+  const std::string prefix = "q" + logging_db_.name().substr(logging_db_.name().size() - 6) + "_";
+  ProcessResult result = rehearse_into(copy, prefix, site_.root, release_, {{"CIVIUP_STANDIN_FAIL_AT", "start"}});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  FullState before = full_state();
+
+  auto connection = test::connect(prefix + site_.civicrm_db);
+  test::execute(*connection, "UPDATE civicrm_contact SET display_name = 'in the copy' WHERE id = 1");
+  EXPECT_EQ(query(prefix + site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact WHERE display_name = 'in the copy'"),
+            "1");
+  EXPECT_EQ(query(site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact WHERE display_name = 'in the copy'"), "0");
+  expect_same_full(before, full_state());
+
+  ProcessResult cleaned = test::run_civiup({"rehearse", "--cleanup", "--to-root", copy.string(), "--json"});
+  EXPECT_EQ(cleaned.exit_code, 0) << cleaned.out << cleaned.err;
 }
 
 }  // namespace
