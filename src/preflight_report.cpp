@@ -65,7 +65,9 @@ std::string preflight_text(const PreflightReport& r) {
   out += "    stage the release outside modules/, snapshot the code\n";
   out += fmt::format("    pre-snapshot: full dump of {} ({} of tables; the site's reads and writes go on, "
                      "only DDL waits)\n",
-                     r.databases.size() == 1 ? "the database" : fmt::format("the {} databases", r.databases.size()),
+                     r.databases.size() == 1   ? std::string("the database")
+                     : r.databases.size() == 2 ? std::string("both databases")
+                                               : fmt::format("the {} databases", r.databases.size()),
                      megabytes(database_bytes));
   out += "  in the maintenance window (the upgrader's own time plus a few seconds, whatever the database size; "
          "civiup rehearse measures it):\n";
