@@ -144,6 +144,19 @@ TEST_F(SiteDatabasesTest, RollbackRestoresTheLoggingDatabaseAndTheConfigTable) {
     logging_dump = logging_dump || entry.path().filename() == "logging";
   }
   EXPECT_TRUE(logging_dump) << "dumps/<run>/logging/";
+  nlohmann::json snapshots = json_of(test::run_civiup({"snapshots", "--root", site_.root.string(), "--json"}))["snapshots"];
+  bool listed = false;
+  for (const auto& snapshot : snapshots) {
+    if (snapshot["kind"] != "pre-upgrade") continue;
+    listed = true;
+    EXPECT_TRUE(snapshot["restorable"].get<bool>()) << snapshot.dump();
+    EXPECT_EQ(snapshot["databases"], (nlohmann::json{"civicrm", "backdrop", "logging"})) << snapshot.dump();
+  }
+  EXPECT_TRUE(listed) << snapshots.dump();
+  nlohmann::json status = json_of(test::run_civiup({"status", "--root", site_.root.string(), "--json"}));
+  ASSERT_EQ(status["databases"].size(), 3u) << status.dump();
+  EXPECT_EQ(status["databases"][2]["role"], "logging");
+  EXPECT_EQ(status["databases"][2]["name"], site_.logging_db);
 
   ProcessResult result = test::run_civiup({"rollback", "--root", site_.root.string(), "--yes", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
