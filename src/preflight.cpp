@@ -1,6 +1,8 @@
-// civiup check's engine: the site, the release, both databases, the versions,
+// civiup check's engine: the site, the release, every database, the versions,
 // then the filesystem side — every problem collected, nothing changed.
 #include "civiup/preflight.hpp"
+
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -34,32 +36,44 @@ std::optional<Version> check_release(PreflightReport& report, const PreflightOpt
   return version;
 }
 
-// Both databases: reachable, privileged, and the CiviCRM version.  Backdrop's
-// coordinates come from settings.php (what Backdrop itself uses).
-std::optional<Version> check_databases(PreflightReport& report, const std::optional<BackdropSettings>& backdrop,
-                                       const std::optional<CiviCrmSettings>& civicrm) {
-  std::optional<Version> version;
-  std::unique_ptr<DatabaseSession> civicrm_db;
-  bool shared = backdrop && civicrm && backdrop->database.same_database(civicrm->dsn);
-  if (civicrm) {
-    civicrm_db = check_database(report, shared ? "civicrm+backdrop" : "civicrm", civicrm->dsn);
-    if (civicrm_db) {
+// Every database of the site (site_databases(): CiviCRM, Backdrop, logging,
+// each once): reachable, privileged, measured; then the CiviCRM version and
+// Backdrop's state.  Backdrop's coordinates come from settings.php (what
+// Backdrop itself uses).  The sessions stay open in `sessions`; returns the
+// Backdrop database's (null when unreachable or unknown).
+DatabaseSession* check_databases(PreflightReport& report, const std::optional<BackdropSettings>& backdrop,
+                                 const std::optional<CiviCrmSettings>& civicrm, std::optional<Version>& version,
+                                 std::vector<std::unique_ptr<DatabaseSession>>& sessions) {
+  std::vector<SiteDatabase> databases;
+  if (backdrop && civicrm) {
+    databases = site_databases(*backdrop, *civicrm);
+  } else if (civicrm) {
+    databases.push_back({{"civicrm"}, civicrm->dsn});
+  } else if (backdrop) {
+    databases.push_back({{"backdrop"}, backdrop->database});
+  }
+  DatabaseSession* backdrop_db = nullptr;
+  for (const SiteDatabase& database : databases) {
+    sessions.push_back(check_database(report, database.label(), database.dsn));
+    report.databases.back().roles = database.roles;
+    DatabaseSession* session = sessions.back().get();
+    if (session == nullptr) continue;
+    if (database.role() == "civicrm") {
       as_problem(report, [&] {
-        version = read_database_version(*civicrm_db);
+        version = read_database_version(*session);
         report.db_version = version->str();
       });
     }
-    if (backdrop && !civicrm->uf_dsn.same_database(backdrop->database)) {
-      report.notes.push_back(fmt::format("CIVICRM_UF_DSN ({}) names another database than settings.php ({})",
-                                         civicrm->uf_dsn.redacted(), backdrop->database.redacted()));
+    if (std::find(database.roles.begin(), database.roles.end(), "backdrop") != database.roles.end()) {
+      backdrop_db = session;
     }
   }
-  if (!backdrop) return version;
-  std::unique_ptr<DatabaseSession> backdrop_db;
-  if (!shared) backdrop_db = check_database(report, "backdrop", backdrop->database);
-  DatabaseSession* session = shared ? civicrm_db.get() : backdrop_db.get();
-  check_backdrop_state(report, session, *backdrop);
-  return version;
+  if (civicrm && backdrop && !civicrm->uf_dsn.same_database(backdrop->database)) {
+    report.notes.push_back(fmt::format("CIVICRM_UF_DSN ({}) names another database than settings.php ({})",
+                                       civicrm->uf_dsn.redacted(), backdrop->database.redacted()));
+  }
+  if (backdrop) check_backdrop_state(report, backdrop_db, *backdrop);
+  return backdrop_db;
 }
 
 }  // namespace
@@ -90,7 +104,9 @@ PreflightReport run_preflight(const PreflightOptions& options) {
   });
 
   std::optional<Version> release = check_release(report, options);
-  std::optional<Version> database = check_databases(report, backdrop, civicrm);
+  std::optional<Version> database;
+  std::vector<std::unique_ptr<DatabaseSession>> sessions;
+  DatabaseSession* backdrop_db = check_databases(report, backdrop, civicrm, database, sessions);
   if (code && database && release) {
     for (std::string& problem : upgrade_version_problems(*code, *database, *release, options.force)) {
       report.problems.push_back(std::move(problem));
@@ -98,9 +114,9 @@ PreflightReport run_preflight(const PreflightOptions& options) {
   }
   // Each check records its own problems; anything unexpected (a filesystem
   // error) becomes one more problem instead of hiding the rest.
-  if (backdrop) as_problem(report, [&] { check_frontpage(report, *backdrop); });
+  if (backdrop) as_problem(report, [&] { check_frontpage(report, *backdrop, backdrop_db); });
   as_problem(report, [&] { check_state_dir(report, options); });
-  as_problem(report, [&] { check_files_dir(report, backdrop, civicrm); });
+  as_problem(report, [&] { check_files_dir(report, backdrop, civicrm, backdrop_db); });
   as_problem(report, [&] { check_tools(report, options); });
   return report;
 }

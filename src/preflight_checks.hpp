@@ -29,10 +29,11 @@ std::unique_ptr<DatabaseSession> check_database(PreflightReport& report, const s
 // Integration modules, maintenance mode, a second civicrm under modules/.
 void check_backdrop_state(PreflightReport& report, DatabaseSession* backdrop_db, const BackdropSettings& settings);
 
-void check_frontpage(PreflightReport& report, const BackdropSettings& settings);
+// `backdrop_db` (may be null) is read when the active config is in the database.
+void check_frontpage(PreflightReport& report, const BackdropSettings& settings, DatabaseSession* backdrop_db);
 void check_state_dir(PreflightReport& report, const PreflightOptions& options);
 void check_files_dir(PreflightReport& report, const std::optional<BackdropSettings>& backdrop,
-                     const std::optional<CiviCrmSettings>& civicrm);
+                     const std::optional<CiviCrmSettings>& civicrm, DatabaseSession* backdrop_db);
 void check_tools(PreflightReport& report, const PreflightOptions& options);
 
 }  // namespace civiup::preflight_detail

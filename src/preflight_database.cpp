@@ -19,7 +19,10 @@ std::unique_ptr<DatabaseSession> check_database(PreflightReport& report, const s
                                                 const DatabaseDsn& dsn) {
   DatabaseReport& database = report.databases.emplace_back();
   database.role = role;
+  database.roles = {role};
   database.dsn = dsn.redacted();
+  database.name = dsn.database;
+  database.host = dsn.socket.empty() || dsn.host != "localhost" ? dsn.host : dsn.socket;
   std::unique_ptr<DatabaseSession> session;
   bool ok = as_problem(report, [&] {
     with_context(fmt::format("{} database", role), [&] { session = connect_database(dsn); });
@@ -86,7 +89,7 @@ void check_backdrop_state(PreflightReport& report, DatabaseSession* backdrop_db,
   }
 }
 
-void check_frontpage(PreflightReport& report, const BackdropSettings& settings) {
+void check_frontpage(PreflightReport& report, const BackdropSettings& settings, DatabaseSession* backdrop_db) {
   if (settings.frontpage_override && is_civicrm_path(*settings.frontpage_override)) {
     report.problems.push_back(fmt::format(
         "{}: $config['system.core']['site_frontpage'] is '{}', a CiviCRM page, and civiup does not edit settings "
@@ -94,7 +97,8 @@ void check_frontpage(PreflightReport& report, const BackdropSettings& settings) 
         settings.settings_file.string(), *settings.frontpage_override));
   }
   as_problem(report, [&] {
-    report.frontpage = read_frontpage(settings.config_dir);
+    if (settings.config_in_database && backdrop_db == nullptr) return;  // the unreachable database is the problem
+    report.frontpage = ActiveConfig(settings, backdrop_db).frontpage();
     report.frontpage_is_civicrm = is_civicrm_path(*report.frontpage);
   });
 }

@@ -95,7 +95,7 @@ bool exchange_supported_leaving_no_trace(const fs::path& dir) {
   return supported;
 }
 
-// Dumps of both databases, the staged release, and code snapshots of the old
+// Dumps of every database, the staged release, and code snapshots of the old
 // and the new tree: a conservative estimate (dumps are compressed, git packs).
 uint64_t needed_bytes(const PreflightReport& report) {
   uint64_t total = 2 * report.release_bytes + directory_bytes(report.root / "modules" / "civicrm");
@@ -167,14 +167,14 @@ void check_state_dir(PreflightReport& report, const PreflightOptions& options) {
 }
 
 void check_files_dir(PreflightReport& report, const std::optional<BackdropSettings>& backdrop,
-                     const std::optional<CiviCrmSettings>& civicrm) {
+                     const std::optional<CiviCrmSettings>& civicrm, DatabaseSession* backdrop_db) {
   // Backdrop: $settings['file_public_path'] over system.core's file_public_path, default "files".
   std::string public_path = "files";
   if (backdrop && backdrop->file_public_path_override) {
     public_path = *backdrop->file_public_path_override;
   } else if (backdrop) {
     try {
-      auto config = nlohmann::json::parse(read_file(system_core_file(backdrop->config_dir)));
+      auto config = ActiveConfig(*backdrop, backdrop_db).read("system.core");
       if (auto it = config.find("file_public_path"); it != config.end() && it->is_string()) {
         public_path = it->get<std::string>();
       }

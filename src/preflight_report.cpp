@@ -68,8 +68,12 @@ std::string preflight_text(const PreflightReport& r) {
   out += "    stage the release outside modules/, snapshot the code\n";
   const bool lock_tables = std::any_of(r.databases.begin(), r.databases.end(),
                                        [](const DatabaseReport& db) { return db.dump_method == "LOCK TABLES"; });
-  out += fmt::format("    pre-snapshot: full dump of both databases ({} of tables; the site's reads and writes go on, "
-                     "{})\n", megabytes(database_bytes),
+  out += fmt::format("    pre-snapshot: full dump of {} ({} of tables; the site's reads and writes go on, "
+                     "{})\n",
+                     r.databases.size() == 1   ? std::string("the database")
+                     : r.databases.size() == 2 ? std::string("both databases")
+                                               : fmt::format("the {} databases", r.databases.size()),
+                     megabytes(database_bytes),
                      lock_tables ? "writes wait a moment for LOCK TABLES" : "only DDL waits");
   out += "  in the maintenance window (the upgrader's own time plus a few seconds, whatever the database size; "
          "civiup rehearse measures it):\n";
@@ -106,7 +110,8 @@ std::string preflight_text(const PreflightReport& r) {
 nlohmann::json preflight_json(const PreflightReport& r) {
   nlohmann::json databases = nlohmann::json::array();
   for (const DatabaseReport& db : r.databases) {
-    databases.push_back({{"role", db.role}, {"dsn", db.dsn}, {"reachable", db.reachable},
+    databases.push_back({{"role", db.role}, {"roles", db.roles}, {"name", db.name}, {"host", db.host},
+                         {"size", db.bytes}, {"dsn", db.dsn}, {"reachable", db.reachable},
                          {"missing_privileges", db.missing_privileges},
                          {"privilege_problems", db.privilege_problems},
                          {"dump_method", db.dump_method.empty() ? nlohmann::json() : nlohmann::json(db.dump_method)},

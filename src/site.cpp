@@ -172,12 +172,23 @@ BackdropSettings read_backdrop_settings(const fs::path& root) {
     fail("{}: no database settings ($database or $databases['default']['default'])", files);
   }
 
+  // Backdrop 1.28+: config_get_config_storage() picks the class from
+  // $settings['config_<type>_class']; ConfigDatabaseStorage keeps the active
+  // config in the table active_config and leaves the directory unused.
+  settings.config_in_database = php.string_variable("settings", {"config_active_class"}) == "ConfigDatabaseStorage";
   auto active = php.string_variable("config_directories", {"active"});
-  if (!active || active->empty()) fail("{}: $config_directories['active'] is not set", files);
-  settings.config_dir = resolve_against(root, *active);
-  if (!fs::is_directory(settings.config_dir, error)) {
-    fail("{}: $config_directories['active'] = '{}': directory {} not found", files, printable(*active, 100),
-         printable(settings.config_dir.string(), 200));
+  if (settings.config_in_database) {
+    if (active && !active->empty() && fs::is_directory(resolve_against(root, *active), error)) {
+      settings.config_dir = resolve_against(root, *active);
+    }
+  } else if (!active || active->empty()) {
+    fail("{}: $config_directories['active'] is not set", files);
+  } else {
+    settings.config_dir = resolve_against(root, *active);
+    if (!fs::is_directory(settings.config_dir, error)) {
+      fail("{}: $config_directories['active'] = '{}': directory {} not found", files, printable(*active, 100),
+           printable(settings.config_dir.string(), 200));
+    }
   }
   settings.frontpage_override = php.string_variable("config", {"system.core", "site_frontpage"});
   settings.file_public_path_override = php.string_variable("settings", {"file_public_path"});
@@ -202,7 +213,33 @@ CiviCrmSettings read_civicrm_settings(const fs::path& root) {
   if (auto civicrm_root = php.string_variable("civicrm_root"); civicrm_root && !civicrm_root->empty()) {
     settings.civicrm_root = resolve_against(root, *civicrm_root);
   }
+  if (auto logging = php.string_constant("CIVICRM_LOGGING_DSN"); logging && !logging->empty()) {
+    settings.logging_dsn = parse_dsn(*logging, fmt::format("CIVICRM_LOGGING_DSN in {}", file));
+  }
   return settings;
+}
+
+std::string SiteDatabase::label() const {
+  std::string out;
+  for (const std::string& role : roles) out += (out.empty() ? "" : "+") + role;
+  return out;
+}
+
+std::vector<SiteDatabase> site_databases(const BackdropSettings& backdrop, const CiviCrmSettings& civicrm) {
+  std::vector<SiteDatabase> databases;
+  auto add = [&](const std::string& role, const DatabaseDsn& dsn) {
+    for (SiteDatabase& database : databases) {
+      if (database.dsn.same_database(dsn)) {
+        database.roles.push_back(role);
+        return;
+      }
+    }
+    databases.push_back({{role}, dsn});
+  };
+  add("civicrm", civicrm.dsn);
+  add("backdrop", backdrop.database);
+  if (civicrm.logging_dsn) add("logging", *civicrm.logging_dsn);
+  return databases;
 }
 
 Version code_version_from_files(std::string_view version_php, std::string_view version_xml,

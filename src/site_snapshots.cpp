@@ -46,13 +46,18 @@ std::vector<SiteSnapshot> list_site_snapshots(const fs::path& state_dir) {
   if (!fs::is_directory(state_dir / "code.git")) return snapshots;
   for (const snapshot::CodeSnapshotInfo& info : snapshot::CodeRepository::open(state_dir / "code.git").list()) {
     SiteSnapshot s{info.id, info.created, label(info, "kind"), label(info, "code_version"), label(info, "db_version"),
-                   info.message, label(info, "dumps"), false, 0};
+                   info.message, label(info, "dumps"), false, 0, {}};
     if (!s.dumps.empty()) {
       fs::path dir = state_dir / "dumps" / s.dumps;
-      // The Backdrop dump exists unless the two databases were one when it was taken.
+      // The Backdrop and logging dumps exist unless their databases were the
+      // CiviCRM one (or there was no logging database) when it was taken.
       std::error_code error;
-      s.dumps_usable = snapshot::db::is_usable_dump(dir / "civicrm") &&
-                       (!fs::exists(dir / "backdrop", error) || snapshot::db::is_usable_dump(dir / "backdrop"));
+      s.dumps_usable = snapshot::db::is_usable_dump(dir / "civicrm");
+      for (const char* role : {"civicrm", "backdrop", "logging"}) {
+        if (!fs::exists(dir / role, error)) continue;
+        s.databases.emplace_back(role);
+        if (!snapshot::db::is_usable_dump(dir / role)) s.dumps_usable = false;
+      }
       s.dump_bytes = directory_bytes(dir);
     }
     snapshots.push_back(std::move(s));
@@ -78,11 +83,11 @@ SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir,
   fs::permissions(dumps, fs::perms::owner_all, fs::perm_options::replace);
   snapshot::CodeRepository repository = snapshot::CodeRepository::open(state_dir / "code.git");
   try {
-    // Both databases at one consistent point.
-    std::vector<snapshot::db::DumpTarget> targets = {
-        {database_login(site.civicrm.dsn), site.civicrm.dsn.database, dumps / "civicrm", {}}};
-    if (!site.civicrm.dsn.same_database(site.backdrop.database))
-      targets.push_back({database_login(site.backdrop.database), site.backdrop.database.database, dumps / "backdrop", {}});
+    // Every database at one consistent point.
+    std::vector<snapshot::db::DumpTarget> targets;
+    for (const SiteDatabase& database : site_databases(site.backdrop, site.civicrm)) {
+      targets.push_back({database_login(database.dsn), database.dsn.database, dumps / database.role(), {}});
+    }
     auto manifests = snapshot::db::dump_databases(targets);
     spdlog::info("consistent point: {}", manifests.front().consistency);
   } catch (...) {
@@ -92,9 +97,11 @@ SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir,
   }
   // The commit comes last: a snapshot is listed only once its dumps are complete.
   snapshot::CodeSnapshotResult result = repository.snapshot(spec);
-  spdlog::info("snapshot {}: code {} and both databases ({})", result.info.id, site.code_version.str(), dumps.string());
-  return SiteSnapshot{result.info.id, result.info.created, "manual", site.code_version.str(), db_version,
-                      spec.message, name, true, directory_bytes(dumps)};
+  spdlog::info("snapshot {}: code {} and every database ({})", result.info.id, site.code_version.str(), dumps.string());
+  SiteSnapshot taken{result.info.id, result.info.created, "manual", site.code_version.str(), db_version,
+                     spec.message, name, true, directory_bytes(dumps), {}};
+  for (const SiteDatabase& database : site_databases(site.backdrop, site.civicrm)) taken.databases.push_back(database.role());
+  return taken;
 }
 
 PruneResult prune_site_snapshots(const fs::path& state_dir, size_t keep) {

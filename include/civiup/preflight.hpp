@@ -29,8 +29,11 @@ struct PreflightOptions {
 };
 
 struct DatabaseReport {
-  std::string role;                      // "civicrm" or "backdrop"
+  std::string role;                      // "civicrm", "backdrop", "logging", or joined by '+' when one database
+  std::vector<std::string> roles;        // the same as a list
   std::string dsn;                       // redacted: no password
+  std::string name;                      // the database's name
+  std::string host;                      // its host (or socket path)
   bool reachable = false;
   std::vector<std::string> missing_privileges;
   std::vector<std::string> privilege_problems;  // also in PreflightReport::problems
@@ -58,7 +61,7 @@ struct PreflightReport {
   std::optional<std::string> release_version;
   uint64_t release_files = 0;
   uint64_t release_bytes = 0;             // unpacked, l10n included
-  std::vector<DatabaseReport> databases;  // CiviCRM first; one entry when they share a database
+  std::vector<DatabaseReport> databases;  // CiviCRM, Backdrop, logging; one entry per distinct database
   std::vector<std::string> integration_modules;  // to disable, in disable order
   std::optional<std::string> frontpage;
   bool frontpage_is_civicrm = false;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "civiup/database_dsn.hpp"
 #include "civiup/version_number.hpp"
@@ -18,7 +19,12 @@ struct BackdropSettings {
   std::optional<std::filesystem::path> local_settings_file;  // <root>/settings.local.php, when present
   DatabaseDsn database;                                   // $database or $databases['default']['default']
   std::string table_prefix;                               // $database_prefix or the array's 'prefix'
-  std::filesystem::path config_dir;                       // $config_directories['active'], absolute
+  // $config_directories['active'], absolute; empty when the active config is
+  // in the database and no such directory exists.
+  std::filesystem::path config_dir;
+  // $settings['config_active_class'] = 'ConfigDatabaseStorage' (Backdrop 1.28+):
+  // the active config is in the table {prefix}active_config, not in config_dir.
+  bool config_in_database = false;
   // $config['system.core']['site_frontpage'] in settings.php: overrides the active config.
   std::optional<std::string> frontpage_override;
   // $settings['file_public_path']: overrides system.core's file_public_path ("files").
@@ -32,7 +38,27 @@ struct CiviCrmSettings {
   DatabaseDsn uf_dsn;                        // CIVICRM_UF_DSN: the Backdrop database, as CiviCRM sees it
   std::filesystem::path template_compile_dir;  // CIVICRM_TEMPLATE_COMPILEDIR (templates_c)
   std::optional<std::filesystem::path> civicrm_root;  // $civicrm_root, as written
+  // CIVICRM_LOGGING_DSN: detailed logging's log_civicrm_* tables in a database of
+  // their own, written by triggers in the CiviCRM database.  Unset: they live in
+  // the CiviCRM database.
+  std::optional<DatabaseDsn> logging_dsn;
 };
+
+// One database of the site and what it holds.  `roles` lists "civicrm",
+// "backdrop", "logging" in that order of precedence; several when settings name
+// the same database twice (counted once).  The first names its dump directory
+// (dumps/<run>/<role>/) and its copy in a rehearsal.
+struct SiteDatabase {
+  std::vector<std::string> roles;
+  DatabaseDsn dsn;
+
+  const std::string& role() const { return roles.front(); }
+  std::string label() const;  // "civicrm", "civicrm+backdrop", ...
+};
+
+// Every database of the site, deduplicated: CiviCRM first, then Backdrop, then
+// the logging database when CIVICRM_LOGGING_DSN names one of its own.
+std::vector<SiteDatabase> site_databases(const BackdropSettings& backdrop, const CiviCrmSettings& civicrm);
 
 struct Site {
   std::filesystem::path root;        // the Backdrop root (absolute)

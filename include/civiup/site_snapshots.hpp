@@ -1,7 +1,7 @@
 #pragma once
 // A site's snapshots: a code snapshot (libgit2 commit in <state>/code.git)
-// plus, for pre-upgrade and manual snapshots, the dumps of both databases in
-// <state>/dumps/<name>/ (named by the commit's "dumps" label).  Listing,
+// plus, for pre-upgrade and manual snapshots, the dumps of every database of
+// the site in <state>/dumps/<name>/<role>/ (named by the commit's "dumps" label).  Listing,
 // taking a manual one, and pruning old ones.
 #include <cstdint>
 #include <filesystem>
@@ -20,8 +20,9 @@ struct SiteSnapshot {
   std::string db_version;
   std::string message;
   std::string dumps;         // the dumps directory name ("" for code-only snapshots)
-  bool dumps_usable = false;  // both databases' dumps complete and committed
+  bool dumps_usable = false;  // every database's dump complete and committed
   uint64_t dump_bytes = 0;
+  std::vector<std::string> databases;  // the roles it holds dumps of: civicrm, backdrop, logging
 };
 
 // The bytes of the regular files under `dir` (0 when it does not exist).
@@ -30,7 +31,7 @@ uint64_t directory_bytes(const std::filesystem::path& dir);
 // Newest first; empty when the state directory has no repository yet.
 std::vector<SiteSnapshot> list_site_snapshots(const std::filesystem::path& state_dir);
 
-// Code and both databases now (online: each database is consistent in itself).
+// Code and every database now (online: each database is consistent in itself).
 SiteSnapshot take_site_snapshot(const std::filesystem::path& root, const std::filesystem::path& state_dir,
                                 const std::string& message);
 

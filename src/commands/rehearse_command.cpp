@@ -1,4 +1,4 @@
-// civiup rehearse: copy the site (code, both databases under new names),
+// civiup rehearse: copy the site (code, every database under new names),
 // point the copy at itself, run the same upgrade on the copy, and report how
 // long each phase took and how long production would be offline.  Production
 // is only read.  The copy is kept for inspection; --cleanup removes it (after

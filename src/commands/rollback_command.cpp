@@ -1,4 +1,4 @@
-// civiup rollback [--to SNAPSHOT]: code and both databases back to the
+// civiup rollback [--to SNAPSHOT]: code and every database back to the
 // pre-upgrade snapshot (the newest, or the one named), as its own journaled
 // transaction.
 #include <fmt/format.h>

@@ -36,7 +36,7 @@ nlohmann::json snapshot_json(const SiteSnapshot& s) {
   return {{"id", s.id},          {"created", s.created},         {"kind", s.kind},
           {"code_version", s.code_version}, {"db_version", s.db_version}, {"message", s.message},
           {"dumps", s.dumps.empty() ? nlohmann::json() : nlohmann::json(s.dumps)},
-          {"restorable", s.dumps_usable},   {"dump_bytes", s.dump_bytes}};
+          {"restorable", s.dumps_usable},   {"dump_bytes", s.dump_bytes}, {"databases", s.databases}};
 }
 
 // The dumps' size, "code only" without dumps, "BROKEN" when they are incomplete.

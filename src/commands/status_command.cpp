@@ -86,6 +86,14 @@ ExitCode status_command(const Invocation& invocation) {
     auto session = connect_database(read_civicrm_settings(root).dsn);
     return nlohmann::json(read_database_version(*session).str());
   });
+  // Every database of the site, as settings name them (no connection needed).
+  nlohmann::json databases = or_error([&] {
+    nlohmann::json list = nlohmann::json::array();
+    for (const SiteDatabase& db : site_databases(read_backdrop_settings(root), read_civicrm_settings(root))) {
+      list.push_back({{"role", db.label()}, {"name", db.dsn.database}, {"dsn", db.dsn.redacted()}});
+    }
+    return list;
+  });
   nlohmann::json journal = or_error([&] { return journal_json(state_dir); });
   nlohmann::json snapshots = or_error([&] { return snapshots_json(state_dir); });
   uint64_t used = directory_bytes(state_dir);
@@ -98,7 +106,7 @@ ExitCode status_command(const Invocation& invocation) {
 
   if (invocation.global.json) {
     std::cout << nlohmann::json{{"ok", true}, {"exit_code", 0}, {"error", nullptr}, {"root", root.string()},
-                                {"state_dir", state_dir.string()}, {"code_version", code}, {"db_version", database},
+                                {"state_dir", state_dir.string()}, {"code_version", code}, {"db_version", database}, {"databases", databases},
                                 {"journal", journal}, {"snapshots", snapshots}, {"state_dir_bytes", used},
                                 {"trash", trash_json}, {"available", availability_json(available)},
                                 {"available_status", availability_text(available)}}
@@ -113,6 +121,11 @@ ExitCode status_command(const Invocation& invocation) {
                            root.string(), state_dir.string(), static_cast<double>(used) / 1e6, text(code),
                            text(database));
   std::cout << fmt::format("available:  {}\n", availability_text(available));
+  if (databases.is_array()) {
+    for (const auto& db : databases) {
+      std::cout << fmt::format("{:<11} {}\n", db["role"].get<std::string>() + " db:", db["dsn"].get<std::string>());
+    }
+  }
   if (trash.bytes > 0 || trash.deleter_pid) {
     std::cout << fmt::format("trash:      {:.1f} MB {}\n", static_cast<double>(trash.bytes) / 1e6,
                              trash.deleter_pid ? fmt::format("being deleted in the background (pid {})", *trash.deleter_pid)

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -155,6 +156,8 @@ std::string copy_code(const RehearsalPlan& plan) {
   return result.info.id;
 }
 
+void repoint_logging_triggers(const RehearsalPlan& plan);
+
 // Each database: recorded in the marker before it can exist, dumped from
 // production (online, all at one consistent point, as production's upgrade
 // dumps them) and restored in full under its new name.
@@ -185,6 +188,82 @@ void copy_databases(const RehearsalPlan& plan, nlohmann::json& marker) {
   }
   std::error_code error;
   fs::remove_all(plan.state_dir / "dumps", error);
+  repoint_logging_triggers(plan);
+}
+
+// `text` with every reference to database `from` as a qualifier (`from`.x or
+// from.x) naming `to` instead.
+std::string with_database_renamed(const std::string& text, const std::string& from, const std::string& to) {
+  std::string out;
+  auto identifier = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$'; };
+  for (size_t i = 0; i < text.size();) {
+    const std::string quoted = "`" + from + "`.";
+    if (text.compare(i, quoted.size(), quoted) == 0) {
+      out += "`" + to + "`.";
+      i += quoted.size();
+    } else if (text.compare(i, from.size() + 1, from + ".") == 0 && (i == 0 || !identifier(text[i - 1])) &&
+               (i == 0 || text[i - 1] != '`')) {
+      out += to + ".";
+      i += from.size() + 1;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+// CiviCRM's logging triggers name the logging database in their bodies
+// (INSERT INTO `<logging db>`.log_civicrm_x): in the copy they would write into
+// production's.  Each trigger that does is recreated naming the copy's (with
+// its definer, sql_mode and place in the action order).
+void repoint_logging_triggers(const RehearsalPlan& plan) {
+  const RehearsalDatabase* civicrm = nullptr;
+  const RehearsalDatabase* logging = nullptr;
+  for (const RehearsalDatabase& database : plan.databases) {
+    if (database.role == "civicrm") civicrm = &database;
+    if (database.role == "logging") logging = &database;
+  }
+  if (civicrm == nullptr || logging == nullptr) return;
+  DatabaseDsn dsn = civicrm->dsn;
+  dsn.database = civicrm->to;
+  std::unique_ptr<DatabaseSession> session = connect_database(dsn);
+  session->execute("SET SESSION group_concat_max_len = 1073741824");
+  // Whole groups (table, timing, event) in action order, so recreating keeps the order.
+  auto names = session->query_scalar(
+      "SELECT GROUP_CONCAT(TRIGGER_NAME ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER "
+      "SEPARATOR '\n') FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND CONCAT(EVENT_OBJECT_TABLE, "
+      "ACTION_TIMING, EVENT_MANIPULATION) IN (SELECT CONCAT(EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION) FROM "
+      "information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND LOCATE(?, ACTION_STATEMENT) > 0)",
+      {logging->from});
+  if (!names) return;
+  std::vector<std::pair<std::string, std::string>> triggers;  // name, sql_mode + CREATE
+  std::istringstream lines(*names);
+  for (std::string name; std::getline(lines, name);) {
+    auto field = [&](const std::string& expression) {
+      return session->query_scalar("SELECT " + expression + " FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "
+                                   "DATABASE() AND TRIGGER_NAME = ?", {name}).value_or("");
+    };
+    std::string head = field("CONCAT(ACTION_TIMING, ' ', EVENT_MANIPULATION, ' ON `', REPLACE(EVENT_OBJECT_TABLE, '`', "
+                             "'``'), '` FOR EACH ROW ')");
+    std::string definer = field("CONCAT(QUOTE(SUBSTRING_INDEX(DEFINER, '@', 1)), '@', QUOTE(SUBSTRING_INDEX(DEFINER, "
+                                "'@', -1)))");
+    std::string body = field("ACTION_STATEMENT");
+    triggers.emplace_back(name, field("SQL_MODE"));
+    triggers.back().second += '\n' + fmt::format("CREATE DEFINER={} TRIGGER {} {}{}", definer, quote_identifier(name),
+                                                 head, with_database_renamed(body, logging->from, logging->to));
+  }
+  for (const auto& [name, mode_and_create] : triggers) {
+    session->execute("DROP TRIGGER IF EXISTS " + quote_identifier(name));
+  }
+  for (const auto& [name, mode_and_create] : triggers) {
+    size_t newline = mode_and_create.find('\n');
+    std::string mode = mode_and_create.substr(0, newline);  // names and commas only
+    std::erase_if(mode, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_' && c != ','; });
+    session->execute("SET SESSION sql_mode = '" + mode + "'");
+    session->execute(mode_and_create.substr(newline + 1));
+  }
+  spdlog::info("{} triggers of {} now write into {}, not {}", triggers.size(), civicrm->to, logging->to,
+               logging->from);
 }
 
 std::string copy_name(const RehearsalPlan& plan, const std::string& production) {
@@ -215,12 +294,16 @@ void rewrite_settings(const RehearsalPlan& plan) {
   require_database("settings.php", copy.backdrop.database, plan.site.backdrop.database.database);
   require_database("CIVICRM_DSN", copy.civicrm.dsn, plan.site.civicrm.dsn.database);
   require_database("CIVICRM_UF_DSN", copy.civicrm.uf_dsn, plan.site.civicrm.uf_dsn.database);
+  if (plan.site.civicrm.logging_dsn) {
+    if (!copy.civicrm.logging_dsn) fail("the copy's civicrm.settings.php lost CIVICRM_LOGGING_DSN");
+    require_database("CIVICRM_LOGGING_DSN", *copy.civicrm.logging_dsn, plan.site.civicrm.logging_dsn->database);
+  }
   auto require_inside = [&](const std::string& what, const fs::path& path) {
     if (!inside_or_same(path, plan.to_root)) {
       fail("the copy's {} is {}, outside the copy: it could not be rewritten", what, path.string());
     }
   };
-  require_inside("active config directory", copy.backdrop.config_dir);
+  if (!copy.backdrop.config_dir.empty()) require_inside("active config directory", copy.backdrop.config_dir);
   require_inside("CIVICRM_TEMPLATE_COMPILEDIR", copy.civicrm.template_compile_dir);
   if (copy.civicrm.civicrm_root && copy.civicrm.civicrm_root->is_absolute()) {
     require_inside("$civicrm_root", *copy.civicrm.civicrm_root);
@@ -245,7 +328,11 @@ RemovedCopy remove_copy_unlocked(const fs::path& to_root, const fs::path& state_
         spdlog::warn("not dropping {}: it is a production database", name);
         continue;
       }
-      const DatabaseDsn& dsn = database.at("role") == "backdrop" ? backdrop.database : civicrm.dsn;
+      const std::string role = database.at("role").get<std::string>();
+      DatabaseDsn dsn = civicrm.dsn;  // also for "shared", the role of one shared database before 0.x
+      for (const SiteDatabase& site_database : site_databases(backdrop, civicrm)) {
+        if (site_database.role() == role) dsn = site_database.dsn;
+      }
       connect_database(server_of(dsn))->execute("DROP DATABASE IF EXISTS " + quote_identifier(name));
       removed.dropped_databases.push_back(name);
       spdlog::info("dropped the copy's database {}", name);
@@ -305,11 +392,10 @@ RehearsalPlan plan_rehearsal(const RehearseOptions& options) {
   }
   const DatabaseDsn& backdrop = plan.site.backdrop.database;
   const DatabaseDsn& civicrm = plan.site.civicrm.dsn;
-  if (backdrop.same_database(civicrm)) {
-    plan.databases.push_back({"shared", civicrm.database, prefix + civicrm.database, civicrm});
-  } else {
-    plan.databases.push_back({"backdrop", backdrop.database, prefix + backdrop.database, backdrop});
-    plan.databases.push_back({"civicrm", civicrm.database, prefix + civicrm.database, civicrm});
+  std::set<std::string> production_names;
+  for (const SiteDatabase& database : site_databases(plan.site.backdrop, plan.site.civicrm)) {
+    plan.databases.push_back({database.role(), database.dsn.database, prefix + database.dsn.database, database.dsn});
+    production_names.insert(database.dsn.database);
   }
   const std::string& uf = plan.site.civicrm.uf_dsn.database;
   if (uf != backdrop.database && uf != civicrm.database) {
@@ -317,7 +403,6 @@ RehearsalPlan plan_rehearsal(const RehearseOptions& options) {
          "pointed at itself",
          plan.site.civicrm.settings_file.string(), uf);
   }
-  std::set<std::string> production_names = {backdrop.database, civicrm.database};
   for (const RehearsalDatabase& database : plan.databases) {
     if (database.to.size() > 64) fail("--to-db-prefix {}: database name {} is longer than 64", prefix, database.to);
     if (production_names.contains(database.to)) {
@@ -333,7 +418,7 @@ RehearsalPlan plan_rehearsal(const RehearseOptions& options) {
   }
 
   // What the upgrade changes must be inside the root, or the copy would share it with production.
-  if (!inside_or_same(plan.site.backdrop.config_dir, root)) {
+  if (!plan.site.backdrop.config_dir.empty() && !inside_or_same(plan.site.backdrop.config_dir, root)) {
     fail("{}: the active config directory {} lies outside the site root; the copy would share it with production",
          plan.site.backdrop.settings_file.string(), plan.site.backdrop.config_dir.string());
   }

@@ -68,7 +68,7 @@ UpgradeRun plan_rollback(const RollbackOptions& options) {
   run.from_db_version = read_database_version(*civicrm).str();
   std::unique_ptr<DatabaseSession> backdrop_session = connect_database(site.backdrop.database);
   run.original.maintenance_mode = BackdropDatabase(*backdrop_session, site.backdrop.table_prefix).state_value("maintenance_mode");
-  run.original.frontpage = read_frontpage(site.backdrop.config_dir);
+  run.original.frontpage = ActiveConfig(site.backdrop, backdrop_session.get()).frontpage();
   run.bee_argv = detect_bee();
   return run;
 }

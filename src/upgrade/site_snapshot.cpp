@@ -20,7 +20,11 @@ snapshot::CodeSnapshotSpec site_code_snapshot_spec(const fs::path& root, const B
   spec.root = root;
   std::vector<std::string> candidates = {"modules/civicrm", "settings.php", "settings.local.php",
                                          "civicrm.settings.php", "files/civicrm"};
-  if (std::string config = inside(root, backdrop.config_dir); !config.empty()) candidates.push_back(config);
+  // The active config directory, when the config lives there (Backdrop 1.28+
+  // may keep it in the database instead, dumped with the Backdrop database).
+  if (std::string config = inside(root, backdrop.config_dir); !backdrop.config_dir.empty() && !config.empty()) {
+    candidates.push_back(config);
+  }
   for (const std::string& path : candidates) {
     std::error_code error;
     if (fs::exists(fs::symlink_status(root / path, error))) spec.paths.push_back(path);

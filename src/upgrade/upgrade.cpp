@@ -123,6 +123,10 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
          "remove it", duplicate->second.front().parent_path().string());
   }
   std::unique_ptr<DatabaseSession> backdrop_session = connect_database(site.backdrop.database);
+  // The logging database is dumped and restored with the others: refuse now, not mid-run.
+  for (const SiteDatabase& other : site_databases(site.backdrop, site.civicrm)) {
+    if (other.role() == "logging") with_context("logging database", [&] { connect_database(other.dsn); });
+  }
   BackdropDatabase backdrop(*backdrop_session, site.backdrop.table_prefix);
   run.original.maintenance_mode = backdrop.state_value("maintenance_mode");
   run.original.integration_modules = dependents_in_enable_order(scan, backdrop.enabled_modules());
@@ -131,7 +135,7 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
   }
 
   // The front page: settings.php may override the config file, which civiup does not edit.
-  run.original.frontpage = read_frontpage(site.backdrop.config_dir);
+  run.original.frontpage = ActiveConfig(site.backdrop, backdrop_session.get()).frontpage();
   if (site.backdrop.frontpage_override && is_civicrm_path(*site.backdrop.frontpage_override)) {
     fail("{}: $config['system.core']['site_frontpage'] is '{}', a CiviCRM page; point it elsewhere for the upgrade",
          site.backdrop.settings_file.string(), *site.backdrop.frontpage_override);

@@ -137,6 +137,50 @@ TEST_F(Discovery, ActiveConfigDirectoryMissingOrUnset) {
   EXPECT_ONE_LINE_ERROR(read_backdrop_settings(root), "$config_directories['active'] is not set");
 }
 
+TEST_F(Discovery, ConfigInTheDatabaseNeedsNoActiveDirectory) {
+  write_site(root);
+  fs::remove_all(root / "files/config_abc123/active");
+  write_text(root / "settings.php", civiup::read_file(root / "settings.php") +
+                                        "$settings['config_active_class'] = 'ConfigDatabaseStorage';\n");
+  BackdropSettings settings = read_backdrop_settings(root);
+  EXPECT_TRUE(settings.config_in_database);
+  EXPECT_TRUE(settings.config_dir.empty()) << "no directory, so nothing snapshots or requires it";
+  fs::create_directories(root / "files/config_abc123/active");
+  EXPECT_EQ(read_backdrop_settings(root).config_dir, root / "files/config_abc123/active");
+}
+
+TEST_F(Discovery, EveryDatabaseOnceWithItsRoles) {
+  write_site(root);
+  auto with_logging = [&](const std::string& dsn) {
+    std::string text = civiup::read_file(root / "civicrm.settings.php");
+    write_text(root / "civicrm.settings.php", text + "if (!defined('CIVICRM_LOGGING_DSN')) {\n  define('CIVICRM_LOGGING_DSN', '" +
+                                                     dsn + "');\n}\n");
+  };
+  Site site = discover_site(root);
+  EXPECT_FALSE(site.civicrm.logging_dsn);
+  auto labels = [](const std::vector<SiteDatabase>& databases) {
+    std::vector<std::string> out;
+    for (const SiteDatabase& database : databases) out.push_back(database.label() + " " + database.dsn.database);
+    return out;
+  };
+  EXPECT_EQ(labels(site_databases(site.backdrop, site.civicrm)),
+            (std::vector<std::string>{"civicrm civicrm", "backdrop backdrop"}));
+
+  with_logging("mysql://civi:civipass@db.example:3307/civicrm?new_link=true");  // the CiviCRM database again
+  site = discover_site(root);
+  ASSERT_TRUE(site.civicrm.logging_dsn);
+  EXPECT_EQ(labels(site_databases(site.backdrop, site.civicrm)),
+            (std::vector<std::string>{"civicrm+logging civicrm", "backdrop backdrop"}));
+
+  write_site(root);
+  with_logging("mysql://civi:civipass@db.example:3307/civicrm_log?new_link=true");
+  site = discover_site(root);
+  std::vector<SiteDatabase> databases = site_databases(site.backdrop, site.civicrm);
+  EXPECT_EQ(labels(databases), (std::vector<std::string>{"civicrm civicrm", "backdrop backdrop", "logging civicrm_log"}));
+  EXPECT_EQ(databases[2].role(), "logging");
+  EXPECT_EQ(databases[2].dsn.user, "civi");
+}
+
 TEST_F(Discovery, CivicrmSettingsReadAsText) {
   write_site(root);
   CiviCrmSettings settings = read_civicrm_settings(root);

@@ -52,6 +52,18 @@ void create_backdrop_tables(SqlSession& session, const SiteSpec& spec) {
       "CREATE TABLE {} (name VARCHAR(255) NOT NULL DEFAULT '', value LONGBLOB NOT NULL, PRIMARY KEY (name))"
       " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
       t("state")));
+  if (spec.config_in_database) {
+    // ConfigDatabaseStorage's schema (core/includes/config.inc): the table
+    // active_config of the 'default' connection, prefixed like any other.
+    session.run(fmt::format(
+        "CREATE TABLE {} (name VARCHAR(255) NOT NULL, data LONGTEXT NOT NULL, ctime INT NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (name)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
+        t("active_config")));
+    for (const auto& [name, json] : active_config_objects(spec)) {
+      session.run(fmt::format("INSERT INTO {} (name, data, ctime) VALUES ({}, {}, 1714000000)", t("active_config"),
+                              quote_text(name), quote_text(json)));
+    }
+  }
   // maintenance_mode is PHP-serialized: b:0; off, b:1; on.
   session.run(fmt::format(
       "INSERT INTO {} (name, value) VALUES ('maintenance_mode', 'b:0;'), ('install_time', 'i:1714000000;'),"

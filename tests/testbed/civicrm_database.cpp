@@ -215,4 +215,12 @@ void create_civicrm_tables(SqlSession& session, const DatabaseServer& server, co
   session.run("SET SESSION foreign_key_checks = 1");
 }
 
+void move_logging_tables(SqlSession& session, SqlSession& owner, const std::string& logging_db) {
+  for (const std::string& table : session.column("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA ="
+                                                 " DATABASE() AND TABLE_NAME LIKE 'log\\_civicrm\\_%'")) {
+    session.run("RENAME TABLE " + quote_name(table) + " TO " + quote_name(logging_db) + "." + quote_name(table));
+  }
+  owner.run_all(civicrm_logging_trigger_statements(logging_db));
+}
+
 }  // namespace civiup::testbed

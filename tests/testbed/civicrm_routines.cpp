@@ -58,4 +58,32 @@ std::vector<std::string> civicrm_routine_statements() {
   return r;
 }
 
+std::vector<std::string> civicrm_logging_trigger_statements(const std::string& logging_db,
+                                                            const std::vector<std::string>& extra_columns) {
+  std::vector<std::string> columns = {"id", "contact_type", "display_name", "sort_name", "first_name", "last_name",
+                                      "is_deleted"};
+  columns.insert(columns.end(), extra_columns.begin(), extra_columns.end());
+  std::vector<std::string> r;
+  for (const char* event : {"INSERT", "UPDATE", "DELETE"}) {
+    const std::string row = event[0] == 'D' ? "OLD" : "NEW";
+    std::string name = event;
+    for (char& c : name) c = static_cast<char>(c - 'A' + 'a');
+    std::string action = event[0] == 'I' ? "Insert" : event[0] == 'U' ? "Update" : "Delete";
+    std::string list, values;
+    for (const std::string& column : columns) {
+      list += quote_name(column) + ", ";
+      values += row + "." + quote_name(column) + ", ";
+    }
+    // As CiviCRM writes them: the logging database by name, skipped while
+    // @civicrm_disable_logging is set.
+    r.push_back("CREATE TRIGGER civicrm_contact_after_" + name + " AFTER " + event +
+                " ON civicrm_contact FOR EACH ROW BEGIN\n"
+                "IF ( @civicrm_disable_logging IS NULL OR @civicrm_disable_logging = 0 ) THEN\n"
+                "INSERT INTO " + quote_name(logging_db) + ".log_civicrm_contact (" + list +
+                "log_conn_id, log_user_id, log_action) VALUES (" + values + "@uniqueID, @civicrm_user_id, '" + action +
+                "');\nEND IF;\nEND");
+  }
+  return r;
+}
+
 }  // namespace civiup::testbed

@@ -33,6 +33,13 @@ CiviCrmBulkStatements civicrm_bulk_statements(uint64_t first, uint64_t last, uin
 // created after the rows, as a restore would.
 std::vector<std::string> civicrm_routine_statements();
 
+// CiviCRM's logging triggers (CRM_Logging_Schema::createTriggers) on
+// civicrm_contact, writing each change into `logging_db`.log_civicrm_contact
+// with the log table's columns plus `extra_columns` (what an upgrade added to
+// both).  Named civicrm_contact_after_{insert,update,delete}.
+std::vector<std::string> civicrm_logging_trigger_statements(const std::string& logging_db,
+                                                            const std::vector<std::string>& extra_columns = {});
+
 // About this many bytes (data + indexes) per generated contact.
 constexpr uint64_t kCiviCrmBytesPerContact = 4500;
 

@@ -66,6 +66,9 @@ int site_command(int argc, char** argv) {
       ("backdrop-db", "Backdrop database name (dropped and recreated)", cxxopts::value<std::string>())
       ("civicrm-db", "CiviCRM database name (default: BACKDROP_DB_civicrm; the Backdrop one => one shared database)",
        cxxopts::value<std::string>())
+      ("logging-db", "CIVICRM_LOGGING_DSN: detailed logging's log_civicrm_* tables in this database (dropped and "
+       "recreated), written by triggers in the CiviCRM one", cxxopts::value<std::string>())
+      ("config-in-db", "Backdrop 1.28+ config in the database (config_active_class = ConfigDatabaseStorage)")
       ("prefix", "Backdrop table prefix", cxxopts::value<std::string>()->default_value(""))
       ("databases-array", "settings.php uses the $databases array instead of the $database DSN")
       ("frontpage", "site_frontpage in system.core.json", cxxopts::value<std::string>()->default_value("node"))
@@ -89,6 +92,8 @@ int site_command(int argc, char** argv) {
   if (args.count("release-files") != 0) spec.release.file_count = args["release-files"].as<size_t>();
   spec.backdrop_db = args["backdrop-db"].as<std::string>();
   spec.civicrm_db = args.count("civicrm-db") != 0 ? args["civicrm-db"].as<std::string>() : spec.backdrop_db + "_civicrm";
+  if (args.count("logging-db") != 0) spec.logging_db = args["logging-db"].as<std::string>();
+  spec.config_in_database = args.count("config-in-db") != 0;
   spec.table_prefix = args["prefix"].as<std::string>();
   spec.databases_array_form = args.count("databases-array") != 0;
   spec.site_frontpage = args["frontpage"].as<std::string>();

@@ -1,4 +1,5 @@
-// generate_site(): files, then the Backdrop database, then the CiviCRM one.
+// generate_site(): files, then the Backdrop database, then the CiviCRM one (and
+// its logging database).
 #include <random>
 #include <stdexcept>
 
@@ -30,6 +31,9 @@ void create_site_account(SqlSession& admin, const DatabaseServer& account, const
   admin.run("CREATE OR REPLACE USER " + name + " IDENTIFIED BY " + quote_text(account.password));
   admin.run("GRANT ALL ON " + quote_name(spec.backdrop_db) + ".* TO " + name);
   if (spec.civicrm_db != spec.backdrop_db) admin.run("GRANT ALL ON " + quote_name(spec.civicrm_db) + ".* TO " + name);
+  // CiviCRM's installer gives the site's account its logging database too.
+  if (!spec.logging_db.empty() && spec.logging_db != spec.civicrm_db && spec.logging_db != spec.backdrop_db)
+    admin.run("GRANT ALL ON " + quote_name(spec.logging_db) + ".* TO " + name);
 }
 
 }  // namespace
@@ -85,17 +89,26 @@ Site generate_site(const fs::path& root, const DatabaseServer& server, const Sit
   SqlSession admin(server, "");
   recreate_database(admin, spec.backdrop_db);
   if (spec.civicrm_db != spec.backdrop_db) recreate_database(admin, spec.civicrm_db);
+  const bool own_logging_db = !spec.logging_db.empty() && spec.logging_db != spec.civicrm_db &&
+                              spec.logging_db != spec.backdrop_db;
+  if (own_logging_db) recreate_database(admin, spec.logging_db);
   if (!spec.privileged_db_user) create_site_account(admin, account, spec);
   SqlSession backdrop(server, spec.backdrop_db);
   create_backdrop_tables(backdrop, spec);
   SqlSession civicrm(server, spec.civicrm_db);
   create_civicrm_tables(civicrm, server, account, spec);
+  if (!spec.logging_db.empty() && spec.logging_db != spec.civicrm_db) {
+    SqlSession owner(account, spec.civicrm_db);  // the logging triggers are the site account's, as on a real site
+    move_logging_tables(civicrm, owner, spec.logging_db);
+  }
 
   Site site;
   site.root = absolute_root;
   site.config_dir = absolute_root / "files" / fmt::format("config_{}", config_hash) / "active";
   site.backdrop_db = spec.backdrop_db;
   site.civicrm_db = spec.civicrm_db;
+  site.logging_db = spec.logging_db;
+  site.config_in_database = spec.config_in_database;
   site.table_prefix = spec.table_prefix;
   site.account = account;
   for (const SiteModule& module : site_modules(spec)) {

@@ -70,11 +70,12 @@ std::string settings_php(const DatabaseServer& server, const SiteSpec& spec, con
       "$config_directories['staging'] = 'files/config_{}/staging';\n\n"
       "$settings['update_free_access'] = FALSE;\n"
       "$settings['hash_salt'] = '{}';\n"
-      "$settings['backdrop_drupal_compatibility'] = TRUE;\n\n"
+      "$settings['backdrop_drupal_compatibility'] = TRUE;\n{}\n"
       "// $config['system.core']['site_name'] = 'My Backdrop Site';\n"
       "ini_set('session.gc_probability', 1);\n"
       "ini_set('session.gc_divisor', 100);\n",
-      database_block(server, spec), config_hash, config_hash, config_hash.substr(0, 16) + config_hash);
+      database_block(server, spec), config_hash, config_hash, config_hash.substr(0, 16) + config_hash,
+      spec.config_in_database ? "$settings['config_active_class'] = 'ConfigDatabaseStorage';\n" : "");
 }
 
 std::string civicrm_settings_php(const fs::path& root, const DatabaseServer& server, const SiteSpec& spec) {
@@ -89,6 +90,9 @@ std::string civicrm_settings_php(const fs::path& root, const DatabaseServer& ser
          define("CIVICRM_UF_DSN", server.dsn(spec.backdrop_db) + "?new_link=true") +
          "\n/**\n * CiviCRM Database Settings.\n */\n" +
          define("CIVICRM_DSN", server.dsn(spec.civicrm_db) + "?new_link=true") +
+         (spec.logging_db.empty() ? std::string()
+                                  : "\n/**\n * Detailed logging in its own database.\n */\n" +
+                                        define("CIVICRM_LOGGING_DSN", server.dsn(spec.logging_db) + "?new_link=true")) +
          "\n/**\n * File system paths.\n */\n" +
          fmt::format("$civicrm_root = {};\n", php_quote((root / "modules" / "civicrm").string() + "/")) +
          define("CIVICRM_TEMPLATE_COMPILEDIR", (root / "files" / "civicrm" / "templates_c").string() + "/") +
@@ -117,6 +121,16 @@ std::string system_core_json(const SiteSpec& spec) {
   config["cron_safe_threshold"] = 10800;
   return config.dump(4) + "\n";
 }
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> active_config_objects(const SiteSpec& spec) {
+  return {{"system.core", system_core_json(spec)},
+          {"system.performance",
+           "{\n    \"_config_name\": \"system.performance\",\n    \"cache\": 1,\n    \"page_cache_maximum_age\": 300\n}\n"}};
+}
+
+namespace {
 
 std::string info_file(const SiteModule& module) {
   std::string info = fmt::format("name = {}\ndescription = {} for the civiup test site.\ntype = module\nbackdrop = 1.x\n",
@@ -171,9 +185,11 @@ void write_site_files(const fs::path& root, const DatabaseServer& server, const 
   write_text(root / "civicrm.settings.php", civicrm_settings_php(root, server, spec));
 
   const fs::path config = root / "files" / fmt::format("config_{}", config_hash);
-  write_text(config / "active" / "system.core.json", system_core_json(spec));
-  write_text(config / "active" / "system.performance.json",
-             "{\n    \"_config_name\": \"system.performance\",\n    \"cache\": 1,\n    \"page_cache_maximum_age\": 300\n}\n");
+  // With the config in the database the active directory is never created
+  // (Backdrop 1.28+ leaves it unused); civiup must not need it.
+  if (!spec.config_in_database) {
+    for (const auto& [name, json] : active_config_objects(spec)) write_text(config / "active" / (name + ".json"), json);
+  }
   fs::create_directories(config / "staging");
   write_civicrm_files(root / "files");
 

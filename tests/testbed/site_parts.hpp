@@ -39,6 +39,17 @@ void create_backdrop_tables(SqlSession& session, const SiteSpec& spec);
 void create_civicrm_tables(SqlSession& session, const DatabaseServer& server, const DatabaseServer& account,
                            const SiteSpec& spec);
 
+// Detailed logging in a database of its own (CIVICRM_LOGGING_DSN): the
+// log_civicrm_* tables move from the CiviCRM database (`session`) into
+// `logging_db`, and the CiviCRM tables get CiviCRM's logging triggers writing there.
+// Moves the log_civicrm_* tables into `logging_db` (as `session`, an admin)
+// and creates CiviCRM's logging triggers as `owner`, the site's account.
+void move_logging_tables(SqlSession& session, SqlSession& owner, const std::string& logging_db);
+
+// The active config objects Backdrop would hold ("system.core" -> its JSON,
+// pretty, _config_name first), as files or rows of active_config.
+std::vector<std::pair<std::string, std::string>> active_config_objects(const SiteSpec& spec);
+
 // A .info value or PHP string, single-quoted for PHP source.
 std::string php_quote(const std::string& text);
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -94,9 +95,12 @@ struct Knobs {
 // One run of the stand-in against one database.
 class StandinUpgrade {
  public:
-  StandinUpgrade(SqlSession& session, std::string from, std::string to, Knobs knobs)
+  // `logging`: the database of CIVICRM_LOGGING_DSN, when it has one (null: none).
+  StandinUpgrade(SqlSession& session, std::string from, std::string to, Knobs knobs, SqlSession* logging = nullptr,
+                 std::string logging_db = {})
       : session_(session), from_(std::move(from)), to_(std::move(to)), knobs_(std::move(knobs)),
-        suffix_(std::regex_replace(to_, std::regex("[^0-9A-Za-z]"), "_")) {}
+        suffix_(std::regex_replace(to_, std::regex("[^0-9A-Za-z]"), "_")), logging_(logging),
+        logging_db_(std::move(logging_db)) {}
 
   // The exit code; records the outcome in `outcome`.
   int run(std::string& outcome) {
@@ -157,6 +161,11 @@ class StandinUpgrade {
         session_.run(fmt::format("ALTER TABLE civicrm_contact ADD COLUMN IF NOT EXISTS {} VARCHAR(255) DEFAULT NULL"
                                  " COMMENT 'added by the stand-in upgrade to {}'",
                                  quote_name(added_column()), to_));
+      }
+      // CiviCRM's upgrade keeps the log tables' columns in step (fixSchemaDifferences).
+      if (logging_ != nullptr) {
+        logging_->run(fmt::format("ALTER TABLE log_civicrm_contact ADD COLUMN IF NOT EXISTS {} VARCHAR(255) DEFAULT NULL",
+                                  quote_name(added_column())));
       }
     } else if (step == "create-table") {
       say(fmt::format("[2/4] Upgrade DB to {}: Create {}", to_, added_table()));
@@ -225,7 +234,13 @@ class StandinUpgrade {
   void rebuild_triggers() {
     // CiviCRM rebuilds its triggers from its own definitions (triggerInfo).
     static const std::regex name_pattern(R"(^CREATE TRIGGER (\S+) )");
-    for (const std::string& statement : civicrm_routine_statements()) {
+    std::vector<std::string> statements = civicrm_routine_statements();
+    if (logging_ != nullptr) {
+      for (std::string& statement : civicrm_logging_trigger_statements(logging_db_, {added_column()})) {
+        statements.push_back(std::move(statement));
+      }
+    }
+    for (const std::string& statement : statements) {
       std::smatch match;
       if (std::regex_search(statement, match, name_pattern) && dropped_triggers_.count(match[1]) != 0) {
         session_.run(statement);
@@ -246,6 +261,8 @@ class StandinUpgrade {
   Knobs knobs_;
   std::string suffix_;
   std::set<std::string> dropped_triggers_;
+  SqlSession* logging_;
+  std::string logging_db_;
 };
 
 }  // namespace
@@ -292,7 +309,13 @@ int run_standin_upgrade(const StandinUpgradeOptions& options) {
   try {
     SqlSession session(parse_dsn(dsn));
     from = session.value("SELECT version FROM civicrm_domain ORDER BY id LIMIT 1");
-    StandinUpgrade upgrade(session, from, to, knobs);
+    std::unique_ptr<SqlSession> logging;
+    const std::string logging_dsn = php_define_value(read_text(root / "civicrm.settings.php"), "CIVICRM_LOGGING_DSN");
+    if (!logging_dsn.empty() && parse_dsn(logging_dsn).database != parse_dsn(dsn).database) {
+      logging = std::make_unique<SqlSession>(parse_dsn(logging_dsn));
+    }
+    StandinUpgrade upgrade(session, from, to, knobs, logging.get(),
+                           logging ? parse_dsn(logging_dsn).database : std::string());
     code = upgrade.run(outcome);
   } catch (const std::exception& e) {
     complain(e.what());

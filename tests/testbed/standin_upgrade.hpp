@@ -1,7 +1,8 @@
 #pragma once
 // The stand-in for `cv upgrade:db`: run in a site root, it reads CIVICRM_DSN
 // from civicrm.settings.php (as text), marks civicrm_domain.version
-// `X.Y.Z.upgrade`, changes the schema and rows as a real upgrade does, and
+// `X.Y.Z.upgrade`, changes the schema and rows as a real upgrade does (with
+// CIVICRM_LOGGING_DSN also the log table in the logging database), and
 // stamps X.Y.Z.  Knobs in its environment make it fail, hang or lie:
 //
 //   CIVIUP_STANDIN_FAIL_AT=STEP    print an error and exit 1 at the start of STEP

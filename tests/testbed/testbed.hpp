@@ -50,6 +50,13 @@ struct SiteSpec {
   std::string version = "5.74.0";      // the installed release and civicrm_domain.version
   std::string backdrop_db;             // database names (must be given)
   std::string civicrm_db;              // equal to backdrop_db => one shared database
+  // CIVICRM_LOGGING_DSN: detailed logging's log_civicrm_* tables moved into
+  // this database, written by triggers in the CiviCRM one ("": they stay in
+  // the CiviCRM database, no CIVICRM_LOGGING_DSN).
+  std::string logging_db;
+  // Backdrop 1.28+ `$settings['config_active_class'] = 'ConfigDatabaseStorage'`:
+  // the active config in the table {prefix}active_config, no active directory.
+  bool config_in_database = false;
   bool databases_array_form = false;   // settings.php: $databases array instead of $database DSN
   std::string table_prefix;            // Backdrop table prefix (CiviCRM tables never get one)
   std::string site_frontpage = "node"; // system.core.json site_frontpage ("civicrm/dashboard" to test that path)
@@ -70,9 +77,11 @@ struct SiteSpec {
 // What was generated, for the test to assert against.
 struct Site {
   fs::path root;                    // the Backdrop root (index.php, settings.php, modules/, files/)
-  fs::path config_dir;              // files/config_<hash>/active
+  fs::path config_dir;              // files/config_<hash>/active (absent with config_in_database)
   std::string backdrop_db;
   std::string civicrm_db;
+  std::string logging_db;           // "" without CIVICRM_LOGGING_DSN
+  bool config_in_database = false;  // config_dir then does not exist
   std::string table_prefix;
   std::vector<std::string> integration_modules;  // enabled, depending on civicrm (directly or not)
   DatabaseServer account;           // the account in the settings files (user and password)

@@ -23,7 +23,7 @@ struct RehearseOptions {
 };
 
 struct RehearsalDatabase {
-  std::string role;  // "civicrm", "backdrop", or "shared" when they are one database
+  std::string role;  // "civicrm", "backdrop", "logging": SiteDatabase::role() (one copy per distinct database)
   std::string from;
   std::string to;
   DatabaseDsn dsn;   // production's (never written to the marker: it holds the password)

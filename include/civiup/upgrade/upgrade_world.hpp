@@ -6,10 +6,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <sys/types.h>
 
 #include "civiup/backdrop_admin.hpp"
+#include "civiup/backdrop_config.hpp"
 #include "civiup/database_session.hpp"
 #include "civiup/site.hpp"
 #include "civiup/site_admin.hpp"
@@ -37,9 +39,15 @@ class UpgradeWorld {
 
   // Backdrop and CiviCRM share one database (CIVICRM_DSN names the Backdrop one).
   bool shared_database() const;
+  // Every database of the site, deduplicated (site_databases()).
+  std::vector<SiteDatabase> databases() const { return site_databases(backdrop_settings_, civicrm_settings_); }
   DatabaseSession& civicrm_db();
   DatabaseSession& backdrop_db();
   BackdropDatabase backdrop() { return BackdropDatabase(backdrop_db(), backdrop_settings_.table_prefix); }
+  // The active config, in files or (connecting then) in the Backdrop database.
+  ActiveConfig active_config() {
+    return ActiveConfig(backdrop_settings_, backdrop_settings_.config_in_database ? &backdrop_db() : nullptr);
+  }
   // Backdrop operations through bee when the run uses it (undo: bee failures fall back to SQL).
   SiteAdmin admin(bool for_undo = false) { return SiteAdmin(backdrop(), run_.bee_argv, run_.root, for_undo); }
   // Sessions are reopened after a restore replaced what they had cached.

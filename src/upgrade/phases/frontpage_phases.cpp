@@ -1,7 +1,7 @@
 // Phases 6 and 14: CiviCRM must not be the front page while it is replaced
 // (the sysadmin guide's step).  site_frontpage lives in the active config's
-// system.core.json; when it is a civicrm path it is set to a safe page and
-// put back at the end.
+// system.core (a file, or Backdrop 1.28+'s active_config table); when it is a
+// civicrm path it is set to a safe page and put back at the end.
 #include "civiup/backdrop_config.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "upgrade/phases/world_phase.hpp"
@@ -14,18 +14,13 @@ class FrontpageOffPhase final : public WorldPhase {
   explicit FrontpageOffPhase(UpgradeWorld& world) : WorldPhase(world, "frontpage-off") {}
 
   void apply(UndoLog&) override {
-    if (is_civicrm_path(world_.run().original.frontpage)) {
-      write_frontpage(world_.backdrop_settings().config_dir, world_.run().safe_frontpage);
-    }
+    if (is_civicrm_path(world_.run().original.frontpage)) world_.active_config().set_frontpage(world_.run().safe_frontpage);
   }
 
   void undo(const nlohmann::json&) override { restore_original(world_); }
 
   static void restore_original(UpgradeWorld& world) {
-    const std::string& original = world.run().original.frontpage;
-    if (read_frontpage(world.backdrop_settings().config_dir) != original) {
-      write_frontpage(world.backdrop_settings().config_dir, original);
-    }
+    world.active_config().set_frontpage(world.run().original.frontpage);
   }
 };
 
@@ -39,9 +34,7 @@ class RestoreFrontpagePhase final : public WorldPhase {
 
   // Back to the state after frontpage-off (whose own undo then restores the original).
   void undo(const nlohmann::json&) override {
-    if (is_civicrm_path(world_.run().original.frontpage)) {
-      write_frontpage(world_.backdrop_settings().config_dir, world_.run().safe_frontpage);
-    }
+    if (is_civicrm_path(world_.run().original.frontpage)) world_.active_config().set_frontpage(world_.run().safe_frontpage);
   }
 };
 

@@ -1,6 +1,6 @@
-// Phase 3b: a full dump of both databases while the site is still online
-// (one consistent snapshot of both; only DDL waits with BACKUP STAGE, writes a
-// moment with LOCK TABLES), so the window's snapshot-databases
+// Phase 3b: a full dump of every database of the site while the site is still
+// online (one consistent snapshot of all; only DDL waits with BACKUP STAGE,
+// writes a moment with LOCK TABLES), so the window's snapshot-databases
 // re-dumps only what changed since.  It changes nothing on the site.
 #include "civiup/terminal_progress.hpp"
 #include "upgrade/phases/site_dumps.hpp"

@@ -1,4 +1,4 @@
-// Rollback phase: both databases go back to the snapshot's dumps, reloading
+// Rollback phase: every database of the site go back to the snapshot's dumps, reloading
 // only what differs (selective restore, verified by checksums).  Undo
 // reloads the dumps of the state the rollback started from.
 #include "civiup/terminal_progress.hpp"

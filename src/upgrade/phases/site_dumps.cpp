@@ -1,5 +1,6 @@
 #include "upgrade/phases/site_dumps.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -51,31 +52,41 @@ std::string quoted_list(const std::vector<std::string>& names) {
 void dump_site_databases(UpgradeWorld& world, const fs::path& dir, const fs::path& base, snapshot::Progress* progress) {
   fs::create_directories(dir);
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);  // dumps hold personal data
-  std::vector<const DatabaseDsn*> dsns = {&world.civicrm_settings().dsn};
-  if (!world.shared_database()) dsns.push_back(&world.backdrop_settings().database);
+  std::vector<const SiteDatabase*> databases;
   std::vector<snapshot::db::DumpTarget> targets;
-  for (size_t i = 0; i < dsns.size(); ++i) {
-    const std::string name = i == 0 ? "civicrm" : "backdrop";
-    targets.push_back(dump_target(*dsns[i], dir / name, base.empty() ? base : base / name));
+  for (const SiteDatabase& database : world.databases()) {
+    databases.push_back(&database);
+    targets.push_back(dump_target(database.dsn, dir / database.role(), base.empty() ? base : base / database.role()));
   }
   snapshot::db::DumpOptions options;
   options.progress = progress;
-  // Both databases at one consistent point: a rollback never pairs a CiviCRM
-  // state with a Backdrop state of another moment.
+  // Every database at one consistent point: a rollback never pairs a CiviCRM
+  // state with a Backdrop or logging state of another moment.
   std::vector<snapshot::db::DumpManifest> manifests = snapshot::db::dump_databases(targets, options);
   spdlog::info("consistent point: {}", manifests.front().consistency);
-  for (size_t i = 0; i < dsns.size(); ++i) log_dump(*dsns[i], manifests[i]);
+  for (size_t i = 0; i < databases.size(); ++i) log_dump(databases[i]->dsn, manifests[i]);
 }
 
 void restore_site_databases(UpgradeWorld& world, const fs::path& dir, snapshot::Progress* progress) {
   world.reconnect();
-  restore_one(world.civicrm_settings().dsn, dir / "civicrm", progress);
-  if (!world.shared_database()) restore_one(world.backdrop_settings().database, dir / "backdrop", progress);
+  for (const SiteDatabase& database : world.databases()) {
+    std::error_code error;
+    // A snapshot from before CIVICRM_LOGGING_DSN was set has no logging dump:
+    // that database did not exist then and is left as it is.
+    if (database.role() == "logging" && !fs::exists(dir / database.role(), error)) {
+      spdlog::warn("{} holds no dump of the logging database {}; it is left as it is", dir.string(),
+                   database.dsn.redacted());
+      continue;
+    }
+    restore_one(database.dsn, dir / database.role(), progress);
+  }
 }
 
 void wait_for_site_transactions(UpgradeWorld& world, int timeout_seconds) {
-  std::vector<std::string> users = {world.civicrm_settings().dsn.user};
-  if (world.backdrop_settings().database.user != users[0]) users.push_back(world.backdrop_settings().database.user);
+  std::vector<std::string> users;
+  for (const SiteDatabase& database : world.databases()) {
+    if (std::find(users.begin(), users.end(), database.dsn.user) == users.end()) users.push_back(database.dsn.user);
+  }
   // One line per open transaction of another session of the site's users.
   const std::string open_transactions =
       "SELECT GROUP_CONCAT(CONCAT('session ', p.ID, ' (', p.USER, '@', p.HOST, ', ', IFNULL(p.DB, '-'), "

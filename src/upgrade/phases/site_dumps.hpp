@@ -1,6 +1,7 @@
 #pragma once
-// Dumps of the site's databases (CiviCRM, and Backdrop unless they share one)
-// into DIR/civicrm and DIR/backdrop, shared by the online pre-snapshot and the
+// Dumps of the site's databases (CiviCRM; Backdrop and the logging database
+// unless settings name one database twice) into DIR/civicrm, DIR/backdrop and
+// DIR/logging (site_databases()), shared by the online pre-snapshot and the
 // in-window snapshot, and the selective restores from them.  See docs/database-snapshots.md "Delta dumps".
 #include <filesystem>
 
@@ -16,8 +17,8 @@ namespace civiup::phases {
 void dump_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
                          const std::filesystem::path& base = {}, snapshot::Progress* progress = nullptr);
 
-// Selective restores of the site's databases from DIR/civicrm and DIR/backdrop
-// (the layout dump_site_databases writes), after reconnecting the world's sessions.  Each restore
+// Selective restores of the site's databases from DIR/<role> (the layout
+// dump_site_databases writes; a missing logging dump leaves that database alone), after reconnecting the world's sessions.  Each restore
 // reports through `progress` (null: nothing).
 void restore_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
                             snapshot::Progress* progress = nullptr);

@@ -1,4 +1,4 @@
-// Phase 5: both databases are dumped (the snapshot library's consistent,
+// Phase 5: every database of the site are dumped (the snapshot library's consistent,
 // checksummed dump) once the site is offline and its open transactions have
 // finished, so nothing the site writes can be lost by a rollback.  The dumps
 // are deltas against the online pre-snapshot: only tables changed since are

@@ -3,7 +3,7 @@
 // dies with civiup, under a timeout, its output in the log.  Success is judged
 // from the database: civicrm_domain.version must be the target exactly, since
 // upgraders (and bee) can exit 0 leaving "X.Y.Z.upgrade" behind.  Undo stops
-// what may still run and restores both databases from the phase-5 dumps,
+// what may still run and restores every database from the phase-5 dumps,
 // reloading only the tables that changed.
 #include <chrono>
 
