@@ -1,6 +1,12 @@
 #include "testbed/standin_bee.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <thread>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -27,6 +33,34 @@ std::string first_match(const std::string& text, const std::string& pattern) {
   return std::regex_search(text, match, std::regex(pattern)) ? std::string(match[2]) : std::string();
 }
 
+// CIVIUP_STANDIN_BEE_BOOT_SECONDS: what one Backdrop bootstrap costs (1.5-2 s on a real site).
+void boot_cost() {
+  const char* seconds = std::getenv("CIVIUP_STANDIN_BEE_BOOT_SECONDS");
+  if (seconds == nullptr || *seconds == '\0') return;
+  std::this_thread::sleep_for(std::chrono::duration<double>(std::atof(seconds)));
+}
+
+// As bee's script_bee_callback (commands/php.bee.inc): in the root, Backdrop
+// bootstrapped in full, then the file include()d inside a function; a
+// missing file is silently nothing.  php replaces this process, so the
+// script's stdin, stdout and exit status are bee's.
+int php_script(const std::string& root, const std::string& file) {
+  if (::chdir(root.c_str()) != 0) {
+    std::printf("[error] %s: cannot change into it\n", root.c_str());
+    return 0;
+  }
+  static const char* code =
+      "define('BACKDROP_ROOT', getcwd());"
+      "require_once BACKDROP_ROOT . '/core/includes/bootstrap.inc';"
+      "backdrop_bootstrap(BACKDROP_BOOTSTRAP_FULL);"
+      "(function ($file) { if (!file_exists($file)) { return; } include $file; })($argv[1]);";
+  std::vector<const char*> argv = {"php", "-r", code, "--", file.c_str(), nullptr};
+  std::fflush(stdout);
+  ::execvp("php", const_cast<char* const*>(argv.data()));
+  std::printf("[error] php: %s\n", std::strerror(errno));
+  return 0;
+}
+
 int run(const std::vector<std::string>& args) {
   std::string root = ".";
   std::vector<std::string> words;
@@ -46,6 +80,10 @@ int run(const std::vector<std::string>& args) {
   }
   const std::string& command = words[0];
   const std::string argument = words.size() > 1 ? words[1] : "";
+  // bee's php-script: the file runs inside a Backdrop bootstrapped by the
+  // site's core/includes/bootstrap.inc, which costs the boot knob's seconds.
+  if (command == "php-script" || command == "scr") return php_script(root, argument);
+  boot_cost();
   const char* lie = std::getenv("CIVIUP_STANDIN_BEE_LIE");
   if (lie != nullptr && command == lie) {
     std::printf("[success] %s %s\n", command.c_str(), argument.c_str());

@@ -82,13 +82,24 @@ class UpgradeTest : public ::testing::Test {
 
   ProcessResult upgrade(std::map<std::string, std::string> env = {}, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"upgrade", "--root", site_.root.string(), "--release", release_.string(),
-                                     "--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db",
                                      "--yes", "--json"};
+    args.insert(args.end(), upgrader_args().begin(), upgrader_args().end());
     args.insert(args.end(), extra.begin(), extra.end());
     test::ProcessOptions options;
+    if (upgrader_ == "runner") env.emplace("PATH", "/usr/bin:/bin");  // php, and no cv or drush
     options.extra_env = std::move(env);
     return test::run_civiup(args, options);
   }
+
+  // "standin": the C++ stand-in `cv upgrade:db` as --db-upgrade; "runner":
+  // civiup's own PHP runner on the release's PHP stand-in of CiviCRM (no
+  // --db-upgrade, no cv or drush on PATH, `php FILE` as bee is not used).
+  const std::vector<std::string>& upgrader_args() const {
+    static const std::vector<std::string> standin = {"--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db"};
+    static const std::vector<std::string> runner = {"--bee", "none"};
+    return upgrader_ == "runner" ? runner : standin;
+  }
+  std::string upgrader_ = "standin";
 
   static nlohmann::json json_of(const ProcessResult& result) {
     try {
@@ -123,6 +134,15 @@ class UpgradeTest : public ::testing::Test {
   test::ScratchDatabase civicrm_db_{"crm"};
   testbed::Site site_;
   fs::path release_;
+};
+
+// The upgrader failure scenarios run with both upgraders (tests/upgrade/upgrade_test.cpp).
+class UpgraderTest : public UpgradeTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    upgrader_ = GetParam();
+    UpgradeTest::SetUp();
+  }
 };
 
 }  // namespace civiup

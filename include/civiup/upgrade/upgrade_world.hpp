@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "civiup/backdrop_admin.hpp"
+#include "civiup/backdrop_session.hpp"
 #include "civiup/database_session.hpp"
 #include "civiup/site.hpp"
 #include "civiup/site_admin.hpp"
@@ -41,7 +42,17 @@ class UpgradeWorld {
   DatabaseSession& backdrop_db();
   BackdropDatabase backdrop() { return BackdropDatabase(backdrop_db(), backdrop_settings_.table_prefix); }
   // Backdrop operations through bee when the run uses it (undo: bee failures fall back to SQL).
-  SiteAdmin admin(bool for_undo = false) { return SiteAdmin(backdrop(), run_.bee_argv, run_.root, for_undo); }
+  SiteAdmin admin(bool for_undo = false) {
+    return SiteAdmin(backdrop(), run_.bee_argv, run_.root, for_undo, backdrop_session_.get());
+  }
+  // The Backdrop session (backdrop_session.hpp) for the next group of steps,
+  // when the run uses bee: started (and left bootstrapping) by
+  // start_backdrop_session, waited for by wait_backdrop_session, ended by
+  // end_backdrop_session before the code under it changes.  Without bee,
+  // nothing: the steps are SQL.
+  void start_backdrop_session();
+  void wait_backdrop_session();
+  void end_backdrop_session() { backdrop_session_.reset(); }
   // Sessions are reopened after a restore replaced what they had cached.
   void reconnect();
 
@@ -58,6 +69,7 @@ class UpgradeWorld {
   std::unique_ptr<DatabaseSession> civicrm_db_;
   std::unique_ptr<DatabaseSession> backdrop_db_;
   std::optional<snapshot::CodeRepository> code_repository_;
+  std::unique_ptr<BackdropSession> backdrop_session_;
 };
 
 }  // namespace civiup

@@ -13,6 +13,7 @@
 #include "upgrade/phases/site_dumps.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/terminal_progress.hpp"
+#include "civiup/upgrader.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -32,7 +33,9 @@ class UpgradeDatabasePhase final : public WorldPhase {
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
-    if (run.db_upgrade_argv.empty()) fail("no DB upgrade command (give --db-upgrade, or install cv or drush)");
+    if (run.db_upgrade_argv.empty()) fail("no DB upgrade command (give --db-upgrade, or install php, cv or drush)");
+    // civiup's own runner (upgrader.hpp) is written fresh for each run, next to the staged release.
+    if (!run.db_upgrade_runner.empty()) write_php_program(run.db_upgrade_runner, kUpgradeRunnerPhp);
     ChildCommand command;
     command.argv = run.db_upgrade_argv;
     command.env = run.db_upgrade_env;
