@@ -33,6 +33,31 @@ std::string first_match(const std::string& text, const std::string& pattern) {
   return std::regex_search(text, match, std::regex(pattern)) ? std::string(match[2]) : std::string();
 }
 
+// Whether the site is in maintenance mode (false when that cannot be read).
+bool maintenance_on(const std::string& root) {
+  try {
+    std::string dsn = first_match(file_text(root + "/civicrm.settings.php"),
+                                  R"(define\s*\(\s*['"]CIVICRM_UF_DSN['"]\s*,\s*(['"])(.*?)\1)");
+    std::string prefix = first_match(file_text(root + "/settings.php"), R"(\$database_prefix\s*=\s*(['"])(.*?)\1)");
+    if (dsn.empty()) return false;
+    SqlSession db(parse_dsn(dsn));
+    return db.value(fmt::format("SELECT COUNT(*) FROM {} WHERE name = 'maintenance_mode' AND value = 'b:1;'",
+                                quote_name(prefix + "state"))) != "0";
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// CIVIUP_STANDIN_BEE_LOG: one line per call; " (in the window)" when it
+// starts with maintenance mode on or turns it on (scripts/bench counts those).
+void log_call(const std::string& root, const std::vector<std::string>& words) {
+  const char* log = std::getenv("CIVIUP_STANDIN_BEE_LOG");
+  if (log == nullptr) return;
+  bool opens_window = words.size() >= 2 && (words[0] == "maintenance-mode" || words[0] == "mm") && words[1] == "1";
+  bool in_window = opens_window || maintenance_on(root);
+  std::ofstream(log, std::ios::app) << fmt::format("{}{}\n", fmt::join(words, " "), in_window ? " (in the window)" : "");
+}
+
 // CIVIUP_STANDIN_BEE_BOOT_SECONDS: what one Backdrop bootstrap costs (1.5-2 s on a real site).
 void boot_cost() {
   const char* seconds = std::getenv("CIVIUP_STANDIN_BEE_BOOT_SECONDS");
@@ -71,9 +96,7 @@ int run(const std::vector<std::string>& args) {
       words.push_back(arg);
     }
   }
-  if (const char* log = std::getenv("CIVIUP_STANDIN_BEE_LOG")) {
-    std::ofstream(log, std::ios::app) << fmt::format("{}\n", fmt::join(words, " "));
-  }
+  log_call(root, words);
   if (words.empty()) {
     std::puts("usage: bee [--root=DIR] COMMAND");
     return 0;
