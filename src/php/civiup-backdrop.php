@@ -24,6 +24,12 @@ function civiup_backdrop_main() {
   register_shutdown_function('civiup_backdrop_shutdown');
   try {
     if (!(function_exists('backdrop_bootstrap') && defined('BACKDROP_ROOT'))) {
+      // The request Backdrop expects, as bee's bee_initialize_server() sets it.
+      foreach (array('HTTP_HOST' => 'localhost', 'REMOTE_ADDR' => '127.0.0.1', 'SERVER_ADDR' => '127.0.0.1',
+        'SERVER_SOFTWARE' => '', 'SERVER_NAME' => 'localhost', 'REQUEST_URI' => '/', 'REQUEST_METHOD' => 'GET',
+        'SCRIPT_NAME' => '/index.php', 'PHP_SELF' => '/index.php', 'HTTP_USER_AGENT' => 'civiup') as $key => $value) {
+        $_SERVER[$key] = $value;
+      }
       define('BACKDROP_ROOT', getcwd());
       require_once BACKDROP_ROOT . '/core/includes/bootstrap.inc';
       backdrop_bootstrap(BACKDROP_BOOTSTRAP_FULL);

@@ -74,9 +74,28 @@ function civiup_bootstrap_backdrop() {
   if (function_exists('backdrop_bootstrap') && defined('BACKDROP_ROOT')) {
     return;
   }
+  civiup_cli_server();
   define('BACKDROP_ROOT', getcwd());
   require_once BACKDROP_ROOT . '/core/includes/bootstrap.inc';
   backdrop_bootstrap(BACKDROP_BOOTSTRAP_FULL);
+}
+
+/**
+ * The request Backdrop expects to be serving, as bee sets it before its
+ * bootstrap (backdrop-contrib/bee includes/miscellaneous.inc,
+ * bee_initialize_server).
+ */
+function civiup_cli_server() {
+  $_SERVER['HTTP_HOST'] = 'localhost';
+  $_SERVER['REMOTE_ADDR'] = '127.0.0.1';
+  $_SERVER['SERVER_ADDR'] = '127.0.0.1';
+  $_SERVER['SERVER_SOFTWARE'] = '';
+  $_SERVER['SERVER_NAME'] = 'localhost';
+  $_SERVER['REQUEST_URI'] = '/';
+  $_SERVER['REQUEST_METHOD'] = 'GET';
+  $_SERVER['SCRIPT_NAME'] = '/index.php';
+  $_SERVER['PHP_SELF'] = '/index.php';
+  $_SERVER['HTTP_USER_AGENT'] = 'civiup';
 }
 
 /**

@@ -5,6 +5,7 @@
 // tests compare it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <string>
@@ -83,7 +84,9 @@ class UpgradeTest : public ::testing::Test {
   ProcessResult upgrade(std::map<std::string, std::string> env = {}, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"upgrade", "--root", site_.root.string(), "--release", release_.string(),
                                      "--yes", "--json"};
-    args.insert(args.end(), upgrader_args().begin(), upgrader_args().end());
+    // A test's own --bee replaces the runner's "--bee none".
+    bool own_bee = std::find(extra.begin(), extra.end(), "--bee") != extra.end();
+    if (!(own_bee && upgrader_ == "runner")) args.insert(args.end(), upgrader_args().begin(), upgrader_args().end());
     args.insert(args.end(), extra.begin(), extra.end());
     test::ProcessOptions options;
     if (upgrader_ == "runner") env.emplace("PATH", "/usr/bin:/bin");  // php, and no cv or drush

@@ -45,11 +45,18 @@ class UpgradeDatabasePhase final : public WorldPhase {
       undo.record("child_pgid", pgid);
       if (world_.on_child_start) world_.on_child_start(pgid);
     };
-    command.on_line = [](std::string_view line) { spdlog::info("| {}", line); };
     spdlog::info("running {} in {}", fmt::join(command.argv, " "), run.root.string());
-    // The upgrader reports no counts: the progress line shows the time it has taken.
+    // The upgrader reports no counts: the progress line shows the time it has
+    // taken and its last task line ("[3/9] Upgrade DB to 5.75.0", as civiup's
+    // runner and cv print them).
     PhaseProgress progress(name());
     progress.begin("upgrading the database", 0, "");
+    command.on_line = [&progress](std::string_view line) {
+      spdlog::info("| {}", line);
+      if (line.starts_with('[') && line.find("] ") != std::string_view::npos) {
+        progress.begin(fmt::format("upgrading the database: {}", line.substr(0, 60)), 0, "");
+      }
+    };
     ChildResult result = run_child(command);
     progress.end();
     spdlog::debug("{} exited with status {}", command.argv[0], result.exit_code);
