@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include "civiup/child_process.hpp"
 #include "civiup/preflight.hpp"
 #include "civiup/snapshot/error.hpp"

@@ -48,8 +48,8 @@ TEST_F(RunnerTest, PhpFatalErrorIsAFailureAndRollsBack) {
   ProcessResult result = upgrade({{"CIVIUP_STANDIN_PHP_FATAL", "add-column"}});
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
   std::string error = json_of(result)["error"].get<std::string>();
-  EXPECT_NE(error.find("php exited with status 1: civiup-upgrade-db: error: PHP fatal error: Cannot redeclare"),
-            std::string::npos) << error;
+  EXPECT_NE(error.find("php exited with status "), std::string::npos) << error;
+  EXPECT_NE(error.find("civiup-upgrade-db: error: PHP fatal error: Cannot redeclare"), std::string::npos) << error;
   expect_same(before, state());
 }
 
