@@ -127,8 +127,9 @@ function civiup_boot_civicrm_for_upgrade() {
   if (!defined('CIVICRM_SETTINGS_PATH')) {
     define('CIVICRM_SETTINGS_PATH', $settings);
   }
+  // Declared first: the settings file assigns it in this function's scope.
+  global $civicrm_root, $civicrm_setting, $civicrm_paths;
   include_once $settings;
-  global $civicrm_root;
   if (empty($civicrm_root) || !is_dir($civicrm_root)) {
     throw new RuntimeException("$settings: \$civicrm_root is not a directory");
   }
@@ -202,7 +203,8 @@ function civiup_run_queue($runner) {
     $done++;
     $left = (int) $result['numberOfItems'];
     if (!empty($result['is_error'])) {
-      civiup_say(sprintf('[%d/%d] %s: failed', $done, $done + $left, $result['last_task_title']));
+      // The failed task stays in the queue: it is one of the $left.
+      civiup_say(sprintf('[%d/%d] %s: failed', $done, $done + $left - 1, $result['last_task_title']));
       $exception = $result['exception'];
       if ($exception instanceof Throwable) {
         throw $exception;
