@@ -55,9 +55,10 @@ TEST_F(RunnerTest, PhpFatalErrorIsAFailureAndRollsBack) {
 
 // The runner through bee's php-script, and civiup's Backdrop sessions, with a
 // bee whose every call costs a bootstrap of 1.5 s (a real site's cost): one
-// bootstrap before the window, the runner's own, one after the DB upgrade.
-// Before the sessions, the window held one bee call per step (nine here).
-TEST_F(RunnerTest, ThroughBeeTheWindowHoldsOneBootstrapBesidesTheUpgrader) {
+// session bootstrapped before the window, the runner's own bootstrap, and one
+// session bootstrapping while the runner runs.  Before the sessions, the
+// window held one bee call, one bootstrap, per step (nine here: 13.5 s).
+TEST_F(RunnerTest, ThroughBeeNoBootstrapIsCiviupsShareOfTheWindow) {
   fs::path bee_log = tmp_ / "bee.log";
   ProcessResult result = upgrade({{"CIVIUP_STANDIN_BEE_LOG", bee_log.string()}, {"CIVIUP_STANDIN_BEE_BOOT_SECONDS", "1.5"}},
                                  {"--bee", std::string(CIVIUP_TESTBED_BINARY) + " bee"});
@@ -70,8 +71,7 @@ TEST_F(RunnerTest, ThroughBeeTheWindowHoldsOneBootstrapBesidesTheUpgrader) {
   double upgrader = phase_seconds(out, "upgrade-database");
   double civiup_share = out["maintenance_seconds"].get<double>() - upgrader;
   EXPECT_GE(upgrader, 1.5) << "the runner's bootstrap is the upgrader's";
-  EXPECT_GE(civiup_share, 1.5) << "the session after the DB upgrade bootstraps in the window";
-  EXPECT_LT(civiup_share, 3.0) << result.out;  // one bootstrap, not one per step
+  EXPECT_LT(civiup_share, 1.5) << result.out;  // not even one bootstrap beside the upgrader's
   for (const std::string& module : site_.integration_modules) {
     EXPECT_EQ(query(site_.backdrop_db, "SELECT status FROM system WHERE name = '" + module + "'"), "1");
   }

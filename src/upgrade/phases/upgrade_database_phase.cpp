@@ -36,6 +36,11 @@ class UpgradeDatabasePhase final : public WorldPhase {
     if (run.db_upgrade_argv.empty()) fail("no DB upgrade command (give --db-upgrade, or install php, cv or drush)");
     // civiup's own runner (upgrader.hpp) is written fresh for each run, next to the staged release.
     if (!run.db_upgrade_runner.empty()) write_php_program(run.db_upgrade_runner, kUpgradeRunnerPhp);
+    // The Backdrop session for enable-integrations onwards (bee only) bootstraps
+    // while the upgrader runs: on the new code, and Backdrop's own tables and
+    // state are not the upgrader's.  CiviCRM boots in it only when a module
+    // enabled afterwards asks, on the upgraded database.
+    world_.start_backdrop_session();
     ChildCommand command;
     command.argv = run.db_upgrade_argv;
     command.env = run.db_upgrade_env;
