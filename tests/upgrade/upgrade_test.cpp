@@ -85,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(EveryPhaseBeforeTheCommitPoint, PhaseFaultTest,
 // Each upgrader failure scenario with the C++ stand-in as --db-upgrade and
 // with civiup's own PHP runner on real PHP.
 INSTANTIATE_TEST_SUITE_P(Upgraders, UpgraderTest, ::testing::Values("standin", "runner"),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
 
 TEST_P(UpgraderTest, UpgraderThatFailsRollsBack) {
   SiteState before = state();
