@@ -22,6 +22,7 @@
 #include "civiup/site_snapshots.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/upgrade.hpp"
+#include "civiup/upgrader.hpp"
 #include "preflight_checks.hpp"
 
 namespace civiup {
@@ -205,18 +206,17 @@ void check_files_dir(PreflightReport& report, const std::optional<BackdropSettin
 
 void check_tools(PreflightReport& report, const PreflightOptions& options) {
   for (const char* tool : {"bee", "drush", "cv"}) report.tools[tool] = find_on_path(tool);
-  // The command the upgrade would run (db_upgrade_command: --db-upgrade, else cv, else drush).
+  // The command the upgrade would run, chosen as plan_upgrade chooses it (upgrader.hpp).
   as_problem(report, [&] {
-    std::vector<std::string> argv = db_upgrade_command(options.db_upgrade, nullptr);
-    if (!options.db_upgrade.empty() && !find_on_path(argv.front())) {
-      fail("--db-upgrade: {} not found (or not executable)", argv.front());
+    fs::path runner = report.state_dir.path / "staging" / "RUN-ID" / kUpgradeRunnerName;
+    Upgrader upgrader = choose_upgrader(options.db_upgrade, bee_for_run(options.bee), report.root, runner);
+    report.upgrader = upgrader.to_json();
+    if (upgrader.kind.empty()) {
+      fail("no DB upgrade command: {}; install php (or cv) or pass --db-upgrade CMD", upgrader.reason);
     }
-    report.db_upgrade_command = argv;
+    if (!find_on_path(upgrader.argv.front())) fail("--db-upgrade: {} not found (or not executable)", upgrader.argv.front());
+    report.db_upgrade_command = upgrader.argv;
   });
-  if (report.db_upgrade_command.empty() && options.db_upgrade.empty()) {
-    report.problems.push_back(
-        "no DB upgrade command: neither cv nor drush is on PATH; install one or pass --db-upgrade CMD");
-  }
   if (!report.tools["bee"]) {
     report.notes.push_back("bee is not on PATH: maintenance mode and modules are changed directly in SQL");
   }

@@ -91,6 +91,9 @@ std::string preflight_text(const PreflightReport& r) {
                      or_unknown(r.release_version));
   out += fmt::format("    upgrade the database: {}\n",
                      r.db_upgrade_command.empty() ? std::string("(no command)") : joined(r.db_upgrade_command, " "));
+  if (r.upgrader.is_object() && r.upgrader.contains("reason")) {
+    out += fmt::format("      ({})\n", r.upgrader["reason"].get<std::string>());
+  }
   out += "    re-enable the modules, clear caches, restore front page and maintenance mode\n";
   out += "  after the window:\n";
   out += "    verify (the commit point), a post-upgrade code snapshot; the old tree goes to the trash (deleted in "
@@ -148,6 +151,7 @@ nlohmann::json preflight_json(const PreflightReport& r) {
       {"files_writable", r.files_writable},
       {"tools", tools},
       {"db_upgrade_command", r.db_upgrade_command},
+      {"upgrader", r.upgrader},
       {"phases", phases::phase_order("upgrade")},
   };
 }

@@ -24,7 +24,8 @@ struct PreflightOptions {
   std::filesystem::path state_dir;              // --state-dir; empty: <root>.civiup
   std::filesystem::path release_file;
   std::optional<std::filesystem::path> l10n_file;
-  std::string db_upgrade;                       // --db-upgrade; empty: cv or drush from PATH
+  std::string db_upgrade;                       // --db-upgrade; empty: cv, drush, or civiup's runner (upgrader.hpp)
+  std::string bee;                              // --bee: a bee command line; "none": SQL; empty: bee+php from PATH
   bool force = false;
 };
 
@@ -72,6 +73,7 @@ struct PreflightReport {
   bool files_writable = false;
   std::map<std::string, std::optional<std::filesystem::path>> tools;  // bee, drush, cv -> path on PATH
   std::vector<std::string> db_upgrade_command;  // what the upgrade would run (empty: none found)
+  nlohmann::json upgrader;                      // {kind, command, reason} (Upgrader::to_json)
 
   std::vector<std::string> problems;      // each stops the upgrade
   std::vector<std::string> notes;         // worth knowing, not stopping

@@ -36,7 +36,7 @@ _civiup() {
   local options
   case "$command" in
     "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
-    check) options="$download --offline --root --release --l10n --db-upgrade --force --discard-local-changes" ;;
+    check) options="$download --offline --root --release --l10n --db-upgrade --bee --force --discard-local-changes" ;;
     upgrade) options="$upgrade" ;;
     rehearse) options="$upgrade --to-root --to-db-prefix --cleanup" ;;
     rollback) options="--root --to" ;;

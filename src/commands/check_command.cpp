@@ -30,6 +30,7 @@ CheckOptions check_options(const GlobalOptions& global, const std::vector<std::s
       ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>())
       ("l10n", "civicrm-X.Y.Z-l10n.tar.gz", cxxopts::value<std::string>())
       ("db-upgrade", "the DB upgrade command line the upgrade would run", cxxopts::value<std::string>())
+      ("bee", "the bee command the upgrade would use ('none': SQL and plain php)", cxxopts::value<std::string>())
       ("force", "allow a same-version, downgrade or .upgrade-database run")
       ("discard-local-changes", "local changes to modules/civicrm are a note, not a problem");
   add_release_source_options(options);
@@ -48,6 +49,7 @@ CheckOptions check_options(const GlobalOptions& global, const std::vector<std::s
   if (parsed.count("release") != 0) result.release_file = parsed["release"].as<std::string>();
   if (parsed.count("l10n") != 0 && !result.source.matching_l10n) result.l10n_file = parsed["l10n"].as<std::string>();
   if (parsed.count("db-upgrade") != 0) result.db_upgrade = parsed["db-upgrade"].as<std::string>();
+  if (parsed.count("bee") != 0) result.bee = parsed["bee"].as<std::string>();
   result.force = parsed.count("force") != 0;
   result.discard_local_changes = parsed.count("discard-local-changes") != 0;
   return result;

@@ -22,6 +22,7 @@
 #include "civiup/state_lock.hpp"
 #include "civiup/state_trash.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
+#include "civiup/upgrader.hpp"
 #include "upgrade/phases/upgrade_phases.hpp"
 
 namespace civiup {
@@ -69,6 +70,12 @@ std::vector<std::string> db_upgrade_command(const std::string& line, std::map<st
   if (find_on_path("cv")) return {"cv", "upgrade:db", "--no-interaction"};
   if (find_on_path("drush")) return {"drush", "-y", "civicrm-upgrade-db"};
   return {};
+}
+
+std::vector<std::string> bee_for_run(const std::string& option) {
+  if (option == "none") return {};
+  if (!option.empty()) return with_context("--bee", [&] { return split_command_line(option).argv; });
+  return detect_bee();
 }
 
 void refuse_unfinished_journal(const fs::path& state_dir) {
@@ -141,20 +148,18 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
          site.backdrop.settings_file.string(), *site.backdrop.frontpage_override);
   }
 
-  run.db_upgrade_argv = db_upgrade_command(options.db_upgrade, &run.db_upgrade_env);
-  if (run.db_upgrade_argv.empty()) {
-    fail("no DB upgrade command: neither cv nor drush is on PATH; give --db-upgrade 'COMMAND'");
-  }
   run.db_upgrade_timeout_seconds = options.db_upgrade_timeout_seconds;
   run.quiesce_timeout_seconds = options.quiesce_timeout_seconds;
   run.health_url = options.health_url;
-  if (options.bee == "none") {
-    run.bee_argv.clear();
-  } else if (!options.bee.empty()) {
-    run.bee_argv = with_context("--bee", [&] { return split_command_line(options.bee).argv; });
-  } else {
-    run.bee_argv = detect_bee();
-  }
+  run.bee_argv = bee_for_run(options.bee);
+  Upgrader upgrader = choose_upgrader(options.db_upgrade, run.bee_argv, run.root,
+                                      run.staging_dir() / kUpgradeRunnerName);
+  if (upgrader.kind.empty()) fail("no DB upgrade command: {}; give --db-upgrade 'COMMAND'", upgrader.reason);
+  spdlog::debug("DB upgrade: {} ({})", fmt::join(upgrader.argv, " "), upgrader.reason);
+  run.db_upgrade_argv = upgrader.argv;
+  run.db_upgrade_env = upgrader.env;
+  run.db_upgrade_kind = upgrader.kind;
+  run.db_upgrade_runner = upgrader.runner_file;
   return run;
 }
 

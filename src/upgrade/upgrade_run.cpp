@@ -26,6 +26,8 @@ nlohmann::json UpgradeRun::to_json() const {
       {"l10n_file", l10n_file ? nlohmann::json(l10n_file->string()) : nlohmann::json()},
       {"db_upgrade_argv", db_upgrade_argv},
       {"db_upgrade_env", db_upgrade_env},
+      {"db_upgrade_kind", db_upgrade_kind},
+      {"db_upgrade_runner", db_upgrade_runner.string()},
       {"db_upgrade_timeout_seconds", db_upgrade_timeout_seconds},
       {"quiesce_timeout_seconds", quiesce_timeout_seconds},
       {"bee_argv", bee_argv},
@@ -52,6 +54,8 @@ UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
   if (!json.at("l10n_file").is_null()) run.l10n_file = json.at("l10n_file").get<std::string>();
   run.db_upgrade_argv = json.at("db_upgrade_argv").get<std::vector<std::string>>();
   run.db_upgrade_env = json.at("db_upgrade_env").get<std::map<std::string, std::string>>();
+  run.db_upgrade_kind = json.value("db_upgrade_kind", "");  // journals of older versions lack these two
+  run.db_upgrade_runner = json.value("db_upgrade_runner", "");
   run.db_upgrade_timeout_seconds = json.at("db_upgrade_timeout_seconds").get<int>();
   run.quiesce_timeout_seconds = json.value("quiesce_timeout_seconds", 10);  // journals of older versions lack it
   run.bee_argv = json.at("bee_argv").get<std::vector<std::string>>();

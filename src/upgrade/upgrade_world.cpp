@@ -1,6 +1,9 @@
 #include "civiup/upgrade/upgrade_world.hpp"
 
+#include "civiup/upgrader.hpp"
+
 namespace civiup {
+namespace fs = std::filesystem;
 
 UpgradeWorld::UpgradeWorld(UpgradeRun run)
     : run_(std::move(run)),
@@ -21,6 +24,21 @@ DatabaseSession& UpgradeWorld::civicrm_db() {
 DatabaseSession& UpgradeWorld::backdrop_db() {
   if (!backdrop_db_) backdrop_db_ = connect_database(backdrop_settings_.database);
   return *backdrop_db_;
+}
+
+void UpgradeWorld::start_backdrop_session() {
+  if (run_.bee_argv.empty() || backdrop_session_) return;
+  fs::path program = run_.staging_dir() / "civiup-backdrop.php";
+  write_php_program(program, kBackdropSessionPhp);
+  std::vector<std::string> argv = run_.bee_argv;
+  argv.push_back("--root=" + run_.root.string());
+  argv.push_back("php-script");
+  argv.push_back(program.string());
+  backdrop_session_ = std::make_unique<BackdropSession>(argv, run_.root);
+}
+
+void UpgradeWorld::wait_backdrop_session() {
+  if (backdrop_session_) backdrop_session_->wait_ready();
 }
 
 void UpgradeWorld::reconnect() {

@@ -250,7 +250,38 @@ TEST_F(Check, NoDatabaseUpgradeCommand) {
                                  options);
   EXPECT_EQ(result.exit_code, 2) << result.err;
   nlohmann::json json = nlohmann::json::parse(result.out);
-  EXPECT_PROBLEM(json, "no DB upgrade command: neither cv nor drush is on PATH");
+  EXPECT_PROBLEM(json, "no DB upgrade command: neither cv, drush nor php is on PATH");
+  EXPECT_TRUE(json["upgrader"]["kind"].is_null()) << json["upgrader"];
+  EXPECT_EQ(test::differences(before, everything()), "");
+}
+
+// Without cv and drush, civiup's own runner: on bee when bee is used, else on php.
+TEST_F(Check, SaysWhichUpgraderWillRunAndWhy) {
+  before = everything();
+  test::ProcessOptions options;
+  options.extra_env["PATH"] = "/usr/bin:/bin";
+  auto check_with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--json", "check", "--root", site.root.string(), "--release", release.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto result = test::run_civiup(args, options);
+    return nlohmann::json::parse(result.out)["upgrader"];
+  };
+  nlohmann::json php = check_with({"--bee", "none"});
+  EXPECT_EQ(php["kind"], "runner-php") << php;
+  EXPECT_EQ(php["command"][0], "php") << php;
+  EXPECT_NE(php["command"][1].get<std::string>().find("civiup-upgrade-db.php"), std::string::npos) << php;
+  EXPECT_NE(php["reason"].get<std::string>().find("neither cv nor drush"), std::string::npos) << php;
+  nlohmann::json bee = check_with({"--bee", "/usr/bin/true"});
+  EXPECT_EQ(bee["kind"], "runner-bee") << bee;
+  EXPECT_EQ(bee["command"][1], "--root=" + site.root.string()) << bee;
+  EXPECT_EQ(bee["command"][2], "php-script") << bee;
+  nlohmann::json given = check_with({"--db-upgrade", "/usr/bin/true"});
+  EXPECT_EQ(given["kind"], "command") << given;
+  EXPECT_EQ(given["reason"], "given with --db-upgrade") << given;
+  auto human = test::run_civiup({"check", "--root", site.root.string(), "--release", release.string(), "--bee", "none"},
+                                options);
+  EXPECT_NE(human.out.find("upgrade the database: php "), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("(neither cv nor drush is on PATH"), std::string::npos) << human.out;
   EXPECT_EQ(test::differences(before, everything()), "");
 }
 

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "testbed/embedded_php.hpp"
 #include "testbed/random_text.hpp"
 
 namespace civiup::testbed {
@@ -132,6 +133,9 @@ std::vector<PlannedFile> fixed_files(const ReleaseSpec& spec) {
       fmt::format("{{* file to handle db changes in {} during upgrade *}}\n", spec.version));
   add("templates/CRM/common/civicrm.settings.php.template",
       "<?php\nif (!defined('CIVICRM_DSN')) {\n  define('CIVICRM_DSN', '%%dbsDSN%%');\n}\n");
+  // The CiviCRM classes civiup's upgrade runner calls, as a stand-in (tests/testbed/php/civicrm_standin.php).
+  add("CRM/Core/ClassLoader.php", std::string(kCiviCrmStandinPhp));
+  add("CRM/Core/Config.php", "<?php\n// CRM_Core_Config is defined in CRM/Core/ClassLoader.php (the test bed's stand-in).\n");
   add("bin/regen.sh", "#!/bin/bash\n# Regenerates the schema files.\nset -e\necho regen\n", 0755);
 
   const std::string cms = cms_directory(spec.cms);
@@ -239,6 +243,7 @@ ReleaseLayout::ReleaseLayout(const ReleaseSpec& spec) {
   // then the rest go to random directories by each top directory's share.
   std::vector<PlannedFile> generated;
   std::set<std::string> names;
+  for (const PlannedFile& file : files) names.insert(file.path);  // no generated file replaces a fixed one
   auto add_file = [&](size_t top_index, const std::string& directory) {
     const TopDirectory& top = kTopDirectories[top_index];
     std::string_view word = vocabulary_word(random.next());

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "testbed/embedded_php.hpp"
 #include "testbed/random_text.hpp"
 #include "testbed/site_parts.hpp"
 
@@ -178,9 +179,8 @@ std::string php_quote(const std::string& text) {
 void write_site_files(const fs::path& root, const DatabaseServer& server, const SiteSpec& spec,
                       const std::string& config_hash) {
   write_text(root / "index.php", index_php());
-  write_text(root / "core" / "includes" / "bootstrap.inc",
-             "<?php\n/**\n * @file\n * Functions that need to be loaded on every Backdrop request.\n */\n"
-             "define('BACKDROP_VERSION', '1.27.1');\n");
+  // A minimal Backdrop bootstrap that civiup's PHP programs can run on (tests/testbed/php/bootstrap.inc).
+  write_text(root / "core" / "includes" / "bootstrap.inc", std::string(kBootstrapInc));
   write_text(root / "settings.php", settings_php(server, spec, config_hash));
   write_text(root / "civicrm.settings.php", civicrm_settings_php(root, server, spec));
 

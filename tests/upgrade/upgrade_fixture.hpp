@@ -5,6 +5,7 @@
 // tests compare it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <string>
@@ -82,13 +83,26 @@ class UpgradeTest : public ::testing::Test {
 
   ProcessResult upgrade(std::map<std::string, std::string> env = {}, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"upgrade", "--root", site_.root.string(), "--release", release_.string(),
-                                     "--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db",
                                      "--yes", "--json"};
+    // A test's own --bee replaces the runner's "--bee none".
+    bool own_bee = std::find(extra.begin(), extra.end(), "--bee") != extra.end();
+    if (!(own_bee && upgrader_ == "runner")) args.insert(args.end(), upgrader_args().begin(), upgrader_args().end());
     args.insert(args.end(), extra.begin(), extra.end());
     test::ProcessOptions options;
+    if (upgrader_ == "runner") env.emplace("PATH", "/usr/bin:/bin");  // php, and no cv or drush
     options.extra_env = std::move(env);
     return test::run_civiup(args, options);
   }
+
+  // "standin": the C++ stand-in `cv upgrade:db` as --db-upgrade; "runner":
+  // civiup's own PHP runner on the release's PHP stand-in of CiviCRM (no
+  // --db-upgrade, no cv or drush on PATH, `php FILE` as bee is not used).
+  const std::vector<std::string>& upgrader_args() const {
+    static const std::vector<std::string> standin = {"--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db"};
+    static const std::vector<std::string> runner = {"--bee", "none"};
+    return upgrader_ == "runner" ? runner : standin;
+  }
+  std::string upgrader_ = "standin";
 
   static nlohmann::json json_of(const ProcessResult& result) {
     try {
@@ -135,6 +149,15 @@ class PrivilegedUpgradeTest : public UpgradeTest {
     testbed::SiteSpec spec = default_site_spec();
     spec.privileged_db_user = true;
     make_site_and_release(tmp_ / "site", spec);
+  }
+};
+
+// The upgrader failure scenarios run with both upgraders (tests/upgrade/upgrade_test.cpp).
+class UpgraderTest : public UpgradeTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    upgrader_ = GetParam();
+    UpgradeTest::SetUp();
   }
 };
 

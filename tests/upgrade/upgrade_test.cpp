@@ -3,6 +3,7 @@
 // or it ends exactly as it was: code tree (modes, owners), both databases
 // (definitions and checksums), maintenance mode, front page, modules.
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <csignal>
 #include <chrono>
 #include <thread>
@@ -81,7 +82,12 @@ INSTANTIATE_TEST_SUITE_P(EveryPhaseBeforeTheCommitPoint, PhaseFaultTest,
                            return name;
                          });
 
-TEST_F(UpgradeTest, UpgraderThatFailsRollsBack) {
+// Each upgrader failure scenario with the C++ stand-in as --db-upgrade and
+// with civiup's own PHP runner on real PHP.
+INSTANTIATE_TEST_SUITE_P(Upgraders, UpgraderTest, ::testing::Values("standin", "runner"),
+                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
+
+TEST_P(UpgraderTest, UpgraderThatFailsRollsBack) {
   SiteState before = state();
   ProcessResult result = upgrade({{"CIVIUP_STANDIN_FAIL_AT", "change-rows"}});
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
@@ -89,7 +95,7 @@ TEST_F(UpgradeTest, UpgraderThatFailsRollsBack) {
   expect_same(before, state());
 }
 
-TEST_F(UpgradeTest, UpgraderThatLeavesDotUpgradeAndExitsZeroRollsBack) {
+TEST_P(UpgraderTest, UpgraderThatLeavesDotUpgradeAndExitsZeroRollsBack) {
   SiteState before = state();
   ProcessResult result = upgrade({{"CIVIUP_STANDIN_EXIT0_UPGRADE", "1"}});
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
@@ -97,7 +103,7 @@ TEST_F(UpgradeTest, UpgraderThatLeavesDotUpgradeAndExitsZeroRollsBack) {
   expect_same(before, state());
 }
 
-TEST_F(UpgradeTest, UpgraderThatHangsIsKilledAndRollsBack) {
+TEST_P(UpgraderTest, UpgraderThatHangsIsKilledAndRollsBack) {
   SiteState before = state();
   ProcessResult result = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "3"});
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
@@ -149,7 +155,7 @@ TEST_F(UpgradeTest, RefusedInputsChangeNothing) {
   EXPECT_FALSE(fs::exists(state_dir())) << "a refused run must not create the state directory";
 }
 
-TEST_F(UpgradeTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
+TEST_P(UpgraderTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
   SiteState before = state();
   // SIGKILL of civiup itself while the upgrader runs: the upgrader dies with it.
   ProcessResult first;
@@ -302,15 +308,23 @@ TEST_F(UpgradeTest, BackdropOperationsGoThroughBeeWhenItIsThere) {
   fs::path log = tmp_ / "bee.log";
   ProcessResult result = upgrade({{"CIVIUP_STANDIN_BEE_LOG", log.string()}}, with_bee());
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  // Two bootstraps: civiup's Backdrop session before the window (maintenance
+  // on, disable) and after the DB upgrade (enable, caches, maintenance off).
   std::string calls = slurp(log);
-  EXPECT_NE(calls.find("maintenance-mode 1\n"), std::string::npos) << calls;
+  std::string session = "php-script " + state_dir().string() + "/staging/";
+  size_t first = calls.find(session);
+  ASSERT_NE(first, std::string::npos) << calls;
+  EXPECT_NE(calls.find(session, first + 1), std::string::npos) << calls;
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), '\n'), 2) << calls;
+  std::string log_text = slurp(json_of(result)["log"].get<std::string>());
   for (const std::string& module : site_.integration_modules) {
-    EXPECT_NE(calls.find("disable " + module + "\n"), std::string::npos) << calls;
-    EXPECT_NE(calls.find("enable " + module + "\n"), std::string::npos) << calls;
+    EXPECT_NE(log_text.find("civiup-backdrop.php: disable " + module), std::string::npos) << log_text;
+    EXPECT_NE(log_text.find("civiup-backdrop.php: enable " + module), std::string::npos) << log_text;
     EXPECT_EQ(query(site_.backdrop_db, "SELECT status FROM system WHERE name = '" + module + "'"), "1");
   }
-  EXPECT_NE(calls.find("cache-clear all\n"), std::string::npos) << calls;
-  EXPECT_NE(calls.find("maintenance-mode 0\n"), std::string::npos) << calls;
+  for (const char* command : {"maintenance 1", "cache-clear", "maintenance 0"}) {
+    EXPECT_NE(log_text.find(std::string("civiup-backdrop.php: ") + command), std::string::npos) << log_text;
+  }
 }
 
 TEST_F(UpgradeTest, BeeThatExitsZeroWithoutActingIsCaughtAndRolledBack) {
@@ -318,8 +332,9 @@ TEST_F(UpgradeTest, BeeThatExitsZeroWithoutActingIsCaughtAndRolledBack) {
   ProcessResult result = upgrade({{"CIVIUP_STANDIN_BEE_LIE", "disable"}}, with_bee());
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
   std::string error = json_of(result)["error"].get<std::string>();
-  EXPECT_NE(error.find("phase disable-integrations: bee disable"), std::string::npos) << error;
-  EXPECT_NE(error.find("exited 0 but did not do it"), std::string::npos) << error;
+  EXPECT_NE(error.find("phase disable-integrations: civiup-testbed civiup-backdrop.php: disable"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("said ok but did not do it"), std::string::npos) << error;
   expect_same(before, state());
 }
 
@@ -329,7 +344,7 @@ TEST_F(UpgradeTest, BeeThatExitsZeroWithoutActingIsCaughtAndRolledBack) {
 namespace civiup {
 namespace {
 
-TEST_F(UpgradeTest, FailedUndoExitsThreeAndRecoverFinishesTheRollback) {
+TEST_P(UpgraderTest, FailedUndoExitsThreeAndRecoverFinishesTheRollback) {
   SiteState before = state();
   // The DB upgrade fails; then undoing the swap fails too.
   ProcessResult result = upgrade({{"CIVIUP_STANDIN_FAIL_AT", "change-rows"}, {"CIVIUP_FAULT", "swap-code:undo"}});
@@ -351,7 +366,7 @@ TEST_F(UpgradeTest, FailedUndoExitsThreeAndRecoverFinishesTheRollback) {
   expect_same(before, state());
 }
 
-TEST_F(UpgradeTest, SigtermDuringTheDbUpgradeRollsBack) {
+TEST_P(UpgraderTest, SigtermDuringTheDbUpgradeRollsBack) {
   SiteState before = state();
   ProcessResult first;
   std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"}); });

@@ -19,7 +19,6 @@ struct UpgradeOptions : PreflightOptions {
   int db_upgrade_timeout_seconds = 3600;
   int quiesce_timeout_seconds = 10;  // --quiesce-timeout: wait for the site's open transactions
   std::string health_url;  // --url: the site's base URL for the health check
-  std::string bee;         // --bee: a bee command line; "none": SQL; empty: bee+php from PATH
   bool discard_local_changes = false;  // --discard-local-changes: upgrade over local patches
 };
 
@@ -39,6 +38,9 @@ void refuse_unfinished_journal(const std::filesystem::path& state_dir);
 // The DB upgrade command: `line` split like a shell would, or `cv upgrade:db
 // --no-interaction`, or `drush civicrm-upgrade-db`, whichever is on PATH.
 std::vector<std::string> db_upgrade_command(const std::string& line, std::map<std::string, std::string>* env);
+
+// The bee a run uses: --bee's command line, none for "none", else detect_bee().
+std::vector<std::string> bee_for_run(const std::string& option);
 
 // Reads the site, both databases and the release and decides everything the
 // run needs.  Changes nothing; throws (exit 2) when the upgrade must not run.

@@ -30,6 +30,8 @@ struct UpgradeRun {
   std::optional<std::filesystem::path> l10n_file;
   std::vector<std::string> db_upgrade_argv;  // the DB upgrade command, run in `root`
   std::map<std::string, std::string> db_upgrade_env;
+  std::string db_upgrade_kind;               // upgrader.hpp: command, cv, drush, runner-bee, runner-php
+  std::filesystem::path db_upgrade_runner;   // civiup's runner, written here before it runs (empty: not used)
   int db_upgrade_timeout_seconds = 3600;
   int quiesce_timeout_seconds = 10;         // wait for the site's open transactions before the in-window dump
   std::vector<std::string> bee_argv;         // bee for Backdrop operations; empty: SQL

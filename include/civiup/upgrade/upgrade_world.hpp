@@ -12,6 +12,7 @@
 
 #include "civiup/backdrop_admin.hpp"
 #include "civiup/backdrop_config.hpp"
+#include "civiup/backdrop_session.hpp"
 #include "civiup/database_session.hpp"
 #include "civiup/site.hpp"
 #include "civiup/site_admin.hpp"
@@ -49,7 +50,17 @@ class UpgradeWorld {
     return ActiveConfig(backdrop_settings_, backdrop_settings_.config_in_database ? &backdrop_db() : nullptr);
   }
   // Backdrop operations through bee when the run uses it (undo: bee failures fall back to SQL).
-  SiteAdmin admin(bool for_undo = false) { return SiteAdmin(backdrop(), run_.bee_argv, run_.root, for_undo); }
+  SiteAdmin admin(bool for_undo = false) {
+    return SiteAdmin(backdrop(), run_.bee_argv, run_.root, for_undo, backdrop_session_.get());
+  }
+  // The Backdrop session (backdrop_session.hpp) for the next group of steps,
+  // when the run uses bee: started (and left bootstrapping) by
+  // start_backdrop_session, waited for by wait_backdrop_session, ended by
+  // end_backdrop_session before the code under it changes.  Without bee,
+  // nothing: the steps are SQL.
+  void start_backdrop_session();
+  void wait_backdrop_session();
+  void end_backdrop_session() { backdrop_session_.reset(); }
   // Sessions are reopened after a restore replaced what they had cached.
   void reconnect();
 
@@ -66,6 +77,7 @@ class UpgradeWorld {
   std::unique_ptr<DatabaseSession> civicrm_db_;
   std::unique_ptr<DatabaseSession> backdrop_db_;
   std::optional<snapshot::CodeRepository> code_repository_;
+  std::unique_ptr<BackdropSession> backdrop_session_;
 };
 
 }  // namespace civiup

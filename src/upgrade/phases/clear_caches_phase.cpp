@@ -11,6 +11,9 @@ class ClearCachesPhase final : public WorldPhase {
   explicit ClearCachesPhase(UpgradeWorld& world) : WorldPhase(world, "clear-caches") {}
 
   void apply(UndoLog&) override {
+    // Already open after enable-integrations; a rollback opens its session here (bee only).
+    world_.start_backdrop_session();
+    world_.wait_backdrop_session();
     world_.admin().clear_caches();
   }
 

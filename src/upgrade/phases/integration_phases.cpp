@@ -40,6 +40,9 @@ class EnableIntegrationsPhase final : public WorldPhase {
 
   void apply(UndoLog& undo) override {
     ModuleScan scan = scan_modules(world_.modules_dir());
+    // The window's second Backdrop session (bee only), started by upgrade-database.
+    world_.start_backdrop_session();
+    world_.wait_backdrop_session();
     SiteAdmin admin = world_.admin();
     nlohmann::json missing = nlohmann::json::array();
     for (const std::string& name : world_.run().original.integration_modules) {

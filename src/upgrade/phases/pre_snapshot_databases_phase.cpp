@@ -1,7 +1,9 @@
 // Phase 3b: a full dump of every database of the site while the site is still
 // online (one consistent snapshot of all; only DDL waits with BACKUP STAGE,
 // writes a moment with LOCK TABLES), so the window's snapshot-databases
-// re-dumps only what changed since.  It changes nothing on the site.
+// re-dumps only what changed since.  It changes nothing on the site.  It also
+// starts the Backdrop session (bee only) that maintenance-on, frontpage-off and
+// disable-integrations use, so its bootstrap is outside the window.
 #include "civiup/terminal_progress.hpp"
 #include "upgrade/phases/site_dumps.hpp"
 #include "upgrade/phases/world_phase.hpp"
@@ -17,12 +19,17 @@ class PreSnapshotDatabasesPhase final : public WorldPhase {
   void apply(UndoLog& undo) override {
     fs::path dir = world_.run().pre_dumps_dir();
     undo.record("pre_dumps_dir", dir.string());
+    // With bee, the Backdrop session for the window's first steps bootstraps
+    // while the dump runs, and is ready before the window opens.
+    world_.start_backdrop_session();
     PhaseProgress progress(name());
     dump_site_databases(world_, dir, {}, &progress);
+    world_.wait_backdrop_session();
   }
 
   // Nothing to put back on the site; the dumps hold personal data.
   void undo(const nlohmann::json& data) override {
+    world_.end_backdrop_session();
     if (data.contains("pre_dumps_dir")) discard(data["pre_dumps_dir"].get<std::string>());
   }
 };

@@ -29,6 +29,7 @@ class SwapCodePhase final : public WorldPhase {
   explicit SwapCodePhase(UpgradeWorld& world) : WorldPhase(world, "swap-code") {}
 
   void apply(UndoLog& undo) override {
+    world_.end_backdrop_session();  // its Backdrop has the old code loaded
     fs::path live = world_.civicrm_dir();
     fs::path staged = world_.run().staged_tree();
     // One journal write (each is fsynced): the window pays for it.
@@ -43,6 +44,7 @@ class SwapCodePhase final : public WorldPhase {
   }
 
   void undo(const nlohmann::json& data) override {
+    world_.end_backdrop_session();  // its Backdrop has the new code loaded
     if (!data.contains("old_inode")) return;  // the intent was never complete: nothing moved
     fs::path live = data["live"].get<std::string>();
     fs::path staged = data["staged"].get<std::string>();

@@ -13,6 +13,7 @@
 #include "upgrade/phases/site_dumps.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/terminal_progress.hpp"
+#include "civiup/upgrader.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -32,7 +33,14 @@ class UpgradeDatabasePhase final : public WorldPhase {
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
-    if (run.db_upgrade_argv.empty()) fail("no DB upgrade command (give --db-upgrade, or install cv or drush)");
+    if (run.db_upgrade_argv.empty()) fail("no DB upgrade command (give --db-upgrade, or install php, cv or drush)");
+    // civiup's own runner (upgrader.hpp) is written fresh for each run, next to the staged release.
+    if (!run.db_upgrade_runner.empty()) write_php_program(run.db_upgrade_runner, kUpgradeRunnerPhp);
+    // The Backdrop session for enable-integrations onwards (bee only) bootstraps
+    // while the upgrader runs: on the new code, and Backdrop's own tables and
+    // state are not the upgrader's.  CiviCRM boots in it only when a module
+    // enabled afterwards asks, on the upgraded database.
+    world_.start_backdrop_session();
     ChildCommand command;
     command.argv = run.db_upgrade_argv;
     command.env = run.db_upgrade_env;
@@ -42,11 +50,18 @@ class UpgradeDatabasePhase final : public WorldPhase {
       undo.record("child_pgid", pgid);
       if (world_.on_child_start) world_.on_child_start(pgid);
     };
-    command.on_line = [](std::string_view line) { spdlog::info("| {}", line); };
     spdlog::info("running {} in {}", fmt::join(command.argv, " "), run.root.string());
-    // The upgrader reports no counts: the progress line shows the time it has taken.
+    // The upgrader reports no counts: the progress line shows the time it has
+    // taken and its last task line ("[3/9] Upgrade DB to 5.75.0", as civiup's
+    // runner and cv print them).
     PhaseProgress progress(name());
     progress.begin("upgrading the database", 0, "");
+    command.on_line = [&progress](std::string_view line) {
+      spdlog::info("| {}", line);
+      if (line.starts_with('[') && line.find("] ") != std::string_view::npos) {
+        progress.begin(fmt::format("upgrading the database: {}", line.substr(0, 60)), 0, "");
+      }
+    };
     ChildResult result = run_child(command);
     progress.end();
     spdlog::debug("{} exited with status {}", command.argv[0], result.exit_code);
