@@ -23,7 +23,7 @@ namespace {
 
 // The commands of DESIGN.md §4, in the order a user meets them.
 constexpr std::array kCommands = {
-    Command{"check", "[--root DIR] (--release FILE | --latest | --version X.Y.Z) [--l10n [FILE]] [--db-upgrade CMD] [--force]",
+    Command{"check", "[--root DIR] (--release FILE | --latest | --version X.Y.Z) [--l10n [FILE]] [--db-upgrade CMD] [--bee CMD|none] [--force]",
             "read-only preflight and plan; exit 0 = ready to upgrade", check_command},
     Command{"upgrade",
             "[--root DIR] (--release FILE | --latest | --version X.Y.Z) [--l10n [FILE]] [--db-upgrade CMD] [--url URL] "
