@@ -15,11 +15,13 @@ using namespace preflight_detail;
 
 namespace {
 
-std::optional<Version> check_release(PreflightReport& report, const PreflightOptions& options) {
+std::optional<Version> check_release(PreflightReport& report, const PreflightOptions& options,
+                                     std::optional<std::string>& compatibility) {
   std::optional<Version> version;
   as_problem(report, [&] {
     ReleaseTarball release = ReleaseTarball::verify(fs::absolute(options.release_file));
     version = *release.version();
+    compatibility = release.extension_compatibility();
     report.release_version = version->str();
     report.release_files += release.file_count();
     report.release_bytes += release.unpacked_bytes();
@@ -89,7 +91,8 @@ PreflightReport run_preflight(const PreflightOptions& options) {
     report.code_version = code->str();
   });
 
-  std::optional<Version> release = check_release(report, options);
+  std::optional<std::string> compatibility;
+  std::optional<Version> release = check_release(report, options, compatibility);
   std::optional<Version> database = check_databases(report, backdrop, civicrm);
   if (code && database && release) {
     for (std::string& problem : upgrade_version_problems(*code, *database, *release, options.force)) {
@@ -102,6 +105,7 @@ PreflightReport run_preflight(const PreflightOptions& options) {
   as_problem(report, [&] { check_state_dir(report, options); });
   as_problem(report, [&] { check_files_dir(report, backdrop, civicrm); });
   as_problem(report, [&] { check_tools(report, options); });
+  if (backdrop && civicrm) as_problem(report, [&] { check_extensions(report, *backdrop, *civicrm, compatibility); });
   return report;
 }
 

@@ -10,7 +10,7 @@ _civiup() {
   }
   local commands="check upgrade rehearse rollback recover status snapshot snapshots restore prune"
   local global="--state-dir --json --yes -y --verbose -v --quiet -q --sync-delete --help -h --version"
-  local upgrade="--root --release --l10n --db-upgrade --db-upgrade-timeout --quiesce-timeout --url --bee --force --discard-local-changes"
+  local upgrade="--root --release --l10n --db-upgrade --db-upgrade-timeout --quiesce-timeout --url --no-health-check --bee --force --discard-local-changes"
 
   case "$prev" in
     --root|--state-dir|--to-root)
