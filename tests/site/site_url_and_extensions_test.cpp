@@ -10,6 +10,7 @@
 #include "civiup/civicrm_extensions.hpp"
 #include "civiup/health_check_plan.hpp"
 #include "civiup/site.hpp"
+#include "civiup/snapshot/durable_file.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/site_snapshot.hpp"
 #include "site/site_files.hpp"
