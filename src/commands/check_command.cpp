@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "civiup/commands/command_support.hpp"
+#include "civiup/health_check_plan.hpp"
 #include "civiup/preflight.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/upgrade/local_changes.hpp"
@@ -80,6 +81,26 @@ LocalChanges add_local_changes(const CheckOptions& options, PreflightReport& rep
   return local;
 }
 
+// What the upgrade's default health check would do (issue 14 point 5): the
+// same probe of the base URL in the settings, read-only.
+nlohmann::json add_health_check(PreflightReport& report) {
+  HealthCheckPlan plan;
+  try {
+    plan = plan_health_check("", false, read_backdrop_settings(report.root), read_civicrm_settings(report.root));
+  } catch (const std::exception&) {
+    return nullptr;  // unreadable settings are a problem already
+  }
+  if (plan.url.empty()) {
+    report.notes.push_back(fmt::format("the upgrade will run no health check unless --url is given: {}", plan.skipped));
+  } else {
+    report.notes.push_back(fmt::format("the upgrade will check {} ({}) before its commit point", plan.url, plan.source));
+  }
+  return {{"checked", !plan.url.empty()},
+          {"url", plan.url.empty() ? nlohmann::json() : nlohmann::json(plan.url)},
+          {"source", plan.source.empty() ? nlohmann::json() : nlohmann::json(plan.source)},
+          {"skipped", plan.skipped.empty() ? nlohmann::json() : nlohmann::json(plan.skipped)}};
+}
+
 }  // namespace
 
 ExitCode check_command(const Invocation& invocation) {
@@ -93,6 +114,7 @@ ExitCode check_command(const Invocation& invocation) {
     return print_refusal(global, e.what());  // no site to check, or bad usage
   }
   LocalChanges local = add_local_changes(options, report);
+  nlohmann::json health_check = add_health_check(report);
   ExitCode code = report.ready() ? ExitCode::kSuccess : ExitCode::kRefused;
   if (global.json) {
     nlohmann::json out = {{"ok", report.ready()},
@@ -104,6 +126,7 @@ ExitCode check_command(const Invocation& invocation) {
       changed.push_back({{"path", change.path}, {"change", snapshot::to_string(change.kind)}});
     }
     out["local_changes"] = changed;
+    out["health_check"] = health_check;
     out["local_changes_baseline"] = local.baseline.empty() ? nlohmann::json() : nlohmann::json(local.baseline);
     std::cout << out.dump() << '\n';
     return code;

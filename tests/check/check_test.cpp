@@ -407,6 +407,11 @@ TEST_F(Check, EnabledExtensionsAndTheirDirectory) {
   // Installed but disabled: not listed.
   EXPECT_EQ(find_extension(json, "uk.co.vedaconsulting.mosaico"), nullptr);
   EXPECT_EQ(json["extensions"].size(), 6u) << json["extensions"].dump(2);
+
+  // And the default health check the upgrade would run: the site's URL is a closed port.
+  EXPECT_EQ(json["health_check"]["checked"], false);
+  EXPECT_NE(json["health_check"]["skipped"].get<std::string>().find("http://127.0.0.1:1/"), std::string::npos)
+      << json["health_check"];
 }
 
 class CheckCompatibility : public Check {
