@@ -26,8 +26,8 @@ constexpr std::array kCommands = {
     Command{"check", "[--root DIR] (--release FILE | --latest | --version X.Y.Z) [--l10n [FILE]] [--db-upgrade CMD] [--bee CMD|none] [--force]",
             "read-only preflight and plan; exit 0 = ready to upgrade", check_command},
     Command{"upgrade",
-            "[--root DIR] (--release FILE | --latest | --version X.Y.Z) [--l10n [FILE]] [--db-upgrade CMD] [--url URL] "
-            "[--discard-local-changes]",
+            "[--root DIR] (--release FILE | --latest | --version X.Y.Z) [--l10n [FILE]] [--db-upgrade CMD] "
+            "[--url URL|--no-health-check] [--discard-local-changes]",
             "upgrade as one transaction, restoring everything on failure", upgrade_command},
     Command{"rollback", "[--root DIR] [--to SNAPSHOT]",
             "return code and every database to the pre-upgrade snapshot", rollback_command},

@@ -32,7 +32,8 @@ std::vector<HealthCheckPage> health_check_pages(const std::string& base_url) {
   return {{base + "/", {200}}, {base + "/civicrm/event/ical?reset=1", {200, 403}}};
 }
 
-void run_health_check(const std::vector<HealthCheckPage>& pages, std::chrono::seconds timeout) {
+void run_health_check(const std::vector<HealthCheckPage>& pages, std::chrono::seconds timeout,
+                      std::chrono::seconds connect_timeout) {
   static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
   if (global != CURLE_OK) fail("health check: libcurl initialisation failed");
   for (const HealthCheckPage& page : pages) {
@@ -44,6 +45,7 @@ void run_health_check(const std::vector<HealthCheckPage>& pages, std::chrono::se
     curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(curl.get(), CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
+    curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, static_cast<long>(connect_timeout.count()));
     curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl.get(), CURLOPT_USERAGENT, "civiup-health-check");
     curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);

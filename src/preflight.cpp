@@ -17,11 +17,13 @@ using namespace preflight_detail;
 
 namespace {
 
-std::optional<Version> check_release(PreflightReport& report, const PreflightOptions& options) {
+std::optional<Version> check_release(PreflightReport& report, const PreflightOptions& options,
+                                     std::optional<std::string>& compatibility) {
   std::optional<Version> version;
   as_problem(report, [&] {
     ReleaseTarball release = ReleaseTarball::verify(fs::absolute(options.release_file));
     version = *release.version();
+    compatibility = release.extension_compatibility();
     report.release_version = version->str();
     report.release_files += release.file_count();
     report.release_bytes += release.unpacked_bytes();
@@ -103,7 +105,8 @@ PreflightReport run_preflight(const PreflightOptions& options) {
     report.code_version = code->str();
   });
 
-  std::optional<Version> release = check_release(report, options);
+  std::optional<std::string> compatibility;
+  std::optional<Version> release = check_release(report, options, compatibility);
   std::optional<Version> database;
   std::vector<std::unique_ptr<DatabaseSession>> sessions;
   DatabaseSession* backdrop_db = check_databases(report, backdrop, civicrm, database, sessions);
@@ -118,6 +121,7 @@ PreflightReport run_preflight(const PreflightOptions& options) {
   as_problem(report, [&] { check_state_dir(report, options); });
   as_problem(report, [&] { check_files_dir(report, backdrop, civicrm, backdrop_db); });
   as_problem(report, [&] { check_tools(report, options); });
+  if (backdrop && civicrm) as_problem(report, [&] { check_extensions(report, *backdrop, *civicrm, compatibility); });
   return report;
 }
 

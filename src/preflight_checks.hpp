@@ -36,4 +36,10 @@ void check_files_dir(PreflightReport& report, const std::optional<BackdropSettin
                      const std::optional<CiviCrmSettings>& civicrm, DatabaseSession* backdrop_db);
 void check_tools(PreflightReport& report, const PreflightOptions& options);
 
+// The extensions directory (in the code snapshot or not), the enabled
+// extensions, and what the release's extension-compatibility.json (its text,
+// when shipped) makes the upgrade do to them.
+void check_extensions(PreflightReport& report, const BackdropSettings& backdrop, const CiviCrmSettings& civicrm,
+                      const std::optional<std::string>& compatibility);
+
 }  // namespace civiup::preflight_detail

@@ -169,21 +169,7 @@ void check_state_dir(PreflightReport& report, const PreflightOptions& options) {
 
 void check_files_dir(PreflightReport& report, const std::optional<BackdropSettings>& backdrop,
                      const std::optional<CiviCrmSettings>& civicrm, DatabaseSession* backdrop_db) {
-  // Backdrop: $settings['file_public_path'] over system.core's file_public_path, default "files".
-  std::string public_path = "files";
-  if (backdrop && backdrop->file_public_path_override) {
-    public_path = *backdrop->file_public_path_override;
-  } else if (backdrop) {
-    try {
-      auto config = ActiveConfig(*backdrop, backdrop_db).read("system.core");
-      if (auto it = config.find("file_public_path"); it != config.end() && it->is_string()) {
-        public_path = it->get<std::string>();
-      }
-    } catch (const std::exception&) {
-      // An unreadable system.core.json is reported by the front-page check.
-    }
-  }
-  report.files_dir = fs::path(public_path).is_absolute() ? fs::path(public_path) : report.root / public_path;
+  report.files_dir = backdrop ? public_files_dir(report.root, *backdrop, backdrop_db) : report.root / "files";
   struct stat info {};
   if (::stat(report.files_dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
     report.problems.push_back(fmt::format("files directory {}: not found", report.files_dir.string()));

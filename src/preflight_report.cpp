@@ -56,6 +56,18 @@ std::string preflight_text(const PreflightReport& r) {
                                            : std::string("left over; deleted by the next run"));
   }
   out += fmt::format("  files directory   {} ({})\n", r.files_dir.string(), r.files_writable ? "writable" : "NOT writable");
+  if (r.extensions_dir) {
+    out += fmt::format("  extensions        {} ({}: {}){}\n", r.extensions_dir->string(), r.extensions_dir_source,
+                       r.extensions_dir_setting, r.extensions_dir_in_snapshot ? "" : ", NOT in the code snapshots");
+    for (const ExtensionReport& e : r.extensions) {
+      std::string what = e.upgrade_action == "none" ? std::string() : fmt::format("  <- the upgrade will {}", e.upgrade_action);
+      out += fmt::format("                    {} ({}){}\n", e.key,
+                         e.location == "missing" ? std::string("directory not found")
+                                                 : e.location == "release" ? "in the release" : e.path,
+                         what);
+    }
+    if (r.extensions.empty()) out += "                    (none enabled)\n";
+  }
   std::vector<std::string> tools;
   for (const auto& [name, path] : r.tools) tools.push_back(fmt::format("{} {}", name, path ? path->string() : "-"));
   out += fmt::format("  tools             {}\n", joined(tools));
@@ -122,8 +134,23 @@ nlohmann::json preflight_json(const PreflightReport& r) {
   }
   nlohmann::json tools = nlohmann::json::object();
   for (const auto& [name, path] : r.tools) tools[name] = path ? nlohmann::json(path->string()) : nlohmann::json();
+  nlohmann::json extensions = nlohmann::json::array();
+  for (const ExtensionReport& e : r.extensions) {
+    extensions.push_back({{"key", e.key},
+                          {"path", e.path.empty() ? nlohmann::json() : nlohmann::json(e.path)},
+                          {"location", e.location},
+                          {"upgrade_action", e.upgrade_action},
+                          {"obsolete", e.obsolete.empty() ? nlohmann::json() : nlohmann::json(e.obsolete)}});
+  }
   const StateDirReport& s = r.state_dir;
   return {
+      {"extensions", extensions},
+      {"extensions_dir",
+       r.extensions_dir ? nlohmann::json({{"path", r.extensions_dir->string()}, {"setting", r.extensions_dir_setting},
+                                          {"source", r.extensions_dir_source},
+                                          {"in_code_snapshot", r.extensions_dir_in_snapshot},
+                                          {"release_has_compatibility_file", r.release_has_compatibility}})
+                        : nlohmann::json()},
       {"ready", r.ready()},
       {"problems", r.problems},
       {"notes", r.notes},

@@ -19,6 +19,8 @@ namespace {
 constexpr std::string_view kVersionPhp = "civicrm/civicrm-version.php";
 constexpr std::string_view kVersionXml = "civicrm/xml/version.xml";
 constexpr std::string_view kBackdropInfo = "civicrm/backdrop/civicrm.info";
+// The extensions CiviCRM's upgrade disables or uninstalls (CRM_Upgrade_Form::disableOldExtensions).
+constexpr std::string_view kExtensionCompatibility = "civicrm/extension-compatibility.json";
 constexpr size_t kMaxVersionFileBytes = size_t{1} << 20;
 
 }  // namespace
@@ -42,6 +44,8 @@ ReleaseTarball ReleaseTarball::verify(const fs::path& file, TarballKind kind, co
     EntryRules rules(kind, limits);
     std::string version_php;
     std::string version_xml;
+    std::string compatibility;
+    bool have_compatibility = false;
     bool have_php = false;
     bool have_xml = false;
     bool have_info = false;
@@ -67,6 +71,9 @@ ReleaseTarball ReleaseTarball::verify(const fs::path& file, TarballKind kind, co
           have_xml = true;
         } else if (checked.path == kBackdropInfo) {
           have_info = true;
+        } else if (checked.path == kExtensionCompatibility) {
+          capture = &compatibility;
+          have_compatibility = true;
         }
       }
       if (checked.size == 0) continue;
@@ -90,6 +97,7 @@ ReleaseTarball ReleaseTarball::verify(const fs::path& file, TarballKind kind, co
       if (!have_xml) fail("no {}: not a complete CiviCRM release", kVersionXml);
       tarball.version_ = code_version_from_files(version_php, version_xml, kVersionPhp, kVersionXml);
       if (!have_info) fail("no {}: not a CiviCRM release for Backdrop", kBackdropInfo);
+      if (have_compatibility) tarball.extension_compatibility_ = std::move(compatibility);
     }
     tarball.entry_count_ = rules.entries();
     tarball.file_count_ = rules.files();
@@ -103,6 +111,7 @@ ReleaseTarball::ReleaseTarball(ReleaseTarball&& other) noexcept
       kind_(other.kind_),
       limits_(other.limits_),
       version_(std::move(other.version_)),
+      extension_compatibility_(std::move(other.extension_compatibility_)),
       entry_count_(other.entry_count_),
       file_count_(other.file_count_),
       unpacked_bytes_(other.unpacked_bytes_),
@@ -118,6 +127,7 @@ ReleaseTarball& ReleaseTarball::operator=(ReleaseTarball&& other) noexcept {
     kind_ = other.kind_;
     limits_ = other.limits_;
     version_ = std::move(other.version_);
+    extension_compatibility_ = std::move(other.extension_compatibility_);
     entry_count_ = other.entry_count_;
     file_count_ = other.file_count_;
     unpacked_bytes_ = other.unpacked_bytes_;

@@ -1,6 +1,9 @@
 #include "civiup/site.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "civiup/backdrop_config.hpp"
 
 #include "civiup/php_settings.hpp"
 #include "civiup/printable_text.hpp"
@@ -100,6 +103,34 @@ std::string missing_root_parts(const fs::path& dir) {
   return missing;
 }
 
+// A setting civiup can live without (the base URL, a path override): a value
+// built at run time is recorded as the reason it is unknown, not an error.
+void read_optional_string(const PhpValue* value, std::string_view name, std::optional<std::string>& out,
+                          std::string& problem) {
+  if (value == nullptr || value->kind == PhpValue::Kind::kNull) return;
+  if (value->kind == PhpValue::Kind::kString) {
+    if (!value->text.empty()) out = value->text;
+    return;
+  }
+  problem = fmt::format("{} line {}: {} is not a plain string{}", value->file, value->line, name,
+                        value->why_not_literal.empty() ? "" : ": it is " + value->why_not_literal);
+}
+
+// $civicrm_setting[GROUP][name]: CiviCRM's SettingsManager merges every group
+// but 'contact' and 'Personal Preferences' into the domain's mandatory values,
+// later groups winning.
+std::optional<std::string> mandatory_domain_setting(const PhpSettings& php, std::string_view name) {
+  const PhpValue* groups = php.variable("civicrm_setting");
+  if (groups == nullptr || groups->kind != PhpValue::Kind::kArray) return std::nullopt;
+  std::optional<std::string> found;
+  for (const auto& [group, values] : groups->items) {
+    if (group == "contact" || group == "Personal Preferences") continue;
+    const PhpValue* value = values.find(name);
+    if (value != nullptr && value->kind == PhpValue::Kind::kString) found = value->text;
+  }
+  return found;
+}
+
 }  // namespace
 
 bool is_backdrop_root(const fs::path& dir) {
@@ -192,7 +223,25 @@ BackdropSettings read_backdrop_settings(const fs::path& root) {
   }
   settings.frontpage_override = php.string_variable("config", {"system.core", "site_frontpage"});
   settings.file_public_path_override = php.string_variable("settings", {"file_public_path"});
+  read_optional_string(php.variable("base_url"), "$base_url", settings.base_url, settings.base_url_problem);
   return settings;
+}
+
+fs::path public_files_dir(const fs::path& root, const BackdropSettings& backdrop, DatabaseSession* backdrop_db) {
+  std::string public_path = "files";
+  if (backdrop.file_public_path_override) {
+    public_path = *backdrop.file_public_path_override;
+  } else {
+    try {
+      auto config = ActiveConfig(backdrop, backdrop_db).read("system.core");
+      if (auto it = config.find("file_public_path"); it != config.end() && it->is_string()) {
+        public_path = it->get<std::string>();
+      }
+    } catch (const std::exception&) {
+      // An unreadable system.core.json is reported where the front page is read.
+    }
+  }
+  return fs::path(public_path).is_absolute() ? fs::path(public_path) : root / public_path;
 }
 
 CiviCrmSettings read_civicrm_settings(const fs::path& root) {
@@ -216,6 +265,12 @@ CiviCrmSettings read_civicrm_settings(const fs::path& root) {
   if (auto logging = php.string_constant("CIVICRM_LOGGING_DSN"); logging && !logging->empty()) {
     settings.logging_dsn = parse_dsn(*logging, fmt::format("CIVICRM_LOGGING_DSN in {}", file));
   }
+  read_optional_string(php.constant("CIVICRM_UF_BASEURL"), "CIVICRM_UF_BASEURL", settings.base_url,
+                       settings.base_url_problem);
+  settings.extensions_dir_setting = mandatory_domain_setting(php, "extensionsDir");
+  std::string ignored;
+  read_optional_string(php.variable("civicrm_paths", {"civicrm.files", "path"}), "$civicrm_paths",
+                       settings.civicrm_files_path, ignored);
   return settings;
 }
 

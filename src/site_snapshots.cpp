@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "civiup/civicrm_extensions.hpp"
 #include "civiup/database_session.hpp"
 #include "civiup/journal.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
@@ -70,7 +71,13 @@ SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir,
   std::unique_ptr<DatabaseSession> civicrm = connect_database(site.civicrm.dsn);
   std::string db_version = read_database_version(*civicrm).str();
   std::string name = new_run_id();
-  snapshot::CodeSnapshotSpec spec = site_code_snapshot_spec(root, site.backdrop, site.civicrm);
+  fs::path extensions;
+  try {
+    extensions = find_extensions_dir(root, site.backdrop, site.civicrm, civicrm.get()).path;
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: the extensions directory is not added to the snapshot", e.what());
+  }
+  snapshot::CodeSnapshotSpec spec = site_code_snapshot_spec(root, site.backdrop, site.civicrm, extensions);
   spec.message = message.empty() ? fmt::format("manual snapshot of CiviCRM {}", site.code_version.str()) : message;
   spec.labels = {{"kind", "manual"},
                  {"code_version", site.code_version.str()},

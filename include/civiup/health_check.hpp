@@ -22,7 +22,10 @@ std::vector<HealthCheckPage> health_check_pages(const std::string& base_url);
 // Fetches each page; throws naming the URL and the cause: an unreachable
 // server, an unexpected status, or "Fatal error" / "Parse error" /
 // "The website encountered an unexpected error" in the body.
+// `connect_timeout` bounds name resolution and the TCP/TLS connect, so an
+// unreachable or unresolvable host costs at most that.
 void run_health_check(const std::vector<HealthCheckPage>& pages,
-                      std::chrono::seconds timeout = std::chrono::seconds(30));
+                      std::chrono::seconds timeout = std::chrono::seconds(30),
+                      std::chrono::seconds connect_timeout = std::chrono::seconds(30));
 
 }  // namespace civiup

@@ -55,6 +55,14 @@ struct StateDirReport {
   std::optional<int> trash_deleter_pid;    // a background deleter is emptying the trash
 };
 
+struct ExtensionReport {
+  std::string key;
+  std::string path;             // its directory; "" when not found
+  std::string location;         // "extensions-dir", "release", "missing"
+  std::string upgrade_action;   // "none", "disable", "disable, uninstall", "force-uninstall"
+  std::string obsolete;         // "obsolete since" from extension-compatibility.json
+};
+
 struct PreflightReport {
   std::filesystem::path root;
   std::optional<std::string> code_version;
@@ -74,6 +82,12 @@ struct PreflightReport {
   std::map<std::string, std::optional<std::filesystem::path>> tools;  // bee, drush, cv -> path on PATH
   std::vector<std::string> db_upgrade_command;  // what the upgrade would run (empty: none found)
   nlohmann::json upgrader;                      // {kind, command, reason} (Upgrader::to_json)
+  std::optional<std::filesystem::path> extensions_dir;  // where the site's extensions are
+  std::string extensions_dir_setting;   // the extensionsDir value, e.g. "[civicrm.files]/ext/"
+  std::string extensions_dir_source;    // "default", "civicrm_setting table", "$civicrm_setting in ..."
+  bool extensions_dir_in_snapshot = false;  // inside the root: part of every code snapshot
+  std::vector<ExtensionReport> extensions;  // the enabled ones, by key
+  bool release_has_compatibility = false;   // the release ships extension-compatibility.json
 
   std::vector<std::string> problems;      // each stops the upgrade
   std::vector<std::string> notes;         // worth knowing, not stopping

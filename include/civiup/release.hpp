@@ -64,6 +64,9 @@ class ReleaseTarball {
   const ReleaseLimits& limits() const { return limits_; }
   // The release's version (kRelease; nullopt for an l10n tarball).
   const std::optional<Version>& version() const { return version_; }
+  // civicrm/extension-compatibility.json as the tarball holds it (first MiB),
+  // read during verify: nothing is unpacked to know it.  nullopt: not shipped.
+  const std::optional<std::string>& extension_compatibility() const { return extension_compatibility_; }
   uint64_t entry_count() const { return entry_count_; }
   uint64_t file_count() const { return file_count_; }
   uint64_t unpacked_bytes() const { return unpacked_bytes_; }
@@ -76,6 +79,7 @@ class ReleaseTarball {
   TarballKind kind_ = TarballKind::kRelease;
   ReleaseLimits limits_;
   std::optional<Version> version_;
+  std::optional<std::string> extension_compatibility_;
   uint64_t entry_count_ = 0;
   uint64_t file_count_ = 0;
   uint64_t unpacked_bytes_ = 0;

@@ -29,6 +29,11 @@ struct BackdropSettings {
   std::optional<std::string> frontpage_override;
   // $settings['file_public_path']: overrides system.core's file_public_path ("files").
   std::optional<std::string> file_public_path_override;
+  // $base_url: the site's URL when the administrator set it (the default
+  // settings.php leaves it commented out).  `base_url_problem` says why it
+  // could not be read (a value built at run time); neither stops discovery.
+  std::optional<std::string> base_url;
+  std::string base_url_problem;
 };
 
 // What civicrm.settings.php (next to settings.php) says.
@@ -42,6 +47,14 @@ struct CiviCrmSettings {
   // their own, written by triggers in the CiviCRM database.  Unset: they live in
   // the CiviCRM database.
   std::optional<DatabaseDsn> logging_dsn;
+  std::optional<std::string> base_url;       // CIVICRM_UF_BASEURL, when a literal
+  std::string base_url_problem;              // why CIVICRM_UF_BASEURL could not be read
+  // $civicrm_setting['domain']['extensionsDir'] (or under another group name
+  // but 'contact', as CiviCRM's SettingsManager merges them): a mandatory
+  // value that wins over the database's.
+  std::optional<std::string> extensions_dir_setting;
+  // $civicrm_paths['civicrm.files']['path']: overrides where [civicrm.files] is.
+  std::optional<std::string> civicrm_files_path;
 };
 
 // One database of the site and what it holds.  `roles` lists "civicrm",
@@ -77,6 +90,14 @@ std::filesystem::path find_backdrop_root(const std::optional<std::filesystem::pa
                                          const std::filesystem::path& start);
 
 BackdropSettings read_backdrop_settings(const std::filesystem::path& root);
+
+// Backdrop's public files directory: $settings['file_public_path'], else
+// system.core's file_public_path, else "files"; relative to the root.
+// `backdrop_db` is needed only when the active config is in the database
+// (without it, such a site's default "files" is taken).
+class DatabaseSession;
+std::filesystem::path public_files_dir(const std::filesystem::path& root, const BackdropSettings& backdrop,
+                                       DatabaseSession* backdrop_db = nullptr);
 CiviCrmSettings read_civicrm_settings(const std::filesystem::path& root);
 
 // The version of an unpacked CiviCRM tree (modules/civicrm, or a staged

@@ -11,7 +11,7 @@ _civiup() {
   local commands="check upgrade rehearse rollback recover status snapshot snapshots restore prune"
   local global="--state-dir --json --yes -y --verbose -v --quiet -q --sync-delete --help -h --version"
   local download="--latest --version --feed --sums-url --sha256sums --keyring --ca-file"
-  local upgrade="$download --root --release --l10n --db-upgrade --db-upgrade-timeout --quiesce-timeout --url --bee --force --discard-local-changes"
+  local upgrade="$download --root --release --l10n --db-upgrade --db-upgrade-timeout --quiesce-timeout --url --no-health-check --bee --force --discard-local-changes"
 
   case "$prev" in
     --root|--state-dir|--to-root)

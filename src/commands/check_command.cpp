@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "civiup/commands/command_support.hpp"
+#include "civiup/health_check_plan.hpp"
 #include "civiup/preflight.hpp"
 #include "civiup/release_available.hpp"
 #include "civiup/release_source.hpp"
@@ -94,6 +95,26 @@ LocalChanges add_local_changes(const CheckOptions& options, PreflightReport& rep
   return local;
 }
 
+// What the upgrade's default health check would do (issue 14 point 5): the
+// same probe of the base URL in the settings, read-only.
+nlohmann::json add_health_check(PreflightReport& report) {
+  HealthCheckPlan plan;
+  try {
+    plan = plan_health_check("", false, read_backdrop_settings(report.root), read_civicrm_settings(report.root));
+  } catch (const std::exception&) {
+    return nullptr;  // unreadable settings are a problem already
+  }
+  if (plan.url.empty()) {
+    report.notes.push_back(fmt::format("the upgrade will run no health check unless --url is given: {}", plan.skipped));
+  } else {
+    report.notes.push_back(fmt::format("the upgrade will check {} ({}) before its commit point", plan.url, plan.source));
+  }
+  return {{"checked", !plan.url.empty()},
+          {"url", plan.url.empty() ? nlohmann::json() : nlohmann::json(plan.url)},
+          {"source", plan.source.empty() ? nlohmann::json() : nlohmann::json(plan.source)},
+          {"skipped", plan.skipped.empty() ? nlohmann::json() : nlohmann::json(plan.skipped)}};
+}
+
 }  // namespace
 
 ExitCode check_command(const Invocation& invocation) {
@@ -112,6 +133,7 @@ ExitCode check_command(const Invocation& invocation) {
   Availability available = find_available_release(
       options.availability, options.state_dir.empty() ? default_state_dir(report.root) : options.state_dir,
       report.code_version);
+  nlohmann::json health_check = add_health_check(report);
   ExitCode code = report.ready() ? ExitCode::kSuccess : ExitCode::kRefused;
   if (global.json) {
     nlohmann::json out = {{"ok", report.ready()},
@@ -123,6 +145,7 @@ ExitCode check_command(const Invocation& invocation) {
       changed.push_back({{"path", change.path}, {"change", snapshot::to_string(change.kind)}});
     }
     out["local_changes"] = changed;
+    out["health_check"] = health_check;
     out["local_changes_baseline"] = local.baseline.empty() ? nlohmann::json() : nlohmann::json(local.baseline);
     out["release_source"] = source ? release_source_json(*source) : nlohmann::json();
     out["available"] = availability_json(available);

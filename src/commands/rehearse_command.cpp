@@ -159,6 +159,9 @@ void rehearse_upgrade(const RehearseOptions& options, const RehearsalPlan& plan,
   copy.root = plan.to_root;
   copy.cwd = plan.to_root;
   copy.state_dir = plan.state_dir;
+  // Without --url the copy's settings still name production's URL: checking
+  // it would check production, not the copy.
+  if (copy.health_url.empty()) copy.no_health_check = true;
   try {
     require_preflight(copy);
     report.run = plan_upgrade(copy);

@@ -30,8 +30,10 @@ void add_upgrade_options(cxxopts::Options& options) {
       ("discard-local-changes", "upgrade although modules/civicrm was changed since the last upgrade")
       ("bee", "the bee command for Backdrop operations ('none': SQL; default: bee if bee and php are on PATH)",
        cxxopts::value<std::string>())
-      ("url", "the site's base URL: its front page and a CiviCRM page must answer before the commit",
-       cxxopts::value<std::string>());
+      ("url", "the site's base URL: its front page and a CiviCRM page must answer before the commit "
+       "(default: the base URL in the settings, when it answers before the upgrade)",
+       cxxopts::value<std::string>())
+      ("no-health-check", "no HTTP health check, not even of the base URL in the settings");
   add_release_source_options(options);
 }
 
@@ -60,10 +62,27 @@ UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const Gl
       fail("{}: --url {}: not an http:// or https:// URL", command, result.health_url);
     }
   }
+  result.no_health_check = parsed.count("no-health-check") != 0;
+  if (result.no_health_check && !result.health_url.empty()) {
+    fail("{}: --url and --no-health-check contradict each other", command);
+  }
   // Downloaded and verified now, before any phase: the window never waits for the network.
   resolve_release_source(source, result);
   return result;
 }
+
+namespace {
+
+// What the verify phase checked over HTTP, or why it checked nothing.
+nlohmann::json health_check_json(const UpgradeRun& run) {
+  if (run.transaction != "upgrade") return nullptr;
+  return {{"checked", !run.health_url.empty()},
+          {"url", run.health_url.empty() ? nlohmann::json() : nlohmann::json(run.health_url)},
+          {"source", run.health_source.empty() ? nlohmann::json() : nlohmann::json(run.health_source)},
+          {"skipped", run.health_skipped.empty() ? nlohmann::json() : nlohmann::json(run.health_skipped)}};
+}
+
+}  // namespace
 
 // Prints the end of a transaction (shared with recover).
 ExitCode report_upgrade(const GlobalOptions& global, const std::string& command, const UpgradeRun& run,
@@ -85,6 +104,7 @@ ExitCode report_upgrade(const GlobalOptions& global, const std::string& command,
         {"from_db_version", run.from_db_version},
         {"to_version", run.to_version},
         {"missing_modules", outcome.missing_modules},
+        {"health_check", health_check_json(run)},
         {"log", outcome.log_file.string()},
     };
     std::cout << out.dump() << '\n';
@@ -104,6 +124,11 @@ ExitCode report_upgrade(const GlobalOptions& global, const std::string& command,
     default:
       std::cerr << fmt::format("civiup: error: {}\n", error.empty() ? "the run did not finish" : error);
       std::cout << "NOT fully rolled back: run `civiup status` and `civiup recover`\n";
+  }
+  if (run.transaction == "upgrade" && run.health_url.empty()) {
+    std::cout << fmt::format("note: no health check: {}\n", run.health_skipped);
+  } else if (run.transaction == "upgrade") {
+    std::cout << fmt::format("health check: {} ({})\n", run.health_url, run.health_source);
   }
   for (const std::string& module : outcome.missing_modules) {
     std::cout << fmt::format("note: module {} is not in the new release and was left disabled\n", module);

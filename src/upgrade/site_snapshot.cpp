@@ -14,8 +14,13 @@ std::string inside(const fs::path& root, const fs::path& path) {
 
 }  // namespace
 
+std::string extensions_snapshot_path(const fs::path& root, const fs::path& extensions_dir) {
+  if (extensions_dir.empty()) return {};
+  return inside(root, extensions_dir);
+}
+
 snapshot::CodeSnapshotSpec site_code_snapshot_spec(const fs::path& root, const BackdropSettings& backdrop,
-                                                   const CiviCrmSettings& civicrm) {
+                                                   const CiviCrmSettings& civicrm, const fs::path& extensions_dir) {
   snapshot::CodeSnapshotSpec spec;
   spec.root = root;
   std::vector<std::string> candidates = {"modules/civicrm", "settings.php", "settings.local.php",
@@ -24,6 +29,15 @@ snapshot::CodeSnapshotSpec site_code_snapshot_spec(const fs::path& root, const B
   // may keep it in the database instead, dumped with the Backdrop database).
   if (std::string config = inside(root, backdrop.config_dir); !backdrop.config_dir.empty() && !config.empty()) {
     candidates.push_back(config);
+  }
+  // The extensions: under files/civicrm by default; a directory elsewhere in
+  // the root is a path of its own (unless a candidate already holds it).
+  if (std::string extensions = extensions_snapshot_path(root, extensions_dir); !extensions.empty()) {
+    bool covered = false;
+    for (const std::string& path : candidates) {
+      covered = covered || extensions == path || extensions.starts_with(path + "/");
+    }
+    if (!covered) candidates.push_back(extensions);
   }
   for (const std::string& path : candidates) {
     std::error_code error;

@@ -10,8 +10,10 @@
 #include "civiup/backdrop_config.hpp"
 #include "civiup/backdrop_modules.hpp"
 #include "civiup/child_process.hpp"
+#include "civiup/civicrm_extensions.hpp"
 #include "civiup/database_session.hpp"
 #include "civiup/directory_swap.hpp"
+#include "civiup/health_check_plan.hpp"
 #include "civiup/journal.hpp"
 #include "civiup/release.hpp"
 #include "civiup/run_log.hpp"
@@ -117,6 +119,12 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
   std::unique_ptr<DatabaseSession> civicrm = connect_database(site.civicrm.dsn);
   Version database = read_database_version(*civicrm);
   require_upgrade_allowed(site.code_version, database, *release.version(), options.force);
+  try {
+    run.extensions_dir = find_extensions_dir(run.root, site.backdrop, site.civicrm, civicrm.get()).path;
+  } catch (const std::exception& e) {
+    // Only the snapshot's coverage depends on it (check says so): not a refusal.
+    spdlog::warn("{}: the extensions directory is not added to the code snapshots", e.what());
+  }
   run.from_code_version = site.code_version.str();
   run.from_db_version = database.str();
   run.to_version = release.version()->str();
@@ -150,7 +158,10 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
 
   run.db_upgrade_timeout_seconds = options.db_upgrade_timeout_seconds;
   run.quiesce_timeout_seconds = options.quiesce_timeout_seconds;
-  run.health_url = options.health_url;
+  HealthCheckPlan health = plan_health_check(options.health_url, options.no_health_check, site.backdrop, site.civicrm);
+  run.health_url = health.url;
+  run.health_source = health.source;
+  run.health_skipped = health.skipped;
   run.bee_argv = bee_for_run(options.bee);
   Upgrader upgrader = choose_upgrader(options.db_upgrade, run.bee_argv, run.root,
                                       run.staging_dir() / kUpgradeRunnerName);
@@ -193,6 +204,14 @@ std::string phase_data(const JournalRecord& record, const std::string& phase, co
   return {};
 }
 
+void log_health_check_plan(const UpgradeRun& run) {
+  if (!run.health_url.empty()) {
+    spdlog::info("health check before the commit point: {} ({})", run.health_url, run.health_source);
+  } else {
+    spdlog::warn("no health check: {}", run.health_skipped);
+  }
+}
+
 UpgradeOutcome outcome_from(const TransactionResult& result, const Journal& journal) {
   UpgradeOutcome outcome;
   outcome.result = result;
@@ -217,6 +236,7 @@ UpgradeOutcome run_transaction(const UpgradeRun& run, uint64_t space_needed) {
   RunLog log(logs_dir(run.state_dir) / (run.id + "-" + run.transaction + ".log"));
   spdlog::info("{}: CiviCRM {} (database {}) to {} (database {}) in {}", run.transaction, run.from_code_version,
                run.from_db_version, run.to_version, run.to_db_version, run.root.string());
+  if (run.transaction == "upgrade") log_health_check_plan(run);
   sweep_trash(run.state_dir, space_needed);
   UpgradeWorld world(run);
   Journal journal(journal_file(run.state_dir));

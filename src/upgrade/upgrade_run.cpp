@@ -39,7 +39,10 @@ nlohmann::json UpgradeRun::to_json() const {
       {"restore_dumps", restore_dumps.string()},
       {"force", force},
       {"health_url", health_url},
+      {"health_source", health_source},
+      {"health_skipped", health_skipped},
       {"safe_frontpage", safe_frontpage},
+      {"extensions_dir", extensions_dir.string()},
       {"original", original_json},
   };
 }
@@ -67,7 +70,10 @@ UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
   run.restore_dumps = json.at("restore_dumps").get<std::string>();
   run.force = json.at("force").get<bool>();
   run.health_url = json.at("health_url").get<std::string>();
+  run.health_source = json.value("health_source", run.health_url.empty() ? "" : "--url");  // older journals lack it
+  run.health_skipped = json.value("health_skipped", "");
   run.safe_frontpage = json.at("safe_frontpage").get<std::string>();
+  run.extensions_dir = json.value("extensions_dir", "");  // older journals lack it
   const nlohmann::json& original = json.at("original");
   if (!original.at("maintenance_mode").is_null()) {
     run.original.maintenance_mode = original.at("maintenance_mode").get<std::string>();

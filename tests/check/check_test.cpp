@@ -405,3 +405,101 @@ TEST_F(Check, SymlinkedCivicrmDirectory) {
 
 }  // namespace
 }  // namespace civiup
+
+namespace civiup {
+namespace {
+
+const nlohmann::json* find_extension(const nlohmann::json& json, const std::string& key) {
+  for (const auto& extension : json["extensions"]) {
+    if (extension["key"] == key) return &extension;
+  }
+  return nullptr;
+}
+
+// Issue 14 point 3: the enabled extensions and their directory, and what the
+// release's extension-compatibility.json has CiviCRM do to them.
+TEST_F(Check, EnabledExtensionsAndTheirDirectory) {
+  nlohmann::json json = check({}, 0);
+  fs::path ext = site.root / "files" / "civicrm" / "ext";
+  EXPECT_EQ(json["extensions_dir"]["path"], ext.string());
+  EXPECT_EQ(json["extensions_dir"]["setting"], "[civicrm.files]/ext/");
+  EXPECT_EQ(json["extensions_dir"]["source"], "default");
+  EXPECT_EQ(json["extensions_dir"]["in_code_snapshot"], true);
+  EXPECT_EQ(json["extensions_dir"]["release_has_compatibility_file"], true);
+  const nlohmann::json* donorsearch = find_extension(json, "org.example.donorsearch");
+  ASSERT_NE(donorsearch, nullptr) << json["extensions"].dump(2);
+  EXPECT_EQ((*donorsearch)["path"], (ext / "donorsearch").string());
+  EXPECT_EQ((*donorsearch)["location"], "extensions-dir");
+  EXPECT_EQ((*donorsearch)["upgrade_action"], "none");
+  const nlohmann::json* search_kit = find_extension(json, "org.civicrm.search_kit");
+  ASSERT_NE(search_kit, nullptr);
+  EXPECT_EQ((*search_kit)["location"], "release");
+  EXPECT_EQ((*search_kit)["path"], (site.root / "modules/civicrm/ext/search_kit").string());
+  // Installed but disabled: not listed.
+  EXPECT_EQ(find_extension(json, "uk.co.vedaconsulting.mosaico"), nullptr);
+  EXPECT_EQ(json["extensions"].size(), 6u) << json["extensions"].dump(2);
+
+  // And the default health check the upgrade would run: the site's URL is a closed port.
+  EXPECT_EQ(json["health_check"]["checked"], false);
+  EXPECT_NE(json["health_check"]["skipped"].get<std::string>().find("http://127.0.0.1:1/"), std::string::npos)
+      << json["health_check"];
+}
+
+class CheckCompatibility : public Check {
+ protected:
+  fs::path release_with_compatibility(const std::string& json) {
+    testbed::ReleaseSpec spec;
+    spec.version = "5.75.0";
+    spec.file_count = 60;
+    spec.total_bytes = 256 * 1024;
+    spec.extension_compatibility = json;
+    fs::path dir = temp / "release-compat";
+    fs::create_directories(dir);
+    return testbed::write_release_tarball(dir, spec);
+  }
+};
+
+TEST_F(CheckCompatibility, ExtensionsTheUpgradeWillDisableOrUninstallAreFlagged) {
+  release = release_with_compatibility(
+      R"({"com.example.legacyreports": {"obsolete": "5.75", "disable": true, "uninstall": true},)"
+      R"( "org.example.donorsearch": {"obsolete": "5.75", "force-uninstall": true},)"
+      R"( "not.installed.anywhere": {"obsolete": "5.10", "disable": true}})");
+  nlohmann::json json = check({}, 0);  // CiviCRM's own decision: flagged, not refused
+  const nlohmann::json* legacy = find_extension(json, "com.example.legacyreports");
+  ASSERT_NE(legacy, nullptr);
+  EXPECT_EQ((*legacy)["upgrade_action"], "disable, uninstall");
+  EXPECT_EQ((*legacy)["obsolete"], "5.75");
+  EXPECT_EQ((*find_extension(json, "org.example.donorsearch"))["upgrade_action"], "force-uninstall");
+  EXPECT_EQ((*find_extension(json, "org.civicrm.afform"))["upgrade_action"], "none");
+  std::string notes = json["notes"].dump();
+  EXPECT_NE(notes.find("extension com.example.legacyreports: this upgrade will disable and uninstall it"),
+            std::string::npos) << notes;
+  EXPECT_EQ(notes.find("not.installed.anywhere"), std::string::npos) << notes;
+
+  // The text plan says the same.
+  test::ProcessResult text = test::run_civiup({"check", "--root", site.root.string(), "--release", release.string(),
+                                               "--db-upgrade", "/bin/true"});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("com.example.legacyreports (" + (site.root / "files/civicrm/ext/legacyreports").string() +
+                          ")  <- the upgrade will disable, uninstall"), std::string::npos) << text.out;
+}
+
+class CheckCustomExtensionsDir : public Check {
+  void customize(testbed::SiteSpec& spec) override {
+    spec.extensions_dir = "sites/all/extensions";
+    spec.extensions_dir_setting = "[cms.root]/sites/all/extensions/";
+  }
+};
+
+TEST_F(CheckCustomExtensionsDir, TheSettingInTheDatabaseIsFollowed) {
+  nlohmann::json json = check({}, 0);
+  EXPECT_EQ(json["extensions_dir"]["path"], (site.root / "sites/all/extensions").string());
+  EXPECT_EQ(json["extensions_dir"]["source"], "civicrm_setting table");
+  EXPECT_EQ(json["extensions_dir"]["in_code_snapshot"], true);
+  const nlohmann::json* donorsearch = find_extension(json, "org.example.donorsearch");
+  ASSERT_NE(donorsearch, nullptr);
+  EXPECT_EQ((*donorsearch)["path"], (site.root / "sites/all/extensions/donorsearch").string());
+}
+
+}  // namespace
+}  // namespace civiup

@@ -74,6 +74,34 @@ TEST_F(Verify, ValidBackdropRelease) {
   EXPECT_EQ(release.compressed_bytes(), fs::file_size(tarball));
 }
 
+// 6.x keeps the Backdrop layout; from 6.18 Smarty is under vendor/, and a
+// release without any packages/ directory is as good as one with it.
+TEST_F(Verify, CiviCrm6ReleaseWithSmartyInVendor) {
+  tarball = temp / "civicrm-6.19.0-backdrop.tar.gz";
+  auto items = test::backdrop_release("6.19.0");
+  std::erase_if(items, [](const TarItem& item) { return item.name.find("packages/") != std::string::npos; });
+  items.push_back(test::directory("civicrm/vendor/"));
+  items.push_back(test::directory("civicrm/vendor/smarty/"));
+  items.push_back(test::directory("civicrm/vendor/smarty/smarty/"));
+  items.push_back(test::file("civicrm/vendor/smarty/smarty/Smarty.class.php", "<?php\nclass Smarty {}\n"));
+  test::write_tarball(tarball, items);
+  ReleaseTarball release = ReleaseTarball::verify(tarball);
+  EXPECT_EQ(release.version()->str(), "6.19.0");
+  EXPECT_EQ(release.version()->major(), 6);
+}
+
+TEST_F(Verify, ExtensionCompatibilityIsReadWithoutUnpacking) {
+  test::write_tarball(tarball, test::backdrop_release("5.75.0"));
+  EXPECT_FALSE(ReleaseTarball::verify(tarball).extension_compatibility());
+  const std::string json = "{\"org.example.old\": {\"obsolete\": \"5.75\", \"force-uninstall\": true}}\n";
+  test::write_tarball(tarball, release_plus({test::file("civicrm/extension-compatibility.json", json)}));
+  auto before = listing();
+  ReleaseTarball release = ReleaseTarball::verify(tarball);
+  ASSERT_TRUE(release.extension_compatibility());
+  EXPECT_EQ(*release.extension_compatibility(), json);
+  EXPECT_EQ(listing(), before);
+}
+
 TEST_F(Verify, PrereleaseVersion) {
   test::write_tarball(tarball, test::backdrop_release("5.76.beta1"));
   EXPECT_EQ(ReleaseTarball::verify(tarball).version()->str(), "5.76.beta1");

@@ -25,6 +25,22 @@ TEST(VersionRules, NewerReleaseIsAllowed) {
   EXPECT_TRUE(problems("5.75.rc1", "5.75.rc1", "5.75.0").empty());
 }
 
+// CiviCRM 6.0.0 followed 5.82; the extended-support releases go 5.81 -> 6.4 -> 6.10.
+TEST(VersionRules, AcrossTheMajorVersion) {
+  EXPECT_LT(Version::parse("5.82.3"), Version::parse("6.0.0"));
+  EXPECT_LT(Version::parse("5.99.0"), Version::parse("6.0.alpha1"));
+  EXPECT_LT(Version::parse("6.9.2"), Version::parse("6.10.0"));  // numbers, not text
+  EXPECT_LT(Version::parse("6.19.0"), Version::parse("10.0.0"));
+  EXPECT_LT(Version::parse("6.4.0"), Version::parse("6.4.0.upgrade"));
+  EXPECT_EQ(Version::parse("6.19.0").major(), 6);
+  EXPECT_EQ(Version::parse("6.19.0").str(), "6.19.0");
+  EXPECT_TRUE(problems("5.81.0", "5.81.0", "6.4.0").empty());
+  EXPECT_TRUE(problems("6.4.2", "6.4.2", "6.10.0").empty());
+  EXPECT_TRUE(mentions(problems("6.0.0", "6.0.0", "5.82.0"), "refusing a downgrade"));
+  EXPECT_TRUE(mentions(problems("5.81.0", "6.4.0", "6.4.0"), "use --force to re-run"));
+  EXPECT_TRUE(mentions(problems("6.4.0", "6.4.0.upgrade", "6.10.0"), "did not finish"));
+}
+
 TEST(VersionRules, DowngradeIsRefused) {
   auto list = problems("5.75.0", "5.75.0", "5.74.0");
   ASSERT_EQ(list.size(), 1u);

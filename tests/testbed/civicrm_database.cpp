@@ -9,6 +9,8 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "testbed/civicrm_schema.hpp"
 #include "testbed/site_parts.hpp"
 
@@ -211,6 +213,16 @@ void create_civicrm_tables(SqlSession& session, const DatabaseServer& server, co
   }
   SqlSession owner(account, spec.civicrm_db);
   owner.run_all(civicrm_routine_statements());
+  for (const std::string& key : kSiteExtensions) {
+    std::string name = key.substr(key.rfind('.') + 1);
+    session.run(fmt::format("INSERT INTO civicrm_extension (type, full_name, name, label, file, schema_version, is_active) "
+                            "VALUES ('module', '{0}', '{1}', '{1}', '{1}', NULL, 1)", key, name));
+  }
+  if (!spec.extensions_dir_setting.empty()) {
+    session.run(fmt::format("INSERT INTO civicrm_setting (name, value, domain_id, contact_id, is_domain) "
+                            "VALUES ('extensionsDir', 's:{}:\"{}\";', 1, NULL, 1)",
+                            spec.extensions_dir_setting.size(), spec.extensions_dir_setting));
+  }
   session.run("SET SESSION unique_checks = 1");
   session.run("SET SESSION foreign_key_checks = 1");
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -113,6 +114,14 @@ std::string bundled_module_info(std::string_view module, const ReleaseSpec& spec
       module, spec.version);
 }
 
+// 6.18 and later ship Smarty under vendor/ (a version "X.Y.*" compared by X, Y).
+bool smarty_moved_to_vendor(const std::string& version) {
+  int major = 0;
+  int minor = 0;
+  if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2) return false;
+  return major > 6 || (major == 6 && minor >= 18);
+}
+
 std::vector<PlannedFile> fixed_files(const ReleaseSpec& spec) {
   std::vector<PlannedFile> files;
   auto add = [&files](std::string path, std::string content, unsigned mode = 0644) {
@@ -137,6 +146,19 @@ std::vector<PlannedFile> fixed_files(const ReleaseSpec& spec) {
   add("CRM/Core/ClassLoader.php", std::string(kCiviCrmStandinPhp));
   add("CRM/Core/Config.php", "<?php\n// CRM_Core_Config is defined in CRM/Core/ClassLoader.php (the test bed's stand-in).\n");
   add("bin/regen.sh", "#!/bin/bash\n# Regenerates the schema files.\nset -e\necho regen\n", 0755);
+  if (!spec.extension_compatibility.empty()) add("extension-compatibility.json", spec.extension_compatibility);
+  // Core extensions the release bundles in civicrm/ext (a site's civicrm_extension lists them too).
+  for (auto [key, name] : {std::pair{"org.civicrm.search_kit", "search_kit"}, std::pair{"org.civicrm.afform", "afform"},
+                           std::pair{"authx", "authx"}, std::pair{"org.civicrm.flexmailer", "flexmailer"}}) {
+    add(fmt::format("ext/{}/info.xml", name),
+        fmt::format("<?xml version=\"1.0\"?>\n<extension key=\"{}\" type=\"module\">\n  <file>{}</file>\n"
+                    "  <version>{}</version>\n</extension>\n", key, name, spec.version));
+  }
+  // Smarty: packages/Smarty until 6.17, vendor/smarty/smarty from 6.18 on (the
+  // 6.18 release moved it; nothing in civiup may look for the old place).
+  add(smarty_moved_to_vendor(spec.version) ? "vendor/smarty/smarty/libs/Smarty.class.php"
+                                           : "packages/Smarty/Smarty.class.php",
+      fmt::format("<?php\n/**\n * Smarty, as shipped with CiviCRM {}.\n */\nclass Smarty {{\n}}\n", spec.version));
 
   const std::string cms = cms_directory(spec.cms);
   if (spec.cms == "WordPress") {

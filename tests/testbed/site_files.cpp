@@ -97,13 +97,24 @@ std::string civicrm_settings_php(const fs::path& root, const DatabaseServer& ser
          "\n/**\n * File system paths.\n */\n" +
          fmt::format("$civicrm_root = {};\n", php_quote((root / "modules" / "civicrm").string() + "/")) +
          define("CIVICRM_TEMPLATE_COMPILEDIR", (root / "files" / "civicrm" / "templates_c").string() + "/") +
-         define("CIVICRM_UF_BASEURL", "http://localhost/") +
+         define("CIVICRM_UF_BASEURL", spec.base_url) +
          define("CIVICRM_SITE_KEY", fmt::format("{:016x}", hash_of(root.string()))) +
          "\n$include_path = '.' . PATH_SEPARATOR . $civicrm_root . PATH_SEPARATOR . get_include_path();\n"
          "if (set_include_path($include_path) === FALSE) {\n"
          "  echo \"Could not set the include path<p>\";\n"
          "  exit();\n"
          "}\n";
+}
+
+std::string extension_info_xml(const std::string& key, const std::string& name) {
+  return fmt::format(
+      "<?xml version=\"1.0\"?>\n"
+      "<extension key=\"{}\" type=\"module\">\n"
+      "  <file>{}</file>\n"
+      "  <name>{}</name>\n"
+      "  <version>1.0</version>\n"
+      "</extension>\n",
+      key, name, name);
 }
 
 std::string system_core_json(const SiteSpec& spec) {
@@ -192,6 +203,14 @@ void write_site_files(const fs::path& root, const DatabaseServer& server, const 
   }
   fs::create_directories(config / "staging");
   write_civicrm_files(root / "files");
+  // The site's own extensions (a short name as their directory, as the
+  // extension manager unpacks them), and one installed but disabled.
+  for (const std::string& key : kSiteExtensions) {
+    std::string name = key.substr(key.rfind('.') + 1);
+    write_text(root / spec.extensions_dir / name / "info.xml", extension_info_xml(key, name));
+    write_text(root / spec.extensions_dir / name / (name + ".php"), fmt::format("<?php\n// {} extension\n", key));
+  }
+  write_text(root / spec.extensions_dir / "mosaico" / "info.xml", extension_info_xml("uk.co.vedaconsulting.mosaico", "mosaico"));
 
   // The installed release, at the site's version.
   ReleaseSpec release = spec.release;

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "testbed/civicrm_schema.hpp"
 #include "testbed/sql_session.hpp"
@@ -73,6 +74,7 @@ struct Knobs {
   bool exit0_with_upgrade = false;
   int delay_ms = 0;
   std::string log_file;
+  std::string compatibility;  // the new release's extension-compatibility.json ("" when it has none)
 
   static Knobs from_environment() {
     Knobs knobs;
@@ -228,7 +230,30 @@ class StandinUpgrade {
       session_.run(fmt::format("UPDATE civicrm_extension SET schema_version = {} WHERE full_name = 'org.civicrm.search_kit'",
                                quote_text(to_)));
     }
+    if (has_table("civicrm_extension")) retire_obsolete_extensions();
     if (has_table("civicrm_cache")) session_.run("DELETE FROM civicrm_cache");
+  }
+
+  // CRM_Upgrade_Form::disableOldExtensions: disable (is_active = 0), then
+  // uninstall (the row goes) what is disabled; force-uninstall sets
+  // is_active = 0 without the extension's own code.
+  void retire_obsolete_extensions() {
+    if (knobs_.compatibility.empty()) return;
+    const nlohmann::json entries = nlohmann::json::parse(knobs_.compatibility);
+    for (auto item = entries.begin(); item != entries.end(); ++item) {
+      const std::string& key = item.key();
+      const nlohmann::json& entry = item.value();
+      bool disable = entry.value("disable", false);
+      bool uninstall = entry.value("uninstall", false);
+      bool force = entry.value("force-uninstall", false);
+      if (disable || force) {
+        session_.run(fmt::format("UPDATE civicrm_extension SET is_active = 0 WHERE full_name = {}", quote_text(key)));
+        say(fmt::format("The extension {} is now obsolete and has been disabled.", key));
+      }
+      if (uninstall) {
+        session_.run(fmt::format("DELETE FROM civicrm_extension WHERE full_name = {} AND is_active = 0", quote_text(key)));
+      }
+    }
   }
 
   void rebuild_triggers() {
@@ -299,6 +324,8 @@ int run_standin_upgrade(const StandinUpgradeOptions& options) {
       to = version_from_civicrm_version_php(read_text(version_php));
       if (to.empty()) throw std::runtime_error(fmt::format("no 'version' in {}", version_php.string()));
     }
+    const fs::path compatibility = root / "modules" / "civicrm" / "extension-compatibility.json";
+    if (fs::exists(compatibility)) knobs.compatibility = read_text(compatibility);
   } catch (const std::exception& e) {
     complain(e.what());
     return 2;

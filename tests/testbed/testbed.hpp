@@ -34,7 +34,14 @@ struct ReleaseSpec {
   // Integration modules the release ships under civicrm/backdrop/modules/ (each
   // with an .info whose dependencies include civicrm).
   std::vector<std::string> bundled_modules = {"civicrmtheme"};
-  uint32_t seed = 1;                 // same spec and seed => byte-identical tree
+  // civicrm/extension-compatibility.json (every real release ships one); by
+  // default one naming only an extension no generated site has.  Empty: none.
+  std::string extension_compatibility = kDefaultExtensionCompatibility;
+  uint32_t seed = 1;
+
+  static constexpr const char* kDefaultExtensionCompatibility =
+      "{\n  \"com.ixiam.modules.quicksearch\": {\n    \"obsolete\": \"5.8\",\n    \"disable\": true,\n"
+      "    \"uninstall\": true\n  }\n}\n";                 // same spec and seed => byte-identical tree
 
   // The real scale: about 16,300 files in about 2,900 directories, about 165 MB.
   static ReleaseSpec release_scale(const std::string& version);
@@ -72,7 +79,20 @@ struct SiteSpec {
   bool privileged_db_user = false;
   std::string db_user;                  // the own account's name; empty: the Backdrop database's name
   std::string db_password = "site-db-pw";
+  // CIVICRM_UF_BASEURL: by default a closed port on 127.0.0.1, so the default
+  // health check's probe is refused at once (a test that serves the site sets it).
+  std::string base_url = "http://127.0.0.1:1/";
+  // Where the site's own extensions (kSiteExtensions) are written, relative to
+  // the root, and the extensionsDir setting stored in civicrm_setting that
+  // names it ("": no row, CiviCRM's default [civicrm.files]/ext/).
+  std::string extensions_dir = "files/civicrm/ext";
+  std::string extensions_dir_setting;
 };
+
+// The extensions every generated site has enabled in its extensions
+// directory (civicrm_extension rows + directories with info.xml), besides the
+// ones bundled in the release (civicrm/ext: search_kit, afform, authx, flexmailer).
+inline const std::vector<std::string> kSiteExtensions = {"org.example.donorsearch", "com.example.legacyreports"};
 
 // What was generated, for the test to assert against.
 struct Site {

@@ -37,6 +37,12 @@ void HttpServer::respond(const std::string& path, int status, const std::string&
   pages_[path] = {status, body};
 }
 
+void HttpServer::respond_after(int after, const std::string& path, int status, const std::string& body) {
+  std::lock_guard lock(mutex_);
+  switch_after_ = after;
+  later_pages_[path] = {status, body};
+}
+
 std::string HttpServer::base_url() const { return fmt::format("http://127.0.0.1:{}", port_); }
 
 void HttpServer::serve() {
@@ -52,7 +58,7 @@ void HttpServer::serve() {
       if (got <= 0) break;
       request.append(buffer, static_cast<size_t>(got));
     }
-    ++requests_;
+    int number = ++requests_;
     std::string path = request.substr(request.find(' ') + 1);
     path = path.substr(0, path.find_first_of(" ?"));
     int status = 404;
@@ -60,6 +66,9 @@ void HttpServer::serve() {
     {
       std::lock_guard lock(mutex_);
       if (auto it = pages_.find(path); it != pages_.end()) std::tie(status, body) = it->second;
+      if (auto it = later_pages_.find(path); it != later_pages_.end() && number > switch_after_) {
+        std::tie(status, body) = it->second;
+      }
     }
     std::string response = fmt::format("HTTP/1.1 {} X\r\nContent-Type: text/html\r\nContent-Length: {}\r\n"
                                        "Connection: close\r\n\r\n{}", status, body.size(), body);

@@ -18,6 +18,9 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   void respond(const std::string& path, int status, const std::string& body);
+  // From request number `after` + 1 on, `path` answers with this instead (a
+  // site that worked before the upgrade and breaks after the swap).
+  void respond_after(int after, const std::string& path, int status, const std::string& body);
   std::string base_url() const;  // "http://127.0.0.1:PORT"
   int requests() const { return requests_; }
 
@@ -29,6 +32,8 @@ class HttpServer {
   std::atomic<int> requests_{0};
   std::mutex mutex_;
   std::map<std::string, std::pair<int, std::string>> pages_;
+  std::map<std::string, std::pair<int, std::string>> later_pages_;
+  int switch_after_ = 0;
   std::thread thread_;
 };
 

@@ -19,6 +19,7 @@ struct UpgradeOptions : PreflightOptions {
   int db_upgrade_timeout_seconds = 3600;
   int quiesce_timeout_seconds = 10;  // --quiesce-timeout: wait for the site's open transactions
   std::string health_url;  // --url: the site's base URL for the health check
+  bool no_health_check = false;  // --no-health-check: no check, not even of the URL in the settings
   bool discard_local_changes = false;  // --discard-local-changes: upgrade over local patches
 };
 

@@ -44,7 +44,10 @@ struct UpgradeRun {
   // rollback: the code snapshot to return to and the directory of its database dumps.
   std::string restore_snapshot;
   std::filesystem::path restore_dumps;
-  std::string health_url;                   // --url: checked over HTTP before the commit point
+  std::string health_url;                   // checked over HTTP before the commit point (empty: no check)
+  std::string health_source;                // where health_url came from: "--url" or the settings
+  std::string health_skipped;               // why there is no health check (empty when there is one)
+  std::filesystem::path extensions_dir;     // CiviCRM's extensionsDir, resolved: in the code snapshots
   std::string safe_frontpage = "user";      // the front page while CiviCRM is being replaced
   OriginalSiteValues original;
 

@@ -20,7 +20,7 @@ class CommitPhase final : public WorldPhase {
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
     snapshot::CodeSnapshotSpec spec =
-        site_code_snapshot_spec(run.root, world_.backdrop_settings(), world_.civicrm_settings());
+        site_code_snapshot_spec(run.root, world_.backdrop_settings(), world_.civicrm_settings(), run.extensions_dir);
     spec.message = fmt::format("after upgrading CiviCRM {} to {}", run.from_code_version, run.to_version);
     spec.labels = {{"kind", "post-upgrade"},
                    {"run", run.id},

@@ -19,7 +19,7 @@ class SnapshotCodePhase final : public WorldPhase {
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
     snapshot::CodeSnapshotSpec spec = site_code_snapshot_spec(world_.run().root, world_.backdrop_settings(),
-                                                              world_.civicrm_settings());
+                                                              world_.civicrm_settings(), run.extensions_dir);
     spec.message = fmt::format("before upgrading CiviCRM {} to {}", run.from_code_version, run.to_version);
     spec.labels = {{"kind", "pre-upgrade"},
                    {"run", run.id},
