@@ -99,11 +99,14 @@ PruneResult prune_site_snapshots(const fs::path& state_dir, size_t keep) {
   std::vector<SiteSnapshot> snapshots = list_site_snapshots(state_dir);
   if (snapshots.empty()) return result;
   std::set<std::string> protect;
-  // The newest pre-upgrade snapshot: what `civiup rollback` returns to.
-  for (const SiteSnapshot& s : snapshots) {
-    if (s.kind == "pre-upgrade" && s.dumps_usable) {
-      protect.insert(s.id);
-      break;
+  // The newest pre-upgrade snapshot (what `civiup rollback` returns to), and
+  // the newest state a rollback or restore replaced (what undoes it).
+  for (const char* kind : {"pre-upgrade", "pre-rollback", "pre-restore"}) {
+    for (const SiteSnapshot& s : snapshots) {
+      if (s.kind == kind && s.dumps_usable) {
+        protect.insert(s.id);
+        break;
+      }
     }
   }
   // Whatever an unfinished run may still need.

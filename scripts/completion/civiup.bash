@@ -36,10 +36,10 @@ _civiup() {
     check) options="--root --release --l10n --db-upgrade --force --discard-local-changes" ;;
     upgrade) options="$upgrade" ;;
     rehearse) options="$upgrade --to-root --to-db-prefix --cleanup" ;;
-    rollback) options="--root --to" ;;
+    rollback) options="--root --to --discard-changes" ;;
     recover|status|snapshots) options="--root" ;;
     snapshot) options="--root --message" ;;
-    restore) options="--root" ;;
+    restore) options="--root --discard-changes" ;;
     prune) options="--root --keep" ;;
   esac
   COMPREPLY=($(compgen -W "$options $global" -- "$cur"))

@@ -35,7 +35,7 @@ TEST(Install, PutsTheManPageAndTheCompletionInPlace) {
     EXPECT_NE(man.find(".TP\n.B " + name + "\n"), std::string::npos) << name << " not described in the man page";
     EXPECT_NE(completion_text.find(" " + name), std::string::npos) << name << " missing from the completion";
   }
-  for (const char* option : {"\\-\\-to\\-root", "\\-\\-to\\-db\\-prefix", "\\-\\-cleanup", "\\-\\-discard\\-local\\-changes",
+  for (const char* option : {"\\-\\-to\\-root", "\\-\\-to\\-db\\-prefix", "\\-\\-cleanup", "\\-\\-discard\\-local\\-changes", "\\-\\-discard\\-changes",
                              "\\-\\-verbose", "\\-\\-json", "EXIT STATUS", "FILES", "EXAMPLES"}) {
     EXPECT_NE(man.find(option), std::string::npos) << option;
   }

@@ -171,7 +171,8 @@ TEST_F(UpgradeTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
   EXPECT_NE(journal_state["next_action"].get<std::string>().find("civiup recover"), std::string::npos) << status.out;
 
   ProcessResult recovered = test::run_civiup({"recover", "--root", site_.root.string(), "--yes", "--json"});
-  EXPECT_EQ(recovered.exit_code, 1) << recovered.out << recovered.err;  // failed run, fully rolled back
+  EXPECT_EQ(recovered.exit_code, 0) << recovered.out << recovered.err;  // the site is consistent: rolled back
+  EXPECT_EQ(json_of(recovered)["recovered"], "rolled_back") << recovered.out;
   expect_same(before, state());
   ProcessResult again = test::run_civiup({"recover", "--root", site_.root.string(), "--yes"});
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
@@ -184,12 +185,6 @@ TEST_F(UpgradeTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
 namespace civiup {
 namespace {
 
-// Compiled templates are cleared by every swap of the code (they are rebuilt
-// on demand), so comparisons across an upgrade and its rollback leave them out.
-std::map<std::string, std::string> without_compiled_templates(std::map<std::string, std::string> tree) {
-  std::erase_if(tree, [](const auto& entry) { return entry.first.find("templates_c/") != std::string::npos; });
-  return tree;
-}
 
 class RollbackTest : public UpgradeTest {
  protected:
@@ -249,8 +244,9 @@ TEST_P(RollbackFaultTest, FailedRollbackLeavesTheUpgradedSite) {
 
 INSTANTIATE_TEST_SUITE_P(EveryRollbackPhase, RollbackFaultTest,
                          ::testing::Values("preflight", "restore-snapshot", "pre-snapshot-databases",
-                                           "maintenance-on", "snapshot-databases",
-                                           "swap-code", "clear-templates", "restore-databases", "clear-caches",
+                                           "maintenance-on", "snapshot-databases", "keep-replaced",
+                                           "swap-code", "restore-files", "clear-templates", "restore-databases",
+                                           "clear-caches",
                                            "maintenance-off", "verify"),
                          [](const auto& param_info) {
                            std::string name = param_info.param;
@@ -346,7 +342,7 @@ TEST_F(UpgradeTest, FailedUndoExitsThreeAndRecoverFinishesTheRollback) {
 
   // The cause is gone (the fault is not armed): recover finishes the rollback.
   ProcessResult recovered = test::run_civiup({"recover", "--root", site_.root.string(), "--yes", "--json"});
-  EXPECT_EQ(recovered.exit_code, 1) << recovered.out << recovered.err;
+  EXPECT_EQ(recovered.exit_code, 0) << recovered.out << recovered.err;
   EXPECT_EQ(json_of(recovered)["outcome"], "rolled-back");
   expect_same(before, state());
 }
@@ -391,8 +387,13 @@ TEST_F(RollbackTest, ManualSnapshotIsListedRestoredAndPruned) {
   EXPECT_TRUE(list[0]["restorable"].get<bool>());
   EXPECT_EQ(list[0]["message"], "before my edits");
 
-  ProcessResult restored = test::run_civiup({"restore", id.substr(0, 10), "--root", site_.root.string(), "--yes", "--json"});
+  ProcessResult restored = test::run_civiup(
+      {"restore", id.substr(0, 10), "--root", site_.root.string(), "--yes", "--discard-changes", "--json"});
   ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
+  // What it discarded: the changed row, the new table, the patched file.
+  nlohmann::json discarded = json_of(restored)["discarded"];
+  EXPECT_EQ(discarded["tables"].size(), 2u) << restored.out;
+  EXPECT_EQ(discarded["files"].size(), 1u) << restored.out;
   SiteState after = state();
   at_snapshot.tree = without_compiled_templates(at_snapshot.tree);
   after.tree = without_compiled_templates(after.tree);
@@ -401,15 +402,17 @@ TEST_F(RollbackTest, ManualSnapshotIsListedRestoredAndPruned) {
   for (int i = 0; i < 2; ++i) {
     ASSERT_EQ(test::run_civiup({"snapshot", "--root", site_.root.string()}).exit_code, 0);
   }
+  // The restore kept what it replaced (pre-restore): prune keeps that and the newest.
   ProcessResult pruned = test::run_civiup({"prune", "--keep", "1", "--root", site_.root.string(), "--yes", "--json"});
   ASSERT_EQ(pruned.exit_code, 0) << pruned.out << pruned.err;
   EXPECT_EQ(json_of(pruned)["removed"].size(), 2u) << pruned.out;
   nlohmann::json left = json_of(test::run_civiup({"snapshots", "--root", site_.root.string(), "--json"}))["snapshots"];
-  ASSERT_EQ(left.size(), 1u);
+  ASSERT_EQ(left.size(), 2u) << left.dump();
   EXPECT_NE(left[0]["id"], id) << "the newest is kept";
+  EXPECT_EQ(left[1]["kind"], "pre-restore");
   size_t dump_dirs = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(state_dir() / "dumps")) ++dump_dirs;
-  EXPECT_EQ(dump_dirs, 1u) << "pruned snapshots' dumps are deleted";
+  EXPECT_EQ(dump_dirs, 2u) << "pruned snapshots' dumps are deleted";
 }
 
 TEST_F(RollbackTest, PruneKeepsTheNewestPreUpgradeSnapshot) {
