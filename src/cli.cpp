@@ -19,6 +19,7 @@
 #include "civiup/snapshot/error.hpp"
 #include "civiup/state_trash.hpp"
 #include "civiup/terminal_progress.hpp"
+#include "civiup/site_changes.hpp"
 #include "civiup/transaction.hpp"
 #include "civiup/version.hpp"
 
@@ -32,14 +33,14 @@ constexpr std::array kCommands = {
     Command{"upgrade",
             "[--root DIR] --release FILE [--l10n FILE] [--db-upgrade CMD] [--url URL] [--discard-local-changes]",
             "upgrade as one transaction, restoring everything on failure", upgrade_command},
-    Command{"rollback", "[--root DIR] [--to SNAPSHOT]",
+    Command{"rollback", "[--root DIR] [--to SNAPSHOT] [--discard-changes]",
             "return code and both databases to the pre-upgrade snapshot", rollback_command},
     Command{"recover", "[--root DIR]", "finish an interrupted run from its journal", recover_command},
     Command{"status", "[--root DIR]", "versions, journal state, snapshots", status_command},
     Command{"snapshot", "[--root DIR] [--message TEXT]", "snapshot code and both databases now",
             snapshot_command},
     Command{"snapshots", "[--root DIR]", "list snapshots, newest first", snapshots_command},
-    Command{"restore", "[--root DIR] SNAPSHOT", "restore code and databases from a snapshot",
+    Command{"restore", "[--root DIR] [--discard-changes] SNAPSHOT", "restore code, files and databases from a snapshot",
             restore_command},
     Command{"prune", "[--root DIR] --keep N", "delete old snapshots, keeping the newest N",
             prune_command},

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "civiup/site_changes.hpp"
 #include "civiup/snapshot/error.hpp"
 
 namespace civiup {
@@ -107,7 +108,7 @@ TransactionResult TransactionRunner::run(std::vector<std::unique_ptr<Phase>>& ph
       if (record_.past_commit_point()) {
         // Past the commit point the upgrade stands; recover finishes the rest.
         record_.outcome = JournalOutcome::kRunning;
-        journal_.save(record_);
+        try_save(journal_, record_);
         result.outcome = JournalOutcome::kRunning;
         return result;
       }
@@ -186,29 +187,10 @@ TransactionResult TransactionRunner::undo_started(Journal& journal, JournalRecor
   return result;
 }
 
-TransactionResult TransactionRunner::recover(Journal& journal, const PhaseFactory& make_phase,
-                                             const std::vector<std::string>& phase_order) {
-  std::optional<JournalRecord> loaded = journal.load();
-  TransactionResult result;
-  if (!loaded || loaded->finished()) {
-    result.outcome = loaded ? loaded->outcome : JournalOutcome::kCommitted;
-    return result;
-  }
-  JournalRecord& record = *loaded;
-  note_site_may_change();
-  result.error = record.error;
-  if (record.outcome == JournalOutcome::kRunning && record.past_commit_point()) {
-    return roll_forward(journal, record, make_phase, phase_order, std::move(result));
-  }
-  record.outcome = JournalOutcome::kRollingBack;
-  journal.save(record);
-  return undo_started(journal, record, make_phase, std::move(result));
-}
+namespace {
 
-TransactionResult TransactionRunner::roll_forward(Journal& journal, JournalRecord& record,
-                                                  const PhaseFactory& make_phase,
-                                                  const std::vector<std::string>& phase_order,
-                                                  TransactionResult result) {
+TransactionResult roll_forward(Journal& journal, JournalRecord& record, const PhaseFactory& make_phase,
+                               const std::vector<std::string>& phase_order, TransactionResult result) {
   // Apply every phase of the order not yet done.  A failure leaves the run
   // unfinished past its commit point (exit 3), never "nothing changed".
   std::string current;
@@ -250,5 +232,27 @@ TransactionResult TransactionRunner::roll_forward(Journal& journal, JournalRecor
   result.outcome = JournalOutcome::kCommitted;
   return result;
 }
+
+}  // namespace
+
+TransactionResult TransactionRunner::recover(Journal& journal, const PhaseFactory& make_phase,
+                                             const std::vector<std::string>& phase_order) {
+  std::optional<JournalRecord> loaded = journal.load();
+  TransactionResult result;
+  if (!loaded || loaded->finished()) {
+    result.outcome = loaded ? loaded->outcome : JournalOutcome::kCommitted;
+    return result;
+  }
+  JournalRecord& record = *loaded;
+  note_site_may_change();
+  result.error = record.error;
+  if (record.outcome == JournalOutcome::kRunning && record.past_commit_point()) {
+    return roll_forward(journal, record, make_phase, phase_order, std::move(result));
+  }
+  record.outcome = JournalOutcome::kRollingBack;
+  journal.save(record);
+  return undo_started(journal, record, make_phase, std::move(result));
+}
+
 
 }  // namespace civiup

@@ -67,12 +67,6 @@ std::atomic<int>& interrupt_signal();
 void check_interrupted();  // throws "interrupted by SIGTERM" when a signal arrived
 void install_interrupt_handlers();
 
-// Whether this process has begun a transaction that changes the site (its
-// first journal record is written): from then on a failure that escapes is
-// never "nothing changed" (exit 2) but exit 3.
-bool site_may_have_changed();
-void note_site_may_change();
-
 class TransactionRunner {
  public:
   TransactionRunner(Journal& journal, JournalRecord record);
@@ -89,8 +83,6 @@ class TransactionRunner {
                                    const std::vector<std::string>& phase_order);
 
  private:
-  static TransactionResult roll_forward(Journal& journal, JournalRecord& record, const PhaseFactory& make_phase,
-                                        const std::vector<std::string>& phase_order, TransactionResult result);
   static TransactionResult undo_started(Journal& journal, JournalRecord& record,
                                         const PhaseFactory& make_phase, TransactionResult result);
   Journal& journal_;

@@ -1,4 +1,5 @@
 #include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/private_files.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,6 +1,8 @@
 // civiup rollback [--to SNAPSHOT]: code and both databases back to the
 // pre-upgrade snapshot (the newest, or the one named), as its own journaled
 // transaction.
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "civiup/commands/command_support.hpp"
@@ -22,7 +24,9 @@ ExitCode rollback_command(const Invocation& invocation) {
   if (parsed.count("to") != 0) rollback.snapshot = parsed["to"].as<std::string>();
   rollback.state_dir = invocation.global.state_dir;
   UpgradeRun run = plan_rollback(rollback);
+  auto started = std::chrono::steady_clock::now();
   DiscardedChanges discarded = find_discarded_changes(run);
+  double discard_check_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!accept_discarding(invocation.global, "civiup rollback", discarded, parsed.count("discard-changes") != 0)) {
     return ExitCode::kRefused;
   }
@@ -32,6 +36,7 @@ ExitCode rollback_command(const Invocation& invocation) {
   install_interrupt_handlers();
   UpgradeOutcome outcome = run_transaction(run, rollback_space_needed(run));
   outcome.extra["discarded"] = discarded.to_json();
+  outcome.extra["discarded"]["seconds"] = discard_check_seconds;
   return report_upgrade(invocation.global, "rollback", run, outcome);
 }
 

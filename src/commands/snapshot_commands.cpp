@@ -1,6 +1,8 @@
 // civiup snapshot | snapshots | restore SNAPSHOT | prune --keep N.
 #include <iostream>
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "civiup/commands/command_support.hpp"
@@ -114,7 +116,9 @@ ExitCode restore_command(const Invocation& invocation) {
   rollback.state_dir = invocation.global.state_dir;
   UpgradeRun run = plan_rollback(rollback);
   run.command = "restore";
+  auto started = std::chrono::steady_clock::now();
   DiscardedChanges discarded = find_discarded_changes(run);
+  double discard_check_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!accept_discarding(invocation.global, "civiup restore", discarded, parsed.count("discard-changes") != 0)) {
     return ExitCode::kRefused;
   }
@@ -124,6 +128,7 @@ ExitCode restore_command(const Invocation& invocation) {
   install_interrupt_handlers();
   UpgradeOutcome outcome = run_transaction(run, rollback_space_needed(run));
   outcome.extra["discarded"] = discarded.to_json();
+  outcome.extra["discarded"]["seconds"] = discard_check_seconds;
   return report_upgrade(invocation.global, "restore", run, outcome);
 }
 

@@ -45,16 +45,9 @@ nlohmann::json UpgradeRun::to_json() const {
   };
 }
 
-UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
-  try {
-    return parse_run(json);
-  } catch (const nlohmann::json::exception& e) {
-    // A journal written by hand or by another civiup version: named, not std::terminate.
-    fail("the run's context: {}", e.what());
-  }
-}
+namespace {
 
-UpgradeRun UpgradeRun::parse_run(const nlohmann::json& json) {
+UpgradeRun parse_run(const nlohmann::json& json) {
   UpgradeRun run;
   run.transaction = json.at("transaction").get<std::string>();
   run.command = json.value("command", run.transaction);  // journals of older versions lack it
@@ -85,6 +78,17 @@ UpgradeRun UpgradeRun::parse_run(const nlohmann::json& json) {
   run.original.integration_modules = original.at("integration_modules").get<std::vector<std::string>>();
   run.original.module_status = original.at("module_status").get<std::map<std::string, std::string>>();
   return run;
+}
+
+}  // namespace
+
+UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
+  try {
+    return parse_run(json);
+  } catch (const nlohmann::json::exception& e) {
+    // A journal written by hand or by another civiup version: named, not std::terminate.
+    fail("the run's context: {}", e.what());
+  }
 }
 
 fs::path journal_file(const fs::path& state_dir) { return state_dir / "journal.json"; }

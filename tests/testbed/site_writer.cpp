@@ -2,11 +2,14 @@
 
 #include <csignal>
 #include <chrono>
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
 #include <stdexcept>
 #include <thread>
 
-#include <cxxopts.hpp>
 #include <fmt/format.h>
 
 #include "testbed/sql_session.hpp"
@@ -46,34 +49,36 @@ bool commit(SqlSession& session, const std::vector<std::string>& statements) {
 }  // namespace
 
 int write_load_main(int argc, char** argv) {
-  cxxopts::Options options("civiup-testbed write-load", "Commit small transactions to both databases, logging each");
-  options.add_options()
-      ("civicrm-db", "the CiviCRM database", cxxopts::value<std::string>())
-      ("backdrop-db", "the Backdrop database", cxxopts::value<std::string>())
-      ("prefix", "Backdrop's table prefix", cxxopts::value<std::string>()->default_value(""))
-      ("rate", "transactions a second (half to each database)", cxxopts::value<int>()->default_value("100"))
-      ("until-maintenance", "stop once maintenance mode is on")
-      ("log", "the commit log to append to", cxxopts::value<std::string>())
-      ("h,help", "this help");
-  auto args = options.parse(argc, argv);
-  if (args.count("help") != 0) {
-    fmt::print("{}", options.help());
-    return 0;
+  // Plain option parsing: the generator library does not link cxxopts.
+  std::map<std::string, std::string> options = {{"--prefix", ""}, {"--rate", "100"}};
+  bool until_maintenance = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--until-maintenance") {
+      until_maintenance = true;
+    } else if (arg == "-h" || arg == "--help") {
+      fmt::print("civiup-testbed write-load --civicrm-db C --backdrop-db B [--prefix P] [--rate N] "
+                 "[--until-maintenance] --log FILE\n");
+      return 0;
+    } else if (i + 1 < argc && arg.starts_with("--")) {
+      options[arg] = argv[++i];
+    } else {
+      throw std::runtime_error("write-load: unexpected argument '" + arg + "'");
+    }
   }
-  if (args.count("civicrm-db") == 0 || args.count("backdrop-db") == 0 || args.count("log") == 0) {
-    throw std::runtime_error("write-load: --civicrm-db, --backdrop-db and --log are required");
+  for (const char* required : {"--civicrm-db", "--backdrop-db", "--log"}) {
+    if (!options.contains(required)) throw std::runtime_error(std::string("write-load: ") + required + " is required");
   }
   std::signal(SIGTERM, on_term);
   std::signal(SIGINT, on_term);
   DatabaseServer server = DatabaseServer::from_environment();
-  SqlSession crm(server, args["civicrm-db"].as<std::string>());
-  SqlSession bd(server, args["backdrop-db"].as<std::string>());
-  SqlSession state(server, args["backdrop-db"].as<std::string>());
-  const std::string prefix = args["prefix"].as<std::string>();
-  const bool until_maintenance = args.count("until-maintenance") != 0;
-  std::FILE* log = std::fopen(args["log"].as<std::string>().c_str(), "a");
-  if (log == nullptr) throw std::runtime_error("write-load: cannot open the log");
-  const auto pause = std::chrono::microseconds(2'000'000 / std::max(1, args["rate"].as<int>()));
+  SqlSession crm(server, options["--civicrm-db"]);
+  SqlSession bd(server, options["--backdrop-db"]);
+  SqlSession state(server, options["--backdrop-db"]);
+  const std::string prefix = options["--prefix"];
+  std::FILE* log = std::fopen(options["--log"].c_str(), "a");
+  if (log == nullptr) throw std::runtime_error("write-load: cannot open the log " + options["--log"]);
+  const auto pause = std::chrono::microseconds(2'000'000 / std::max(1, std::stoi(options["--rate"])));
   for (long n = 1; g_stop == 0; ++n) {
     if (until_maintenance && maintenance_on(state, prefix)) break;
     auto next = std::chrono::steady_clock::now() + pause;

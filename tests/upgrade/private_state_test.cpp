@@ -4,6 +4,8 @@
 // database password), whatever the umask.  Checked after each command.
 #include <sys/stat.h>
 
+#include <fmt/format.h>
+
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {
@@ -12,7 +14,7 @@ namespace {
 class PrivateStateTest : public UpgradeTest {
  protected:
   // civiup under umask 000: nothing may rely on the umask for privacy.
-  ProcessResult civiup(std::vector<std::string> args) {
+  ProcessResult run_umask0(std::vector<std::string> args) {
     std::vector<std::string> argv = {"sh", "-c", "umask 000; exec \"$0\" \"$@\"", CIVIUP_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
     return test::run_process(argv);
@@ -42,28 +44,28 @@ class PrivateStateTest : public UpgradeTest {
 };
 
 TEST_F(PrivateStateTest, EveryCommandLeavesTheStateDirectoryOwnerOnly) {
-  ProcessResult upgraded = civiup({"upgrade", "--root", site_.root.string(), "--release", release_.string(),
+  ProcessResult upgraded = run_umask0({"upgrade", "--root", site_.root.string(), "--release", release_.string(),
                                    "--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--yes",
                                    "--json"});
   ASSERT_EQ(upgraded.exit_code, 0) << upgraded.out << upgraded.err;
   expect_private(state_dir(), "upgrade");
   ASSERT_TRUE(fs::exists(state_dir() / "code.git" / "objects" / "pack"));
 
-  ProcessResult snapshot = civiup({"snapshot", "--root", site_.root.string(), "--json"});
+  ProcessResult snapshot = run_umask0({"snapshot", "--root", site_.root.string(), "--json"});
   ASSERT_EQ(snapshot.exit_code, 0) << snapshot.err;
   expect_private(state_dir(), "snapshot");
 
   ProcessResult rolled_back =
-      civiup({"rollback", "--root", site_.root.string(), "--yes", "--discard-changes", "--json"});
+      run_umask0({"rollback", "--root", site_.root.string(), "--yes", "--discard-changes", "--json"});
   ASSERT_EQ(rolled_back.exit_code, 0) << rolled_back.out << rolled_back.err;
   expect_private(state_dir(), "rollback");
 
-  ProcessResult pruned = civiup({"prune", "--root", site_.root.string(), "--keep", "1", "--yes", "--json"});
+  ProcessResult pruned = run_umask0({"prune", "--root", site_.root.string(), "--keep", "1", "--yes", "--json"});
   ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
   expect_private(state_dir(), "prune");
 
   fs::path copy = tmp_ / "copy";
-  ProcessResult rehearsed = civiup({"rehearse", "--root", site_.root.string(), "--release", release_.string(),
+  ProcessResult rehearsed = run_umask0({"rehearse", "--root", site_.root.string(), "--release", release_.string(),
                                     "--to-root", copy.string(), "--to-db-prefix", "prv_", "--db-upgrade",
                                     std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--json"});
   EXPECT_EQ(rehearsed.exit_code, 0) << rehearsed.out << rehearsed.err;

@@ -9,6 +9,7 @@
 
 #include "civiup/site.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
+#include "upgrade/tree_filters.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {
@@ -16,7 +17,7 @@ namespace {
 
 class RestoreTest : public UpgradeTest {
  protected:
-  ProcessResult civiup(std::vector<std::string> args) {
+  ProcessResult run(std::vector<std::string> args) {
     args.insert(args.end(), {"--root", site_.root.string(), "--json"});
     return test::run_civiup(args);
   }
@@ -37,7 +38,7 @@ class RestoreTest : public UpgradeTest {
 };
 
 TEST_F(RestoreTest, RestoreBringsBackEveryPathOfTheSnapshotAndLeavesUserData) {
-  ProcessResult taken = civiup({"snapshot"});
+  ProcessResult taken = run({"snapshot"});
   ASSERT_EQ(taken.exit_code, 0) << taken.err;
   std::string id = json_of(taken)["snapshot"]["id"].get<std::string>();
   std::string config = read_file(system_core());
@@ -53,13 +54,13 @@ TEST_F(RestoreTest, RestoreBringsBackEveryPathOfTheSnapshotAndLeavesUserData) {
   ASSERT_FALSE(differences_from(id).empty());
 
   // Without a terminal, what would be discarded is refused, and shown.
-  ProcessResult refused = civiup({"restore", id, "--yes"});
+  ProcessResult refused = run({"restore", id, "--yes"});
   EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
   nlohmann::json discarded = json_of(refused)["discarded"];
   EXPECT_GE(discarded["files_total"].get<size_t>(), 3u) << refused.out;
   EXPECT_EQ(read_file(system_core()).find("changed") != std::string::npos, true) << "nothing changed";
 
-  ProcessResult restored = civiup({"restore", id, "--yes", "--discard-changes"});
+  ProcessResult restored = run({"restore", id, "--yes", "--discard-changes"});
   ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
   std::vector<snapshot::PathChange> left = differences_from(id);
   EXPECT_TRUE(left.empty()) << "the restored paths differ from the snapshot's manifest:" << describe(left);
@@ -73,7 +74,7 @@ TEST_F(RestoreTest, RestoreBringsBackEveryPathOfTheSnapshotAndLeavesUserData) {
 
   // The replaced state is a snapshot of its own: restoring it undoes the restore.
   std::string kept = json_of(restored)["kept_snapshot"].get<std::string>();
-  ProcessResult undone = civiup({"restore", kept, "--yes", "--discard-changes"});
+  ProcessResult undone = run({"restore", kept, "--yes", "--discard-changes"});
   ASSERT_EQ(undone.exit_code, 0) << undone.out << undone.err;
   EXPECT_NE(read_file(system_core()).find("changed"), std::string::npos);
   EXPECT_TRUE(fs::exists(civicrm_files() / "ext" / "org.example.new" / "info.xml"));
@@ -107,13 +108,13 @@ TEST_F(RestoreTest, RollbackSaysWhatItWouldDiscardAndKeepsIt) {
   EXPECT_EQ(json_of(rolled_back)["discarded"]["tables"].size(), 1u);
   EXPECT_EQ(read_code_version(site_.root / "modules" / "civicrm").str(), kFrom);
   std::string kept = json_of(rolled_back)["kept_snapshot"].get<std::string>();
-  nlohmann::json listed = json_of(civiup({"snapshots"}))["snapshots"];
+  nlohmann::json listed = json_of(run({"snapshots"}))["snapshots"];
   ASSERT_FALSE(listed.empty());
   EXPECT_EQ(listed[0]["kind"], "pre-rollback");
   EXPECT_TRUE(listed[0]["restorable"].get<bool>());
 
   // The rollback undone: the week of work is back, exactly.
-  ProcessResult undone = civiup({"restore", kept, "--yes", "--discard-changes"});
+  ProcessResult undone = run({"restore", kept, "--yes", "--discard-changes"});
   ASSERT_EQ(undone.exit_code, 0) << undone.out << undone.err;
   SiteState after = state();
   worked.tree = without_compiled_templates(worked.tree);
@@ -121,11 +122,11 @@ TEST_F(RestoreTest, RollbackSaysWhatItWouldDiscardAndKeepsIt) {
   expect_same(worked, after);
 
   // prune keeps the newest pre-rollback snapshot as it keeps the newest pre-upgrade one.
-  ASSERT_EQ(civiup({"prune", "--keep", "0", "--yes"}).exit_code, 0);
+  ASSERT_EQ(run({"prune", "--keep", "0", "--yes"}).exit_code, 0);
   std::set<std::string> kinds;
-  for (const auto& s : json_of(civiup({"snapshots"}))["snapshots"]) kinds.insert(s["kind"].get<std::string>());
+  for (const auto& s : json_of(run({"snapshots"}))["snapshots"]) kinds.insert(s["kind"].get<std::string>());
   EXPECT_TRUE(kinds.contains("pre-rollback") && kinds.contains("pre-upgrade") && kinds.contains("pre-restore"))
-      << json_of(civiup({"snapshots"})).dump();
+      << json_of(run({"snapshots"})).dump();
 }
 
 }  // namespace

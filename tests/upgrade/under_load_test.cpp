@@ -15,6 +15,9 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+
+#include "upgrade/tree_filters.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {

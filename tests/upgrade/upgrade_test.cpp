@@ -9,6 +9,7 @@
 
 #include "civiup/journal.hpp"
 #include "civiup/site.hpp"
+#include "upgrade/tree_filters.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {

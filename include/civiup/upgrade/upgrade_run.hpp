@@ -57,9 +57,6 @@ struct UpgradeRun {
 
   nlohmann::json to_json() const;
   static UpgradeRun from_json(const nlohmann::json& json);  // throws Error naming a missing or bad key
-
- private:
-  static UpgradeRun parse_run(const nlohmann::json& json);
 };
 
 // The state directory's fixed parts.

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/private_files.hpp"
 #include "repository_state.hpp"
 
 namespace civiup::snapshot {

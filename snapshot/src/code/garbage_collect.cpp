@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/private_files.hpp"
 #include "parallel.hpp"
 #include "repository_state.hpp"
 

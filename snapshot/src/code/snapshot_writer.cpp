@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/private_files.hpp"
 #include "live_tree.hpp"
 #include "incoming_pack.hpp"
 #include "parallel.hpp"

@@ -37,7 +37,7 @@ class CommitPhase final : public WorldPhase {
     // compares with the pre-upgrade dumps (and lists the upgrade's own changes).
     try {
       record_post_upgrade_tables(world_, post_upgrade_tables_file(run.dumps_dir()));
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       spdlog::warn("recording the upgraded tables for a later rollback's report: {}", e.what());
     }
     discard(run.staging_dir());  // the old tree, swapped out

@@ -8,9 +8,13 @@
 // templates) is never touched: before a directory is exchanged, its excluded
 // entries move from the live tree into the staged one, so they stay where
 // they are after the exchange.  Undo decides from the inodes in place.
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-#include <cstdio>
+#include <cerrno>
 #include <optional>
 #include <set>
 
@@ -36,7 +40,7 @@ uint64_t inode_at(const fs::path& path) {
 }
 
 void rename_durably(const fs::path& from, const fs::path& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
+  if (::syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
     fail_errno(fmt::format("renaming {} to {}", from.string(), to.string()));
   }
   fsync_parent(from);

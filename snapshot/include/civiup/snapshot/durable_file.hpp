@@ -25,12 +25,6 @@ void fsync_parent(const std::filesystem::path& path);
 // syncfs(2) of the filesystem holding `path`: one call flushes a whole staged tree.
 void sync_filesystem(const std::filesystem::path& path);
 
-// Takes group and other permissions off everything under `dir` (and `dir`
-// itself): directories 0700, files keep only their owner bits (0600, a
-// read-only pack 0400).  For what a library writes with its own modes
-// (libgit2: objects 0444, directories 0755, config 0644).  Symlinks are left.
-void make_private(const std::filesystem::path& dir);
-
 // The whole content of a file, or an error naming the file.
 std::string read_file(const std::filesystem::path& path);
 
