@@ -7,6 +7,8 @@
 
 #include <set>
 
+#include <fmt/format.h>
+
 #include "civiup/site.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "upgrade/tree_filters.hpp"
