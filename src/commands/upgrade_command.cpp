@@ -108,6 +108,8 @@ ExitCode report_upgrade(const GlobalOptions& global, const std::string& command,
     }
     for (const auto& [key, value] : outcome.extra.items()) out[key] = value;
     std::cout << out.dump() << '\n';
+    // The one error line goes to stderr with --json too (stdout holds only the object).
+    if (code != ExitCode::kSuccess) std::cerr << fmt::format("civiup: error: {}\n", error);
     return code;
   }
   print_phases(global, outcome.result.phases);

@@ -3,7 +3,8 @@
 // separate process that keeps committing small transactions to both
 // databases (inserts and updates in civicrm_contact and Backdrop's node),
 // and logs every commit with whether maintenance mode was still off right
-// after it (such a commit came before maintenance mode went on).
+// after it (such a commit came before maintenance mode went on).  Like a
+// Backdrop request, it writes nothing while maintenance mode is on.
 namespace civiup::testbed {
 
 // civiup-testbed write-load --civicrm-db C --backdrop-db B [--prefix P]

@@ -126,9 +126,10 @@ TEST_F(RestoreTest, RollbackSaysWhatItWouldDiscardAndKeepsIt) {
   // prune keeps the newest pre-rollback snapshot as it keeps the newest pre-upgrade one.
   ASSERT_EQ(run({"prune", "--keep", "0", "--yes"}).exit_code, 0);
   std::set<std::string> kinds;
-  for (const auto& s : json_of(run({"snapshots"}))["snapshots"]) kinds.insert(s["kind"].get<std::string>());
+  nlohmann::json left = json_of(run({"snapshots"}));
+  for (const auto& s : left["snapshots"]) kinds.insert(s["kind"].get<std::string>());
   EXPECT_TRUE(kinds.contains("pre-rollback") && kinds.contains("pre-upgrade") && kinds.contains("pre-restore"))
-      << json_of(run({"snapshots"})).dump();
+      << left.dump();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Under load, nothing committed is lost (issue 15): a separate process
 // (civiup-testbed write-load) commits about 100 small transactions a second
-// to both databases throughout an upgrade that fails in upgrade-database.
+// to both databases throughout an upgrade that fails in upgrade-database
+// (as site requests do, it writes nothing while maintenance mode is on).
 // After the automatic restore, every write committed before maintenance mode
 // went on is present, the writer's rows are a consistent prefix of what it
 // committed, and nothing else changed.  The same for a rollback with the

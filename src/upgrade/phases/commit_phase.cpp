@@ -21,6 +21,10 @@ class CommitPhase final : public WorldPhase {
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
+    // The old compiled templates first: set aside inside files/civicrm, they
+    // would otherwise be in the post-upgrade snapshot (and in what a later
+    // rollback reports as discarded).
+    discard(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
     snapshot::CodeSnapshotSpec spec =
         site_code_snapshot_spec(run.root, world_.backdrop_settings(), world_.civicrm_settings());
     spec.message = fmt::format("after upgrading CiviCRM {} to {}", run.from_code_version, run.to_version);
@@ -41,7 +45,6 @@ class CommitPhase final : public WorldPhase {
       spdlog::warn("recording the upgraded tables for a later rollback's report: {}", e.what());
     }
     discard(run.staging_dir());  // the old tree, swapped out
-    discard(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
     spdlog::info("moved the old tree and the old compiled templates into the trash");
   }
 
