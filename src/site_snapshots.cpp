@@ -125,6 +125,18 @@ PruneResult prune_site_snapshots(const fs::path& state_dir, size_t keep) {
     }
   }
   snapshot::CodeRepository repository = snapshot::CodeRepository::open(state_dir / "code.git");
+  // With a kept pre-upgrade snapshot, the post-upgrade one of the same run:
+  // what a rollback compares with to say what it would discard.  Code only,
+  // its objects shared with the live tree's: it costs next to nothing.
+  std::set<std::string> protected_runs;
+  std::vector<snapshot::CodeSnapshotInfo> infos = repository.list();
+  for (const snapshot::CodeSnapshotInfo& info : infos) {
+    if (protect.contains(info.id) && label(info, "kind") == "pre-upgrade") protected_runs.insert(label(info, "run"));
+  }
+  for (const snapshot::CodeSnapshotInfo& info : infos) {
+    std::string run = label(info, "run");
+    if (label(info, "kind") == "post-upgrade" && !run.empty() && protected_runs.contains(run)) protect.insert(info.id);
+  }
   result.bytes_before = directory_bytes(state_dir / "code.git") + directory_bytes(state_dir / "dumps");
   for (size_t i = 0; i < snapshots.size(); ++i) {
     const SiteSnapshot& s = snapshots[i];

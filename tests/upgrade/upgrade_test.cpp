@@ -422,8 +422,11 @@ TEST_F(RollbackTest, PruneKeepsTheNewestPreUpgradeSnapshot) {
   ProcessResult pruned = test::run_civiup({"prune", "--keep", "0", "--root", site_.root.string(), "--yes", "--json"});
   ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
   nlohmann::json left = json_of(test::run_civiup({"snapshots", "--root", site_.root.string(), "--json"}))["snapshots"];
-  ASSERT_EQ(left.size(), 1u) << left.dump();
-  EXPECT_EQ(left[0]["kind"], "pre-upgrade");
+  // The post-upgrade snapshot of that upgrade stays with it: a rollback
+  // compares with it to say what it would discard.
+  ASSERT_EQ(left.size(), 2u) << left.dump();
+  EXPECT_EQ(left[0]["kind"], "post-upgrade");
+  EXPECT_EQ(left[1]["kind"], "pre-upgrade");
   EXPECT_EQ(rollback().exit_code, 0) << "rollback still works after prune";
 }
 
