@@ -151,7 +151,8 @@ TEST_F(PowerCutDuringRecoverTest, RecoverCutMidwayIsRecoveredAgain) {
   expect_power_was_cut();
   ASSERT_NO_FATAL_FAILURE(power_on());
   ProcessResult second = recover();
-  EXPECT_EQ(second.exit_code, 1) << second.out << second.err;
+  EXPECT_EQ(second.exit_code, 0) << second.out << second.err;  // consistent again: rolled back
+  EXPECT_EQ(json_of(second)["recovered"], "rolled_back") << second.out;
   expect_same(before, state());
 }
 
