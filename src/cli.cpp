@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
+#include <typeinfo>
 #include <iostream>
 
 #include <unistd.h>
@@ -12,10 +14,13 @@
 
 #include "civiup/commands/check_command.hpp"
 #include "civiup/commands/transaction_commands.hpp"
+#include "civiup/fault_point.hpp"
 #include "civiup/run_log.hpp"
 #include "civiup/snapshot/error.hpp"
 #include "civiup/state_trash.hpp"
 #include "civiup/terminal_progress.hpp"
+#include "civiup/site_changes.hpp"
+#include "civiup/transaction.hpp"
 #include "civiup/version.hpp"
 
 namespace civiup {
@@ -29,14 +34,14 @@ constexpr std::array kCommands = {
             "[--root DIR] (--release FILE | --latest | --version X.Y.Z) [--l10n [FILE]] [--db-upgrade CMD] "
             "[--url URL|--no-health-check] [--discard-local-changes]",
             "upgrade as one transaction, restoring everything on failure", upgrade_command},
-    Command{"rollback", "[--root DIR] [--to SNAPSHOT]",
+    Command{"rollback", "[--root DIR] [--to SNAPSHOT] [--discard-changes]",
             "return code and every database to the pre-upgrade snapshot", rollback_command},
     Command{"recover", "[--root DIR]", "finish an interrupted run from its journal", recover_command},
     Command{"status", "[--root DIR] [--offline]", "versions, journal state, snapshots", status_command},
     Command{"snapshot", "[--root DIR] [--message TEXT]", "snapshot code and every database now",
             snapshot_command},
     Command{"snapshots", "[--root DIR]", "list snapshots, newest first", snapshots_command},
-    Command{"restore", "[--root DIR] SNAPSHOT", "restore code and databases from a snapshot",
+    Command{"restore", "[--root DIR] [--discard-changes] SNAPSHOT", "restore code, files and databases from a snapshot",
             restore_command},
     Command{"prune", "[--root DIR] --keep N", "delete old snapshots, keeping the newest N",
             prune_command},
@@ -112,7 +117,24 @@ const Command* find_command(std::string_view name) {
   return it == kCommands.end() ? nullptr : &*it;
 }
 
+// "<object>: <cause>" for the exceptions that do not come as civiup::Error:
+// the standard library's filesystem errors name their paths, nlohmann's
+// JSON errors and number conversions name what they are.
+std::string describe_exception(const std::exception& e) {
+  if (const auto* error = dynamic_cast<const std::filesystem::filesystem_error*>(&e)) {
+    std::string object = error->path1().empty() ? std::string("filesystem") : error->path1().string();
+    if (!error->path2().empty()) object += " -> " + error->path2().string();
+    return fmt::format("{}: {}", object, error->code().message());
+  }
+  if (dynamic_cast<const nlohmann::json::exception*>(&e) != nullptr) return fmt::format("JSON data: {}", e.what());
+  if (dynamic_cast<const Error*>(&e) != nullptr) return e.what();
+  if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) return "memory: out of memory";
+  std::string what = e.what();
+  return fmt::format("internal error: {}", what.empty() ? typeid(e).name() : what);
+}
+
 void print_failure(const GlobalOptions& global, ExitCode code, std::string_view message) {
+  if (message.empty()) message = "civiup: an error without a description (a defect: please report it)";
   if (global.json) {
     nlohmann::json out = {{"ok", false}, {"exit_code", to_int(code)}, {"error", message}};
     std::cout << out.dump() << '\n';
@@ -176,7 +198,7 @@ int run_cli(int argc, char** argv) {
     if (parsed.version) {
       if (global.json) {
         std::cout << nlohmann::json{{"ok", true}, {"exit_code", 0}, {"error", nullptr},
-                                    {"version", kVersion}}
+                                    {"version", kVersion}, {"fault_injection", fault_injection_compiled()}}
                          .dump()
                   << '\n';
       } else {
@@ -198,9 +220,17 @@ int run_cli(int argc, char** argv) {
       fail("command '{}' is not built yet in civiup {}", command->name, kVersion);
     }
     return to_int(command->run(Invocation{global, parsed.args}));
-  } catch (const Error& e) {
-    print_failure(global, ExitCode::kRefused, e.what());
-    return to_int(ExitCode::kRefused);
+  } catch (const std::exception& e) {
+    // The one error boundary: every failure ends here as one line (and the
+    // JSON object), never in std::terminate.  Exit 2 says "nothing changed",
+    // so only while no transaction has begun to change the site.
+    ExitCode code = site_may_have_changed() ? ExitCode::kIncomplete : ExitCode::kRefused;
+    print_failure(global, code, describe_exception(e));
+    return to_int(code);
+  } catch (...) {
+    ExitCode code = site_may_have_changed() ? ExitCode::kIncomplete : ExitCode::kRefused;
+    print_failure(global, code, "civiup: an exception of unknown type (a defect: please report it)");
+    return to_int(code);
   }
 }
 

@@ -94,4 +94,12 @@ void fault_point([[maybe_unused]] const std::string& phase, [[maybe_unused]] con
 #endif
 }
 
+bool fault_injection_compiled() {
+#ifdef CIVIUP_FAULT_INJECTION
+  return true;
+#else
+  return false;
+#endif
+}
+
 }  // namespace civiup

@@ -116,11 +116,14 @@ PruneResult prune_site_snapshots(const fs::path& state_dir, size_t keep) {
   std::vector<SiteSnapshot> snapshots = list_site_snapshots(state_dir);
   if (snapshots.empty()) return result;
   std::set<std::string> protect;
-  // The newest pre-upgrade snapshot: what `civiup rollback` returns to.
-  for (const SiteSnapshot& s : snapshots) {
-    if (s.kind == "pre-upgrade" && s.dumps_usable) {
-      protect.insert(s.id);
-      break;
+  // The newest pre-upgrade snapshot (what `civiup rollback` returns to), and
+  // the newest state a rollback or restore replaced (what undoes it).
+  for (const char* kind : {"pre-upgrade", "pre-rollback", "pre-restore"}) {
+    for (const SiteSnapshot& s : snapshots) {
+      if (s.kind == kind && s.dumps_usable) {
+        protect.insert(s.id);
+        break;
+      }
     }
   }
   // Whatever an unfinished run may still need.
@@ -139,6 +142,18 @@ PruneResult prune_site_snapshots(const fs::path& state_dir, size_t keep) {
     }
   }
   snapshot::CodeRepository repository = snapshot::CodeRepository::open(state_dir / "code.git");
+  // With a kept pre-upgrade snapshot, the post-upgrade one of the same run:
+  // what a rollback compares with to say what it would discard.  Code only,
+  // its objects shared with the live tree's: it costs next to nothing.
+  std::set<std::string> protected_runs;
+  std::vector<snapshot::CodeSnapshotInfo> infos = repository.list();
+  for (const snapshot::CodeSnapshotInfo& info : infos) {
+    if (protect.contains(info.id) && label(info, "kind") == "pre-upgrade") protected_runs.insert(label(info, "run"));
+  }
+  for (const snapshot::CodeSnapshotInfo& info : infos) {
+    std::string run = label(info, "run");
+    if (label(info, "kind") == "post-upgrade" && !run.empty() && protected_runs.contains(run)) protect.insert(info.id);
+  }
   result.bytes_before = directory_bytes(state_dir / "code.git") + directory_bytes(state_dir / "dumps");
   for (size_t i = 0; i < snapshots.size(); ++i) {
     const SiteSnapshot& s = snapshots[i];

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "civiup/site_changes.hpp"
 #include "civiup/snapshot/error.hpp"
 
 namespace civiup {
@@ -21,6 +22,23 @@ void on_interrupt(int signal_number) { interrupt_signal().store(signal_number); 
 std::string describe(const std::exception& e) { return e.what(); }
 
 }  // namespace
+
+namespace {
+std::atomic<bool> g_site_may_have_changed{false};
+
+// A journal write whose failure must not end the run: the caller goes on
+// (undoing, or reporting) and the journal on disk stays what recover needs.
+void try_save(Journal& journal, const JournalRecord& record) {
+  try {
+    journal.save(record);
+  } catch (const std::exception&) {
+    // recover decides from the last record that did reach the disk.
+  }
+}
+}  // namespace
+
+bool site_may_have_changed() { return g_site_may_have_changed.load(); }
+void note_site_may_change() { g_site_may_have_changed.store(true); }
 
 std::atomic<int>& interrupt_signal() {
   static std::atomic<int> signal_number{0};
@@ -64,7 +82,8 @@ TransactionResult TransactionRunner::run(std::vector<std::unique_ptr<Phase>>& ph
   TransactionResult result;
   record_.outcome = JournalOutcome::kRunning;
   record_.phases.clear();
-  journal_.save(record_);
+  journal_.save(record_);  // a failure here changed nothing: exit 2
+  note_site_may_change();
 
   std::map<std::string, Phase*> by_name;
   for (auto& phase : phases) by_name[phase->name()] = phase.get();
@@ -89,12 +108,12 @@ TransactionResult TransactionRunner::run(std::vector<std::unique_ptr<Phase>>& ph
       if (record_.past_commit_point()) {
         // Past the commit point the upgrade stands; recover finishes the rest.
         record_.outcome = JournalOutcome::kRunning;
-        journal_.save(record_);
+        try_save(journal_, record_);
         result.outcome = JournalOutcome::kRunning;
         return result;
       }
       record_.outcome = JournalOutcome::kRollingBack;
-      journal_.save(record_);
+      try_save(journal_, record_);  // undo_started writes again; recover rolls back either way
       PhaseFactory reuse = [&](const std::string& phase_name) -> std::unique_ptr<Phase> {
         Phase* found = by_name.at(phase_name);
         // Non-owning: the runner's caller owns the phases.
@@ -111,7 +130,15 @@ TransactionResult TransactionRunner::run(std::vector<std::unique_ptr<Phase>>& ph
     }
   }
   record_.outcome = JournalOutcome::kCommitted;
-  journal_.save(record_);
+  try {
+    journal_.save(record_);
+  } catch (const std::exception& e) {
+    // Every phase is done, but the journal does not say so: the site stands
+    // upgraded and recover (rolling forward) must record it.  Not exit 2.
+    result.error = describe(e);
+    result.outcome = JournalOutcome::kRunning;
+    return result;
+  }
   result.outcome = JournalOutcome::kCommitted;
   return result;
 }
@@ -148,27 +175,32 @@ TransactionResult TransactionRunner::undo_started(Journal& journal, JournalRecor
     }
   }
   record.outcome = JournalOutcome::kRolledBack;
-  journal.save(record);
+  try {
+    journal.save(record);
+  } catch (const std::exception& e) {
+    // The site is back, but the journal still says rolling-back: recover must finish it.
+    result.undo_error = describe(e);
+    result.outcome = JournalOutcome::kRollbackFailed;
+    return result;
+  }
   result.outcome = JournalOutcome::kRolledBack;
   return result;
 }
 
-TransactionResult TransactionRunner::recover(Journal& journal, const PhaseFactory& make_phase,
-                                             const std::vector<std::string>& phase_order) {
-  std::optional<JournalRecord> loaded = journal.load();
-  TransactionResult result;
-  if (!loaded || loaded->finished()) {
-    result.outcome = loaded ? loaded->outcome : JournalOutcome::kCommitted;
-    return result;
-  }
-  JournalRecord& record = *loaded;
-  result.error = record.error;
-  if (record.outcome == JournalOutcome::kRunning && record.past_commit_point()) {
-    // Roll forward: apply every phase of the order not yet done.
+namespace {
+
+TransactionResult roll_forward(Journal& journal, JournalRecord& record, const PhaseFactory& make_phase,
+                               const std::vector<std::string>& phase_order, TransactionResult result) {
+  // Apply every phase of the order not yet done.  A failure leaves the run
+  // unfinished past its commit point (exit 3), never "nothing changed".
+  std::string current;
+  auto start = std::chrono::steady_clock::now();
+  try {
     for (const std::string& name : phase_order) {
       JournalPhase* existing = record.find(name);
       if (existing != nullptr && existing->state == PhaseState::kDone) continue;
-      auto start = std::chrono::steady_clock::now();
+      current = name;
+      start = std::chrono::steady_clock::now();
       if (existing == nullptr) {
         record.phases.push_back({name, PhaseState::kStarted, nlohmann::json::object(), 0});
         existing = &record.phases.back();
@@ -184,14 +216,43 @@ TransactionResult TransactionRunner::recover(Journal& journal, const PhaseFactor
       journal.save(record);
       result.phases.push_back({name, "done", existing->seconds});
     }
+    current.clear();
     record.outcome = JournalOutcome::kCommitted;
     journal.save(record);
-    result.outcome = JournalOutcome::kCommitted;
+  } catch (const std::exception& e) {
+    std::string cause = current.empty() ? fmt::format("recording the finished run: {}", describe(e))
+                                        : fmt::format("rolling forward, phase {}: {}", current, describe(e));
+    if (!current.empty()) result.phases.push_back({current, "failed", seconds_since(start)});
+    result.error = result.error.empty() ? cause : result.error + "; " + cause;
+    record.error = result.error;
+    try_save(journal, record);
+    result.outcome = JournalOutcome::kRunning;
     return result;
+  }
+  result.outcome = JournalOutcome::kCommitted;
+  return result;
+}
+
+}  // namespace
+
+TransactionResult TransactionRunner::recover(Journal& journal, const PhaseFactory& make_phase,
+                                             const std::vector<std::string>& phase_order) {
+  std::optional<JournalRecord> loaded = journal.load();
+  TransactionResult result;
+  if (!loaded || loaded->finished()) {
+    result.outcome = loaded ? loaded->outcome : JournalOutcome::kCommitted;
+    return result;
+  }
+  JournalRecord& record = *loaded;
+  note_site_may_change();
+  result.error = record.error;
+  if (record.outcome == JournalOutcome::kRunning && record.past_commit_point()) {
+    return roll_forward(journal, record, make_phase, phase_order, std::move(result));
   }
   record.outcome = JournalOutcome::kRollingBack;
   journal.save(record);
   return undo_started(journal, record, make_phase, std::move(result));
 }
+
 
 }  // namespace civiup

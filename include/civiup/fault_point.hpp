@@ -13,12 +13,17 @@
 // tests kill the database server or fill the disk at a chosen point with it.
 //
 // e.g. "swap-code:after:kill" dies right after the exchange, before the
-// journal records it.  Builds configured with -DCIVIUP_FAULT_INJECTION=OFF (a
-// release package) compile every point to nothing.
+// journal records it.  Builds configured with -DCIVIUP_FAULT_INJECTION=OFF (the
+// default: a release package, `cmake --install`) compile every point to
+// nothing; scripts/setup turns it on for the test builds.
 #include <string>
 
 namespace civiup {
 
 void fault_point(const std::string& phase, const char* when);
+
+// Whether this binary was built with the fault points (`civiup --version --json`
+// says "fault_injection"): false in a package or any default build.
+bool fault_injection_compiled();
 
 }  // namespace civiup

@@ -39,11 +39,11 @@ _civiup() {
     check) options="$download --offline --root --release --l10n --db-upgrade --bee --force --discard-local-changes" ;;
     upgrade) options="$upgrade" ;;
     rehearse) options="$upgrade --to-root --to-db-prefix --cleanup" ;;
-    rollback) options="--root --to" ;;
+    rollback) options="--root --to --discard-changes" ;;
     status) options="--root --offline --feed --ca-file" ;;
     recover|snapshots) options="--root" ;;
     snapshot) options="--root --message" ;;
-    restore) options="--root" ;;
+    restore) options="--root --discard-changes" ;;
     prune) options="--root --keep" ;;
   esac
   COMPREPLY=($(compgen -W "$options $global" -- "$cur"))

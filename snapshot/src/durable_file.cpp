@@ -1,4 +1,5 @@
 #include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/private_files.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -38,6 +39,25 @@ void fsync_path(const fs::path& path) {
 void fsync_parent(const fs::path& path) {
   fs::path parent = path.parent_path();
   fsync_path(parent.empty() ? fs::path(".") : parent);
+}
+
+void make_private(const fs::path& dir) {
+  auto strip = [](const fs::path& path, bool is_dir) {
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0 || S_ISLNK(info.st_mode)) return;
+    mode_t wanted = is_dir ? 0700 : (info.st_mode & 0700);
+    if ((info.st_mode & 07777) != wanted && ::chmod(path.c_str(), wanted) != 0) {
+      fail_errno(fmt::format("chmod {:o} {}", wanted, path.string()));
+    }
+  };
+  strip(dir, true);
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(dir, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    std::error_code type_error;
+    strip(it->path(), it->is_directory(type_error) && !it->is_symlink(type_error));
+  }
+  if (error) fail("making {} private: {}", dir.string(), error.message());
 }
 
 void sync_filesystem(const fs::path& path) {

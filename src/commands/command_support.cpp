@@ -43,6 +43,35 @@ void confirm_or_refuse(const GlobalOptions& global, const std::string& question)
   if (answer != "y" && answer != "Y" && answer != "yes") fail("{}: not confirmed", question);
 }
 
+bool accept_discarding(const GlobalOptions& global, const std::string& command, const DiscardedChanges& discarded,
+                       bool discard_changes) {
+  if (discarded.empty()) return true;
+  if (!global.quiet || !discard_changes) (global.json ? std::cerr : std::cout) << discarded.text() << std::flush;
+  if (discard_changes) return true;
+  bool can_ask = ::isatty(STDIN_FILENO) != 0 && !global.json && !global.yes;
+  if (can_ask) {
+    std::cerr << "Discard these changes? (they are kept in a snapshot of their own) [y/N] " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer == "y" || answer == "Y" || answer == "yes") return true;
+  }
+  std::string error = fmt::format("{}: {} would be discarded; {}add --discard-changes (the {} keeps them in a "
+                                  "snapshot of its own, which `civiup restore` brings back)",
+                                  command, discarded.summary(), can_ask ? "not confirmed; " : "",
+                                  command == "civiup restore" ? "restore" : "rollback");
+  if (global.json) {
+    std::cout << nlohmann::json{{"ok", false},
+                                {"exit_code", to_int(ExitCode::kRefused)},
+                                {"error", error},
+                                {"command", command.substr(command.find(' ') + 1)},
+                                {"discarded", discarded.to_json()}}
+                     .dump()
+              << '\n';
+  }
+  std::cerr << "civiup: error: " << error << '\n';
+  return false;
+}
+
 ExitCode exit_code_of(const TransactionResult& result) {
   switch (result.outcome) {
     case JournalOutcome::kCommitted:

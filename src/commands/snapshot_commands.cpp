@@ -1,6 +1,8 @@
 // civiup snapshot | snapshots | restore SNAPSHOT | prune --keep N.
 #include <iostream>
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "civiup/commands/command_support.hpp"
@@ -103,7 +105,8 @@ ExitCode snapshots_command(const Invocation& invocation) {
 
 ExitCode restore_command(const Invocation& invocation) {
   cxxopts::Options options("civiup restore");
-  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>());
+  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>())(
+      "discard-changes", "go on although rows or files changed since the snapshot would be discarded");
   std::vector<std::string> words;
   cxxopts::ParseResult parsed = parse_command_options(options, invocation.args, &words);
   if (words.size() != 1) fail("civiup restore: give exactly one SNAPSHOT id (see civiup snapshots)");
@@ -112,11 +115,21 @@ ExitCode restore_command(const Invocation& invocation) {
   rollback.snapshot = words.front();
   rollback.state_dir = invocation.global.state_dir;
   UpgradeRun run = plan_rollback(rollback);
+  run.command = "restore";
+  auto started = std::chrono::steady_clock::now();
+  DiscardedChanges discarded = find_discarded_changes(run);
+  double discard_check_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!accept_discarding(invocation.global, "civiup restore", discarded, parsed.count("discard-changes") != 0)) {
+    return ExitCode::kRefused;
+  }
   confirm_or_refuse(invocation.global,
                     fmt::format("Restore {} to snapshot {} (CiviCRM {}, database {})?", run.root.string(),
                                 run.restore_snapshot.substr(0, 12), run.to_version, run.to_db_version));
   install_interrupt_handlers();
-  return report_upgrade(invocation.global, "restore", run, run_transaction(run, rollback_space_needed(run)));
+  UpgradeOutcome outcome = run_transaction(run, rollback_space_needed(run));
+  outcome.extra["discarded"] = discarded.to_json();
+  outcome.extra["discarded"]["seconds"] = discard_check_seconds;
+  return report_upgrade(invocation.global, "restore", run, outcome);
 }
 
 ExitCode prune_command(const Invocation& invocation) {

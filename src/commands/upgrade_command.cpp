@@ -82,19 +82,37 @@ nlohmann::json health_check_json(const UpgradeRun& run) {
           {"skipped", run.health_skipped.empty() ? nlohmann::json() : nlohmann::json(run.health_skipped)}};
 }
 
+// What recover did, for its JSON: "rolled_back", "rolled_forward", or false
+// when the run is still unfinished.
+nlohmann::json recovered_json(const TransactionResult& result) {
+  if (result.outcome == JournalOutcome::kRolledBack) return "rolled_back";
+  if (result.outcome == JournalOutcome::kCommitted) return "rolled_forward";
+  return false;
+}
+
+// recover succeeds (0) when it leaves the site consistent, in either
+// direction; 3 when it could not.  The other commands: exit_code_of.
+ExitCode exit_code_for(const std::string& command, const TransactionResult& result) {
+  if (command != "recover") return exit_code_of(result);
+  bool consistent = result.outcome == JournalOutcome::kRolledBack || result.outcome == JournalOutcome::kCommitted;
+  return consistent ? ExitCode::kSuccess : ExitCode::kIncomplete;
+}
+
 }  // namespace
 
 // Prints the end of a transaction (shared with recover).
 ExitCode report_upgrade(const GlobalOptions& global, const std::string& command, const UpgradeRun& run,
                         const UpgradeOutcome& outcome) {
-  ExitCode code = exit_code_of(outcome.result);
+  ExitCode code = exit_code_for(command, outcome.result);
   std::string error = outcome.result.error;
-  if (!outcome.result.undo_error.empty()) error += "; " + outcome.result.undo_error;
+  if (!outcome.result.undo_error.empty()) error += error.empty() ? outcome.result.undo_error : "; " + outcome.result.undo_error;
+  // A run killed from outside recorded no error of its own.
+  if (error.empty() && code != ExitCode::kSuccess) error = fmt::format("{} {}: the run did not finish", run.transaction, run.id);
   if (global.json) {
     nlohmann::json out = {
         {"ok", code == ExitCode::kSuccess},
         {"exit_code", to_int(code)},
-        {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)},
+        {"error", error.empty() || code == ExitCode::kSuccess ? nlohmann::json() : nlohmann::json(error)},
         {"command", command},
         {"outcome", to_string(outcome.result.outcome)},
         {"phases", phases_json(outcome.result.phases)},
@@ -107,23 +125,38 @@ ExitCode report_upgrade(const GlobalOptions& global, const std::string& command,
         {"health_check", health_check_json(run)},
         {"log", outcome.log_file.string()},
     };
+    if (command == "recover") {
+      out["recovered"] = recovered_json(outcome.result);
+      out["run_error"] = outcome.result.error.empty() ? nlohmann::json() : nlohmann::json(outcome.result.error);
+    }
+    for (const auto& [key, value] : outcome.extra.items()) out[key] = value;
     std::cout << out.dump() << '\n';
+    // The one error line goes to stderr with --json too (stdout holds only the object).
+    if (code != ExitCode::kSuccess) std::cerr << fmt::format("civiup: error: {}\n", error);
     return code;
   }
   print_phases(global, outcome.result.phases);
-  switch (code) {
-    case ExitCode::kSuccess:
-      std::cout << fmt::format("{} CiviCRM {} (database {}) to {} (database {})\n",
-                               run.transaction == "rollback" ? "rolled back" : "upgraded", run.from_code_version,
-                               run.from_db_version, run.to_version, run.to_db_version);
-      break;
-    case ExitCode::kRolledBack:
-      std::cerr << fmt::format("civiup: error: {}\n", error);
-      std::cout << fmt::format("rolled back: the site is at CiviCRM {} as before\n", run.from_code_version);
-      break;
-    default:
-      std::cerr << fmt::format("civiup: error: {}\n", error.empty() ? "the run did not finish" : error);
-      std::cout << "NOT fully rolled back: run `civiup status` and `civiup recover`\n";
+  if (command == "recover" && code == ExitCode::kSuccess) {
+    bool back = outcome.result.outcome == JournalOutcome::kRolledBack;
+    std::cout << fmt::format("recovered the interrupted {} {}: {}\n", run.transaction, run.id,
+                             back ? fmt::format("rolled back, the site is at CiviCRM {} as before", run.from_code_version)
+                                  : fmt::format("rolled forward, the site is at CiviCRM {}", run.to_version));
+    if (!outcome.result.error.empty()) std::cout << fmt::format("the run had failed: {}\n", outcome.result.error);
+  } else {
+    switch (code) {
+      case ExitCode::kSuccess:
+        std::cout << fmt::format("{} CiviCRM {} (database {}) to {} (database {})\n",
+                                 run.transaction == "rollback" ? "rolled back" : "upgraded", run.from_code_version,
+                                 run.from_db_version, run.to_version, run.to_db_version);
+        break;
+      case ExitCode::kRolledBack:
+        std::cerr << fmt::format("civiup: error: {}\n", error);
+        std::cout << fmt::format("rolled back: the site is at CiviCRM {} as before\n", run.from_code_version);
+        break;
+      default:
+        std::cerr << fmt::format("civiup: error: {}\n", error);
+        std::cout << "NOT fully rolled back: run `civiup status` and `civiup recover`\n";
+    }
   }
   if (run.transaction == "upgrade" && run.health_url.empty()) {
     std::cout << fmt::format("note: no health check: {}\n", run.health_skipped);
@@ -137,6 +170,11 @@ ExitCode report_upgrade(const GlobalOptions& global, const std::string& command,
   if (!outcome.snapshot.empty()) {
     std::cout << fmt::format("{}: {}\n", run.transaction == "rollback" ? "restored snapshot" : "pre-upgrade snapshot",
                              outcome.snapshot);
+  }
+  if (outcome.extra.contains("kept_snapshot")) {
+    std::string kept = outcome.extra["kept_snapshot"].get<std::string>();
+    std::cout << fmt::format("the replaced state is kept as snapshot {}: `civiup restore {}` undoes this {}\n",
+                             kept.substr(0, 12), kept.substr(0, 12), command);
   }
   std::cout << fmt::format("log: {}\n", outcome.log_file.string());
   return code;

@@ -166,8 +166,13 @@ void copy_databases(const RehearsalPlan& plan, nlohmann::json& marker) {
   for (const RehearsalDatabase& database : plan.databases) {
     marker["databases"].push_back({{"role", database.role}, {"from", database.from}, {"to", database.to}});
     save_marker(plan.state_dir, marker);
-    targets.push_back({database_login(database.dsn), database.from,
-                       plan.state_dir / "dumps" / "rehearsal-copy" / database.role, {}});
+    fs::path dump = plan.state_dir / "dumps" / "rehearsal-copy" / database.role;
+    // Owner-only whatever the umask: the dump holds the production data.
+    for (const fs::path& dir : {dump.parent_path().parent_path(), dump.parent_path()}) {
+      fs::create_directories(dir);
+      fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+    }
+    targets.push_back({database_login(database.dsn), database.from, dump, {}});
   }
   PhaseProgress progress("copy-databases");
   snapshot::db::DumpOptions dump_options;

@@ -34,6 +34,7 @@ std::optional<std::string> unusable_because(const SiteSnapshot& snapshot) {
 
 UpgradeRun plan_rollback(const RollbackOptions& options) {
   UpgradeRun run = start_run("rollback", options.root, options.cwd, options.state_dir);
+  run.command = "rollback";
   Site site = discover_site(run.root);
   std::vector<SiteSnapshot> snapshots = list_site_snapshots(run.state_dir);
   if (snapshots.empty()) fail("state directory {}: no snapshots yet, nothing to roll back to", run.state_dir.string());

@@ -191,7 +191,8 @@ namespace {
 // The state dir and the directories that hold dumps, staged code and logs are
 // the owner's only (0700): dumps hold personal data, logs name the site's tables.
 void prepare_state_dir(const fs::path& state_dir) {
-  for (const fs::path& dir : {state_dir, state_dir / "dumps", state_dir / "staging", state_dir / "logs"}) {
+  for (const fs::path& dir : {state_dir, state_dir / "dumps", state_dir / "pre-dumps", state_dir / "staging",
+                              state_dir / "logs"}) {
     fs::create_directories(dir);
     if (::chmod(dir.c_str(), 0700) != 0) fail_errno(fmt::format("chmod 0700 {}", dir.string()));
   }
@@ -219,6 +220,9 @@ UpgradeOutcome outcome_from(const TransactionResult& result, const Journal& jour
   if (auto record = journal.load()) {
     outcome.snapshot = record->transaction == "rollback" ? record->context.value("restore_snapshot", "")
                                                           : phase_data(*record, "snapshot-code", "snapshot");
+    // The state a finished rollback or restore replaced, kept as a snapshot.
+    std::string kept = phase_data(*record, "keep-replaced", "snapshot");
+    if (!kept.empty() && result.outcome == JournalOutcome::kCommitted) outcome.extra["kept_snapshot"] = kept;
     for (const JournalPhase& p : record->phases) {
       if (p.name == "enable-integrations" && p.undo.contains("missing")) {
         outcome.missing_modules = p.undo["missing"].get<std::vector<std::string>>();
@@ -261,7 +265,8 @@ std::optional<UpgradeOutcome> recover_upgrade(const fs::path& state_dir) {
   std::optional<JournalRecord> record = journal.load();
   if (!record || record->finished()) return std::nullopt;
   StateLock lock(state_dir);
-  UpgradeRun run = UpgradeRun::from_json(record->context);
+  UpgradeRun run = with_context(fmt::format("journal {}", journal.path().string()),
+                                [&] { return UpgradeRun::from_json(record->context); });
   RunLog log(logs_dir(state_dir) / (run.id + "-recover.log"));
   spdlog::info("recovering the {} run {} ({} to {})", record->transaction, run.id, run.from_code_version,
                run.to_version);

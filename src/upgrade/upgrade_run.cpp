@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "civiup/snapshot/error.hpp"
+
 namespace civiup {
 namespace fs = std::filesystem;
 
@@ -19,6 +21,7 @@ nlohmann::json UpgradeRun::to_json() const {
   };
   return {
       {"transaction", transaction},
+      {"command", command},
       {"id", id},
       {"root", root.string()},
       {"state_dir", state_dir.string()},
@@ -47,9 +50,12 @@ nlohmann::json UpgradeRun::to_json() const {
   };
 }
 
-UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
+namespace {
+
+UpgradeRun parse_run(const nlohmann::json& json) {
   UpgradeRun run;
   run.transaction = json.at("transaction").get<std::string>();
+  run.command = json.value("command", run.transaction);  // journals of older versions lack it
   run.id = json.at("id").get<std::string>();
   run.root = json.at("root").get<std::string>();
   run.state_dir = json.at("state_dir").get<std::string>();
@@ -82,6 +88,17 @@ UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
   run.original.integration_modules = original.at("integration_modules").get<std::vector<std::string>>();
   run.original.module_status = original.at("module_status").get<std::map<std::string, std::string>>();
   return run;
+}
+
+}  // namespace
+
+UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
+  try {
+    return parse_run(json);
+  } catch (const nlohmann::json::exception& e) {
+    // A journal written by hand or by another civiup version: named, not std::terminate.
+    fail("the run's context: {}", e.what());
+  }
 }
 
 fs::path journal_file(const fs::path& state_dir) { return state_dir / "journal.json"; }

@@ -36,7 +36,8 @@ TEST(Install, PutsTheManPageAndTheCompletionInPlace) {
     EXPECT_NE(completion_text.find(" " + name), std::string::npos) << name << " missing from the completion";
   }
   for (const char* option : {"\\-\\-to\\-root", "\\-\\-to\\-db\\-prefix", "\\-\\-cleanup", "\\-\\-discard\\-local\\-changes",
-                             "\\-\\-no\\-health\\-check", "\\-\\-verbose", "\\-\\-json", "EXIT STATUS", "FILES", "EXAMPLES"}) {
+                             "\\-\\-discard\\-changes", "\\-\\-no\\-health\\-check", "\\-\\-verbose", "\\-\\-json",
+                             "EXIT STATUS", "FILES", "EXAMPLES"}) {
     EXPECT_NE(man.find(option), std::string::npos) << option;
   }
 

@@ -2,6 +2,7 @@
 //   release     write a release tarball (or tree) for any version
 //   site        generate a Backdrop + CiviCRM site and its databases
 //   upgrade-db  the stand-in `cv upgrade:db` (knobs: see standin_upgrade.hpp)
+//   write-load  site traffic for the under-load tests (site_writer.hpp)
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "testbed/standin_upgrade.hpp"
+#include "testbed/site_writer.hpp"
 #include "testbed/standin_bee.hpp"
 #include "testbed/testbed.hpp"
 
@@ -137,6 +139,7 @@ const std::vector<Subcommand> kSubcommands = {
     {"site", site_command, "generate a site root and its two databases"},
     {"upgrade-db", upgrade_db_command, "the stand-in `cv upgrade:db` (run in a site root)"},
     {"bee", civiup::testbed::standin_bee_main, "the stand-in bee (--root=DIR COMMAND ARG)"},
+    {"write-load", civiup::testbed::write_load_main, "site traffic: small commits to both databases, logged"},
 };
 
 void usage(std::FILE* stream) {

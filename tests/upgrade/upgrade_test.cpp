@@ -10,6 +10,7 @@
 
 #include "civiup/journal.hpp"
 #include "civiup/site.hpp"
+#include "upgrade/tree_filters.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {
@@ -177,7 +178,8 @@ TEST_P(UpgraderTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
   EXPECT_NE(journal_state["next_action"].get<std::string>().find("civiup recover"), std::string::npos) << status.out;
 
   ProcessResult recovered = test::run_civiup({"recover", "--root", site_.root.string(), "--yes", "--json"});
-  EXPECT_EQ(recovered.exit_code, 1) << recovered.out << recovered.err;  // failed run, fully rolled back
+  EXPECT_EQ(recovered.exit_code, 0) << recovered.out << recovered.err;  // the site is consistent: rolled back
+  EXPECT_EQ(json_of(recovered)["recovered"], "rolled_back") << recovered.out;
   expect_same(before, state());
   ProcessResult again = test::run_civiup({"recover", "--root", site_.root.string(), "--yes"});
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
@@ -190,12 +192,6 @@ TEST_P(UpgraderTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
 namespace civiup {
 namespace {
 
-// Compiled templates are cleared by every swap of the code (they are rebuilt
-// on demand), so comparisons across an upgrade and its rollback leave them out.
-std::map<std::string, std::string> without_compiled_templates(std::map<std::string, std::string> tree) {
-  std::erase_if(tree, [](const auto& entry) { return entry.first.find("templates_c/") != std::string::npos; });
-  return tree;
-}
 
 class RollbackTest : public UpgradeTest {
  protected:
@@ -255,8 +251,9 @@ TEST_P(RollbackFaultTest, FailedRollbackLeavesTheUpgradedSite) {
 
 INSTANTIATE_TEST_SUITE_P(EveryRollbackPhase, RollbackFaultTest,
                          ::testing::Values("preflight", "restore-snapshot", "pre-snapshot-databases",
-                                           "maintenance-on", "snapshot-databases",
-                                           "swap-code", "clear-templates", "restore-databases", "clear-caches",
+                                           "maintenance-on", "snapshot-databases", "keep-replaced",
+                                           "swap-code", "restore-files", "clear-templates", "restore-databases",
+                                           "clear-caches",
                                            "maintenance-off", "verify"),
                          [](const auto& param_info) {
                            std::string name = param_info.param;
@@ -361,7 +358,7 @@ TEST_P(UpgraderTest, FailedUndoExitsThreeAndRecoverFinishesTheRollback) {
 
   // The cause is gone (the fault is not armed): recover finishes the rollback.
   ProcessResult recovered = test::run_civiup({"recover", "--root", site_.root.string(), "--yes", "--json"});
-  EXPECT_EQ(recovered.exit_code, 1) << recovered.out << recovered.err;
+  EXPECT_EQ(recovered.exit_code, 0) << recovered.out << recovered.err;
   EXPECT_EQ(json_of(recovered)["outcome"], "rolled-back");
   expect_same(before, state());
 }
@@ -406,8 +403,13 @@ TEST_F(RollbackTest, ManualSnapshotIsListedRestoredAndPruned) {
   EXPECT_TRUE(list[0]["restorable"].get<bool>());
   EXPECT_EQ(list[0]["message"], "before my edits");
 
-  ProcessResult restored = test::run_civiup({"restore", id.substr(0, 10), "--root", site_.root.string(), "--yes", "--json"});
+  ProcessResult restored = test::run_civiup(
+      {"restore", id.substr(0, 10), "--root", site_.root.string(), "--yes", "--discard-changes", "--json"});
   ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
+  // What it discarded: the changed row, the new table, the patched file.
+  nlohmann::json discarded = json_of(restored)["discarded"];
+  EXPECT_EQ(discarded["tables"].size(), 2u) << restored.out;
+  EXPECT_EQ(discarded["files"].size(), 1u) << restored.out;
   SiteState after = state();
   at_snapshot.tree = without_compiled_templates(at_snapshot.tree);
   after.tree = without_compiled_templates(after.tree);
@@ -416,15 +418,17 @@ TEST_F(RollbackTest, ManualSnapshotIsListedRestoredAndPruned) {
   for (int i = 0; i < 2; ++i) {
     ASSERT_EQ(test::run_civiup({"snapshot", "--root", site_.root.string()}).exit_code, 0);
   }
+  // The restore kept what it replaced (pre-restore): prune keeps that and the newest.
   ProcessResult pruned = test::run_civiup({"prune", "--keep", "1", "--root", site_.root.string(), "--yes", "--json"});
   ASSERT_EQ(pruned.exit_code, 0) << pruned.out << pruned.err;
   EXPECT_EQ(json_of(pruned)["removed"].size(), 2u) << pruned.out;
   nlohmann::json left = json_of(test::run_civiup({"snapshots", "--root", site_.root.string(), "--json"}))["snapshots"];
-  ASSERT_EQ(left.size(), 1u);
+  ASSERT_EQ(left.size(), 2u) << left.dump();
   EXPECT_NE(left[0]["id"], id) << "the newest is kept";
+  EXPECT_EQ(left[1]["kind"], "pre-restore");
   size_t dump_dirs = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(state_dir() / "dumps")) ++dump_dirs;
-  EXPECT_EQ(dump_dirs, 1u) << "pruned snapshots' dumps are deleted";
+  EXPECT_EQ(dump_dirs, 2u) << "pruned snapshots' dumps are deleted";
 }
 
 TEST_F(RollbackTest, PruneKeepsTheNewestPreUpgradeSnapshot) {
@@ -433,8 +437,11 @@ TEST_F(RollbackTest, PruneKeepsTheNewestPreUpgradeSnapshot) {
   ProcessResult pruned = test::run_civiup({"prune", "--keep", "0", "--root", site_.root.string(), "--yes", "--json"});
   ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
   nlohmann::json left = json_of(test::run_civiup({"snapshots", "--root", site_.root.string(), "--json"}))["snapshots"];
-  ASSERT_EQ(left.size(), 1u) << left.dump();
-  EXPECT_EQ(left[0]["kind"], "pre-upgrade");
+  // The post-upgrade snapshot of that upgrade stays with it: a rollback
+  // compares with it to say what it would discard.
+  ASSERT_EQ(left.size(), 2u) << left.dump();
+  EXPECT_EQ(left[0]["kind"], "post-upgrade");
+  EXPECT_EQ(left[1]["kind"], "pre-upgrade");
   EXPECT_EQ(rollback().exit_code, 0) << "rollback still works after prune";
 }
 

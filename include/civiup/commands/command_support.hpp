@@ -10,6 +10,7 @@
 
 #include "civiup/cli.hpp"
 #include "civiup/transaction.hpp"
+#include "civiup/upgrade/discarded_changes.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
@@ -22,6 +23,14 @@ cxxopts::ParseResult parse_command_options(cxxopts::Options& options, const std:
 // Asks `question` on a terminal; --yes answers it.  Without a terminal and
 // without --yes the command is refused: nothing is changed unasked.
 void confirm_or_refuse(const GlobalOptions& global, const std::string& question);
+
+// What a rollback or restore would discard (discarded_changes.hpp), shown
+// before anything changes.  Nothing to discard, --discard-changes, or "y" on
+// a terminal (never with --yes or --json): true, go on.  Otherwise the
+// refusal is printed (one error line; with --json the object, "discarded"
+// included) and false is returned: exit 2, nothing changed.
+bool accept_discarding(const GlobalOptions& global, const std::string& command, const DiscardedChanges& discarded,
+                       bool discard_changes);
 
 // The exit code a transaction's outcome means.
 ExitCode exit_code_of(const TransactionResult& result);

@@ -53,6 +53,7 @@ struct UpgradeOutcome {
   std::string snapshot;                 // the pre-upgrade code snapshot id
   std::vector<std::string> missing_modules;  // integration modules the release no longer ships
   std::filesystem::path log_file;
+  nlohmann::json extra = nlohmann::json::object();  // more fields for the command's JSON (e.g. "discarded")
 };
 
 // Runs a planned upgrade or rollback (run.transaction): creates the state

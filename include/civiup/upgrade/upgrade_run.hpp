@@ -23,6 +23,7 @@ struct OriginalSiteValues {
 
 struct UpgradeRun {
   std::string transaction = "upgrade";      // "upgrade" or "rollback": which phase list runs
+  std::string command = "upgrade";          // the command that started it: upgrade, rollback, restore
   std::string id;                           // "20261126T070102Z-4242": names dumps, staging, logs
   std::filesystem::path root;               // the Backdrop root
   std::filesystem::path state_dir;
@@ -60,7 +61,7 @@ struct UpgradeRun {
   std::filesystem::path code_repository() const { return state_dir / "code.git"; }
 
   nlohmann::json to_json() const;
-  static UpgradeRun from_json(const nlohmann::json& json);
+  static UpgradeRun from_json(const nlohmann::json& json);  // throws Error naming a missing or bad key
 };
 
 // The state directory's fixed parts.

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/private_files.hpp"
 #include "repository_state.hpp"
 
 namespace civiup::snapshot {
@@ -94,7 +95,8 @@ CodeRepository CodeRepository::open(const fs::path& directory) {
       state->repository.reset(raw);
       configure(raw);
       fs::create_directories(state->directory / "info");
-      write_file_durably(state->directory / "info" / "attributes", kAttributes, 0644);
+      write_file_durably(state->directory / "info" / "attributes", kAttributes, 0600);
+      make_private(state->directory);  // libgit2 makes its directories 0755 and config 0644
       sync_filesystem(state->directory);
     }
     return CodeRepository(std::move(state));
@@ -192,6 +194,7 @@ void CodeRepository::remove(std::string_view id) {
   std::string name = std::string(kSnapshotRefPrefix) + oid_hex(oid);
   with_context(fmt::format("deleting snapshot {}", oid_hex(oid)), [&] {
     git_check(git_reference_remove(state_->repository.get(), name.c_str()), "removing its reference");
+    make_private(state_->directory);  // packed-refs is rewritten 0644
     sync_filesystem(state_->directory);
   });
 }

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/private_files.hpp"
 #include "parallel.hpp"
 #include "repository_state.hpp"
 
@@ -75,7 +76,7 @@ GarbageCollection CodeRepository::collect_garbage() {
       git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
       ScopeGuard no_fsync([] { git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 0); });
       fs::create_directories(packs);
-      git_check(git_packbuilder_write(raw, packs.c_str(), 0, nullptr, nullptr), "writing the pack");
+      git_check(git_packbuilder_write(raw, packs.c_str(), 0400, nullptr, nullptr), "writing the pack");
       keep = std::string("pack-") + git_packbuilder_name(raw);
     }
     sync_filesystem(state_->directory);
@@ -99,6 +100,7 @@ GarbageCollection CodeRepository::collect_garbage() {
     git_check(git_repository_open_bare(&reopened, state_->directory.c_str()), "reopening");
     state_->repository.reset(reopened);
     result.bytes_after = disk_usage(objects);
+    make_private(state_->directory);  // the packs hold settings.php: owner only
     return result;
   });
 }

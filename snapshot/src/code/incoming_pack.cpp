@@ -76,7 +76,7 @@ std::uint32_t crc32_of(std::uint32_t crc, const std::string& bytes) {
 }
 
 void write_file_synced(const fs::path& path, const std::string& bytes, bool durable) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0400);
   if (fd < 0) fail_errno(fmt::format("creating {}", path.string()));
   ScopeGuard close_fd([fd] { ::close(fd); });
   for (std::size_t done = 0; done < bytes.size();) {
@@ -137,8 +137,9 @@ void backend_free(git_odb_backend* backend) { delete reinterpret_cast<PackBacken
 }  // namespace
 
 IncomingPack::IncomingPack(const fs::path& directory) : path_(directory / "incoming.pack"), end_(kHeaderSize) {
-  // 0444 as git's packs: nothing rewrites a pack in place.
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+  // Read-only as git's packs (nothing rewrites a pack in place), and the
+  // owner's only: a pack holds settings.php.
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
   if (fd_ < 0) fail_errno(fmt::format("creating {}", path_.string()));
 }
 

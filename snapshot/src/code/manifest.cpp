@@ -1,5 +1,6 @@
 #include "manifest.hpp"
 
+#include <charconv>
 #include <iterator>
 
 #include <nlohmann/json.hpp>
@@ -40,10 +41,24 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+// A whole number in `base` up to `max`; anything else (a sign, a trailing
+// byte, an overflow) is a malformed manifest, reported, never std::terminate.
+std::uint32_t parse_number(std::string_view text, int base, std::uint32_t max, std::string_view what) {
+  std::uint32_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value > max) {
+    fail("{} {} is not a number", what,
+         json(std::string(text.substr(0, 40))).dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+  return value;
+}
+
 std::string from_hex(std::string_view hex) {
   if (hex.size() % 2 != 0) fail("odd-length hex name '{}'", hex);
   std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    out += static_cast<char>(parse_number(hex.substr(i, 2), 16, 0xff, "hex name byte"));
+  }
   return out;
 }
 
@@ -136,7 +151,7 @@ Manifest Manifest::from_json(std::string_view text) {
         ManifestEntry entry;
         entry.path = get_name(item, "path");
         entry.type = type_from_name(item.at("type").get<std::string>());
-        entry.mode = static_cast<std::uint32_t>(std::stoul(item.at("mode").get<std::string>(), nullptr, 8));
+        entry.mode = parse_number(item.at("mode").get<std::string>(), 8, 07777 | 0170000, "mode");
         entry.uid = item.at("uid").get<std::uint32_t>();
         entry.gid = item.at("gid").get<std::uint32_t>();
         manifest.entries.push_back(std::move(entry));

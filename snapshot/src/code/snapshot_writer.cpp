@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "civiup/snapshot/durable_file.hpp"
+#include "civiup/snapshot/private_files.hpp"
 #include "live_tree.hpp"
 #include "incoming_pack.hpp"
 #include "parallel.hpp"
@@ -300,8 +301,13 @@ class SnapshotWriter {
 }  // namespace
 
 CodeSnapshotResult CodeRepository::snapshot(const CodeSnapshotSpec& spec) {
-  return with_context(fmt::format("code snapshot of {}", spec.root.string()),
-                      [&] { return SnapshotWriter(*state_, spec).run(); });
+  return with_context(fmt::format("code snapshot of {}", spec.root.string()), [&] {
+    CodeSnapshotResult result = SnapshotWriter(*state_, spec).run();
+    // The packs hold settings.php with the database password: owner only,
+    // whatever the umask and libgit2's modes (objects 0444, directories 0755).
+    make_private(state_->directory);
+    return result;
+  });
 }
 
 }  // namespace civiup::snapshot

@@ -1,10 +1,12 @@
 // Phase 17, after the commit point: a post-upgrade code snapshot (the base
-// for spotting local patches next time), then the old tree and the old
+// for spotting local patches next time) and the row digests of every table
+// (the base for what a later rollback would discard), then the old tree and the old
 // compiled templates go to the trash (deleted in the background).  Idempotent: recover re-runs it after a crash.
 #include <spdlog/spdlog.h>
 
 #include "civiup/snapshot/error.hpp"
 #include "civiup/terminal_progress.hpp"
+#include "civiup/upgrade/discarded_changes.hpp"
 #include "civiup/upgrade/site_snapshot.hpp"
 #include "civiup/version.hpp"
 #include "upgrade/phases/world_phase.hpp"
@@ -19,6 +21,10 @@ class CommitPhase final : public WorldPhase {
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
+    // The old compiled templates first: set aside inside files/civicrm, they
+    // would otherwise be in the post-upgrade snapshot (and in what a later
+    // rollback reports as discarded).
+    discard(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
     snapshot::CodeSnapshotSpec spec =
         site_code_snapshot_spec(run.root, world_.backdrop_settings(), world_.civicrm_settings(), run.extensions_dir);
     spec.message = fmt::format("after upgrading CiviCRM {} to {}", run.from_code_version, run.to_version);
@@ -30,8 +36,15 @@ class CommitPhase final : public WorldPhase {
     PhaseProgress progress(name());
     spec.progress = &progress;
     undo.record("snapshot", world_.code_repository().snapshot(spec).info.id);
+    // What the databases hold as the upgrade left them, so a later rollback
+    // can say what it would discard.  Best effort: without it the rollback
+    // compares with the pre-upgrade dumps (and lists the upgrade's own changes).
+    try {
+      record_post_upgrade_tables(world_, post_upgrade_tables_file(run.dumps_dir()));
+    } catch (const std::exception& e) {
+      spdlog::warn("recording the upgraded tables for a later rollback's report: {}", e.what());
+    }
     discard(run.staging_dir());  // the old tree, swapped out
-    discard(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
     spdlog::info("moved the old tree and the old compiled templates into the trash");
   }
 

@@ -1,6 +1,9 @@
-// Rollback's last phase, after its commit point: the tree that was live before
-// the rollback, the old compiled templates and the dumps taken for undo go to
-// the trash (deleted in the background, off the way back's critical path).  Idempotent: recover re-runs it after a crash.
+// Rollback's last phase, after its commit point: the trees and files that were
+// live before the rollback and the old compiled templates go to the trash
+// (deleted in the background, off the way back's critical path).  The dumps
+// taken for undo stay: with keep-replaced's code snapshot they are the
+// pre-rollback snapshot, so `civiup restore` can undo the rollback.
+// Idempotent: recover re-runs it after a crash.
 #include <spdlog/spdlog.h>
 
 #include "civiup/snapshot/error.hpp"
@@ -18,8 +21,8 @@ class FinishRollbackPhase final : public WorldPhase {
     const UpgradeRun& run = world_.run();
     discard(run.staging_dir());
     discard(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
-    discard(run.dumps_dir());
-    spdlog::info("moved the replaced tree, the old compiled templates and the undo dumps into the trash");
+    spdlog::info("moved the replaced tree and the old compiled templates into the trash; the replaced state is "
+                 "kept as a snapshot");
   }
 
   void undo(const nlohmann::json&) override {}

@@ -1,6 +1,8 @@
-// Rollback phase: the code snapshot's modules/civicrm is checked out into the
-// staging area (never over the live tree), with its recorded modes and owners,
-// ready for the swap.  Undo removes it.
+// Rollback phase: the whole code snapshot is checked out into the staging
+// area (never over the live tree), with its recorded modes, owners and empty
+// directories: its modules/civicrm ready for swap-code, the other paths
+// (settings files, active config, files/civicrm) for restore-files.  Undo
+// removes it.
 #include <spdlog/spdlog.h>
 
 #include "civiup/snapshot/error.hpp"
@@ -29,7 +31,6 @@ class RestoreSnapshotPhase final : public WorldPhase {
     fs::path tree = checkout / "modules" / "civicrm";
     if (!fs::is_directory(tree)) fail("snapshot {} holds no modules/civicrm", run.restore_snapshot);
     fs::rename(tree, run.staged_tree());
-    discard(checkout);
     spdlog::info("checked out modules/civicrm of snapshot {} into {}", run.restore_snapshot,
                  run.staged_tree().string());
   }

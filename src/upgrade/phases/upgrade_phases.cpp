@@ -37,7 +37,9 @@ constexpr NamedPhase kAllPhases[] = {
     {"verify", verify},
     {"commit", commit},
     {"restore-snapshot", restore_snapshot},
+    {"restore-files", restore_files},
     {"restore-databases", restore_databases},
+    {"keep-replaced", keep_replaced},
     {"finish-rollback", finish_rollback},
 };
 
@@ -49,13 +51,15 @@ const std::vector<std::string> kUpgradeOrder = {
     "clear-caches",      "restore-frontpage",    "maintenance-off", "verify",
     "commit"};
 
-// Rollback: the checkout and a full database dump happen online; the window
-// holds the undo dumps (deltas against that dump), the swap and the selective
-// database restore.
+// Rollback (and restore): the checkout and a full database dump happen
+// online; the window holds the undo dumps (deltas against that dump) and the
+// code snapshot of what is replaced (together the pre-rollback snapshot), the
+// swaps of modules/civicrm and of the snapshot's other paths, and the
+// selective database restore.
 const std::vector<std::string> kRollbackOrder = {
     "preflight",       "restore-snapshot",  "pre-snapshot-databases", "maintenance-on",  "snapshot-databases",
-    "swap-code",       "clear-templates",   "restore-databases",      "clear-caches",    "maintenance-off",
-    "verify",          "finish-rollback"};
+    "keep-replaced",   "swap-code",         "restore-files",          "clear-templates", "restore-databases",
+    "clear-caches",    "maintenance-off",   "verify",                 "finish-rollback"};
 
 }  // namespace
 

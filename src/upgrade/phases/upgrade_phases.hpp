@@ -32,7 +32,9 @@ std::unique_ptr<Phase> verify(UpgradeWorld& world);
 std::unique_ptr<Phase> commit(UpgradeWorld& world);
 // Rollback's own phases (the rest are shared with the upgrade).
 std::unique_ptr<Phase> restore_snapshot(UpgradeWorld& world);
+std::unique_ptr<Phase> restore_files(UpgradeWorld& world);
 std::unique_ptr<Phase> restore_databases(UpgradeWorld& world);
+std::unique_ptr<Phase> keep_replaced(UpgradeWorld& world);
 std::unique_ptr<Phase> finish_rollback(UpgradeWorld& world);
 
 // The phase names of a transaction ("upgrade" or "rollback") in order.  The

@@ -1,0 +1,58 @@
+// Rollback phase, in the window right after snapshot-databases: nothing a
+// rollback or restore replaces is lost.  A code snapshot of the site's paths
+// as they are now, labelled kind=pre-rollback (or pre-restore), names the
+// dumps snapshot-databases just took for the rollback's own undo; together
+// they are a snapshot like any other, and `civiup restore <id>` undoes the
+// rollback.  The dumps exist anyway, so the window grows only by the code
+// snapshot (its stat cache makes an unchanged tree a matter of stats).
+#include <spdlog/spdlog.h>
+
+#include "civiup/terminal_progress.hpp"
+#include "civiup/upgrade/site_snapshot.hpp"
+#include "civiup/version.hpp"
+#include "upgrade/phases/world_phase.hpp"
+
+namespace civiup::phases {
+namespace {
+
+class KeepReplacedPhase final : public WorldPhase {
+ public:
+  explicit KeepReplacedPhase(UpgradeWorld& world) : WorldPhase(world, "keep-replaced") {}
+
+  void apply(UndoLog& undo) override {
+    const UpgradeRun& run = world_.run();
+    snapshot::CodeSnapshotSpec spec =
+        site_code_snapshot_spec(run.root, world_.backdrop_settings(), world_.civicrm_settings());
+    std::string kind = run.command == "restore" ? "pre-restore" : "pre-rollback";
+    spec.message = fmt::format("before {} to snapshot {} (CiviCRM {})", run.command == "restore" ? "restoring" : "rolling back",
+                               run.restore_snapshot.substr(0, 12), run.to_version);
+    spec.labels = {{"kind", kind},
+                   {"run", run.id},
+                   {"code_version", run.from_code_version},
+                   {"db_version", run.from_db_version},
+                   {"dumps", run.dumps_dir().filename().string()}};
+    spec.tool_version = kVersion;
+    PhaseProgress progress(name());
+    spec.progress = &progress;
+    snapshot::CodeSnapshotResult result = world_.code_repository().snapshot(spec);
+    undo.record("snapshot", result.info.id);
+    spdlog::info("kept the state being replaced as snapshot {} ({})", result.info.id, kind);
+  }
+
+  // A rolled-back rollback replaced nothing: its snapshot is forgotten (the
+  // dumps go with snapshot-databases' undo).
+  void undo(const nlohmann::json& data) override {
+    if (!data.contains("snapshot")) return;
+    try {
+      world_.code_repository().remove(data["snapshot"].get<std::string>());
+    } catch (const Error& e) {
+      spdlog::warn("forgetting code snapshot {}: {}", data["snapshot"].get<std::string>(), e.what());
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> keep_replaced(UpgradeWorld& world) { return std::make_unique<KeepReplacedPhase>(world); }
+
+}  // namespace civiup::phases
