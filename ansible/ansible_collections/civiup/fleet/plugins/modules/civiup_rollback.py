@@ -31,6 +31,13 @@ options:
   to:
     description: The snapshot id (or a unique prefix) to return to. Default is the newest pre-upgrade snapshot.
     type: str
+  discard_changes:
+    description:
+      - Roll back although rows or files were written since the upgrade (C(civiup rollback --discard-changes)).
+        Without it, such a site fails with civiup's report of what would be discarded, and nothing changes.
+      - civiup keeps what it replaces as a C(pre-rollback) snapshot either way.
+    type: bool
+    default: false
   state_dir:
     description: civiup's state directory. Default C(<root>.civiup).
     type: path
@@ -126,7 +133,8 @@ def chosen_snapshot(status, to):
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(to=dict(type='str'), **COMMON_ARGS), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=dict(to=dict(type='str'), discard_changes=dict(type='bool', default=False),
+                                           **COMMON_ARGS), supports_check_mode=True)
     status = site_status(module)
     target = chosen_snapshot(status, module.params['to'])
     if target and target.get('code_version') == target.get('db_version') and at_version(status, target['code_version']):
@@ -142,6 +150,8 @@ def main():
                          maintenance_seconds=0, msg='would roll CiviCRM %s back to %s (snapshot %s)' % (
                              status.get('code_version'), target.get('code_version'), target['id'][:12]))
     args = ['--to', module.params['to']] if module.params['to'] else []
+    if module.params['discard_changes']:
+        args.append('--discard-changes')
     rc, result, cmd = run_civiup(module, 'rollback', args, confirm=True)
     finish_transaction(module, rc, result, cmd,
                        lambda f: 'rolled CiviCRM %s back to %s (snapshot %s)' % (
