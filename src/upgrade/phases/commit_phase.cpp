@@ -32,10 +32,7 @@ class CommitPhase final : public WorldPhase {
                    {"run", run.id},
                    {"code_version", run.to_version},
                    {"db_version", run.to_version}};
-    spec.tool_version = kVersion;
-    PhaseProgress progress(name());
-    spec.progress = &progress;
-    undo.record("snapshot", world_.code_repository().snapshot(spec).info.id);
+    take_code_snapshot(std::move(spec), undo);
     // What the databases hold as the upgrade left them, so a later rollback
     // can say what it would discard.  Best effort: without it the rollback
     // compares with the pre-upgrade dumps (and lists the upgrade's own changes).

@@ -31,24 +31,13 @@ class KeepReplacedPhase final : public WorldPhase {
                    {"code_version", run.from_code_version},
                    {"db_version", run.from_db_version},
                    {"dumps", run.dumps_dir().filename().string()}};
-    spec.tool_version = kVersion;
-    PhaseProgress progress(name());
-    spec.progress = &progress;
-    snapshot::CodeSnapshotResult result = world_.code_repository().snapshot(spec);
-    undo.record("snapshot", result.info.id);
+    snapshot::CodeSnapshotResult result = take_code_snapshot(std::move(spec), undo);
     spdlog::info("kept the state being replaced as snapshot {} ({})", result.info.id, kind);
   }
 
   // A rolled-back rollback replaced nothing: its snapshot is forgotten (the
   // dumps go with snapshot-databases' undo).
-  void undo(const nlohmann::json& data) override {
-    if (!data.contains("snapshot")) return;
-    try {
-      world_.code_repository().remove(data["snapshot"].get<std::string>());
-    } catch (const Error& e) {
-      spdlog::warn("forgetting code snapshot {}: {}", data["snapshot"].get<std::string>(), e.what());
-    }
-  }
+  void undo(const nlohmann::json& data) override { forget_code_snapshot(data); }
 };
 
 }  // namespace

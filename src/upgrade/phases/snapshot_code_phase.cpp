@@ -26,25 +26,12 @@ class SnapshotCodePhase final : public WorldPhase {
                    {"code_version", run.from_code_version},
                    {"db_version", run.from_db_version},
                    {"dumps", run.dumps_dir().filename().string()}};
-    spec.tool_version = kVersion;
-    PhaseProgress progress(name());
-    spec.progress = &progress;
-    snapshot::CodeSnapshotResult result = world_.code_repository().snapshot(spec);
-    undo.record("snapshot", result.info.id);
+    snapshot::CodeSnapshotResult result = take_code_snapshot(std::move(spec), undo);
     spdlog::info("code snapshot {} ({} entries, {} files hashed)", result.info.id, result.entries,
                  result.files_hashed);
   }
 
-  // A snapshot changes nothing on the site; a rolled-back run's snapshot is
-  // forgotten (its objects go at the next garbage collection).
-  void undo(const nlohmann::json& data) override {
-    if (!data.contains("snapshot")) return;
-    try {
-      world_.code_repository().remove(data["snapshot"].get<std::string>());
-    } catch (const Error& e) {
-      spdlog::warn("forgetting code snapshot {}: {}", data["snapshot"].get<std::string>(), e.what());
-    }
-  }
+  void undo(const nlohmann::json& data) override { forget_code_snapshot(data); }
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 
+#include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/snapshot/error.hpp"
 
 #include "civiup/state_trash.hpp"
@@ -23,6 +24,13 @@ class WorldPhase : public Phase {
   // A tree the run no longer needs goes to the state directory's trash (a
   // rename; deleted off the critical path, state_trash.hpp).  Absent is fine.
   void discard(const std::filesystem::path& path) const { move_to_trash(world_.run().state_dir, path); }
+  // Takes a code snapshot of `spec` (its message and labels set), showing
+  // this phase's progress, and records its id under "snapshot" for undo.
+  snapshot::CodeSnapshotResult take_code_snapshot(snapshot::CodeSnapshotSpec spec, UndoLog& undo);
+  // The undo of take_code_snapshot: a snapshot changes nothing on the site, so
+  // a rolled-back run's is only forgotten (its objects go at the next garbage
+  // collection).  A failure to forget is a warning, never a failed undo.
+  void forget_code_snapshot(const nlohmann::json& data);
   UpgradeWorld& world_;
 
  private:

@@ -22,18 +22,8 @@ description:
     with civiup's advice in C(msg).
 author:
   - civiup authors
-options:
-  root:
-    description: The Backdrop root of the site.
-    type: path
-    required: true
-  state_dir:
-    description: civiup's state directory. Default C(<root>.civiup).
-    type: path
-  civiup:
-    description: The civiup binary. Default is C(civiup) on C(PATH).
-    type: path
 extends_documentation_fragment:
+  - civiup.fleet.civiup
   - action_common_attributes
 attributes:
   check_mode:

@@ -24,10 +24,6 @@ description:
 author:
   - civiup authors
 options:
-  root:
-    description: The Backdrop root of the site.
-    type: path
-    required: true
   to:
     description: The snapshot id (or a unique prefix) to return to. Default is the newest pre-upgrade snapshot.
     type: str
@@ -38,13 +34,8 @@ options:
       - civiup keeps what it replaces as a C(pre-rollback) snapshot either way.
     type: bool
     default: false
-  state_dir:
-    description: civiup's state directory. Default C(<root>.civiup).
-    type: path
-  civiup:
-    description: The civiup binary. Default is C(civiup) on C(PATH).
-    type: path
 extends_documentation_fragment:
+  - civiup.fleet.civiup
   - action_common_attributes
 attributes:
   check_mode:

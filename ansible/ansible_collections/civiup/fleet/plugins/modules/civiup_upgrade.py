@@ -29,10 +29,6 @@ description:
 author:
   - civiup authors
 options:
-  root:
-    description: The Backdrop root of the site (the directory holding C(index.php) and C(settings.php)).
-    type: path
-    required: true
   release:
     description:
       - A C(civicrm-X.Y.Z-backdrop.tar.gz) on the managed host.
@@ -68,13 +64,8 @@ options:
     description: Upgrade although files in C(modules/civicrm) changed since the last upgrade (they stay in the snapshot).
     type: bool
     default: false
-  state_dir:
-    description: civiup's state directory (snapshots, journal, logs). Default C(<root>.civiup).
-    type: path
-  civiup:
-    description: The civiup binary. Default is C(civiup) on C(PATH).
-    type: path
 extends_documentation_fragment:
+  - civiup.fleet.civiup
   - action_common_attributes
 attributes:
   check_mode:
