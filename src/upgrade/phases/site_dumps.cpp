@@ -52,10 +52,9 @@ std::string quoted_list(const std::vector<std::string>& names) {
 void dump_site_databases(UpgradeWorld& world, const fs::path& dir, const fs::path& base, snapshot::Progress* progress) {
   fs::create_directories(dir);
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);  // dumps hold personal data
-  std::vector<const SiteDatabase*> databases;
+  const std::vector<SiteDatabase> databases = world.databases();
   std::vector<snapshot::db::DumpTarget> targets;
-  for (const SiteDatabase& database : world.databases()) {
-    databases.push_back(&database);
+  for (const SiteDatabase& database : databases) {
     targets.push_back(dump_target(database.dsn, dir / database.role(), base.empty() ? base : base / database.role()));
   }
   snapshot::db::DumpOptions options;
@@ -64,7 +63,7 @@ void dump_site_databases(UpgradeWorld& world, const fs::path& dir, const fs::pat
   // state with a Backdrop or logging state of another moment.
   std::vector<snapshot::db::DumpManifest> manifests = snapshot::db::dump_databases(targets, options);
   spdlog::info("consistent point: {}", manifests.front().consistency);
-  for (size_t i = 0; i < databases.size(); ++i) log_dump(databases[i]->dsn, manifests[i]);
+  for (size_t i = 0; i < databases.size(); ++i) log_dump(databases[i].dsn, manifests[i]);
 }
 
 void restore_site_databases(UpgradeWorld& world, const fs::path& dir, snapshot::Progress* progress) {
