@@ -169,7 +169,16 @@ void check_state_dir(PreflightReport& report, const PreflightOptions& options) {
 
 void check_files_dir(PreflightReport& report, const std::optional<BackdropSettings>& backdrop,
                      const std::optional<CiviCrmSettings>& civicrm, DatabaseSession* backdrop_db) {
-  report.files_dir = backdrop ? public_files_dir(report.root, *backdrop, backdrop_db) : report.root / "files";
+  std::optional<std::string> configured;
+  if (backdrop && backdrop->config_in_database && backdrop_db != nullptr) {
+    try {
+      auto config = ActiveConfig(*backdrop, backdrop_db).read("system.core");
+      if (auto it = config.find("file_public_path"); it != config.end() && it->is_string()) configured = *it;
+    } catch (const std::exception&) {
+      // An unreadable config row is reported by the front-page check.
+    }
+  }
+  report.files_dir = backdrop ? public_files_dir(report.root, *backdrop, configured) : report.root / "files";
   struct stat info {};
   if (::stat(report.files_dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
     report.problems.push_back(fmt::format("files directory {}: not found", report.files_dir.string()));

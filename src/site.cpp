@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "civiup/backdrop_config.hpp"
-
 #include "civiup/php_settings.hpp"
 #include "civiup/printable_text.hpp"
 #include "civiup/snapshot/durable_file.hpp"
@@ -227,13 +225,17 @@ BackdropSettings read_backdrop_settings(const fs::path& root) {
   return settings;
 }
 
-fs::path public_files_dir(const fs::path& root, const BackdropSettings& backdrop, DatabaseSession* backdrop_db) {
+fs::path public_files_dir(const fs::path& root, const BackdropSettings& backdrop,
+                          const std::optional<std::string>& configured) {
   std::string public_path = "files";
   if (backdrop.file_public_path_override) {
     public_path = *backdrop.file_public_path_override;
-  } else {
+  } else if (configured) {
+    public_path = *configured;
+  } else if (!backdrop.config_in_database) {
     try {
-      auto config = ActiveConfig(backdrop, backdrop_db).read("system.core");
+      // Site discovery reads files only (no database session): system.core.json of the active directory.
+      auto config = nlohmann::json::parse(read_file(backdrop.config_dir / "system.core.json"));
       if (auto it = config.find("file_public_path"); it != config.end() && it->is_string()) {
         public_path = it->get<std::string>();
       }

@@ -93,11 +93,11 @@ BackdropSettings read_backdrop_settings(const std::filesystem::path& root);
 
 // Backdrop's public files directory: $settings['file_public_path'], else
 // system.core's file_public_path, else "files"; relative to the root.
-// `backdrop_db` is needed only when the active config is in the database
-// (without it, such a site's default "files" is taken).
-class DatabaseSession;
+// `configured` is system.core's file_public_path when the caller read it (a
+// site whose active config is in the database: backdrop_config.hpp's
+// ActiveConfig); without it such a site's default "files" is taken.
 std::filesystem::path public_files_dir(const std::filesystem::path& root, const BackdropSettings& backdrop,
-                                       DatabaseSession* backdrop_db = nullptr);
+                                       const std::optional<std::string>& configured = {});
 CiviCrmSettings read_civicrm_settings(const std::filesystem::path& root);
 
 // The version of an unpacked CiviCRM tree (modules/civicrm, or a staged

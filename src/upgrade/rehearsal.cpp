@@ -418,9 +418,11 @@ RehearsalPlan plan_rehearsal(const RehearseOptions& options) {
       fail("--to-db-prefix {}: database {} exists already on {} (rehearse never writes into an existing database)",
            prefix, database.to, database.dsn.redacted());
     }
-    require_copy_privileges(database, prefix);
     plan.rewrite.databases[database.from] = database.to;
   }
+  // Only then the grants: a prefix that would hit production is said as that,
+  // whatever the account may do.
+  for (const RehearsalDatabase& database : plan.databases) require_copy_privileges(database, prefix);
 
   // What the upgrade changes must be inside the root, or the copy would share it with production.
   if (!plan.site.backdrop.config_dir.empty() && !inside_or_same(plan.site.backdrop.config_dir, root)) {

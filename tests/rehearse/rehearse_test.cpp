@@ -15,19 +15,10 @@ constexpr const char* kPrefix = "rh_";
 
 class RehearseTest : public UpgradeTest {
  protected:
-  // The site's account has ALL on its own databases only; the copy's are new,
-  // so it gets what a hosting panel grants for a prefix (README
-  // "Troubleshooting privileges"): ALL on `rh\_%`.*.
+  // The copy's databases need a grant for the prefix (UpgradeTest::grant_prefix).
   void SetUp() override {
     UpgradeTest::SetUp();
     grant_prefix(kPrefix);
-  }
-
-  void grant_prefix(const std::string& prefix) {
-    std::string pattern;
-    for (char c : prefix) pattern += c == '_' ? std::string("\\_") : std::string(1, c);
-    auto connection = test::connect();
-    test::execute(*connection, fmt::format("GRANT ALL ON `{}%`.* TO '{}'@'%'", pattern, site_.account.user));
   }
 
   void TearDown() override {

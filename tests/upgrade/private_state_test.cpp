@@ -65,6 +65,7 @@ TEST_F(PrivateStateTest, EveryCommandLeavesTheStateDirectoryOwnerOnly) {
   expect_private(state_dir(), "prune");
 
   fs::path copy = tmp_ / "copy";
+  grant_prefix("prv_");
   ProcessResult rehearsed = run_umask0({"rehearse", "--root", site_.root.string(), "--release", release_.string(),
                                     "--to-root", copy.string(), "--to-db-prefix", "prv_", "--db-upgrade",
                                     std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--json"});

@@ -178,6 +178,7 @@ TEST_F(SiteDatabasesTest, RehearsalCopiesTheLoggingDatabaseAndPointsTheCopyAtIt)
   FullState before = full_state();
   fs::path copy = tmp_ / "copy";
   const std::string prefix = "r" + logging_db_.name().substr(logging_db_.name().size() - 6) + "_";
+  grant_prefix(prefix);
   ProcessResult result = rehearse_into(copy, prefix, site_.root, release_);
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(json_of(result)["databases"].size(), 3u) << result.out;
@@ -203,6 +204,7 @@ TEST_F(SiteDatabasesTest, RehearsalCopiesTheLoggingDatabaseAndPointsTheCopyAtIt)
 TEST_F(SiteDatabasesTest, TheCopysLoggingTriggersWriteIntoTheCopy) {
   fs::path copy = tmp_ / "copy";
   const std::string prefix = "q" + logging_db_.name().substr(logging_db_.name().size() - 6) + "_";
+  grant_prefix(prefix);
   ProcessResult result = rehearse_into(copy, prefix, site_.root, release_, {{"CIVIUP_STANDIN_FAIL_AT", "start"}});
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
   FullState before = full_state();

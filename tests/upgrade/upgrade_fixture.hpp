@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "civiup/journal.hpp"
@@ -120,6 +121,16 @@ class UpgradeTest : public ::testing::Test {
   }
 
   fs::path state_dir() const { return fs::path(site_.root.string() + ".civiup"); }
+
+  // The site's account has ALL on its own databases only; a rehearsal's copy
+  // databases are new, so it gets what a hosting panel grants for a prefix
+  // (README "Troubleshooting privileges"): ALL on `<prefix>%`.*.
+  void grant_prefix(const std::string& prefix) {
+    std::string pattern;
+    for (char c : prefix) pattern += c == '_' ? std::string("\\_") : std::string(1, c);
+    auto connection = test::connect();
+    test::execute(*connection, fmt::format("GRANT ALL ON `{}%`.* TO '{}'@'%'", pattern, site_.account.user));
+  }
 
   // The pid of the civiup whose journal shows its DB upgrade command running
   // (waits up to 20 s; 0 if it never got there).

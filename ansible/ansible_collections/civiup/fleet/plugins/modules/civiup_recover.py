@@ -17,8 +17,9 @@ description:
     forward after it, deciding from the site's real state.
   - Idempotent. With no unfinished run it changes nothing and reports C(changed=false).
   - In check mode it reads C(civiup status) and reports whether there is a run to finish.
-  - An interrupted run that recovery rolls back (civiup's exit code 1) is a success of this task,
-    with C(rolled_back=true), since the site is then as it was before that run. Exit code 3 fails the task
+  - An interrupted run that recovery rolls back (civiup's exit code 0 with C(recovered=rolled_back))
+    is a success of this task, with C(rolled_back=true), since the site is then as it was before that
+    run. Exit code 3 fails the task
     with civiup's advice in C(msg).
 author:
   - civiup authors
@@ -84,8 +85,10 @@ def main():
                          next_action=journal.get('next_action'),
                          msg='would finish the interrupted %s %s' % (journal.get('transaction'), journal.get('id')))
     rc, result, cmd = run_civiup(module, 'recover', [], confirm=True)
-    if rc == EXIT_ROLLED_BACK:
-        # The interrupted run was rolled back: the site is as before it, which is what recovery is for.
+    # civiup recover exits 0 whenever it left the site consistent, and says
+    # which way in "recovered": rolled back, the site is as before that run,
+    # which is what recovery is for.  (Older builds said it with exit 1.)
+    if (rc == 0 and result.get('recovered') == 'rolled_back') or rc == EXIT_ROLLED_BACK:
         fields = transaction_fields(result)
         # No rc key: Ansible fails any result whose rc is not 0.
         module.exit_json(changed=True, rolled_back=True, cmd=cmd,
@@ -93,7 +96,6 @@ def main():
                          **fields)
     finish_transaction(module, rc, result, cmd,
                        lambda f: 'finished the interrupted run: %s' % (f['outcome'] or 'recovered'))
-
 
 if __name__ == '__main__':
     main()
