@@ -173,8 +173,8 @@ class PrivilegedAccountTest : public SiteAccountTest {
 TEST_F(PrivilegedAccountTest, UpgradesAndRollsBackWithBackupStage) {
   ProcessResult checked = check();
   ASSERT_EQ(checked.exit_code, 0) << checked.out << checked.err;
-  for (const auto& database : json_of(checked)["databases"])
-    EXPECT_EQ(database["dump_method"], "BACKUP STAGE") << database;
+  const nlohmann::json report = json_of(checked);  // kept alive: the loop walks into it
+  for (const auto& database : report["databases"]) EXPECT_EQ(database["dump_method"], "BACKUP STAGE") << database;
   SiteState before = state();
   ProcessResult upgraded = upgrade();
   ASSERT_EQ(upgraded.exit_code, 0) << upgraded.out << upgraded.err;
