@@ -2,12 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
 #include "civiup/snapshot/db/table_digests.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 
 namespace civiup {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;

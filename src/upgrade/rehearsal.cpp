@@ -12,18 +12,18 @@
 
 #include <spdlog/spdlog.h>
 
-#include "civiup/database_privileges.hpp"
-#include "civiup/database_session.hpp"
-#include "civiup/release.hpp"
+#include "civiup/site/database_privileges.hpp"
+#include "civiup/site/database_session.hpp"
+#include "civiup/release/release.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/snapshot/db/database_dump.hpp"
 #include "civiup/snapshot/db/database_restore.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/paths.hpp"
-#include "civiup/snapshot/error.hpp"
-#include "civiup/state_lock.hpp"
-#include "civiup/state_trash.hpp"
-#include "civiup/terminal_progress.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/system/paths.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/transaction/state_lock.hpp"
+#include "civiup/transaction/state_trash.hpp"
+#include "civiup/system/terminal_progress.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 #include "civiup/version.hpp"
 

@@ -2,14 +2,15 @@
 // Read-only, like plan_upgrade: every refusal happens before anything changes.
 #include <spdlog/spdlog.h>
 
-#include "civiup/backdrop_admin.hpp"
-#include "civiup/backdrop_config.hpp"
-#include "civiup/database_session.hpp"
-#include "civiup/site.hpp"
-#include "civiup/site_admin.hpp"
+#include "civiup/system/paths.hpp"
+#include "civiup/backdrop/backdrop_admin.hpp"
+#include "civiup/backdrop/backdrop_config.hpp"
+#include "civiup/site/database_session.hpp"
+#include "civiup/site/site.hpp"
+#include "civiup/backdrop/site_admin.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
-#include "civiup/site_snapshots.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/upgrade/site_snapshots.hpp"
+#include "civiup/base/error.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {

@@ -7,24 +7,24 @@
 
 #include <spdlog/spdlog.h>
 
-#include "civiup/backdrop_config.hpp"
-#include "civiup/backdrop_modules.hpp"
-#include "civiup/child_process.hpp"
-#include "civiup/civicrm_extensions.hpp"
-#include "civiup/database_session.hpp"
-#include "civiup/directory_swap.hpp"
-#include "civiup/health_check_plan.hpp"
-#include "civiup/journal.hpp"
-#include "civiup/release.hpp"
-#include "civiup/run_log.hpp"
-#include "civiup/site.hpp"
-#include "civiup/site_admin.hpp"
-#include "civiup/paths.hpp"
-#include "civiup/snapshot/error.hpp"
-#include "civiup/state_lock.hpp"
-#include "civiup/state_trash.hpp"
+#include "civiup/backdrop/backdrop_config.hpp"
+#include "civiup/backdrop/backdrop_modules.hpp"
+#include "civiup/system/child_process.hpp"
+#include "civiup/backdrop/civicrm_extensions.hpp"
+#include "civiup/site/database_session.hpp"
+#include "civiup/system/directory_swap.hpp"
+#include "civiup/check/health_check_plan.hpp"
+#include "civiup/transaction/journal.hpp"
+#include "civiup/release/release.hpp"
+#include "civiup/system/run_log.hpp"
+#include "civiup/site/site.hpp"
+#include "civiup/backdrop/site_admin.hpp"
+#include "civiup/system/paths.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/transaction/state_lock.hpp"
+#include "civiup/transaction/state_trash.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
-#include "civiup/upgrader.hpp"
+#include "civiup/backdrop/upgrader.hpp"
 #include "upgrade/phases/upgrade_phases.hpp"
 
 namespace civiup {
@@ -41,12 +41,6 @@ fs::path existing_ancestor(fs::path path) {
 }
 
 }  // namespace
-
-fs::path default_state_dir(const fs::path& root) {
-  fs::path clean = root.lexically_normal();
-  if (clean.filename().empty()) clean = clean.parent_path();
-  return clean.parent_path() / (clean.filename().string() + ".civiup");
-}
 
 void check_state_dir(const fs::path& state_dir, const fs::path& root) {
   fs::path state = fs::absolute(state_dir).lexically_normal();
@@ -72,12 +66,6 @@ std::vector<std::string> db_upgrade_command(const std::string& line, std::map<st
   if (find_on_path("cv")) return {"cv", "upgrade:db", "--no-interaction"};
   if (find_on_path("drush")) return {"drush", "-y", "civicrm-upgrade-db"};
   return {};
-}
-
-std::vector<std::string> bee_for_run(const std::string& option) {
-  if (option == "none") return {};
-  if (!option.empty()) return with_context("--bee", [&] { return split_command_line(option).argv; });
-  return detect_bee();
 }
 
 void refuse_unfinished_journal(const fs::path& state_dir) {

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -101,8 +101,6 @@ UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
   }
 }
 
-fs::path journal_file(const fs::path& state_dir) { return state_dir / "journal.json"; }
-fs::path logs_dir(const fs::path& state_dir) { return state_dir / "logs"; }
 
 std::string new_run_id() {
   std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());

@@ -1,6 +1,6 @@
 #include "civiup/upgrade/upgrade_world.hpp"
 
-#include "civiup/upgrader.hpp"
+#include "civiup/backdrop/upgrader.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -44,16 +44,6 @@ void UpgradeWorld::wait_backdrop_session() {
 void UpgradeWorld::reconnect() {
   civicrm_db_.reset();
   backdrop_db_.reset();
-}
-
-snapshot::db::DatabaseLogin database_login(const DatabaseDsn& dsn) {
-  snapshot::db::DatabaseLogin login;
-  login.host = dsn.host;
-  login.port = dsn.port == 0 ? 3306 : dsn.port;
-  login.socket = dsn.socket;
-  login.user = dsn.user;
-  login.password = dsn.password;
-  return login;
 }
 
 snapshot::CodeRepository& UpgradeWorld::code_repository() {

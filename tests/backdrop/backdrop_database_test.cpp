@@ -2,10 +2,10 @@
 // written so Backdrop sees them (cache rows dropped) and put back byte-exactly.
 #include <gtest/gtest.h>
 
-#include "civiup/backdrop_admin.hpp"
-#include "civiup/backdrop_config.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/backdrop/backdrop_admin.hpp"
+#include "civiup/backdrop/backdrop_config.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
 #include "support/temp_dir.hpp"
 #include "support/site_dsn.hpp"
 #include "support/test_server.hpp"

@@ -2,8 +2,8 @@
 // transitively, in an order that respects their dependencies.
 #include <gtest/gtest.h>
 
-#include "civiup/backdrop_modules.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/backdrop/backdrop_modules.hpp"
+#include "civiup/base/error.hpp"
 #include "support/temp_dir.hpp"
 
 namespace civiup {

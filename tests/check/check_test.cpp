@@ -13,10 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "check/site_state.hpp"
-#include "civiup/journal.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/state_lock.hpp"
-#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/transaction/journal.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/transaction/state_lock.hpp"
+#include "civiup/base/durable_file.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"

@@ -6,7 +6,7 @@
 #include <cppconn/statement.h>
 #include <fmt/format.h>
 
-#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/base/durable_file.hpp"
 #include "support/test_server.hpp"
 
 namespace civiup::test {

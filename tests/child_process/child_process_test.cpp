@@ -7,10 +7,10 @@
 #include <chrono>
 #include <thread>
 
-#include "civiup/child_process.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
-#include "civiup/transaction.hpp"
+#include "civiup/system/child_process.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/transaction/transaction.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

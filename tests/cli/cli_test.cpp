@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "civiup/cli.hpp"
+#include "civiup/cli/cli.hpp"
 #include "support/process.hpp"
 
 namespace civiup {

@@ -3,8 +3,8 @@
 // completion knows every command.
 #include <gtest/gtest.h>
 
-#include "civiup/cli.hpp"
-#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/cli/cli.hpp"
+#include "civiup/base/durable_file.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

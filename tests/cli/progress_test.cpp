@@ -4,8 +4,8 @@
 
 #include <cstdlib>
 
-#include "civiup/snapshot/error.hpp"
-#include "civiup/terminal_progress.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/system/terminal_progress.hpp"
 
 namespace civiup {
 namespace {

@@ -4,10 +4,10 @@
 // refused in them.
 #include <gtest/gtest.h>
 
-#include "civiup/release_feed.hpp"
-#include "civiup/release_source.hpp"
-#include "civiup/release_verify.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/release/release_feed.hpp"
+#include "civiup/cli/release_source.hpp"
+#include "civiup/release/release_verify.hpp"
+#include "civiup/base/error.hpp"
 #include "support/temp_dir.hpp"
 
 namespace civiup {

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "download/download_fixture.hpp"
 #include "support/test_server.hpp"
 #include "testbed/testbed.hpp"

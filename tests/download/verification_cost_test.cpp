@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "civiup/release_verify.hpp"
+#include "civiup/release/release_verify.hpp"
 #include "download/release_server.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"

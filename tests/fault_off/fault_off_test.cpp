@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "civiup/fault_point.hpp"
+#include "civiup/system/fault_point.hpp"
 #include "support/process.hpp"
 
 namespace civiup {

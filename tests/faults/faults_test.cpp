@@ -17,7 +17,7 @@
 
 #include <fmt/format.h>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {

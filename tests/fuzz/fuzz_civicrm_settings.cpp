@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

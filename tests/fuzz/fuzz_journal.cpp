@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "civiup/journal.hpp"
+#include "civiup/transaction/journal.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "civiup/journal.hpp"
+#include "civiup/transaction/journal.hpp"
 #include "release/tarball_writer.hpp"
 #include "site/site_files.hpp"
 

@@ -24,7 +24,7 @@ void check_one_line(const char* message);
 
 }  // namespace civiup::fuzz
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 template <typename Body>
 void civiup::fuzz::expect_only_one_line_errors(Body&& body) {

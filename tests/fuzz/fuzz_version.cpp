@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "civiup/site.hpp"
-#include "civiup/version_number.hpp"
+#include "civiup/site/site.hpp"
+#include "civiup/site/version_number.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -22,7 +22,7 @@
 
 #include <fmt/format.h>
 
-#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/base/durable_file.hpp"
 #include "hostile/hostile_site.hpp"
 #include "support/test_server.hpp"
 

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/base/durable_file.hpp"
 #include "hostile/hostile_site.hpp"
 #include "release/tarball_writer.hpp"
 #include "site/site_files.hpp"

@@ -1,4 +1,4 @@
-// Staging reports through snapshot::Progress (one step per tarball, counted in
+// Staging reports through Progress (one step per tarball, counted in
 // entries), and a Progress that throws mid-way — an injected fault, an
 // interrupt — fails the staging cleanly: no staging directory is left.
 #include <gtest/gtest.h>
@@ -7,15 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "civiup/release.hpp"
-#include "civiup/snapshot/progress.hpp"
+#include "civiup/release/release.hpp"
+#include "civiup/base/progress.hpp"
 #include "hostile/hostile_site.hpp"
 #include "support/temp_dir.hpp"
 
 namespace civiup::hostile {
 namespace {
 
-struct RecordingProgress : snapshot::Progress {
+struct RecordingProgress : Progress {
   std::vector<std::string> steps;
   uint64_t total = 0;
   uint64_t units = 0;

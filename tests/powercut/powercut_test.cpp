@@ -16,7 +16,7 @@
 #include <csignal>
 #include <cstdio>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {

@@ -2,7 +2,7 @@
 // nothing else changes.
 #include <gtest/gtest.h>
 
-#include "civiup/settings_rewrite.hpp"
+#include "civiup/site/settings_rewrite.hpp"
 
 namespace civiup {
 namespace {

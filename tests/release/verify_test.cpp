@@ -7,9 +7,9 @@
 
 #include <fstream>
 
-#include "civiup/release.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/release/release.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
 #include "release/tarball_writer.hpp"
 #include "site/site_files.hpp"
 #include "support/temp_dir.hpp"

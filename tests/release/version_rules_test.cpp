@@ -2,8 +2,8 @@
 // version again, never over a half-upgraded (".upgrade") database — unless --force.
 #include <gtest/gtest.h>
 
-#include "civiup/snapshot/error.hpp"
-#include "civiup/version_number.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/site/version_number.hpp"
 
 namespace civiup {
 namespace {

@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "civiup/database_session.hpp"
-#include "civiup/site.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/site/database_session.hpp"
+#include "civiup/site/site.hpp"
+#include "civiup/base/error.hpp"
 #include "site/site_files.hpp"
 #include "support/site_dsn.hpp"
 #include "support/test_server.hpp"

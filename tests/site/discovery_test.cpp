@@ -3,10 +3,10 @@
 // as text, and the code version.  Each broken item is one line naming the file.
 #include <gtest/gtest.h>
 
-#include "civiup/php_settings.hpp"
-#include "civiup/site.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/site/php_settings.hpp"
+#include "civiup/site/site.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
 #include "site/site_files.hpp"
 
 namespace civiup {

@@ -7,12 +7,12 @@
 #include <chrono>
 #include <iostream>
 
-#include "civiup/civicrm_extensions.hpp"
-#include "civiup/health_check_plan.hpp"
-#include "civiup/site.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
-#include "civiup/upgrade/site_snapshot.hpp"
+#include "civiup/backdrop/civicrm_extensions.hpp"
+#include "civiup/check/health_check_plan.hpp"
+#include "civiup/site/site.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/site/site_snapshot.hpp"
 #include "site/site_files.hpp"
 
 namespace civiup {

@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/base/durable_file.hpp"
 
 namespace civiup::test {
 

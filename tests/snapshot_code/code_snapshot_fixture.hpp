@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "civiup/snapshot/code/code_repository.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 #include "support/temp_dir.hpp"
 
 namespace civiup::test {

@@ -10,7 +10,7 @@
 namespace civiup::test {
 namespace {
 
-class RecordingProgress : public snap::Progress {
+class RecordingProgress : public civiup::Progress {
  public:
   void begin(std::string_view step, uint64_t count, std::string_view what) override {
     std::lock_guard lock(mutex_);
@@ -52,7 +52,7 @@ class ProgressTest : public CodeSnapshotTest {
     for (int i = 0; i < 300; ++i) write_file(site() / fmt::format("dir{}/file{}.php", i % 7, i), fmt::format("<?php // {}\n", i));
     make_symlink("dir0/file0.php", site() / "link.php");
   }
-  snap::CodeSnapshotResult take_with(snap::Progress& progress) {
+  snap::CodeSnapshotResult take_with(civiup::Progress& progress) {
     snap::CodeSnapshotSpec spec;
     spec.root = site();
     spec.paths = {"."};
@@ -60,7 +60,7 @@ class ProgressTest : public CodeSnapshotTest {
     spec.progress = &progress;
     return repository().snapshot(spec);
   }
-  void restore_with(const std::string& id, const fs::path& target, snap::Progress& progress) {
+  void restore_with(const std::string& id, const fs::path& target, civiup::Progress& progress) {
     snap::RestoreOptions options;
     options.sync = false;
     options.progress = &progress;

@@ -10,9 +10,9 @@
 #include <iostream>
 
 #include "civiup/snapshot/db/dump_manifest.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
-#include "civiup/snapshot/scope_guard.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/base/scope_guard.hpp"
 #include "snapshot_fixture.hpp"
 
 namespace civiup::test {

@@ -16,8 +16,8 @@
 #include <iostream>
 
 #include "civiup/snapshot/db/dump_manifest.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
 #include "snapshot_fixture.hpp"
 #include "support/process.hpp"
 

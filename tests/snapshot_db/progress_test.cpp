@@ -1,5 +1,5 @@
 // Progress: a dump and a restore report begin/advance/end through the
-// snapshot::Progress they are given, and a Progress that throws (an injected
+// Progress they are given, and a Progress that throws (an injected
 // fault, an interrupt) fails them cleanly.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -8,14 +8,14 @@
 #include <mutex>
 #include <vector>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 #include "snapshot_fixture.hpp"
 
 namespace civiup::test {
 namespace {
 
 // Records every call (from any thread); optionally throws from the Nth advance.
-class RecordingProgress : public snapshot::Progress {
+class RecordingProgress : public Progress {
  public:
   explicit RecordingProgress(int throw_at_advance = 0) : throw_at_(throw_at_advance) {}
 

@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/base/durable_file.hpp"
 #include "support/process.hpp"
 
 namespace civiup::test {

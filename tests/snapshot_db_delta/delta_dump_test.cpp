@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 #include "snapshot_fixture.hpp"
 
 namespace civiup::test {

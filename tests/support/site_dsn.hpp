@@ -3,7 +3,7 @@
 // does not link civiup_core; the areas that include this do).
 #include <string>
 
-#include "civiup/database_dsn.hpp"
+#include "civiup/site/database_dsn.hpp"
 #include "support/test_server.hpp"
 
 namespace civiup::test {

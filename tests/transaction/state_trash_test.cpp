@@ -11,8 +11,8 @@
 #include <chrono>
 #include <future>
 
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/state_trash.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/transaction/state_trash.hpp"
 #include "support/temp_dir.hpp"
 
 namespace civiup {

@@ -5,10 +5,10 @@
 #include <fstream>
 #include <map>
 
-#include "civiup/journal.hpp"
-#include "civiup/snapshot/error.hpp"
-#include "civiup/state_lock.hpp"
-#include "civiup/transaction.hpp"
+#include "civiup/transaction/journal.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/transaction/state_lock.hpp"
+#include "civiup/transaction/transaction.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

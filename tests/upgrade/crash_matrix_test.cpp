@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <csignal>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {

@@ -3,7 +3,7 @@
 // exit 2 only when nothing changed, 3 when the site is left unfinished.
 #include <csignal>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {

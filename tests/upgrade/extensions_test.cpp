@@ -3,7 +3,7 @@
 // back with a rollback; CiviCRM 6.x releases upgrade like 5.x ones.
 #include <gtest/gtest.h>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 

@@ -3,7 +3,7 @@
 // (exit 2, nothing changed) unless --discard-local-changes is given.
 #include <gtest/gtest.h>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "upgrade/tree_filters.hpp"
 #include "upgrade/upgrade_fixture.hpp"

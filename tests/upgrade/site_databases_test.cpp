@@ -8,7 +8,7 @@
 
 #include <regex>
 
-#include "civiup/site.hpp"
+#include "civiup/site/site.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {

@@ -12,7 +12,7 @@
 #include <cppconn/statement.h>
 #include <fmt/format.h>
 
-#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/base/durable_file.hpp"
 
 namespace civiup::test {
 namespace fs = std::filesystem;

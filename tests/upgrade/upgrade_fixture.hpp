@@ -15,8 +15,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "civiup/journal.hpp"
-#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/transaction/journal.hpp"
+#include "civiup/base/durable_file.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"

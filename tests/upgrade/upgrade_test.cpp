@@ -8,8 +8,8 @@
 #include <chrono>
 #include <thread>
 
-#include "civiup/journal.hpp"
-#include "civiup/site.hpp"
+#include "civiup/transaction/journal.hpp"
+#include "civiup/site/site.hpp"
 #include "upgrade/tree_filters.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 

@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "civiup/settings_rewrite.hpp"
-#include "civiup/site.hpp"
-#include "civiup/transaction.hpp"
+#include "civiup/site/settings_rewrite.hpp"
+#include "civiup/site/site.hpp"
+#include "civiup/transaction/transaction.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {

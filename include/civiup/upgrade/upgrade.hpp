@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "civiup/preflight.hpp"
-#include "civiup/transaction.hpp"
+#include "civiup/check/preflight.hpp"
+#include "civiup/transaction/transaction.hpp"
 #include "civiup/upgrade/upgrade_run.hpp"
+#include "civiup/transaction/state_dir.hpp"
 
 namespace civiup {
 
@@ -23,9 +24,6 @@ struct UpgradeOptions : PreflightOptions {
   bool discard_local_changes = false;  // --discard-local-changes: upgrade over local patches
 };
 
-// <root>.civiup next to the Backdrop root: outside the web root and modules/,
-// and (usually) on the same filesystem.
-std::filesystem::path default_state_dir(const std::filesystem::path& root);
 
 // The state directory must lie outside the web root (dumps hold personal
 // data) and on the filesystem of modules/ (the swap is a rename).  Throws the
@@ -40,8 +38,6 @@ void refuse_unfinished_journal(const std::filesystem::path& state_dir);
 // --no-interaction`, or `drush civicrm-upgrade-db`, whichever is on PATH.
 std::vector<std::string> db_upgrade_command(const std::string& line, std::map<std::string, std::string>* env);
 
-// The bee a run uses: --bee's command line, none for "none", else detect_bee().
-std::vector<std::string> bee_for_run(const std::string& option);
 
 // Reads the site, both databases and the release and decides everything the
 // run needs.  Changes nothing; throws (exit 2) when the upgrade must not run.

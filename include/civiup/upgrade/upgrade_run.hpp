@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "civiup/transaction/state_dir.hpp"
+
 namespace civiup {
 
 // What the site looked like before the upgrade changed anything, read in
@@ -65,8 +67,6 @@ struct UpgradeRun {
 };
 
 // The state directory's fixed parts.
-std::filesystem::path journal_file(const std::filesystem::path& state_dir);
-std::filesystem::path logs_dir(const std::filesystem::path& state_dir);
 
 // A new run id: UTC time and pid, sortable.
 std::string new_run_id();

@@ -10,20 +10,17 @@
 
 #include <sys/types.h>
 
-#include "civiup/backdrop_admin.hpp"
-#include "civiup/backdrop_config.hpp"
-#include "civiup/backdrop_session.hpp"
-#include "civiup/database_session.hpp"
-#include "civiup/site.hpp"
-#include "civiup/site_admin.hpp"
+#include "civiup/backdrop/backdrop_admin.hpp"
+#include "civiup/backdrop/backdrop_config.hpp"
+#include "civiup/backdrop/backdrop_session.hpp"
+#include "civiup/site/database_session.hpp"
+#include "civiup/site/site.hpp"
+#include "civiup/backdrop/site_admin.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/snapshot/db/database_login.hpp"
 #include "civiup/upgrade/upgrade_run.hpp"
 
 namespace civiup {
-
-// The snapshot library's login for a DSN (port 0 means 3306).
-snapshot::db::DatabaseLogin database_login(const DatabaseDsn& dsn);
 
 class UpgradeWorld {
  public:

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <mutex>
 
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/private_files.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/private_files.hpp"
 #include "repository_state.hpp"
 
 namespace civiup::snapshot {

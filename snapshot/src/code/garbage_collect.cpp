@@ -6,8 +6,8 @@
 
 #include <cctype>
 
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/private_files.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/private_files.hpp"
 #include "parallel.hpp"
 #include "repository_state.hpp"
 

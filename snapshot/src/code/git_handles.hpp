@@ -7,8 +7,8 @@
 
 #include <string_view>
 
-#include "civiup/snapshot/error.hpp"
-#include "civiup/snapshot/scope_guard.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/base/scope_guard.hpp"
 
 namespace civiup::snapshot {
 

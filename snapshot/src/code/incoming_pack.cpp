@@ -9,9 +9,9 @@
 #include <array>
 #include <vector>
 
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
-#include "civiup/snapshot/scope_guard.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/base/scope_guard.hpp"
 #include "stored_zlib.hpp"
 
 namespace civiup::snapshot {

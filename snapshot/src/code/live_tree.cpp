@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 namespace civiup::snapshot {
 

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <optional>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 #include "stored_zlib.hpp"
 
 namespace civiup::snapshot {

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <functional>
 
-#include "civiup/snapshot/durable_file.hpp"
+#include "civiup/base/durable_file.hpp"
 #include "pack_reader.hpp"
 #include "parallel.hpp"
 #include "snapshot_contents.hpp"

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <unordered_set>
 
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/private_files.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/private_files.hpp"
 #include "live_tree.hpp"
 #include "incoming_pack.hpp"
 #include "parallel.hpp"

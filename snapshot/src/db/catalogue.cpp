@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 namespace civiup::snapshot::db {
 namespace {

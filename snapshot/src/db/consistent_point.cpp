@@ -5,7 +5,7 @@
 #include <map>
 #include <thread>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 namespace civiup::snapshot::db {
 namespace {

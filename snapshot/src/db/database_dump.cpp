@@ -12,9 +12,9 @@
 
 #include "catalogue.hpp"
 #include "consistent_point.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
-#include "civiup/snapshot/scope_guard.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/base/scope_guard.hpp"
 #include "delta_dump.hpp"
 #include "privileges.hpp"
 #include "session.hpp"

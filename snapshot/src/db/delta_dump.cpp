@@ -4,8 +4,8 @@
 #include <map>
 #include <mutex>
 
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
 #include "dump_loading.hpp"
 #include "table_rows.hpp"
 #include "unchanged_tables.hpp"

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <thread>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 #include "sql_files.hpp"
 #include "sql_script.hpp"
 #include "zstd_sql_file.hpp"

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
 
 namespace civiup::snapshot::db {
 namespace fs = std::filesystem;

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 namespace civiup::snapshot::db {
 namespace {

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <vector>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 #include "dump_loading.hpp"
 #include "sql_files.hpp"
 #include "sql_script.hpp"

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 #ifdef __SSE2__
 #include <emmintrin.h>

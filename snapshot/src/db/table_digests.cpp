@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "catalogue.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 #include "session.hpp"
 #include "table_rows.hpp"
 

@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 namespace civiup::snapshot::db {
 

@@ -15,7 +15,7 @@
 
 #include <zstd.h>
 
-#include "civiup/snapshot/scope_guard.hpp"
+#include "civiup/base/scope_guard.hpp"
 
 namespace civiup::snapshot::db {
 

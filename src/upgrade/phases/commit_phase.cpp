@@ -4,10 +4,10 @@
 // compiled templates go to the trash (deleted in the background).  Idempotent: recover re-runs it after a crash.
 #include <spdlog/spdlog.h>
 
-#include "civiup/snapshot/error.hpp"
-#include "civiup/terminal_progress.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/system/terminal_progress.hpp"
 #include "civiup/upgrade/discarded_changes.hpp"
-#include "civiup/upgrade/site_snapshot.hpp"
+#include "civiup/site/site_snapshot.hpp"
 #include "civiup/version.hpp"
 #include "upgrade/phases/world_phase.hpp"
 

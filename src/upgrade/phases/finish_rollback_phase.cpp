@@ -6,7 +6,7 @@
 // Idempotent: recover re-runs it after a crash.
 #include <spdlog/spdlog.h>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {

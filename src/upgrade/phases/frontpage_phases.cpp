@@ -2,8 +2,8 @@
 // (the sysadmin guide's step).  site_frontpage lives in the active config's
 // system.core (a file, or Backdrop 1.28+'s active_config table); when it is a
 // civicrm path it is set to a safe page and put back at the end.
-#include "civiup/backdrop_config.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/backdrop/backdrop_config.hpp"
+#include "civiup/base/error.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {

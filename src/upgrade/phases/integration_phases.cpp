@@ -5,8 +5,8 @@
 // disabled (civicrmtheme once left the release); it does not fail the upgrade.
 #include <spdlog/spdlog.h>
 
-#include "civiup/backdrop_modules.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/backdrop/backdrop_modules.hpp"
+#include "civiup/base/error.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {

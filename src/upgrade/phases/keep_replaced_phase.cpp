@@ -7,8 +7,8 @@
 // snapshot (its stat cache makes an unchanged tree a matter of stats).
 #include <spdlog/spdlog.h>
 
-#include "civiup/terminal_progress.hpp"
-#include "civiup/upgrade/site_snapshot.hpp"
+#include "civiup/system/terminal_progress.hpp"
+#include "civiup/site/site_snapshot.hpp"
 #include "civiup/version.hpp"
 #include "upgrade/phases/world_phase.hpp"
 

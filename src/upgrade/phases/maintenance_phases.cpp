@@ -2,7 +2,7 @@
 // table `state`, PHP-serialized) goes on before anything visible changes and
 // back to its recorded original value at the end.  The two phases are one
 // concept, so they share this file.
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {

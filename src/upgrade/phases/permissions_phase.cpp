@@ -5,7 +5,7 @@
 // the most common cause of a white screen after an upgrade).
 #include <sys/stat.h>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {

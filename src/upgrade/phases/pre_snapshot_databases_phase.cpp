@@ -4,7 +4,7 @@
 // re-dumps only what changed since.  It changes nothing on the site.  It also
 // starts the Backdrop session (bee only) that maintenance-on, frontpage-off and
 // disable-integrations use, so its bootstrap is outside the window.
-#include "civiup/terminal_progress.hpp"
+#include "civiup/system/terminal_progress.hpp"
 #include "upgrade/phases/site_dumps.hpp"
 #include "upgrade/phases/world_phase.hpp"
 

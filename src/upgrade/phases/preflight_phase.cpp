@@ -3,7 +3,7 @@
 // versions the plan depends on, in case something changed in between.
 #include <fmt/format.h>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {

@@ -1,7 +1,7 @@
 // Rollback phase: every database of the site go back to the snapshot's dumps, reloading
 // only what differs (selective restore, verified by checksums).  Undo
 // reloads the dumps of the state the rollback started from.
-#include "civiup/terminal_progress.hpp"
+#include "civiup/system/terminal_progress.hpp"
 #include "upgrade/phases/site_dumps.hpp"
 #include "upgrade/phases/world_phase.hpp"
 

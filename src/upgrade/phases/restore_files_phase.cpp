@@ -20,9 +20,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "civiup/directory_swap.hpp"
-#include "civiup/snapshot/durable_file.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/system/directory_swap.hpp"
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {

@@ -5,8 +5,8 @@
 // removes it.
 #include <spdlog/spdlog.h>
 
-#include "civiup/snapshot/error.hpp"
-#include "civiup/terminal_progress.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/system/terminal_progress.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {

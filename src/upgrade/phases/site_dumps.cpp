@@ -8,7 +8,7 @@
 
 #include "civiup/snapshot/db/database_dump.hpp"
 #include "civiup/snapshot/db/database_restore.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 namespace civiup::phases {
 namespace fs = std::filesystem;
@@ -30,7 +30,7 @@ snapshot::db::DumpTarget dump_target(const DatabaseDsn& dsn, const fs::path& dir
   return {database_login(dsn), dsn.database, dir, !base.empty() && snapshot::db::is_usable_dump(base) ? base : fs::path()};
 }
 
-void restore_one(const DatabaseDsn& dsn, const fs::path& dump, snapshot::Progress* progress) {
+void restore_one(const DatabaseDsn& dsn, const fs::path& dump, Progress* progress) {
   snapshot::db::RestoreOptions options;
   options.progress = progress;
   snapshot::db::RestoreReport report = snapshot::db::restore_changed(database_login(dsn), dsn.database, dump, options);
@@ -49,7 +49,7 @@ std::string quoted_list(const std::vector<std::string>& names) {
 
 }  // namespace
 
-void dump_site_databases(UpgradeWorld& world, const fs::path& dir, const fs::path& base, snapshot::Progress* progress) {
+void dump_site_databases(UpgradeWorld& world, const fs::path& dir, const fs::path& base, Progress* progress) {
   fs::create_directories(dir);
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);  // dumps hold personal data
   const std::vector<SiteDatabase> databases = world.databases();
@@ -66,7 +66,7 @@ void dump_site_databases(UpgradeWorld& world, const fs::path& dir, const fs::pat
   for (size_t i = 0; i < databases.size(); ++i) log_dump(databases[i].dsn, manifests[i]);
 }
 
-void restore_site_databases(UpgradeWorld& world, const fs::path& dir, snapshot::Progress* progress) {
+void restore_site_databases(UpgradeWorld& world, const fs::path& dir, Progress* progress) {
   world.reconnect();
   for (const SiteDatabase& database : world.databases()) {
     std::error_code error;

@@ -5,7 +5,7 @@
 // in-window snapshot, and the selective restores from them.  See docs/database-snapshots.md "Delta dumps".
 #include <filesystem>
 
-#include "civiup/snapshot/progress.hpp"
+#include "civiup/base/progress.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 
 namespace civiup::phases {
@@ -15,13 +15,13 @@ namespace civiup::phases {
 // interrupted attempt in `dir` is replaced.
 // Each dump reports through `progress` (null: nothing).
 void dump_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
-                         const std::filesystem::path& base = {}, snapshot::Progress* progress = nullptr);
+                         const std::filesystem::path& base = {}, Progress* progress = nullptr);
 
 // Selective restores of the site's databases from DIR/<role> (the layout
 // dump_site_databases writes; a missing logging dump leaves that database alone), after reconnecting the world's sessions.  Each restore
 // reports through `progress` (null: nothing).
 void restore_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
-                            snapshot::Progress* progress = nullptr);
+                            Progress* progress = nullptr);
 
 // Waits up to `timeout_seconds` until no other session of the site's database
 // users is inside a transaction (information_schema.INNODB_TRX with

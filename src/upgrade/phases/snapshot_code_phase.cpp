@@ -3,9 +3,9 @@
 // files/civicrm minus compiled templates and user uploads (DESIGN.md §3).
 #include <spdlog/spdlog.h>
 
-#include "civiup/snapshot/error.hpp"
-#include "civiup/terminal_progress.hpp"
-#include "civiup/upgrade/site_snapshot.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/system/terminal_progress.hpp"
+#include "civiup/site/site_snapshot.hpp"
 #include "civiup/version.hpp"
 #include "upgrade/phases/world_phase.hpp"
 

@@ -5,7 +5,7 @@
 // dumped again, the rest hard-linked, so the window does not grow with the
 // database.  When Backdrop and CiviCRM share one database it is dumped once.
 // The upgrade-database phase restores from these dumps.
-#include "civiup/terminal_progress.hpp"
+#include "civiup/system/terminal_progress.hpp"
 #include "upgrade/phases/site_dumps.hpp"
 #include "upgrade/phases/world_phase.hpp"
 

@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "civiup/release.hpp"
-#include "civiup/snapshot/error.hpp"
-#include "civiup/terminal_progress.hpp"
+#include "civiup/release/release.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/system/terminal_progress.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {

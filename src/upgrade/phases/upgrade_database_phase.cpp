@@ -9,11 +9,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include "civiup/child_process.hpp"
+#include "civiup/system/child_process.hpp"
 #include "upgrade/phases/site_dumps.hpp"
-#include "civiup/snapshot/error.hpp"
-#include "civiup/terminal_progress.hpp"
-#include "civiup/upgrader.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/system/terminal_progress.hpp"
+#include "civiup/backdrop/upgrader.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {

@@ -4,7 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 namespace civiup::phases {
 namespace {

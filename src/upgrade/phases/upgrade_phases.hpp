@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "civiup/fault_point.hpp"
-#include "civiup/transaction.hpp"
+#include "civiup/system/fault_point.hpp"
+#include "civiup/transaction/transaction.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 
 namespace civiup::phases {

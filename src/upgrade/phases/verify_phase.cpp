@@ -3,8 +3,8 @@
 // crash is finished forward by recover.
 #include <spdlog/spdlog.h>
 
-#include "civiup/health_check.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/system/health_check.hpp"
+#include "civiup/base/error.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "civiup/terminal_progress.hpp"
+#include "civiup/system/terminal_progress.hpp"
 #include "civiup/version.hpp"
 
 namespace civiup::phases {

@@ -4,10 +4,10 @@
 #include <string>
 
 #include "civiup/snapshot/code/code_repository.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
-#include "civiup/state_trash.hpp"
-#include "civiup/transaction.hpp"
+#include "civiup/transaction/state_trash.hpp"
+#include "civiup/transaction/transaction.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 #include "upgrade/phases/upgrade_phases.hpp"
 

@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "civiup/snapshot/code/code_repository.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 namespace snap = civiup::snapshot;
 using nlohmann::json;

@@ -14,7 +14,7 @@
 
 #include "civiup/snapshot/db/database_dump.hpp"
 #include "civiup/snapshot/db/database_restore.hpp"
-#include "civiup/snapshot/error.hpp"
+#include "civiup/base/error.hpp"
 
 namespace db = civiup::snapshot::db;
 

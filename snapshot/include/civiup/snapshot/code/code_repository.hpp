@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "civiup/snapshot/progress.hpp"
+#include "civiup/base/progress.hpp"
 
 namespace civiup::snapshot {
 

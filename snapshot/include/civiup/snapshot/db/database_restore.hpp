@@ -8,7 +8,7 @@
 
 #include "civiup/snapshot/db/database_login.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
-#include "civiup/snapshot/progress.hpp"
+#include "civiup/base/progress.hpp"
 
 namespace civiup::snapshot::db {
 

@@ -1,0 +1,10 @@
+#pragma once
+// civiup check: the read-only preflight and plan (DESIGN.md §4).  Exit 0 only
+// when the upgrade can proceed, 2 otherwise.
+#include "civiup/cli/cli.hpp"
+
+namespace civiup {
+
+ExitCode check_command(const Invocation& invocation);
+
+}  // namespace civiup

@@ -1,0 +1,107 @@
+#include "civiup/site/database_dsn.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "civiup/system/printable_text.hpp"
+#include "civiup/base/error.hpp"
+
+namespace civiup {
+
+std::string url_decode(std::string_view text, std::string_view what) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    int value = 0;
+    if (i + 2 >= text.size() ||
+        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ptr != text.data() + i + 3) {
+      fail("{}: malformed %-escape in the URL", what);
+    }
+    out += static_cast<char>(value);
+    i += 2;
+  }
+  return out;
+}
+
+DatabaseDsn parse_dsn(std::string_view url, std::string_view what) {
+  DatabaseDsn dsn;
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    fail("{}: not a database URL (expected mysql://user:password@host/database)", what);
+  }
+  dsn.driver = std::string(url.substr(0, scheme_end));
+  if (dsn.driver != "mysql" && dsn.driver != "mysqli") {
+    fail("{}: unsupported database driver '{}' (civiup supports mysql and mysqli)", what,
+         printable(dsn.driver, 20));
+  }
+  std::string_view rest = url.substr(scheme_end + 3);
+  // The password may hold an unencoded '@' or '/': the host starts after the last '@'.
+  size_t at = rest.rfind('@');
+  if (at != std::string_view::npos) {
+    std::string_view user_info = rest.substr(0, at);
+    size_t colon = user_info.find(':');
+    dsn.user = url_decode(user_info.substr(0, colon), what);
+    if (colon != std::string_view::npos) dsn.password = url_decode(user_info.substr(colon + 1), what);
+    rest = rest.substr(at + 1);
+  }
+  size_t query = rest.find('?');
+  if (query != std::string_view::npos) rest = rest.substr(0, query);
+
+  std::string_view host_part;
+  if (rest.starts_with("unix(")) {  // PEAR DB form: unix(/path/to/socket)/database
+    size_t close = rest.find(')');
+    if (close == std::string_view::npos) fail("{}: unterminated unix( socket ) in the URL", what);
+    dsn.socket = std::string(rest.substr(5, close - 5));
+    dsn.host = "localhost";
+    rest = rest.substr(close + 1);
+  } else {
+    size_t slash = rest.find('/');
+    host_part = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    if (host_part.starts_with("[")) {  // [ipv6]:port
+      size_t close = host_part.find(']');
+      if (close == std::string_view::npos) fail("{}: unterminated [IPv6] host in the URL", what);
+      dsn.host = std::string(host_part.substr(1, close - 1));
+      host_part = host_part.substr(close + 1);
+      if (host_part.starts_with(":")) host_part = host_part.substr(1);
+      else host_part = {};
+    } else {
+      size_t colon = host_part.find(':');
+      dsn.host = std::string(host_part.substr(0, colon));
+      host_part = colon == std::string_view::npos ? std::string_view() : host_part.substr(colon + 1);
+    }
+    if (!host_part.empty()) {
+      int port = 0;
+      auto [end, error] = std::from_chars(host_part.data(), host_part.data() + host_part.size(), port);
+      if (error != std::errc() || end != host_part.data() + host_part.size() || port <= 0 || port > 65535) {
+        fail("{}: invalid port '{}' in the URL", what, printable(host_part, 20));
+      }
+      dsn.port = port;
+    }
+  }
+  if (dsn.host.empty()) fail("{}: no host in the database URL", what);
+  if (!rest.starts_with("/") || rest.size() < 2) fail("{}: no database name in the URL", what);
+  dsn.database = url_decode(rest.substr(1), what);
+  if (dsn.database.find('/') != std::string::npos) fail("{}: invalid database name in the URL", what);
+  if (dsn.user.empty()) fail("{}: no user name in the database URL", what);
+  return dsn;
+}
+
+std::string DatabaseDsn::redacted() const {
+  std::string where = socket.empty() ? (port == 0 ? host : fmt::format("{}:{}", host, port))
+                                     : fmt::format("unix({})", socket);
+  return printable(fmt::format("{}://{}@{}/{}", driver, user, where, database), 300);  // names from a file: one line
+}
+
+bool DatabaseDsn::same_database(const DatabaseDsn& other) const {
+  auto effective_port = [](const DatabaseDsn& dsn) { return dsn.port == 0 ? 3306 : dsn.port; };
+  return host == other.host && effective_port(*this) == effective_port(other) && socket == other.socket &&
+         database == other.database;
+}
+
+}  // namespace civiup
