@@ -4,6 +4,9 @@
 // re-dumps only what changed since.  It changes nothing on the site.  It also
 // starts the Backdrop session (bee only) that maintenance-on, frontpage-off and
 // disable-integrations use, so its bootstrap is outside the window.
+// In a rollback (or restore) it is the rollback's own undo and the kept
+// pre-rollback state: taken as a delta against the snapshot being restored,
+// whose tables mostly did not change since its consistent point (hard links).
 #include "civiup/terminal_progress.hpp"
 #include "upgrade/phases/site_dumps.hpp"
 #include "upgrade/phases/world_phase.hpp"
@@ -23,7 +26,9 @@ class PreSnapshotDatabasesPhase final : public WorldPhase {
     // while the dump runs, and is ready before the window opens.
     world_.start_backdrop_session();
     PhaseProgress progress(name());
-    dump_site_databases(world_, dir, {}, &progress);
+    // Rollback: a delta against the target's dumps (complete on its own; the
+    // target's files it shares are hard links).  Upgrade: a full dump.
+    dump_site_databases(world_, dir, world_.run().restore_dumps, &progress);
     world_.wait_backdrop_session();
   }
 

@@ -19,8 +19,9 @@ void log_dump(const DatabaseDsn& dsn, const snapshot::db::DumpManifest& manifest
     spdlog::info("dumped {} ({} tables, {} bytes) in {:.1f} s", dsn.redacted(), manifest.tables.size(),
                  manifest.total_bytes(), manifest.seconds);
   } else {
-    spdlog::info("dumped {} as a delta: {} of {} tables changed since the pre-snapshot, {:.1f} s", dsn.redacted(),
-                 manifest.tables.size() - manifest.reused_tables.size(), manifest.tables.size(), manifest.seconds);
+    spdlog::info("dumped {} as a delta: {} of {} tables changed since {}, {:.1f} s", dsn.redacted(),
+                 manifest.tables.size() - manifest.reused_tables.size(), manifest.tables.size(), manifest.base_dump,
+                 manifest.seconds);
   }
 }
 
