@@ -15,8 +15,20 @@ namespace civiup::snapshot::db {
 // When a selective restore brings a table's rows back in place (row_sync.hpp)
 // rather than reloading it.
 struct RowSyncLimits {
-  uint64_t max_rows = 2'000'000;      // the dump's row hashes are held in memory: 9 bytes a row
-  double max_changed_fraction = 0.1;  // more rows to delete + insert than this share of the dump's: reload
+  // Dumps without row ranges (before civiup-db-dump/2, or tables under
+  // DumpOptions::row_ranges_min_bytes): the dump's row hashes are held in
+  // memory, 9 bytes a row, up to this many rows; more rows to delete + insert
+  // than `max_changed_fraction` of the dump's: reload.
+  uint64_t max_rows = 2'000'000;
+  // Dumps with row ranges: rows in ranges that differ over this share of the
+  // table: reload (most of it changed).
+  double max_changed_fraction = 0.5;
+  double max_changed_fraction_without_ranges = 0.1;
+  // With row ranges, memory: at most this many rows of differing ranges are
+  // compared one by one (24 bytes each), at most this many bytes of dumped
+  // tuples held for insertion; beyond, the table is reloaded.
+  uint64_t max_compared_rows = 1'000'000;
+  uint64_t max_insert_bytes = 24u << 20;
 };
 
 struct RestoreOptions {
@@ -52,6 +64,8 @@ struct RestoreReport {
   std::vector<std::string> repaired_tables;
   uint64_t repaired_rows = 0;                  // rows deleted + inserted in them
   std::vector<std::string> repair_statements;  // each ALTER TABLE that ran to drop additions
+  uint64_t compared_ranges = 0;   // row ranges (row_ranges.hpp) compared with the live tables'
+  uint64_t differing_ranges = 0;  // of those, ranges read row by row
   std::vector<std::string> dropped_objects;   // "table x", "view v", "trigger t", ...
   std::vector<std::string> checksummed_tables;
   bool created_database = false;
