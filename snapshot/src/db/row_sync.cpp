@@ -232,10 +232,10 @@ RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
   return result;
 }
 
-RowSyncResult sync_rows_by_ranges(const DatabaseLogin& login, const std::string& database, const fs::path& dir,
-                                  const DumpManifest& manifest, const TableInfo& table, const TableRanges& ranges,
-                                  int jobs, const RowSyncLimits& limits, const std::function<void()>& before_commit) {
-  RowSyncResult result;
+RangeDiff diff_rows_by_ranges(const DatabaseLogin& login, const std::string& database, const fs::path& dir,
+                              const DumpManifest& manifest, const TableInfo& table, const TableRanges& ranges, int jobs,
+                              const RowSyncLimits& limits) {
+  RangeDiff result;
   const TableEntry* dumped = manifest.find_table(table.name);
   const size_t key_position = table.integer_key.empty() ? std::string::npos : dumped_position(table, table.integer_key);
   if (dumped == nullptr || !dumped->checksum || table.type != "BASE TABLE" || key_position == std::string::npos ||
@@ -245,10 +245,9 @@ RowSyncResult sync_rows_by_ranges(const DatabaseLogin& login, const std::string&
   const std::string prefix =
       fmt::format("INSERT INTO {} {} VALUES ", quote_identifier(table.name), insert_columns(table));
   const RangeLayout& layout = ranges.layout;
-  Session session(login, database);  // the writer, with the data files' session settings
-  set_writer_session(session);
-  // Writes committed from this second on are seen in UPDATE_TIME (below).
-  const int64_t started = std::stoll(session.query_value("SELECT UNIX_TIMESTAMP()").value_or("0"));
+  Session session(login, database);
+  // Writes committed from this second on are seen in UPDATE_TIME.
+  result.started_epoch = std::stoll(session.query_value("SELECT UNIX_TIMESTAMP()").value_or("0"));
 
   // 1. The live table's range sums, in key order over several connections.
   RangeSums live;
@@ -282,10 +281,8 @@ RowSyncResult sync_rows_by_ranges(const DatabaseLogin& login, const std::string&
     differing_rows += std::max(a.rows, b.rows);
     dumped_differing_rows += b.rows;
   }
-  result.differing_ranges = differing.size();
   if (differing.empty()) {
     result.outcome = RowSyncResult::same;
-    result.verified = true;
     return result;
   }
   const double total = static_cast<double>(std::max<uint64_t>({dumped->rows, live_rows, 1}));
@@ -358,20 +355,31 @@ RowSyncResult sync_rows_by_ranges(const DatabaseLogin& login, const std::string&
   if (dumped_seen.load() != dumped_differing_rows)
     fail("the dump's data files of table `{}` hold {} rows in the ranges that differ, its row ranges say {}",
          table.name, dumped_seen.load(), dumped_differing_rows);
-  std::vector<std::string> stale_keys;
   for (size_t i = 0; i < live_rows_in.size(); ++i)
-    if (matched[i].load(std::memory_order_relaxed) == 0) stale_keys.push_back(key_text(live_rows_in[i].key));
-  result.deleted = stale_keys.size();
-  result.inserted = missing.size();
+    if (matched[i].load(std::memory_order_relaxed) == 0) result.stale_keys.push_back(key_text(live_rows_in[i].key));
+  result.missing_tuples = std::move(missing);
+  result.differing = std::move(differing);
+  result.outcome = RowSyncResult::synced;
+  return result;
+}
 
-  // The comparison proves every other range equal if nothing else wrote to
-  // the table since it began: UPDATE_TIME (in memory, per table) in an earlier
-  // second.  Otherwise the caller verifies the whole table's digest.
-  auto update = session.query_value(
-      "SELECT UNIX_TIMESTAMP(UPDATE_TIME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
-      "TABLE_NAME = " + quote_string(table.name));
-  const bool quiet = update && std::stoll(*update) < started;
 
+void apply_range_diff(const DatabaseLogin& login, const std::string& database, const DumpManifest& manifest,
+                      const TableInfo& table, const TableRanges& ranges, const RangeDiff& diff,
+                      const std::function<void()>& before_commit) {
+  const TableEntry* dumped = manifest.find_table(table.name);
+  const size_t key_position = dumped_position(table, table.integer_key);
+  if (dumped == nullptr || !dumped->checksum || key_position == std::string::npos)
+    fail("table `{}` cannot be repaired in place", table.name);
+  const std::string key = quote_identifier(table.integer_key);
+  const std::string prefix =
+      fmt::format("INSERT INTO {} {} VALUES ", quote_identifier(table.name), insert_columns(table));
+  const RangeLayout& layout = ranges.layout;
+  const std::vector<RangeSum>& dumped_sums = ranges.sums;
+  const std::vector<int64_t>& differing = diff.differing;
+  const std::vector<std::string> clauses = range_clauses(key, layout, bucket_runs(differing));
+  Session session(login, database);  // the writer, with the data files' session settings
+  set_writer_session(session);
   // 5. Delete, insert, read the changed ranges back, in one transaction.
   const size_t limit = std::min<uint64_t>(1 << 20, session.max_allowed_packet() - 1024);
   with_context(fmt::format("bringing the rows of table `{}` back to the dump's", table.name), [&] {
@@ -379,10 +387,10 @@ RowSyncResult sync_rows_by_ranges(const DatabaseLogin& login, const std::string&
     try {
       Batcher deletes(session, fmt::format("DELETE FROM {} WHERE {} IN (", quote_identifier(table.name), key), ",",
                       ")", limit);
-      for (const auto& k : stale_keys) deletes.add(k);
+      for (const auto& k : diff.stale_keys) deletes.add(k);
       deletes.flush();
       Batcher inserts(session, prefix, ",", "", limit);
-      for (const auto& tuple : missing) inserts.add(tuple);
+      for (const auto& tuple : diff.missing_tuples) inserts.add(tuple);
       inserts.flush();
       RangeSums back;
       KeyedSink sink(key_position, [&](Int128 k, uint64_t hash) { back.add(layout.bucket(k), hash); });
@@ -415,8 +423,35 @@ RowSyncResult sync_rows_by_ranges(const DatabaseLogin& login, const std::string&
       throw;
     }
   });
-  result.outcome = RowSyncResult::synced;
-  result.verified = quiet;
+}
+
+
+int64_t update_epoch(Session& session, const std::string& table) {
+  auto update = session.query_value(
+      "SELECT UNIX_TIMESTAMP(UPDATE_TIME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+      "TABLE_NAME = " + quote_string(table));
+  return update ? std::stoll(*update) : -1;
+}
+
+RowSyncResult sync_rows_by_ranges(const DatabaseLogin& login, const std::string& database, const fs::path& dir,
+                                  const DumpManifest& manifest, const TableInfo& table, const TableRanges& ranges,
+                                  int jobs, const RowSyncLimits& limits, const std::function<void()>& before_commit) {
+  RangeDiff diff = diff_rows_by_ranges(login, database, dir, manifest, table, ranges, jobs, limits);
+  RowSyncResult result;
+  result.outcome = diff.outcome;
+  result.compared_ranges = diff.compared_ranges;
+  result.differing_ranges = diff.differing.size();
+  result.deleted = diff.stale_keys.size();
+  result.inserted = diff.missing_tuples.size();
+  if (diff.outcome == RowSyncResult::same) result.verified = true;
+  if (diff.outcome != RowSyncResult::synced) return result;
+  // The comparison proves every other range equal if nothing else wrote to
+  // the table since it began: UPDATE_TIME (in memory, per table) in an earlier
+  // second.  Otherwise the caller verifies the whole table's digest.
+  Session session(login, database);
+  const int64_t updated = update_epoch(session, table.name);
+  result.verified = updated >= 0 && updated < diff.started_epoch;
+  apply_range_diff(login, database, manifest, table, ranges, diff, before_commit);
   return result;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include <functional>
+#include <vector>
 
 #include "catalogue.hpp"
 #include "row_ranges.hpp"
@@ -46,6 +47,32 @@ struct RowSyncResult {
 RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
                         const std::filesystem::path& dir, const DumpManifest& manifest, const TableInfo& table,
                         int jobs, const RowSyncLimits& limits = {});
+
+// What differs between a live table and the dump's rows, by row ranges.
+struct RangeDiff {
+  RowSyncResult::Outcome outcome = RowSyncResult::not_possible;  // same, synced (to apply), too_many_changes, not_possible
+  int64_t started_epoch = 0;                 // server time when the comparison began
+  uint64_t compared_ranges = 0;
+  std::vector<int64_t> differing;            // buckets whose sums differ, sorted
+  std::vector<std::string> stale_keys;       // live keys to delete (decimal text)
+  std::vector<std::string> missing_tuples;   // dumped tuples to insert
+};
+
+// Steps 1-4 of sync_rows_by_ranges: reads, changes nothing.  `table` describes
+// the live table with the dump's columns (it may have more; they are not read).
+RangeDiff diff_rows_by_ranges(const DatabaseLogin& login, const std::string& database,
+                              const std::filesystem::path& dir, const DumpManifest& manifest, const TableInfo& table,
+                              const TableRanges& ranges, int jobs, const RowSyncLimits& limits = {});
+
+// The last step: deletes, inserts, reads the differing ranges back and checks
+// them against the dump's sums, commits; a mismatch or a throw from
+// `before_commit` rolls back.  Throws "checksum mismatch after restore: ...".
+void apply_range_diff(const DatabaseLogin& login, const std::string& database, const DumpManifest& manifest,
+                      const TableInfo& table, const TableRanges& ranges, const RangeDiff& diff,
+                      const std::function<void()>& before_commit = {});
+
+// UNIX_TIMESTAMP of the table's InnoDB UPDATE_TIME, -1 when NULL.
+int64_t update_epoch(Session& session, const std::string& table);
 
 // The same at any size, with bounded memory, for a table whose dump has row
 // ranges (row_ranges.hpp): the live table's range sums are computed in key

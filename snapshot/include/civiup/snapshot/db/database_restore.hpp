@@ -50,6 +50,13 @@ struct RestoreOptions {
   bool repair_in_place = true;
   uint64_t repair_min_bytes = 1 << 20;
   RowSyncLimits row_sync;
+  // Selective restore: a plan written by plan_restore (online, before the
+  // maintenance window).  Tables not written since the plan began (InnoDB
+  // UPDATE_TIME in an earlier second, the same definition, the same server
+  // not restarted) take its decision without being read again; a planned
+  // repair applies its recorded rows.  The others are compared as without a
+  // plan.  Empty, or no usable plan there: no plan.
+  std::filesystem::path plan_dir;
   // begin("restoring <db>", tables to reload, "tables"), advance(tables done,
   // SQL bytes) as data files load, end().  A throw from it fails the restore.
   // Null: no_progress().
@@ -66,6 +73,10 @@ struct RestoreReport {
   std::vector<std::string> repair_statements;  // each ALTER TABLE that ran to drop additions
   uint64_t compared_ranges = 0;   // row ranges (row_ranges.hpp) compared with the live tables'
   uint64_t differing_ranges = 0;  // of those, ranges read row by row
+  // Tables decided by the plan (RestoreOptions::plan_dir), not read again;
+  // replanned: in the plan but written since (or changed), compared again.
+  std::vector<std::string> planned_tables;
+  std::vector<std::string> replanned_tables;
   std::vector<std::string> dropped_objects;   // "table x", "view v", "trigger t", ...
   std::vector<std::string> checksummed_tables;
   bool created_database = false;
@@ -85,5 +96,26 @@ RestoreReport restore_database(const DatabaseLogin& login, const std::string& da
 // dump's views/triggers/routines/events.  Ends by verifying what it reloaded.
 RestoreReport restore_changed(const DatabaseLogin& login, const std::string& database,
                               const std::filesystem::path& dir, const RestoreOptions& options = {});
+
+// What plan_restore decided, per table.
+struct RestorePlanReport {
+  std::vector<std::string> unchanged_tables;
+  std::vector<std::string> reload_tables;
+  std::vector<std::string> repair_tables;  // with their rows to delete and insert recorded
+  uint64_t repair_rows = 0;
+  uint64_t compared_ranges = 0;
+  uint64_t differing_ranges = 0;
+  bool written = false;  // false: the database does not exist (nothing to plan)
+  double seconds = 0;
+};
+
+// The first half of a selective restore, read only, meant to run while the
+// database is still in use: which tables are unchanged, which must be
+// reloaded, and for the tables to repair in place the rows to delete and
+// insert, written to `plan_dir` (replaced).  restore_changed with
+// RestoreOptions::plan_dir = `plan_dir` applies it.
+RestorePlanReport plan_restore(const DatabaseLogin& login, const std::string& database,
+                               const std::filesystem::path& dir, const std::filesystem::path& plan_dir,
+                               const RestoreOptions& options = {});
 
 }  // namespace civiup::snapshot::db
