@@ -1,7 +1,10 @@
 // Row-range checksums (civiup-db-dump/2) and the repair in place that reads
 // only the ranges that differ: at any table size, with bounded memory, leaving
 // each table exactly as dumped.  See docs/database-snapshots.md "Repair in place".
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -188,6 +191,63 @@ TEST(RowRangeRepair, RangesThatDisagreeWithTheManifestAreRefused) {
     EXPECT_TRUE(is_one_line(e.what())) << e.what();
     EXPECT_NE(std::string(e.what()).find("not the manifest's row digest"), std::string::npos) << e.what();
   }
+}
+
+// Plan online, apply in the window: plan_restore compares while the
+// database is in use and records its decisions and rows; restore_changed
+// takes them for the tables not written since (here `note`, whose rows and
+// added column are undone without being read again) and compares again the
+// ones written after the plan began (`other`).
+TEST(RowRangeRepair, APlanMadeOnlineIsAppliedAndATableWrittenSinceIsComparedAgain) {
+  TempDir temp;
+  ScratchDatabase live("rangeplan");
+  run_sql(live.name(), R"sql(
+CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, body VARCHAR(200) NOT NULL);
+INSERT INTO note SELECT seq, CONCAT('note ', seq, ' ', REPEAT('x', 40)) FROM seq_1_to_50000;
+CREATE TABLE other (id INT PRIMARY KEY, body VARCHAR(200) NOT NULL);
+INSERT INTO other SELECT seq, CONCAT('other ', seq, ' ', REPEAT('y', 40)) FROM seq_1_to_50000;
+CREATE TABLE small (id INT PRIMARY KEY, v INT);
+INSERT INTO small VALUES (1, 1);
+ANALYZE TABLE note, other)sql");
+  DatabaseImage before = describe_database(live.name());
+  db::dump_database(snapshot_login(), live.name(), temp / "dump");
+  run_sql(live.name(), R"sql(
+ALTER TABLE note ADD COLUMN added INT;
+UPDATE note SET body = 'changed', added = 1 WHERE id IN (1, 30000, 50000);
+DELETE FROM note WHERE id BETWEEN 10 AND 14;
+INSERT INTO note (id, body) VALUES (70000, 'new');
+UPDATE other SET body = 'changed' WHERE id = 2)sql");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // UPDATE_TIME has one-second resolution
+
+  db::RestorePlanReport plan = db::plan_restore(snapshot_login(), live.name(), temp / "dump", temp / "plan");
+  EXPECT_TRUE(plan.written);
+  EXPECT_EQ(plan.repair_tables, (std::vector<std::string>{"note", "other"}));
+  EXPECT_EQ(plan.unchanged_tables, std::vector<std::string>{"small"});
+  EXPECT_EQ(plan.repair_rows, 2u * 3 + 5 + 1 + 2);
+  EXPECT_TRUE(fs::exists(temp / "plan" / "plan.json"));
+
+  // After the plan began: written again.
+  run_sql(live.name(), "UPDATE other SET body = 'changed after the plan' WHERE id IN (3, 40000)");
+  db::RestoreOptions options;
+  options.plan_dir = temp / "plan";
+  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump", options);
+  expect_same_image(before, describe_database(live.name()));
+  std::sort(report.planned_tables.begin(), report.planned_tables.end());
+  EXPECT_EQ(report.planned_tables, (std::vector<std::string>{"note", "small"}));
+  EXPECT_EQ(report.replanned_tables, std::vector<std::string>{"other"});
+  std::sort(report.repaired_tables.begin(), report.repaired_tables.end());
+  EXPECT_EQ(report.repaired_tables, (std::vector<std::string>{"note", "other"}));
+  EXPECT_TRUE(report.restored_tables.empty()) << testing::PrintToString(report.restored_tables);
+  EXPECT_EQ(report.repaired_rows, (2u * 3 + 5 + 1) + (2u * 3)) << "note as planned, other compared again";
+  EXPECT_EQ(std::count(report.checksummed_tables.begin(), report.checksummed_tables.end(), "note"), 0)
+      << "the planned repair was proven by its ranges, not by a full digest";
+
+  // A plan of another dump is not used.
+  db::dump_database(snapshot_login(), live.name(), temp / "dump2");
+  run_sql(live.name(), "UPDATE note SET body = 'x' WHERE id = 5");
+  auto other_dump = db::restore_changed(snapshot_login(), live.name(), temp / "dump2", options);
+  EXPECT_TRUE(other_dump.planned_tables.empty());
+  EXPECT_EQ(other_dump.repaired_tables, std::vector<std::string>{"note"});
 }
 
 }  // namespace

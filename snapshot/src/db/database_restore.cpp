@@ -307,6 +307,14 @@ void Restorer::repair_in_place(std::set<std::string>& tables) {
     report_.repair_statements.push_back(*statement);
     return show_create_table(*session_, name);
   };
+  // A planned repair is proven by the plan's comparison when nothing was
+  // committed to the table since the plan began: read before the revert's
+  // ALTER (which moves UPDATE_TIME itself).
+  std::set<std::string> quiet_since_plan;
+  for (const auto& [name, diff] : planned_repairs_) {
+    const int64_t updated = update_epoch(*session_, name);
+    if (updated >= 0 && updated < diff.started_epoch) quiet_since_plan.insert(name);
+  }
   std::vector<std::string> reverted;
   for (const auto& name : candidates) {
     const TableEntry& dumped = *manifest_.find_table(name);
@@ -321,9 +329,7 @@ void Restorer::repair_in_place(std::set<std::string>& tables) {
     const TableEntry& dumped = *manifest_.find_table(name);
     RowSyncResult sync;
     if (auto planned = planned_repairs_.find(name); planned != planned_repairs_.end()) {
-      // The plan's rows, compared online: only the apply here.  Proven by the
-      // plan's comparison when nothing was committed to the table since it
-      // began (UPDATE_TIME, read again now: the revert's ALTER does not commit rows).
+      // The plan's rows, compared online: only the apply here.
       try {
         const RangeDiff& diff = planned->second;
         sync.outcome = diff.stale_keys.empty() && diff.missing_tuples.empty() ? RowSyncResult::same
@@ -331,8 +337,7 @@ void Restorer::repair_in_place(std::set<std::string>& tables) {
         sync.deleted = diff.stale_keys.size();
         sync.inserted = diff.missing_tuples.size();
         sync.differing_ranges = diff.differing.size();
-        const int64_t updated = update_epoch(*session_, name);
-        sync.verified = updated >= 0 && updated < diff.started_epoch;
+        sync.verified = quiet_since_plan.count(name) != 0;
         if (sync.outcome == RowSyncResult::synced) {
           std::optional<TableRanges> ranges = load_table_ranges(dir_, manifest_, dumped);
           if (!ranges) continue;
