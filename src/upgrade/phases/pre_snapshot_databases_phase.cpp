@@ -29,6 +29,12 @@ class PreSnapshotDatabasesPhase final : public WorldPhase {
     // Rollback: a delta against the target's dumps (complete on its own; the
     // target's files it shares are hard links).  Upgrade: a full dump.
     dump_site_databases(world_, dir, world_.run().restore_dumps, &progress);
+    // Rollback: the restore-databases phase's comparison, made here while the
+    // site is online; the window applies it to the tables not written since.
+    if (!world_.run().restore_dumps.empty()) {
+      undo.record("restore_plan_dir", world_.run().restore_plan_dir().string());
+      plan_site_restores(world_, world_.run().restore_dumps, world_.run().restore_plan_dir());
+    }
     world_.wait_backdrop_session();
   }
 
@@ -36,6 +42,7 @@ class PreSnapshotDatabasesPhase final : public WorldPhase {
   void undo(const nlohmann::json& data) override {
     world_.end_backdrop_session();
     if (data.contains("pre_dumps_dir")) discard(data["pre_dumps_dir"].get<std::string>());
+    if (data.contains("restore_plan_dir")) discard(data["restore_plan_dir"].get<std::string>());
   }
 };
 
