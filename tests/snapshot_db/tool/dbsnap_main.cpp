@@ -5,6 +5,7 @@
 //   civiup-dbsnap restore-changed DIR DATABASE [JOBS]
 //   civiup-dbsnap restore-changed-reload DIR DATABASE [JOBS]   (no repair in place)
 //   civiup-dbsnap plan DIR DATABASE [JOBS]   (plan_restore into $CIVIUP_DBSNAP_PLAN)
+// dump takes a delta against the dump in $CIVIUP_DBSNAP_BASE when it is set;
 // restore-changed applies the plan in $CIVIUP_DBSNAP_PLAN when it is set.
 // The server comes from CIVIUP_DB_HOST/PORT/SOCKET/USER and the password from
 // MYSQL_PWD (never argv).  Prints one JSON line.
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
     if (command == "dump") {
       db::DumpOptions options;
       options.jobs = jobs;
+      options.base = env("CIVIUP_DBSNAP_BASE");  // a delta against that dump when set
       auto manifest = db::dump_database(login, database, dir, options);
       std::cout << fmt::format(R"({{"ok":true,"seconds":{:.3f},"sql_bytes":{},"bytes":{},"tables":{}}})",
                                manifest.seconds, manifest.total_sql_bytes(), manifest.total_bytes(),
