@@ -26,6 +26,7 @@ struct RangeLayout {
   int64_t width = 1;
   int64_t bucket(Int128 key) const;
   Int128 low(int64_t bucket) const { return base + static_cast<Int128>(bucket) * width; }
+  Int128 high(int64_t bucket) const { return base + (static_cast<Int128>(bucket) + 1) * width; }  // exclusive
   bool operator==(const RangeLayout&) const = default;
 };
 

@@ -75,7 +75,7 @@ class KeyedSink : public RowSink {
 std::vector<std::pair<int64_t, int64_t>> bucket_runs(const std::vector<int64_t>& buckets) {
   std::vector<std::pair<int64_t, int64_t>> runs;
   for (int64_t b : buckets) {
-    if (!runs.empty() && runs.back().second + 1 == b) runs.back().second = b;
+    if (!runs.empty() && runs.back().second < INT64_MAX && runs.back().second + 1 == b) runs.back().second = b;
     else runs.emplace_back(b, b);
   }
   return runs;
@@ -89,7 +89,7 @@ std::vector<std::string> range_clauses(const std::string& key, const RangeLayout
     std::string where;
     for (size_t r = i; r < std::min(runs.size(), i + 200); ++r)
       where += fmt::format("{}({} >= {} AND {} < {})", where.empty() ? " WHERE " : " OR ", key,
-                           key_text(layout.low(runs[r].first)), key, key_text(layout.low(runs[r].second + 1)));
+                           key_text(layout.low(runs[r].first)), key, key_text(layout.high(runs[r].second)));
     clauses.push_back(std::move(where));
   }
   return clauses;
@@ -314,7 +314,7 @@ RangeDiff diff_rows_by_ranges(const DatabaseLogin& login, const std::string& dat
   for (const auto& file : ranges.files) {
     if (!file.min_key || !file.max_key) continue;
     for (const auto& [first, last] : runs)
-      if (*file.min_key < layout.low(last + 1) && *file.max_key >= layout.low(first)) {
+      if (*file.min_key < layout.high(last) && *file.max_key >= layout.low(first)) {
         files.push_back(&file);
         break;
       }
