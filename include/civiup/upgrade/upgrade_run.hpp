@@ -60,6 +60,8 @@ struct UpgradeRun {
   std::filesystem::path dumps_dir() const { return state_dir / "dumps" / id; }
   // The online full dumps taken before the window; the window's dumps are deltas against them.
   std::filesystem::path pre_dumps_dir() const { return state_dir / "pre-dumps" / id; }
+  // Rollback: the selective restores' plans, made online, applied in the window.
+  std::filesystem::path restore_plan_dir() const { return state_dir / "pre-dumps" / (id + ".restore-plan"); }
   std::filesystem::path code_repository() const { return state_dir / "code.git"; }
 
   nlohmann::json to_json() const;

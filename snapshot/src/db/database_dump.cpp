@@ -7,7 +7,9 @@
 #include <chrono>
 #include <ctime>
 #include <exception>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "catalogue.hpp"
@@ -17,6 +19,7 @@
 #include "civiup/base/scope_guard.hpp"
 #include "delta_dump.hpp"
 #include "privileges.hpp"
+#include "row_ranges.hpp"
 #include "session.hpp"
 #include "sql_files.hpp"
 #include "table_rows.hpp"
@@ -75,6 +78,7 @@ class Dumper {
   std::vector<RowDigest> digests_;  // per table, merged from its chunks
   std::vector<size_t> chunks_left_;  // per table: data files still to write
   std::vector<bool> reused_;        // per table: taken from the base dump (delta)
+  std::vector<std::optional<RangeLayout>> layouts_;  // per table: its row ranges' layout, if it gets row ranges
   std::mutex mutex_;  // guards manifest_ while workers run
   std::atomic<size_t> next_item_{0};
   std::atomic<bool> failed_{false};
@@ -100,9 +104,25 @@ void Dumper::read_server_facts(Session& session) {
 
 std::vector<WorkItem> Dumper::plan_work(Session& session) {
   std::vector<WorkItem> items;
+  layouts_.assign(catalogue_.tables.size(), std::nullopt);
+  std::map<std::string, uint64_t> estimated_rows;
+  if (options_.checksums)
+    for (const auto& row : session.query("SELECT TABLE_NAME, COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES "
+                                         "WHERE TABLE_SCHEMA = " + quote_string(database_)))
+      estimated_rows[row[0].value_or("")] = std::stoull(row[1].value_or("0"));
   for (size_t t = 0; t < catalogue_.tables.size(); ++t) {
     if (reused_[t]) continue;
     const TableInfo& table = catalogue_.tables[t];
+    // Row ranges (row_ranges.hpp) for the tables a selective restore may repair in place.
+    if (options_.checksums && !table.integer_key.empty() && table.type == "BASE TABLE" &&
+        table.data_length >= options_.row_ranges_min_bytes) {
+      const std::string key = quote_identifier(table.integer_key);
+      auto bounds = session.query(fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}", key, quote_identifier(table.name)));
+      if (!bounds.empty() && bounds[0][0] && bounds[0][1]) {
+        auto low = parse_key(*bounds[0][0]), high = parse_key(*bounds[0][1]);
+        if (low && high) layouts_[t] = choose_layout(*low, *high, estimated_rows[table.name]);
+      }
+    }
     uint64_t chunks = table.integer_key.empty() || table.type != "BASE TABLE"
                           ? 1
                           : std::max<uint64_t>(1, table.data_length / std::max<uint64_t>(1, options_.chunk_bytes));
@@ -152,7 +172,9 @@ class InsertWriter : public RowSink {
 
   void end_row(size_t start) override {
     std::string_view row(statement_.data() + start, statement_.size() - start);
-    digest_.add(row);
+    const uint64_t hash = RowDigest::hash(row);
+    digest_.add_hash(hash);
+    if (layout_) record_range(row, hash);
     bool alone = start == insert_.size();
     if (!alone && statement_.size() + 2 > limit_) {
       std::string moved(row);
@@ -180,7 +202,30 @@ class InsertWriter : public RowSink {
   const RowDigest& digest() const { return digest_; }
   uint64_t sql_bytes() const { return sql_bytes_; }
 
+  // Also records the row ranges of the rows (row_ranges.hpp), by the key at `key_position` of each tuple.
+  void record_ranges(const RangeLayout& layout, size_t key_position) {
+    layout_ = layout;
+    key_position_ = key_position;
+  }
+  // The row ranges' file, or "" when not recorded (or a key was not an integer).
+  std::string ranges_file(const std::string& key) {
+    if (!layout_ || bad_key_) return "";
+    return ranges_file_content(key, *layout_, min_key_, max_key_, ranges_.sorted());
+  }
+
  private:
+  void record_range(std::string_view row, uint64_t hash) {
+    auto key = parse_key(tuple_field(row, key_position_));
+    if (!key) {
+      bad_key_ = true;
+      layout_.reset();
+      return;
+    }
+    if (!min_key_ || *key < *min_key_) min_key_ = key;
+    if (!max_key_ || *key > *max_key_) max_key_ = key;
+    ranges_.add(layout_->bucket(*key), hash);
+  }
+
   const std::string insert_;
   const std::string range_;
   const uint64_t limit_, max_packet_;
@@ -189,6 +234,11 @@ class InsertWriter : public RowSink {
   std::string statement_;
   RowDigest digest_;
   uint64_t sql_bytes_ = 0;
+  std::optional<RangeLayout> layout_;
+  size_t key_position_ = 0;
+  bool bad_key_ = false;
+  std::optional<Int128> min_key_, max_key_;
+  RangeSums ranges_;
 };
 
 void Dumper::dump_rows(Session& session, const WorkItem& item) {
@@ -197,6 +247,7 @@ void Dumper::dump_rows(Session& session, const WorkItem& item) {
   writer.append(data_header(table.type == "SYSTEM VERSIONED"));
   InsertWriter inserts(fmt::format("INSERT INTO {} {} VALUES ", quote_identifier(table.name), insert_columns(table)),
                        item.where, statement_limit_, max_packet_, writer, failed_);
+  if (layouts_[item.table]) inserts.record_ranges(*layouts_[item.table], dumped_position(table, table.integer_key));
   stream_rows(session, table, item.where, inserts);
   inserts.flush();
   const RowDigest& digest = inserts.digest();
@@ -204,6 +255,9 @@ void Dumper::dump_rows(Session& session, const WorkItem& item) {
   writer.append(kEndData);
   writer.finish(&sync_);
   add_file(writer, "data", table.name);
+  // A table whose files do not all have their row ranges has none (it is repaired the old way or reloaded).
+  if (std::string ranges = inserts.ranges_file(table.integer_key); !ranges.empty())
+    write_ddl_file(ranges_file_name(writer.path().filename().string()), kRowRangesKind, table.name, ranges);
   uint64_t tables_done = 0;
   {
     std::lock_guard lock(mutex_);

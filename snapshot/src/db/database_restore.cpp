@@ -10,12 +10,17 @@
 #include <optional>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "catalogue.hpp"
 #include "deferred_keys.hpp"
 #include "definition_revert.hpp"
+#include "row_ranges.hpp"
 #include "row_sync.hpp"
+#include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/base/scope_guard.hpp"
+#include "zstd_sql_file.hpp"
 #include "privileges.hpp"
 #include "session.hpp"
 #include "dump_loading.hpp"
@@ -41,9 +46,15 @@ class Restorer {
         progress_(options.progress != nullptr ? *options.progress : no_progress()) {}
 
   RestoreReport run(bool selective);
+  RestorePlanReport plan(const fs::path& plan_dir);
 
  private:
-  void prepare();
+  // False (with `create` false) when the database does not exist.
+  bool prepare(bool create = true);
+  void load_plan();
+  bool plan_holds(const std::string& table);
+  std::optional<TableInfo> as_dumped(const TableInfo& live, const TableEntry& dumped);
+  AlterAlgorithm alter_algorithm();
   std::set<std::string> choose_tables(bool selective);
   std::map<std::string, std::string> checksums(const std::vector<std::string>& tables);
   std::vector<Task> digest_tasks(const std::vector<std::string>& tables, LiveDigests& into);
@@ -69,9 +80,13 @@ class Restorer {
   LiveDigests loaded_;  // digests of the reloaded tables, for verify()
   std::set<std::string> repaired_;  // tables whose rows repair_in_place() changed, verified with the reloaded ones
   RestoreReport report_;
+  // RestoreOptions::plan_dir's plan.json, when usable; its tables by name.
+  nlohmann::json plan_;
+  bool plan_trusted_ = false;  // same server, not restarted since the plan
+  std::map<std::string, RangeDiff> planned_repairs_;  // tables the plan repairs, still valid
 };
 
-void Restorer::prepare() {
+bool Restorer::prepare(bool create) {
   manifest_ = load_manifest(dir_);
   if (manifest_.checksum_method != kRowDigestMethod && manifest_.checksum_method != "none")
     fail("dump {}: unknown checksum method '{}'", dir_.string(), manifest_.checksum_method);
@@ -79,6 +94,7 @@ void Restorer::prepare() {
     Session server(login_, "");
     if (server.query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + quote_string(database_))
             .empty()) {
+      if (!create) return false;
       server.execute(fmt::format("CREATE DATABASE {} CHARACTER SET {} COLLATE {}", quote_identifier(database_),
                                  manifest_.default_charset, manifest_.default_collation));
       report_.created_database = true;
@@ -89,11 +105,67 @@ void Restorer::prepare() {
   check_restore_privileges(*session_, database_, manifest_.programs);
   uint64_t packet = session_->max_allowed_packet();
   for (const auto& file : manifest_.files)
-    if (file.largest_statement + 1024 > packet)
+    if (file.kind != kRowRangesKind && file.largest_statement + 1024 > packet)
       fail("{} `{}`: the dump has a statement of {} bytes ({}) but the server's max_allowed_packet is {}",
            file.kind == "data" ? "table" : file.kind, file.object, file.largest_statement, file.name, packet);
   session_->execute("SET SESSION FOREIGN_KEY_CHECKS = 0");
   live_ = list_live_objects(*session_, database_);
+  return true;
+}
+
+constexpr const char* kPlanFormat = "civiup-restore-plan/1";
+
+// The plan in RestoreOptions::plan_dir, if it is one of this dump and database.
+void Restorer::load_plan() {
+  if (options_.plan_dir.empty()) return;
+  std::error_code error;
+  const fs::path file = options_.plan_dir / "plan.json";
+  if (!fs::exists(file, error)) return;
+  try {
+    nlohmann::json plan = nlohmann::json::parse(read_file(file));
+    if (plan.at("format") != kPlanFormat || plan.at("database") != database_ ||
+        plan.at("dump") != fs::absolute(dir_).lexically_normal().string() ||
+        plan.at("dump_created") != manifest_.created_utc || plan.at("dump_point") != manifest_.snapshot_epoch)
+      return;
+    plan_ = std::move(plan);
+  } catch (const std::exception&) {
+    return;  // a torn or foreign file: compared as without a plan
+  }
+  plan_trusted_ = session_->query_value("SELECT @@datadir") == plan_.at("server_datadir").get<std::string>() &&
+                  std::llabs(session_->server_started_epoch() - plan_.at("server_started").get<int64_t>()) <= 2;
+}
+
+// The plan's decision on `table` still holds: nothing was committed to it
+// since the plan began (UPDATE_TIME in an earlier second on the same server,
+// not restarted) and its definition is the one the plan saw.
+bool Restorer::plan_holds(const std::string& table) {
+  if (!plan_trusted_ || !plan_.at("tables").contains(table)) return false;
+  auto object = std::find_if(live_.begin(), live_.end(),
+                             [&](const LiveObject& o) { return o.kind == "table" && o.name == table; });
+  if (object == live_.end() || object->update_epoch < 0 || object->update_epoch >= plan_.at("started").get<int64_t>())
+    return false;
+  return show_create_table(*session_, table) == plan_.at("tables").at(table).at("live_create").get<std::string>();
+}
+
+AlterAlgorithm Restorer::alter_algorithm() {
+  return session_->query_value("SELECT VERSION()").value_or("").find("MariaDB") != std::string::npos
+             ? AlterAlgorithm::mariadb_nocopy
+             : AlterAlgorithm::mysql_instant;
+}
+
+// The live table as the dump's columns: itself when its definition is the
+// dump's (AUTO_INCREMENT aside), without the columns an upgrade added when it
+// is the dump's plus additions (definition_revert.hpp), else nullopt.
+std::optional<TableInfo> Restorer::as_dumped(const TableInfo& live, const TableEntry& dumped) {
+  if (without_auto_increment(live.create_statement) == without_auto_increment(dumped.create_statement)) return live;
+  if (!revert_statement(live.name, live.create_statement, dumped.create_statement, alter_algorithm())) return std::nullopt;
+  TableInfo info = live;
+  info.columns.clear();
+  for (const auto& column : live.columns)
+    if (dumped.create_statement.find("\n  " + quote_identifier(column.name) + " ") != std::string::npos)
+      info.columns.push_back(column);
+  if (info.columns.empty() || dumped_position(info, info.integer_key) == std::string::npos) return std::nullopt;
+  return info;
 }
 
 // Row digests of live tables, computed as the dump computed them, several tables at once.
@@ -143,12 +215,45 @@ std::set<std::string> Restorer::choose_tables(bool selective) {
     return chosen;
   }
   std::vector<std::string> names;
-  for (const auto& table : manifest_.tables) names.push_back(table.name);
+  for (const auto& table : manifest_.tables) {
+    if (plan_.is_null() || !plan_.at("tables").contains(table.name)) {
+      names.push_back(table.name);
+      continue;
+    }
+    if (!plan_holds(table.name)) {
+      report_.replanned_tables.push_back(table.name);
+      names.push_back(table.name);
+      continue;
+    }
+    // Decided online by the plan; not read again.
+    report_.planned_tables.push_back(table.name);
+    const nlohmann::json& entry = plan_.at("tables").at(table.name);
+    const std::string decision = entry.at("decision");
+    if (decision == "unchanged") {
+      report_.unchanged_tables.push_back(table.name);
+      continue;
+    }
+    chosen.insert(table.name);
+    if (decision != "repair") continue;
+    RangeDiff diff;
+    diff.outcome = RowSyncResult::synced;
+    diff.started_epoch = plan_.at("started").get<int64_t>();
+    diff.differing = entry.at("differing").get<std::vector<int64_t>>();
+    diff.stale_keys = entry.at("delete").get<std::vector<std::string>>();
+    if (entry.contains("insert_file"))
+      read_zstd_lines(options_.plan_dir / entry.at("insert_file").get<std::string>(),
+                      [&](std::string_view line) { diff.missing_tuples.emplace_back(line); });
+    if (diff.missing_tuples.size() != entry.at("inserted").get<uint64_t>())
+      fail("restore plan {}: table `{}`: {} rows to insert, the plan says {}", options_.plan_dir.string(), table.name,
+           diff.missing_tuples.size(), entry.at("inserted").get<uint64_t>());
+    planned_repairs_[table.name] = std::move(diff);
+  }
   TableComparison comparison =
       compare_with_dump(*session_, manifest_, names, live_, options_.trust_update_time,
                         [this](const std::vector<std::string>& tables) { return checksums(tables); });
   chosen.insert(comparison.changed.begin(), comparison.changed.end());
-  report_.unchanged_tables = std::move(comparison.unchanged);
+  report_.unchanged_tables.insert(report_.unchanged_tables.end(), comparison.unchanged.begin(),
+                                  comparison.unchanged.end());
   return chosen;
 }
 
@@ -156,8 +261,10 @@ std::set<std::string> Restorer::choose_tables(bool selective) {
 // checksum and the manifest's SQL size, before anything is dropped.
 void Restorer::check_files(const std::set<std::string>& tables) {
   std::vector<const DumpFile*> files;
-  for (const auto& file : manifest_.files)
+  for (const auto& file : manifest_.files) {
+    if (file.kind == kRowRangesKind) continue;  // read (and checked) only when a repair uses them
     if ((file.kind != "table" && file.kind != "data") || tables.count(file.object) != 0) files.push_back(&file);
+  }
   try {
     for_each_parallel(options_.jobs, files.size(), [&](size_t i) { check_file(dir_, *files[i]); });
   } catch (const Error& e) {
@@ -185,10 +292,7 @@ void Restorer::repair_in_place(std::set<std::string>& tables) {
       candidates.push_back(name);
   }
   if (candidates.empty()) return;
-  const AlterAlgorithm algorithm = session_->query_value("SELECT VERSION()").value_or("").find("MariaDB") !=
-                                           std::string::npos
-                                       ? AlterAlgorithm::mariadb_nocopy
-                                       : AlterAlgorithm::mysql_instant;
+  const AlterAlgorithm algorithm = alter_algorithm();
   // Runs the ALTER that drops the additions (or resets AUTO_INCREMENT), if any;
   // the table's definition after it, nullopt when the server refused it.
   auto revert = [&](const std::string& name, const TableEntry& dumped) -> std::optional<std::string> {
@@ -203,6 +307,14 @@ void Restorer::repair_in_place(std::set<std::string>& tables) {
     report_.repair_statements.push_back(*statement);
     return show_create_table(*session_, name);
   };
+  // A planned repair is proven by the plan's comparison when nothing was
+  // committed to the table since the plan began: read before the revert's
+  // ALTER (which moves UPDATE_TIME itself).
+  std::set<std::string> quiet_since_plan;
+  for (const auto& [name, diff] : planned_repairs_) {
+    const int64_t updated = update_epoch(*session_, name);
+    if (updated >= 0 && updated < diff.started_epoch) quiet_since_plan.insert(name);
+  }
   std::vector<std::string> reverted;
   for (const auto& name : candidates) {
     const TableEntry& dumped = *manifest_.find_table(name);
@@ -216,8 +328,32 @@ void Restorer::repair_in_place(std::set<std::string>& tables) {
   for (const auto& name : reverted) {
     const TableEntry& dumped = *manifest_.find_table(name);
     RowSyncResult sync;
-    try {
-      sync = sync_rows(login_, database_, dir_, manifest_, catalogue.at(name), options_.jobs, options_.row_sync);
+    if (auto planned = planned_repairs_.find(name); planned != planned_repairs_.end()) {
+      // The plan's rows, compared online: only the apply here.
+      try {
+        const RangeDiff& diff = planned->second;
+        sync.outcome = diff.stale_keys.empty() && diff.missing_tuples.empty() ? RowSyncResult::same
+                                                                              : RowSyncResult::synced;
+        sync.deleted = diff.stale_keys.size();
+        sync.inserted = diff.missing_tuples.size();
+        sync.differing_ranges = diff.differing.size();
+        sync.verified = quiet_since_plan.count(name) != 0;
+        if (sync.outcome == RowSyncResult::synced) {
+          std::optional<TableRanges> ranges = load_table_ranges(dir_, manifest_, dumped);
+          if (!ranges) continue;
+          apply_range_diff(login_, database_, manifest_, catalogue.at(name), *ranges, diff,
+                           [this] { progress_.advance(0, 0); });
+        }
+      } catch (const Error&) {
+        continue;  // rolled back: reloaded instead
+      }
+    } else try {
+      // Row ranges in the dump (civiup-db-dump/2): at any size, only the
+      // ranges that differ read row by row.  Older dumps: all row hashes in memory.
+      std::optional<TableRanges> ranges = load_table_ranges(dir_, manifest_, dumped);
+      sync = ranges ? sync_rows_by_ranges(login_, database_, dir_, manifest_, catalogue.at(name), *ranges,
+                                          options_.jobs, options_.row_sync, [this] { progress_.advance(0, 0); })
+                    : sync_rows(login_, database_, dir_, manifest_, catalogue.at(name), options_.jobs, options_.row_sync);
     } catch (const Error&) {
       continue;  // rolled back (e.g. a duplicate key from a hash collision): reloaded instead; a lost server fails there
     }
@@ -227,7 +363,10 @@ void Restorer::repair_in_place(std::set<std::string>& tables) {
     tables.erase(name);
     report_.repaired_tables.push_back(name);
     report_.repaired_rows += sync.deleted + sync.inserted;
-    if (sync.outcome == RowSyncResult::synced) repaired_.insert(name);
+    report_.compared_ranges += sync.compared_ranges;
+    report_.differing_ranges += sync.differing_ranges;
+    // Not proven by the ranges read back (another write since the comparison, or no row ranges): full digest.
+    if (sync.outcome == RowSyncResult::synced && !sync.verified) repaired_.insert(name);
     progress_.advance(1, dumped.data_bytes);
   }
 }
@@ -248,7 +387,7 @@ void Restorer::load(const std::set<std::string>& tables, const std::set<std::str
   for (const auto& file : manifest_.files) {
     if (file.kind == "table" && tables.count(file.object) != 0) table_files.push_back(&file);
     else if (file.kind == "data" && tables.count(file.object) != 0) data_files.push_back(&file);
-    else if (file.kind != "table" && file.kind != "data") program_files.push_back(&file);
+    else if (file.kind != "table" && file.kind != "data" && file.kind != kRowRangesKind) program_files.push_back(&file);
   }
   create_tables(table_files);
   add_keys_and_digest(load_rows(data_files), verified);
@@ -387,9 +526,90 @@ void Restorer::verify(const std::set<std::string>& tables) {
   if (!mismatches.empty()) fail("checksum mismatch after restore: {}", mismatches);
 }
 
+RestorePlanReport Restorer::plan(const fs::path& plan_dir) {
+  auto clock = std::chrono::steady_clock::now();
+  RestorePlanReport report;
+  std::error_code error;
+  fs::remove_all(plan_dir, error);  // an earlier plan
+  if (!prepare(false)) return report;
+  const int64_t started = std::stoll(session_->query_value("SELECT UNIX_TIMESTAMP()").value_or("0"));
+  nlohmann::json plan{{"format", kPlanFormat},
+                      {"database", database_},
+                      {"dump", fs::absolute(dir_).lexically_normal().string()},
+                      {"dump_created", manifest_.created_utc},
+                      {"dump_point", manifest_.snapshot_epoch},
+                      {"server_datadir", session_->query_value("SELECT @@datadir").value_or("")},
+                      {"server_started", session_->server_started_epoch()},
+                      {"started", started},
+                      {"tables", nlohmann::json::object()}};
+  fs::create_directories(plan_dir);
+  fs::permissions(plan_dir, fs::perms::owner_all, fs::perm_options::replace);  // rows of the dump: personal data
+  std::vector<std::string> names;
+  for (const auto& table : manifest_.tables) names.push_back(table.name);
+  TableComparison comparison =
+      compare_with_dump(*session_, manifest_, names, live_, options_.trust_update_time,
+                        [this](const std::vector<std::string>& tables) { return checksums(tables); });
+  nlohmann::json& tables = plan["tables"];
+  for (const auto& name : comparison.unchanged) {
+    tables[name] = {{"decision", "unchanged"}, {"live_create", show_create_table(*session_, name)}};
+    report.unchanged_tables.push_back(name);
+  }
+  std::map<std::string, TableInfo> catalogue;
+  for (auto& table : read_catalogue(*session_, database_).tables) catalogue[table.name] = std::move(table);
+  size_t files = 0;
+  for (const auto& name : comparison.changed) {
+    auto live = catalogue.find(name);
+    if (live == catalogue.end()) continue;  // missing: nothing to decide ahead
+    nlohmann::json entry{{"decision", "reload"}, {"live_create", show_create_table(*session_, name)}};
+    const TableEntry& dumped = *manifest_.find_table(name);
+    std::optional<RangeDiff> diff;
+    if (options_.repair_in_place && manifest_.checksum_method == kRowDigestMethod && dumped.checksum &&
+        dumped.data_bytes >= options_.repair_min_bytes) {
+      try {
+        std::optional<TableRanges> ranges = load_table_ranges(dir_, manifest_, dumped);
+        if (!ranges) continue;  // no row ranges (an older dump): left to the window's comparison
+        std::optional<TableInfo> info = as_dumped(live->second, dumped);
+        if (info) diff = diff_rows_by_ranges(login_, database_, dir_, manifest_, *info, *ranges, options_.jobs,
+                                             options_.row_sync);
+      } catch (const Error&) {
+        diff.reset();  // reloaded
+      }
+    }
+    if (diff && (diff->outcome == RowSyncResult::same || diff->outcome == RowSyncResult::synced)) {
+      entry["decision"] = "repair";
+      entry["differing"] = diff->differing;
+      entry["delete"] = diff->stale_keys;
+      entry["inserted"] = diff->missing_tuples.size();
+      if (!diff->missing_tuples.empty()) {
+        const std::string file = fmt::format("insert-{:05}.zst", ++files);
+        ZstdSqlWriter writer(plan_dir / file, 1);
+        for (const auto& tuple : diff->missing_tuples) {
+          writer.append(tuple);
+          writer.append("\n");
+        }
+        writer.finish();
+        entry["insert_file"] = file;
+      }
+      report.repair_tables.push_back(name);
+      report.repair_rows += diff->stale_keys.size() + diff->missing_tuples.size();
+      report.compared_ranges += diff->compared_ranges;
+      report.differing_ranges += diff->differing.size();
+    } else {
+      report.reload_tables.push_back(name);
+    }
+    tables[name] = std::move(entry);
+  }
+  fsync_path(plan_dir);
+  write_file_durably(plan_dir / "plan.json", plan.dump(), 0600);
+  report.written = true;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
+  return report;
+}
+
 RestoreReport Restorer::run(bool selective) {
   auto started = std::chrono::steady_clock::now();
   prepare();
+  if (selective) load_plan();
   std::set<std::string> tables = choose_tables(selective);
   check_files(tables);
   ScopeGuard end_progress([this] { progress_.end(); });
@@ -432,6 +652,12 @@ RestoreReport restore_database(const DatabaseLogin& login, const std::string& da
                                const RestoreOptions& options) {
   return with_context(fmt::format("restoring database `{}` from {}", database, dir.string()),
                       [&] { return Restorer(login, database, dir, options).run(false); });
+}
+
+RestorePlanReport plan_restore(const DatabaseLogin& login, const std::string& database, const fs::path& dir,
+                               const fs::path& plan_dir, const RestoreOptions& options) {
+  return with_context(fmt::format("planning the selective restore of database `{}` from {}", database, dir.string()),
+                      [&] { return Restorer(login, database, dir, options).plan(plan_dir); });
 }
 
 RestoreReport restore_changed(const DatabaseLogin& login, const std::string& database, const fs::path& dir,

@@ -7,6 +7,7 @@
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
 #include "dump_loading.hpp"
+#include "row_ranges.hpp"
 #include "table_rows.hpp"
 #include "unchanged_tables.hpp"
 
@@ -71,7 +72,9 @@ std::vector<bool> reuse_unchanged_tables(Session& session, std::vector<std::uniq
       manifest.tables[t] = *base.find_table(name);
       for (const auto& file : base.files) {
         // Its table file too: it is made from the CREATE statement alone, which is equal.
-        if ((file.kind != "data" && file.kind != "table") || file.object != name) continue;
+        // And its row ranges (made from the rows alone).
+        if ((file.kind != "data" && file.kind != "table" && file.kind != kRowRangesKind) || file.object != name)
+          continue;
         link_or_copy(options.base / file.name, dir / file.name);
         manifest.files.push_back(file);
       }

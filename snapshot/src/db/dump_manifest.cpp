@@ -93,7 +93,7 @@ DumpManifest DumpManifest::from_json(const std::string& text) {
   try {
     json j = json::parse(text);
     j.at("format").get_to(m.format);
-    if (m.format != kDumpFormat) fail("unknown format '{}' (expected {})", m.format, kDumpFormat);
+    if (m.format != kDumpFormat && m.format != kDumpFormatV1) fail("unknown format '{}' (expected {})", m.format, kDumpFormat);
     j.at("database").get_to(m.database);
     j.at("default_charset").get_to(m.default_charset);
     j.at("default_collation").get_to(m.default_collation);

@@ -4,6 +4,9 @@
 // re-dumps only what changed since.  It changes nothing on the site.  It also
 // starts the Backdrop session (bee only) that maintenance-on, frontpage-off and
 // disable-integrations use, so its bootstrap is outside the window.
+// In a rollback (or restore) it is the rollback's own undo and the kept
+// pre-rollback state: taken as a delta against the snapshot being restored,
+// whose tables mostly did not change since its consistent point (hard links).
 #include "civiup/system/terminal_progress.hpp"
 #include "upgrade/phases/site_dumps.hpp"
 #include "upgrade/phases/world_phase.hpp"
@@ -23,7 +26,15 @@ class PreSnapshotDatabasesPhase final : public WorldPhase {
     // while the dump runs, and is ready before the window opens.
     world_.start_backdrop_session();
     PhaseProgress progress(name());
-    dump_site_databases(world_, dir, {}, &progress);
+    // Rollback: a delta against the target's dumps (complete on its own; the
+    // target's files it shares are hard links).  Upgrade: a full dump.
+    dump_site_databases(world_, dir, world_.run().restore_dumps, &progress);
+    // Rollback: the restore-databases phase's comparison, made here while the
+    // site is online; the window applies it to the tables not written since.
+    if (!world_.run().restore_dumps.empty()) {
+      undo.record("restore_plan_dir", world_.run().restore_plan_dir().string());
+      plan_site_restores(world_, world_.run().restore_dumps, world_.run().restore_plan_dir());
+    }
     world_.wait_backdrop_session();
   }
 
@@ -31,6 +42,7 @@ class PreSnapshotDatabasesPhase final : public WorldPhase {
   void undo(const nlohmann::json& data) override {
     world_.end_backdrop_session();
     if (data.contains("pre_dumps_dir")) discard(data["pre_dumps_dir"].get<std::string>());
+    if (data.contains("restore_plan_dir")) discard(data["restore_plan_dir"].get<std::string>());
   }
 };
 

@@ -13,14 +13,20 @@ class RestoreDatabasesPhase final : public WorldPhase {
  public:
   explicit RestoreDatabasesPhase(UpgradeWorld& world) : WorldPhase(world, "restore-databases") {}
 
-  void apply(UndoLog&) override { restore_all(world_.run().restore_dumps, StepOf::kApply); }
+  // With the plan pre-snapshot-databases made online (tables written since
+  // are compared again here); it has served once applied.
+  void apply(UndoLog&) override {
+    restore_all(world_.run().restore_dumps, StepOf::kApply, world_.run().restore_plan_dir());
+    discard(world_.run().restore_plan_dir());
+  }
 
-  void undo(const nlohmann::json&) override { restore_all(world_.run().dumps_dir(), StepOf::kUndo); }
+  // No plan: the state to go back to is the window's own snapshot.
+  void undo(const nlohmann::json&) override { restore_all(world_.run().dumps_dir(), StepOf::kUndo, {}); }
 
  private:
-  void restore_all(const fs::path& dumps, StepOf step_of) {
+  void restore_all(const fs::path& dumps, StepOf step_of, const fs::path& plan) {
     PhaseProgress progress(name(), step_of);
-    restore_site_databases(world_, dumps, &progress);
+    restore_site_databases(world_, dumps, &progress, plan);
   }
 };
 

@@ -19,8 +19,9 @@ void log_dump(const DatabaseDsn& dsn, const snapshot::db::DumpManifest& manifest
     spdlog::info("dumped {} ({} tables, {} bytes) in {:.1f} s", dsn.redacted(), manifest.tables.size(),
                  manifest.total_bytes(), manifest.seconds);
   } else {
-    spdlog::info("dumped {} as a delta: {} of {} tables changed since the pre-snapshot, {:.1f} s", dsn.redacted(),
-                 manifest.tables.size() - manifest.reused_tables.size(), manifest.tables.size(), manifest.seconds);
+    spdlog::info("dumped {} as a delta: {} of {} tables changed since {}, {:.1f} s", dsn.redacted(),
+                 manifest.tables.size() - manifest.reused_tables.size(), manifest.tables.size(), manifest.base_dump,
+                 manifest.seconds);
   }
 }
 
@@ -30,11 +31,15 @@ snapshot::db::DumpTarget dump_target(const DatabaseDsn& dsn, const fs::path& dir
   return {database_login(dsn), dsn.database, dir, !base.empty() && snapshot::db::is_usable_dump(base) ? base : fs::path()};
 }
 
-void restore_one(const DatabaseDsn& dsn, const fs::path& dump, Progress* progress) {
+void restore_one(const DatabaseDsn& dsn, const fs::path& dump, Progress* progress, const fs::path& plan) {
   snapshot::db::RestoreOptions options;
   options.progress = progress;
+  options.plan_dir = plan;
   snapshot::db::RestoreReport report = snapshot::db::restore_changed(database_login(dsn), dsn.database, dump, options);
   spdlog::info("restored {} from {}: {}", dsn.redacted(), dump.string(), snapshot::db::summary(report));
+  if (!plan.empty())
+    spdlog::info("restore of {}: {} tables as planned online, {} written since the plan and compared again",
+                 dsn.redacted(), report.planned_tables.size(), report.replanned_tables.size());
 }
 
 std::string quoted_list(const std::vector<std::string>& names) {
@@ -66,7 +71,23 @@ void dump_site_databases(UpgradeWorld& world, const fs::path& dir, const fs::pat
   for (size_t i = 0; i < databases.size(); ++i) log_dump(databases[i].dsn, manifests[i]);
 }
 
-void restore_site_databases(UpgradeWorld& world, const fs::path& dir, Progress* progress) {
+void plan_site_restores(UpgradeWorld& world, const fs::path& dir, const fs::path& plan_dir) {
+  fs::create_directories(plan_dir);
+  fs::permissions(plan_dir, fs::perms::owner_all, fs::perm_options::replace);  // rows of the dumps
+  for (const SiteDatabase& database : world.databases()) {
+    std::error_code error;
+    if (!fs::exists(dir / database.role(), error)) continue;  // as restore_site_databases: left alone
+    snapshot::db::RestorePlanReport report = snapshot::db::plan_restore(
+        database_login(database.dsn), database.dsn.database, dir / database.role(), plan_dir / database.role());
+    spdlog::info("planned the restore of {} online in {:.1f} s: {} tables unchanged, {} to reload, {} to repair in "
+                 "place ({} rows, {} of {} row ranges differ)",
+                 database.dsn.redacted(), report.seconds, report.unchanged_tables.size(), report.reload_tables.size(),
+                 report.repair_tables.size(), report.repair_rows, report.differing_ranges, report.compared_ranges);
+  }
+}
+
+void restore_site_databases(UpgradeWorld& world, const fs::path& dir, Progress* progress,
+                            const fs::path& plan_dir) {
   world.reconnect();
   for (const SiteDatabase& database : world.databases()) {
     std::error_code error;
@@ -77,7 +98,7 @@ void restore_site_databases(UpgradeWorld& world, const fs::path& dir, Progress* 
                    database.dsn.redacted());
       continue;
     }
-    restore_one(database.dsn, dir / database.role(), progress);
+    restore_one(database.dsn, dir / database.role(), progress, plan_dir.empty() ? plan_dir : plan_dir / database.role());
   }
 }
 

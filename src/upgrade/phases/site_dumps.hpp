@@ -20,8 +20,15 @@ void dump_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
 // Selective restores of the site's databases from DIR/<role> (the layout
 // dump_site_databases writes; a missing logging dump leaves that database alone), after reconnecting the world's sessions.  Each restore
 // reports through `progress` (null: nothing).
+// With `plan_dir` (written by plan_site_restores), each restore applies its
+// database's plan for the tables not written since it was made.
 void restore_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
-                            Progress* progress = nullptr);
+                            Progress* progress = nullptr, const std::filesystem::path& plan_dir = {});
+
+// The first half of those restores, read only and online: which tables are
+// unchanged, reloaded, or repaired in place with which rows, into PLAN_DIR/<role>
+// (snapshot::db::plan_restore).
+void plan_site_restores(UpgradeWorld& world, const std::filesystem::path& dir, const std::filesystem::path& plan_dir);
 
 // Waits up to `timeout_seconds` until no other session of the site's database
 // users is inside a transaction (information_schema.INNODB_TRX with

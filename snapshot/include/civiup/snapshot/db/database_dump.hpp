@@ -38,6 +38,10 @@ struct DumpOptions {
   // at most this many times.
   int ddl_restarts = 3;
   bool checksums = true;                  // record each table's row digest (computed while dumping)
+  // Tables of at least this much data (information_schema DATA_LENGTH) with a
+  // single-column integer primary key also get row-range checksums next to
+  // their data files (kind "row-ranges"), for the selective restore's repair in place.
+  uint64_t row_ranges_min_bytes = 1u << 20;
   // Rows of tables whose every column allows it (integers, DECIMAL, dates,
   // strings) are read with the binary protocol: the same SQL text, about 15 %
   // less server time.  false: every table as text (tests compare the two).

@@ -11,12 +11,14 @@
 namespace civiup::snapshot::db {
 
 inline constexpr const char* kManifestName = "manifest.json";
-inline constexpr const char* kDumpFormat = "civiup-db-dump/1";
+// /2 adds "row-ranges" files (row_ranges.hpp) that are not SQL; /1 dumps are still read.
+inline constexpr const char* kDumpFormat = "civiup-db-dump/2";
+inline constexpr const char* kDumpFormatV1 = "civiup-db-dump/1";
 
 // One compressed SQL file of the dump.
 struct DumpFile {
   std::string name;               // "20-data-civicrm_contact-00001.sql.zst"
-  std::string kind;               // table, data, routine, view-standins, view, triggers, event
+  std::string kind;               // table, data, row-ranges, routine, view-standins, view, triggers, event
   std::string object;             // the table, view, routine or event it belongs to
   uint64_t bytes = 0;             // compressed size on disk
   uint64_t sql_bytes = 0;         // uncompressed SQL
