@@ -10,6 +10,7 @@
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/site_snapshots.hpp"
 #include "civiup/snapshot/error.hpp"
+#include "civiup/upgrade/site_snapshot.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
@@ -60,6 +61,9 @@ UpgradeRun plan_rollback(const RollbackOptions& options) {
     if (chosen == nullptr) fail("state directory {}: no pre-upgrade snapshot with usable dumps", run.state_dir.string());
   }
   run.restore_snapshot = chosen->id;
+  // Refused here, before anything changes, rather than by restore-files halfway.
+  std::vector<std::string> paths = snapshot::CodeRepository::open(run.code_repository()).find(chosen->id).paths;
+  if (auto why = unrestorable_path(run.root, paths, run.state_dir)) fail("{}", *why);
   run.restore_dumps = run.state_dir / "dumps" / chosen->dumps;
   run.to_version = chosen->code_version;
   run.to_db_version = chosen->db_version;
