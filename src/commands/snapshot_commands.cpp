@@ -116,10 +116,8 @@ ExitCode restore_command(const Invocation& invocation) {
   rollback.state_dir = invocation.global.state_dir;
   UpgradeRun run = plan_rollback(rollback);
   run.command = "restore";
-  auto started = std::chrono::steady_clock::now();
   run.discarded = std::make_shared<DiscardedChanges>(find_discarded_changes(run));
   const DiscardedChanges& discarded = *run.discarded;
-  double discard_check_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!accept_discarding(invocation.global, "civiup restore", discarded, parsed.count("discard-changes") != 0)) {
     return ExitCode::kRefused;
   }
@@ -131,7 +129,6 @@ ExitCode restore_command(const Invocation& invocation) {
   // The final figures: keep-replaced added what was written after the question.
   if (outcome.result.outcome == JournalOutcome::kCommitted) report_after_question(invocation.global, discarded);
   outcome.extra["discarded"] = discarded.to_json();
-  outcome.extra["discarded"]["seconds"] = discard_check_seconds;
   return report_upgrade(invocation.global, "restore", run, outcome);
 }
 

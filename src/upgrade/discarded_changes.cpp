@@ -1,6 +1,7 @@
 #include "civiup/upgrade/discarded_changes.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -108,6 +109,7 @@ void record_post_upgrade_tables(UpgradeWorld& world, const fs::path& file) {
 }
 
 DiscardedChanges find_discarded_changes(const UpgradeRun& run) {
+  auto started = std::chrono::steady_clock::now();
   return with_context("working out what would be discarded", [&] {
     Site site = discover_site(run.root);
     snapshot::CodeRepository repository = snapshot::CodeRepository::open(run.code_repository());
@@ -146,6 +148,7 @@ DiscardedChanges find_discarded_changes(const UpgradeRun& run) {
             db::live_rows_digest(database_login(dsn), dsn.database, compared.own_table, compared.own_rows_excluded);
       }
     }
+    changes.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return changes;
   });
 }
@@ -201,7 +204,7 @@ nlohmann::json DiscardedChanges::to_json() const {
   }
   nlohmann::json json = {{"since", since},           {"tables", tables_json},
                          {"files", files_json},     {"files_total", files.size()},
-                         {"after_question", after_question()}};
+                         {"after_question", after_question()}, {"seconds", seconds}};
   if (!after_question_unchecked.empty()) json["after_question_unchecked"] = after_question_unchecked;
   return json;
 }

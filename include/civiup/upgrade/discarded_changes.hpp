@@ -39,6 +39,7 @@ struct DiscardedChanges {
   std::string since;  // what "since" means: "the upgrade to 5.75.0 (snapshot 1a2b3c4d5e6f)"
   std::vector<DiscardedTable> tables;
   std::vector<DiscardedFile> files;
+  double seconds = 0;  // how long working it out took (before the question)
   // Not in the JSON: what the tables were compared with, per role (civicrm,
   // backdrop), so the window can tell what was written after the question.
   struct Compared {
