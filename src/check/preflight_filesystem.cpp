@@ -23,6 +23,7 @@
 #include "civiup/backdrop/site_admin.hpp"
 #include "civiup/transaction/state_dir.hpp"
 #include "civiup/backdrop/upgrader.hpp"
+#include "civiup/site/site_snapshot.hpp"
 #include "preflight_checks.hpp"
 
 namespace civiup {
@@ -179,6 +180,13 @@ void check_files_dir(PreflightReport& report, const std::optional<BackdropSettin
     std::error_code error;
     if (fs::exists(templates, error) && ::access(templates.c_str(), W_OK) != 0) {
       report.problems.push_back(fmt::format("CIVICRM_TEMPLATE_COMPILEDIR {}: not writable", templates.string()));
+    }
+  }
+  // A later rollback exchanges the snapshot's paths by rename (restore-files).
+  if (backdrop && civicrm && !report.state_dir.path.empty()) {
+    std::vector<std::string> paths = site_code_snapshot_spec(report.root, *backdrop, *civicrm).paths;
+    if (auto why = unrestorable_path(report.root, paths, report.state_dir.path)) {
+      report.problems.push_back(*why + "; a rollback could not restore it");
     }
   }
 }

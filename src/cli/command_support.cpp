@@ -72,6 +72,11 @@ bool accept_discarding(const GlobalOptions& global, const std::string& command, 
   return false;
 }
 
+void report_after_question(const GlobalOptions& global, const DiscardedChanges& discarded) {
+  std::string text = discarded.after_question_text();
+  if (!text.empty()) (global.json ? std::cerr : std::cout) << text << std::flush;
+}
+
 ExitCode exit_code_of(const TransactionResult& result) {
   switch (result.outcome) {
     case JournalOutcome::kCommitted:

@@ -24,9 +24,8 @@ ExitCode rollback_command(const Invocation& invocation) {
   if (parsed.count("to") != 0) rollback.snapshot = parsed["to"].as<std::string>();
   rollback.state_dir = invocation.global.state_dir;
   UpgradeRun run = plan_rollback(rollback);
-  auto started = std::chrono::steady_clock::now();
-  DiscardedChanges discarded = find_discarded_changes(run);
-  double discard_check_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  run.discarded = std::make_shared<DiscardedChanges>(find_discarded_changes(run));
+  const DiscardedChanges& discarded = *run.discarded;
   if (!accept_discarding(invocation.global, "civiup rollback", discarded, parsed.count("discard-changes") != 0)) {
     return ExitCode::kRefused;
   }
@@ -35,8 +34,9 @@ ExitCode rollback_command(const Invocation& invocation) {
                                 run.from_code_version, run.to_version, run.restore_snapshot.substr(0, 12)));
   install_interrupt_handlers();
   UpgradeOutcome outcome = run_transaction(run, rollback_space_needed(run));
+  // The final figures: keep-replaced added what was written after the question.
+  if (outcome.result.outcome == JournalOutcome::kCommitted) report_after_question(invocation.global, discarded);
   outcome.extra["discarded"] = discarded.to_json();
-  outcome.extra["discarded"]["seconds"] = discard_check_seconds;
   return report_upgrade(invocation.global, "rollback", run, outcome);
 }
 

@@ -116,9 +116,8 @@ ExitCode restore_command(const Invocation& invocation) {
   rollback.state_dir = invocation.global.state_dir;
   UpgradeRun run = plan_rollback(rollback);
   run.command = "restore";
-  auto started = std::chrono::steady_clock::now();
-  DiscardedChanges discarded = find_discarded_changes(run);
-  double discard_check_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  run.discarded = std::make_shared<DiscardedChanges>(find_discarded_changes(run));
+  const DiscardedChanges& discarded = *run.discarded;
   if (!accept_discarding(invocation.global, "civiup restore", discarded, parsed.count("discard-changes") != 0)) {
     return ExitCode::kRefused;
   }
@@ -127,8 +126,9 @@ ExitCode restore_command(const Invocation& invocation) {
                                 run.restore_snapshot.substr(0, 12), run.to_version, run.to_db_version));
   install_interrupt_handlers();
   UpgradeOutcome outcome = run_transaction(run, rollback_space_needed(run));
+  // The final figures: keep-replaced added what was written after the question.
+  if (outcome.result.outcome == JournalOutcome::kCommitted) report_after_question(invocation.global, discarded);
   outcome.extra["discarded"] = discarded.to_json();
-  outcome.extra["discarded"]["seconds"] = discard_check_seconds;
   return report_upgrade(invocation.global, "restore", run, outcome);
 }
 

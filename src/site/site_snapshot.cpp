@@ -1,5 +1,9 @@
 #include "civiup/site/site_snapshot.hpp"
 
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
 namespace civiup {
 namespace fs = std::filesystem;
 
@@ -51,6 +55,35 @@ snapshot::CodeSnapshotSpec site_code_snapshot_spec(const fs::path& root, const B
     spec.exclude.push_back(compiled);
   }
   return spec;
+}
+
+namespace {
+
+// The device of `path`, or of its nearest existing ancestor.
+dev_t device_of(fs::path path) {
+  struct stat info {};
+  while (::stat(path.c_str(), &info) != 0 && path.has_relative_path()) path = path.parent_path();
+  return info.st_dev;
+}
+
+}  // namespace
+
+std::optional<std::string> unrestorable_path(const fs::path& root, const std::vector<std::string>& paths,
+                                             const fs::path& state_dir) {
+  const dev_t state = device_of(fs::absolute(state_dir));
+  for (const std::string& path : paths) {
+    if (path == "modules/civicrm") continue;
+    // Where it is, or (gone since) the directory it would be renamed into.
+    struct stat info {};
+    fs::path live = root / path;
+    dev_t where = ::lstat(live.c_str(), &info) == 0 ? info.st_dev : device_of(live.parent_path());
+    if (where != state) {
+      return fmt::format("{}: on another filesystem than the state directory {} (a restore exchanges it with the "
+                         "snapshot's copy by rename, which cannot cross filesystems)",
+                         live.string(), state_dir.string());
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace civiup

@@ -11,6 +11,7 @@
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/upgrade/site_snapshots.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/site/site_snapshot.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
@@ -61,6 +62,9 @@ UpgradeRun plan_rollback(const RollbackOptions& options) {
     if (chosen == nullptr) fail("state directory {}: no pre-upgrade snapshot with usable dumps", run.state_dir.string());
   }
   run.restore_snapshot = chosen->id;
+  // Refused here, before anything changes, rather than by restore-files halfway.
+  std::vector<std::string> paths = snapshot::CodeRepository::open(run.code_repository()).find(chosen->id).paths;
+  if (auto why = unrestorable_path(run.root, paths, run.state_dir)) fail("{}", *why);
   run.restore_dumps = run.state_dir / "dumps" / chosen->dumps;
   run.to_version = chosen->code_version;
   run.to_db_version = chosen->db_version;

@@ -23,6 +23,7 @@
 #include "civiup/base/error.hpp"
 #include "civiup/transaction/state_lock.hpp"
 #include "civiup/transaction/state_trash.hpp"
+#include "civiup/site/site_snapshot.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 #include "civiup/backdrop/upgrader.hpp"
 #include "upgrade/phases/upgrade_phases.hpp"
@@ -113,6 +114,9 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
     // Only the snapshot's coverage depends on it (check says so): not a refusal.
     spdlog::warn("{}: the extensions directory is not added to the code snapshots", e.what());
   }
+  // The upgrade itself would work, but `civiup rollback` could not bring these back.
+  snapshot::CodeSnapshotSpec spec = site_code_snapshot_spec(run.root, site.backdrop, site.civicrm, run.extensions_dir);
+  if (auto why = unrestorable_path(run.root, spec.paths, run.state_dir)) fail("{}; a rollback could not restore it", *why);
   run.from_code_version = site.code_version.str();
   run.from_db_version = database.str();
   run.to_version = release.version()->str();

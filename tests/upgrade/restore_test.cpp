@@ -3,8 +3,12 @@
 // modules/civicrm), never touch the user data snapshots exclude, say what
 // they would discard before changing anything, and keep what they replace as
 // a snapshot of its own that `civiup restore` brings back.
+#include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
@@ -130,6 +134,44 @@ TEST_F(RestoreTest, RollbackSaysWhatItWouldDiscardAndKeepsIt) {
   for (const auto& s : left["snapshots"]) kinds.insert(s["kind"].get<std::string>());
   EXPECT_TRUE(kinds.contains("pre-rollback") && kinds.contains("pre-upgrade") && kinds.contains("pre-restore"))
       << left.dump();
+}
+
+// A restore exchanges each path with the snapshot's copy by rename: a path
+// on another filesystem than the state directory (here files/civicrm on a
+// tmpfs of its own) is refused by the rollback's planning and by check, one
+// line naming it, exit 2, nothing changed; before this, restore-files failed
+// halfway and the rollback undid itself.
+TEST_F(RestoreTest, APathOnAnotherFilesystemIsRefusedBeforeAnythingChanges) {
+  ProcessResult upgraded = upgrade();
+  ASSERT_EQ(upgraded.exit_code, 0) << upgraded.out << upgraded.err;
+  fs::path aside = site_.root / "files" / "civicrm.aside";
+  fs::rename(civicrm_files(), aside);
+  fs::create_directory(civicrm_files());
+  // Root in the test container; without a second filesystem this test cannot show anything: it fails.
+  ASSERT_EQ(::mount("tmpfs", civicrm_files().c_str(), "tmpfs", 0, "size=64m,mode=0755"), 0)
+      << "mounting a tmpfs on " << civicrm_files() << ": " << std::strerror(errno);
+  struct Unmount {
+    fs::path at;
+    ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
+  } unmount{civicrm_files()};
+  fs::copy(aside, civicrm_files(), fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::remove_all(aside);
+  SiteState before = state();
+
+  ProcessResult refused = test::run_civiup({"rollback", "--root", site_.root.string(), "--yes", "--discard-changes"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  std::string line = "civiup: error: " + civicrm_files().string() + ": on another filesystem than the state directory";
+  EXPECT_TRUE(refused.err.starts_with(line)) << refused.err;
+  EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+  expect_same(before, state());
+  EXPECT_EQ(read_code_version(site_.root / "modules" / "civicrm").str(), kTo);
+
+  // (The site is at the release's version already: check lists that too.)
+  ProcessResult checked = run({"check", "--release", release_.string()});
+  EXPECT_EQ(checked.exit_code, 2) << checked.out << checked.err;
+  EXPECT_NE(json_of(checked).dump().find(civicrm_files().string() + ": on another filesystem"), std::string::npos)
+      << checked.out;
+  expect_same(before, state());
 }
 
 }  // namespace

@@ -5,8 +5,9 @@
 // After the automatic restore, every write committed before maintenance mode
 // went on is present, the writer's rows are a consistent prefix of what it
 // committed, and nothing else changed.  The same for a rollback with the
-// writer going on until maintenance mode: the pre-rollback snapshot brings
-// every committed write back.
+// writer going on until maintenance mode: what it reports discarded is what
+// it discarded, rows written after the question included, and the
+// pre-rollback snapshot brings every committed write back.
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -149,15 +150,23 @@ TEST_F(UnderLoadTest, ARollbackUnderLoadKeepsEveryCommittedWriteInItsSnapshot) {
   CommitLog log = read_log();
   ASSERT_GT(log.crm_before.size(), 20u) << "the writer hardly wrote";
 
-  // The report named the writer's tables, with the rows it had added by then.
+  // The report's final figures are what was discarded: every write the
+  // writer committed (it stops at maintenance mode), including those after the
+  // question was asked, which it marks.
   nlohmann::json discarded = json_of(rolled_back)["discarded"];
   std::map<std::string, uint64_t> added;
+  std::map<std::string, bool> after_question;
   for (const auto& t : discarded["tables"]) {
     added[t["table"].get<std::string>()] = t["rows_now"].get<uint64_t>() - t["rows_then"].get<uint64_t>();
+    after_question[t["table"].get<std::string>()] = t["after_question"].get<bool>();
   }
-  EXPECT_GT(added["civicrm_contact"], 0u) << discarded.dump();
-  EXPECT_GT(added[site_.table_prefix + "node"], 0u) << discarded.dump();
+  const std::string node = site_.table_prefix + "node";
+  EXPECT_EQ(added["civicrm_contact"], log.crm_all.size()) << discarded.dump();
+  EXPECT_EQ(added[node], log.bd_all.size()) << discarded.dump();
   EXPECT_EQ(added.size(), 2u) << "only the writer's tables: " << discarded.dump();
+  EXPECT_TRUE(after_question["civicrm_contact"] && after_question[node])
+      << "the writer went on after the question: " << discarded.dump();
+  EXPECT_EQ(discarded["after_question"], 2) << discarded.dump();
   EXPECT_TRUE(crm_present().empty()) << "rolled back to before the upgrade";
 
   // Nothing committed is lost: the pre-rollback snapshot holds every write.
@@ -165,9 +174,11 @@ TEST_F(UnderLoadTest, ARollbackUnderLoadKeepsEveryCommittedWriteInItsSnapshot) {
   ProcessResult undone =
       test::run_civiup({"restore", kept, "--root", site_.root.string(), "--yes", "--discard-changes", "--json"});
   ASSERT_EQ(undone.exit_code, 0) << undone.out << undone.err;
+  EXPECT_EQ(crm_present().size(), added["civicrm_contact"]) << "what was reported discarded is what came back";
+  EXPECT_EQ(bd_present().size(), added[node]);
   std::printf("[ load     ] rollback reported +%llu contacts, +%llu nodes; %s\n",
               static_cast<unsigned long long>(added["civicrm_contact"]),
-              static_cast<unsigned long long>(added[site_.table_prefix + "node"]),
+              static_cast<unsigned long long>(added[node]),
               expect_kept(log.crm_before, log.crm_all, crm_present(), "civicrm").c_str());
   expect_kept(log.bd_before, log.bd_all, bd_present(), "backdrop");
 }

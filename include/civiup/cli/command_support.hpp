@@ -32,6 +32,11 @@ void confirm_or_refuse(const GlobalOptions& global, const std::string& question)
 bool accept_discarding(const GlobalOptions& global, const std::string& command, const DiscardedChanges& discarded,
                        bool discard_changes);
 
+// After a committed rollback or restore: the tables written after the
+// question (also discarded), on stdout (stderr with --json, which has them in
+// its `discarded`); nothing when there are none.
+void report_after_question(const GlobalOptions& global, const DiscardedChanges& discarded);
+
 // The exit code a transaction's outcome means.
 ExitCode exit_code_of(const TransactionResult& result);
 

@@ -4,6 +4,7 @@
 // knows the same paths, versions and original site values as the run did.
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "civiup/transaction/state_dir.hpp"
 
 namespace civiup {
+
+struct DiscardedChanges;
 
 // What the site looked like before the upgrade changed anything, read in
 // preflight.  Phases that put a value back use these, not a re-read.
@@ -53,6 +56,10 @@ struct UpgradeRun {
   std::filesystem::path extensions_dir;     // CiviCRM's extensionsDir, resolved: in the code snapshots
   std::string safe_frontpage = "user";      // the front page while CiviCRM is being replaced
   OriginalSiteValues original;
+  // A rollback's or restore's report of what it discards, asked about before
+  // the run; keep-replaced adds what was written after the question.  Not
+  // journaled: that phase runs forward only in the process that asked.
+  std::shared_ptr<DiscardedChanges> discarded;
 
   // Where this run keeps its things in the state directory.
   std::filesystem::path staging_dir() const { return state_dir / "staging" / id; }
