@@ -8,7 +8,7 @@ namespace {
 
 class ClearCachesPhase final : public WorldPhase {
  public:
-  explicit ClearCachesPhase(UpgradeWorld& world) : WorldPhase(world, "clear-caches") {}
+  ClearCachesPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog&) override {
     // Already open after enable-integrations; a rollback opens its session here (bee only).
@@ -22,6 +22,6 @@ class ClearCachesPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> clear_caches(UpgradeWorld& world) { return std::make_unique<ClearCachesPhase>(world); }
+std::unique_ptr<Phase> clear_caches(UpgradeWorld& world, std::string name) { return std::make_unique<ClearCachesPhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

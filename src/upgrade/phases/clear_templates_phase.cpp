@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 class ClearTemplatesPhase final : public WorldPhase {
  public:
-  explicit ClearTemplatesPhase(UpgradeWorld& world) : WorldPhase(world, "clear-templates") {}
+  ClearTemplatesPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     fs::path compiled = without_trailing_slash(world_.civicrm_settings().template_compile_dir);
@@ -69,7 +69,7 @@ class ClearTemplatesPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> clear_templates(UpgradeWorld& world) { return std::make_unique<ClearTemplatesPhase>(world); }
+std::unique_ptr<Phase> clear_templates(UpgradeWorld& world, std::string name) { return std::make_unique<ClearTemplatesPhase>(world, std::move(name)); }
 
 fs::path compiled_templates_aside(const fs::path& compiled, const std::string& run_id) {
   return ClearTemplatesPhase::aside_path(compiled, run_id);

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 class CommitPhase final : public WorldPhase {
  public:
-  explicit CommitPhase(UpgradeWorld& world) : WorldPhase(world, "commit") {}
+  CommitPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
@@ -50,6 +50,6 @@ class CommitPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> commit(UpgradeWorld& world) { return std::make_unique<CommitPhase>(world); }
+std::unique_ptr<Phase> commit(UpgradeWorld& world, std::string name) { return std::make_unique<CommitPhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 class FinishRollbackPhase final : public WorldPhase {
  public:
-  explicit FinishRollbackPhase(UpgradeWorld& world) : WorldPhase(world, "finish-rollback") {}
+  FinishRollbackPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog&) override {
     const UpgradeRun& run = world_.run();
@@ -30,6 +30,6 @@ class FinishRollbackPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> finish_rollback(UpgradeWorld& world) { return std::make_unique<FinishRollbackPhase>(world); }
+std::unique_ptr<Phase> finish_rollback(UpgradeWorld& world, std::string name) { return std::make_unique<FinishRollbackPhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

@@ -11,7 +11,7 @@ namespace {
 
 class FrontpageOffPhase final : public WorldPhase {
  public:
-  explicit FrontpageOffPhase(UpgradeWorld& world) : WorldPhase(world, "frontpage-off") {}
+  FrontpageOffPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog&) override {
     if (is_civicrm_path(world_.run().original.frontpage)) world_.active_config().set_frontpage(world_.run().safe_frontpage);
@@ -26,7 +26,7 @@ class FrontpageOffPhase final : public WorldPhase {
 
 class RestoreFrontpagePhase final : public WorldPhase {
  public:
-  explicit RestoreFrontpagePhase(UpgradeWorld& world) : WorldPhase(world, "restore-frontpage") {}
+  RestoreFrontpagePhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog&) override {
     FrontpageOffPhase::restore_original(world_);
@@ -40,9 +40,9 @@ class RestoreFrontpagePhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> frontpage_off(UpgradeWorld& world) { return std::make_unique<FrontpageOffPhase>(world); }
-std::unique_ptr<Phase> restore_frontpage(UpgradeWorld& world) {
-  return std::make_unique<RestoreFrontpagePhase>(world);
+std::unique_ptr<Phase> frontpage_off(UpgradeWorld& world, std::string name) { return std::make_unique<FrontpageOffPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> restore_frontpage(UpgradeWorld& world, std::string name) {
+  return std::make_unique<RestoreFrontpagePhase>(world, std::move(name));
 }
 
 }  // namespace civiup::phases

@@ -14,7 +14,7 @@ namespace {
 
 class DisableIntegrationsPhase final : public WorldPhase {
  public:
-  explicit DisableIntegrationsPhase(UpgradeWorld& world) : WorldPhase(world, "disable-integrations") {}
+  DisableIntegrationsPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog&) override {
     const std::vector<std::string>& modules = world_.run().original.integration_modules;
@@ -36,7 +36,7 @@ class DisableIntegrationsPhase final : public WorldPhase {
 
 class EnableIntegrationsPhase final : public WorldPhase {
  public:
-  explicit EnableIntegrationsPhase(UpgradeWorld& world) : WorldPhase(world, "enable-integrations") {}
+  EnableIntegrationsPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     ModuleScan scan = scan_modules(world_.modules_dir());
@@ -69,11 +69,11 @@ class EnableIntegrationsPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> disable_integrations(UpgradeWorld& world) {
-  return std::make_unique<DisableIntegrationsPhase>(world);
+std::unique_ptr<Phase> disable_integrations(UpgradeWorld& world, std::string name) {
+  return std::make_unique<DisableIntegrationsPhase>(world, std::move(name));
 }
-std::unique_ptr<Phase> enable_integrations(UpgradeWorld& world) {
-  return std::make_unique<EnableIntegrationsPhase>(world);
+std::unique_ptr<Phase> enable_integrations(UpgradeWorld& world, std::string name) {
+  return std::make_unique<EnableIntegrationsPhase>(world, std::move(name));
 }
 
 }  // namespace civiup::phases

@@ -21,7 +21,7 @@ namespace {
 
 class KeepReplacedPhase final : public WorldPhase {
  public:
-  explicit KeepReplacedPhase(UpgradeWorld& world) : WorldPhase(world, "keep-replaced") {}
+  KeepReplacedPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
@@ -61,6 +61,6 @@ class KeepReplacedPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> keep_replaced(UpgradeWorld& world) { return std::make_unique<KeepReplacedPhase>(world); }
+std::unique_ptr<Phase> keep_replaced(UpgradeWorld& world, std::string name) { return std::make_unique<KeepReplacedPhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

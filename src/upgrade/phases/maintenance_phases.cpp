@@ -10,7 +10,7 @@ namespace {
 
 class MaintenanceOnPhase final : public WorldPhase {
  public:
-  explicit MaintenanceOnPhase(UpgradeWorld& world) : WorldPhase(world, "maintenance-on") {}
+  MaintenanceOnPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog&) override {
     world_.admin().maintenance_on();
@@ -24,7 +24,7 @@ class MaintenanceOnPhase final : public WorldPhase {
 
 class MaintenanceOffPhase final : public WorldPhase {
  public:
-  explicit MaintenanceOffPhase(UpgradeWorld& world) : WorldPhase(world, "maintenance-off") {}
+  MaintenanceOffPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog&) override {
     world_.admin().restore_maintenance(world_.run().original.maintenance_mode);
@@ -35,7 +35,7 @@ class MaintenanceOffPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> maintenance_on(UpgradeWorld& world) { return std::make_unique<MaintenanceOnPhase>(world); }
-std::unique_ptr<Phase> maintenance_off(UpgradeWorld& world) { return std::make_unique<MaintenanceOffPhase>(world); }
+std::unique_ptr<Phase> maintenance_on(UpgradeWorld& world, std::string name) { return std::make_unique<MaintenanceOnPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> maintenance_off(UpgradeWorld& world, std::string name) { return std::make_unique<MaintenanceOffPhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

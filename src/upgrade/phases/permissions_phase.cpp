@@ -20,7 +20,7 @@ struct stat stat_of(const fs::path& path) {
 
 class PermissionsPhase final : public WorldPhase {
  public:
-  explicit PermissionsPhase(UpgradeWorld& world) : WorldPhase(world, "permissions") {}
+  PermissionsPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog&) override {
     struct stat now = stat_of(world_.civicrm_dir());
@@ -46,6 +46,6 @@ class PermissionsPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> permissions(UpgradeWorld& world) { return std::make_unique<PermissionsPhase>(world); }
+std::unique_ptr<Phase> permissions(UpgradeWorld& world, std::string name) { return std::make_unique<PermissionsPhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

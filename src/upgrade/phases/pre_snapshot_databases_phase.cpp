@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 class PreSnapshotDatabasesPhase final : public WorldPhase {
  public:
-  explicit PreSnapshotDatabasesPhase(UpgradeWorld& world) : WorldPhase(world, "pre-snapshot-databases") {}
+  PreSnapshotDatabasesPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     fs::path dir = world_.run().pre_dumps_dir();
@@ -48,8 +48,8 @@ class PreSnapshotDatabasesPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> pre_snapshot_databases(UpgradeWorld& world) {
-  return std::make_unique<PreSnapshotDatabasesPhase>(world);
+std::unique_ptr<Phase> pre_snapshot_databases(UpgradeWorld& world, std::string name) {
+  return std::make_unique<PreSnapshotDatabasesPhase>(world, std::move(name));
 }
 
 }  // namespace civiup::phases

@@ -11,7 +11,7 @@ namespace {
 
 class PreflightPhase final : public WorldPhase {
  public:
-  explicit PreflightPhase(UpgradeWorld& world) : WorldPhase(world, "preflight") {}
+  PreflightPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog&) override {
     const UpgradeRun& run = world_.run();
@@ -31,6 +31,6 @@ class PreflightPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> preflight(UpgradeWorld& world) { return std::make_unique<PreflightPhase>(world); }
+std::unique_ptr<Phase> preflight(UpgradeWorld& world, std::string name) { return std::make_unique<PreflightPhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

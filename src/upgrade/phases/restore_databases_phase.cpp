@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 
 class RestoreDatabasesPhase final : public WorldPhase {
  public:
-  explicit RestoreDatabasesPhase(UpgradeWorld& world) : WorldPhase(world, "restore-databases") {}
+  RestoreDatabasesPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   // With the plan pre-snapshot-databases made online (tables written since
   // are compared again here); it has served once applied.
@@ -32,8 +32,8 @@ class RestoreDatabasesPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> restore_databases(UpgradeWorld& world) {
-  return std::make_unique<RestoreDatabasesPhase>(world);
+std::unique_ptr<Phase> restore_databases(UpgradeWorld& world, std::string name) {
+  return std::make_unique<RestoreDatabasesPhase>(world, std::move(name));
 }
 
 }  // namespace civiup::phases

@@ -55,7 +55,7 @@ std::optional<std::string> under(const std::string& top, const std::string& path
 
 class RestoreFilesPhase final : public WorldPhase {
  public:
-  explicit RestoreFilesPhase(UpgradeWorld& world) : WorldPhase(world, "restore-files") {}
+  RestoreFilesPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
@@ -142,6 +142,6 @@ class RestoreFilesPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> restore_files(UpgradeWorld& world) { return std::make_unique<RestoreFilesPhase>(world); }
+std::unique_ptr<Phase> restore_files(UpgradeWorld& world, std::string name) { return std::make_unique<RestoreFilesPhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 class RestoreSnapshotPhase final : public WorldPhase {
  public:
-  explicit RestoreSnapshotPhase(UpgradeWorld& world) : WorldPhase(world, "restore-snapshot") {}
+  RestoreSnapshotPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
@@ -45,6 +45,6 @@ class RestoreSnapshotPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> restore_snapshot(UpgradeWorld& world) { return std::make_unique<RestoreSnapshotPhase>(world); }
+std::unique_ptr<Phase> restore_snapshot(UpgradeWorld& world, std::string name) { return std::make_unique<RestoreSnapshotPhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

@@ -14,7 +14,7 @@ namespace {
 
 class SnapshotCodePhase final : public WorldPhase {
  public:
-  explicit SnapshotCodePhase(UpgradeWorld& world) : WorldPhase(world, "snapshot-code") {}
+  SnapshotCodePhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
@@ -36,6 +36,6 @@ class SnapshotCodePhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> snapshot_code(UpgradeWorld& world) { return std::make_unique<SnapshotCodePhase>(world); }
+std::unique_ptr<Phase> snapshot_code(UpgradeWorld& world, std::string name) { return std::make_unique<SnapshotCodePhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

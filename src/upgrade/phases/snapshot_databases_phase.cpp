@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 class SnapshotDatabasesPhase final : public WorldPhase {
  public:
-  explicit SnapshotDatabasesPhase(UpgradeWorld& world) : WorldPhase(world, "snapshot-databases") {}
+  SnapshotDatabasesPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
@@ -36,8 +36,8 @@ class SnapshotDatabasesPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> snapshot_databases(UpgradeWorld& world) {
-  return std::make_unique<SnapshotDatabasesPhase>(world);
+std::unique_ptr<Phase> snapshot_databases(UpgradeWorld& world, std::string name) {
+  return std::make_unique<SnapshotDatabasesPhase>(world, std::move(name));
 }
 
 }  // namespace civiup::phases

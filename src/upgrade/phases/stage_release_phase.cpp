@@ -23,7 +23,7 @@ uint64_t inode_of(const fs::path& path) {
 
 class StageReleasePhase final : public WorldPhase {
  public:
-  explicit StageReleasePhase(UpgradeWorld& world) : WorldPhase(world, "stage-release") {}
+  StageReleasePhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
@@ -61,6 +61,6 @@ class StageReleasePhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> stage_release(UpgradeWorld& world) { return std::make_unique<StageReleasePhase>(world); }
+std::unique_ptr<Phase> stage_release(UpgradeWorld& world, std::string name) { return std::make_unique<StageReleasePhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

@@ -26,7 +26,7 @@ uint64_t inode_of(const fs::path& path) {
 
 class SwapCodePhase final : public WorldPhase {
  public:
-  explicit SwapCodePhase(UpgradeWorld& world) : WorldPhase(world, "swap-code") {}
+  SwapCodePhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     world_.end_backdrop_session();  // its Backdrop has the old code loaded
@@ -63,6 +63,6 @@ class SwapCodePhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> swap_code(UpgradeWorld& world) { return std::make_unique<SwapCodePhase>(world); }
+std::unique_ptr<Phase> swap_code(UpgradeWorld& world, std::string name) { return std::make_unique<SwapCodePhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases

@@ -29,7 +29,7 @@ std::string last_line(const std::string& output) {
 
 class UpgradeDatabasePhase final : public WorldPhase {
  public:
-  explicit UpgradeDatabasePhase(UpgradeWorld& world) : WorldPhase(world, "upgrade-database") {}
+  UpgradeDatabasePhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog& undo) override {
     const UpgradeRun& run = world_.run();
@@ -89,8 +89,8 @@ class UpgradeDatabasePhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> upgrade_database(UpgradeWorld& world) {
-  return std::make_unique<UpgradeDatabasePhase>(world);
+std::unique_ptr<Phase> upgrade_database(UpgradeWorld& world, std::string name) {
+  return std::make_unique<UpgradeDatabasePhase>(world, std::move(name));
 }
 
 }  // namespace civiup::phases

@@ -1,6 +1,8 @@
 #include "upgrade/phases/upgrade_phases.hpp"
 
 #include <chrono>
+#include <iterator>
+#include <span>
 
 #include <spdlog/spdlog.h>
 
@@ -9,57 +11,76 @@
 namespace civiup::phases {
 namespace {
 
-using Factory = std::unique_ptr<Phase> (*)(UpgradeWorld&);
+using Factory = std::unique_ptr<Phase> (*)(UpgradeWorld&, std::string);
 
-struct NamedPhase {
+// One row per phase of a transaction, in the order it runs: its name (the
+// journal's, check's plan, --json's and the tests'), its factory, and why it
+// is there.  The upgrade and the rollback are spans over this one table; the
+// phases they share appear in each, with the reason it has there.
+struct PhaseRow {
   const char* name;
   Factory make;
+  const char* why;
 };
 
-// Every phase by name (recover has only the names in the journal).
-constexpr NamedPhase kAllPhases[] = {
-    {"preflight", preflight},
-    {"stage-release", stage_release},
-    {"snapshot-code", snapshot_code},
-    {"pre-snapshot-databases", pre_snapshot_databases},
-    {"maintenance-on", maintenance_on},
-    {"snapshot-databases", snapshot_databases},
-    {"frontpage-off", frontpage_off},
-    {"disable-integrations", disable_integrations},
-    {"swap-code", swap_code},
-    {"permissions", permissions},
-    {"clear-templates", clear_templates},
-    {"upgrade-database", upgrade_database},
-    {"enable-integrations", enable_integrations},
-    {"clear-caches", clear_caches},
-    {"restore-frontpage", restore_frontpage},
-    {"maintenance-off", maintenance_off},
-    {"verify", verify},
-    {"commit", commit},
-    {"restore-snapshot", restore_snapshot},
-    {"restore-files", restore_files},
-    {"restore-databases", restore_databases},
-    {"keep-replaced", keep_replaced},
-    {"finish-rollback", finish_rollback},
+constexpr PhaseRow kPhases[] = {
+    // The upgrade (DESIGN.md §3): online first, then the window.
+    {"preflight", preflight, "the code and databases are still those the plan judged"},
+    {"stage-release", stage_release, "the release unpacked outside modules/, with the old tree's owner and modes"},
+    {"snapshot-code", snapshot_code, "the code, settings, config and files/civicrm as they are, to go back to"},
+    {"pre-snapshot-databases", pre_snapshot_databases, "a full dump online, so the window dumps only what changes"},
+    {"maintenance-on", maintenance_on, "no visitor sees a half-upgraded site"},
+    {"snapshot-databases", snapshot_databases, "every database at the last moment before the upgrade changes it"},
+    {"frontpage-off", frontpage_off, "a CiviCRM front page would fail while CiviCRM is swapped"},
+    {"disable-integrations", disable_integrations, "modules that call CiviCRM rest while it changes"},
+    {"swap-code", swap_code, "the new tree takes modules/civicrm's place in one rename"},
+    {"permissions", permissions, "the new tree belongs to the site; templates_c stays writable"},
+    {"clear-templates", clear_templates, "templates compiled for the old release must not be used"},
+    {"upgrade-database", upgrade_database, "CiviCRM's own database upgrade, to exactly the target version"},
+    {"enable-integrations", enable_integrations, "the integrations back, in dependency order"},
+    {"clear-caches", clear_caches, "Backdrop's caches hold the old code's views and paths"},
+    {"restore-frontpage", restore_frontpage, "the site's own front page back"},
+    {"maintenance-off", maintenance_off, "the site back online"},
+    {"verify", verify, "the commit point: code and databases at the target, the site answers"},
+    {"commit", commit, "the post-upgrade snapshot; what was replaced goes to the trash"},
+    // The rollback (and restore): the checkout and a full dump online; in the
+    // window the undo dumps (deltas against it) and the code snapshot of what
+    // is replaced (together the kept pre-rollback snapshot), the exchanges of
+    // modules/civicrm and the snapshot's other paths, the database restore.
+    {"preflight", preflight, "the site is still as the plan found it"},
+    {"restore-snapshot", restore_snapshot, "the snapshot's code checked out into staging, online"},
+    {"pre-snapshot-databases", pre_snapshot_databases,
+     "the current state dumped online as a delta against the target, and the restore planned"},
+    {"maintenance-on", maintenance_on, "no visitor sees a half-restored site"},
+    {"snapshot-databases", snapshot_databases, "the current state at the last moment, the rollback's own undo"},
+    {"keep-replaced", keep_replaced, "what the rollback replaces kept as a snapshot of its own; nothing is lost"},
+    {"swap-code", swap_code, "the snapshot's modules/civicrm takes its place in one rename"},
+    {"restore-files", restore_files, "settings, active config and files/civicrm back, each exchanged atomically"},
+    {"clear-templates", clear_templates, "templates compiled for the replaced code must not be used"},
+    {"restore-databases", restore_databases, "the databases back to the snapshot's dumps, as planned online"},
+    {"clear-caches", clear_caches, "Backdrop's caches hold the replaced code's views and paths"},
+    {"maintenance-off", maintenance_off, "the site back online"},
+    {"verify", verify, "the commit point: code and databases are the snapshot's"},
+    {"finish-rollback", finish_rollback, "the journal closed; what was replaced stays kept"},
 };
+constexpr size_t kUpgradePhases = 18;
+constexpr std::span<const PhaseRow> kUpgrade(kPhases, kUpgradePhases);
+constexpr std::span<const PhaseRow> kRollback(kPhases + kUpgradePhases, std::size(kPhases) - kUpgradePhases);
 
-// DESIGN.md §3: outside the maintenance window first, then the window.
-const std::vector<std::string> kUpgradeOrder = {
-    "preflight",         "stage-release",        "snapshot-code",   "pre-snapshot-databases", "maintenance-on",
-    "snapshot-databases", "frontpage-off",       "disable-integrations", "swap-code",
-    "permissions",       "clear-templates",      "upgrade-database", "enable-integrations",
-    "clear-caches",      "restore-frontpage",    "maintenance-off", "verify",
-    "commit"};
+std::span<const PhaseRow> rows_of(const std::string& transaction) {
+  if (transaction == "upgrade") return kUpgrade;
+  if (transaction == "rollback") return kRollback;
+  fail("unknown transaction '{}'", transaction);
+}
 
-// Rollback (and restore): the checkout and a full database dump happen
-// online; the window holds the undo dumps (deltas against that dump) and the
-// code snapshot of what is replaced (together the pre-rollback snapshot), the
-// swaps of modules/civicrm and of the snapshot's other paths, and the
-// selective database restore.
-const std::vector<std::string> kRollbackOrder = {
-    "preflight",       "restore-snapshot",  "pre-snapshot-databases", "maintenance-on",  "snapshot-databases",
-    "keep-replaced",   "swap-code",         "restore-files",          "clear-templates", "restore-databases",
-    "clear-caches",    "maintenance-off",   "verify",                 "finish-rollback"};
+std::vector<std::string> names_of(std::span<const PhaseRow> rows) {
+  std::vector<std::string> names;
+  for (const PhaseRow& row : rows) names.emplace_back(row.name);
+  return names;
+}
+
+const std::vector<std::string> kUpgradeOrder = names_of(kUpgrade);
+const std::vector<std::string> kRollbackOrder = names_of(kRollback);
 
 }  // namespace
 
@@ -125,17 +146,26 @@ class FaultPoints final : public Phase {
 
 }  // namespace
 
+// A phase by name (recover has only the names in the journal): the same class
+// wherever the name appears in the table.
 std::unique_ptr<Phase> make_phase(const std::string& name, UpgradeWorld& world) {
-  for (const NamedPhase& phase : kAllPhases) {
-    if (name == phase.name) return std::make_unique<FaultPoints>(phase.make(world));
+  for (const PhaseRow& row : kPhases) {
+    if (name == row.name) return std::make_unique<FaultPoints>(row.make(world, row.name));
   }
   return nullptr;
 }
 
 std::vector<std::unique_ptr<Phase>> make_phases(const std::string& transaction, UpgradeWorld& world) {
   std::vector<std::unique_ptr<Phase>> phases;
-  for (const std::string& name : phase_order(transaction)) phases.push_back(make_phase(name, world));
+  for (const PhaseRow& row : rows_of(transaction)) phases.push_back(std::make_unique<FaultPoints>(row.make(world, row.name)));
   return phases;
+}
+
+std::string phase_why(const std::string& transaction, const std::string& name) {
+  for (const PhaseRow& row : rows_of(transaction)) {
+    if (name == row.name) return row.why;
+  }
+  return {};
 }
 
 }  // namespace civiup::phases

@@ -12,7 +12,7 @@ namespace {
 
 class VerifyPhase final : public WorldPhase {
  public:
-  explicit VerifyPhase(UpgradeWorld& world) : WorldPhase(world, "verify") {}
+  VerifyPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog&) override {
     const std::string& target = world_.run().to_version;
@@ -39,6 +39,6 @@ class VerifyPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> verify(UpgradeWorld& world) { return std::make_unique<VerifyPhase>(world); }
+std::unique_ptr<Phase> verify(UpgradeWorld& world, std::string name) { return std::make_unique<VerifyPhase>(world, std::move(name)); }
 
 }  // namespace civiup::phases
