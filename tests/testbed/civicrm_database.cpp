@@ -29,7 +29,7 @@ constexpr uint64_t kMinimumContacts = 50;
 // every index row by row.  Below it the extra ALTERs cost more than they save.
 constexpr uint64_t kDeferKeysAbove = 10000;
 // Big-table rows per statement: a second or two each, a bounded undo log.
-constexpr uint64_t kBigTableRowsPerStatement = 200000;
+constexpr uint64_t kBigTableRowsPerStatement = 100000;
 
 // A CREATE TABLE split into the table with its primary key only, the
 // secondary keys (with the index each foreign key needs, named as InnoDB
