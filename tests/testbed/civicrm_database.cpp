@@ -3,6 +3,7 @@
 // the server), then the function, triggers and views.  A large database is
 // loaded as myloader does: primary keys only, rows on two connections, then
 // the secondary keys (sorted once, on two connections), then the foreign keys.
+// The big table (SiteSpec::big_table_rows) comes after, loaded the same way.
 #include <algorithm>
 #include <exception>
 #include <functional>

@@ -150,7 +150,7 @@ const std::vector<Subcommand> kSubcommands = {
 
 void usage(std::FILE* stream) {
   fmt::print(stream, "usage: civiup-testbed SUBCOMMAND [options]   (SUBCOMMAND --help for its options)\n");
-  for (const Subcommand& s : kSubcommands) fmt::print(stream, "  {:<11} {}\n", s.name, s.summary);
+  for (const Subcommand& s : kSubcommands) fmt::print(stream, "  {:<13} {}\n", s.name, s.summary);
 }
 
 }  // namespace

@@ -118,7 +118,8 @@ int week_of_work_main(int argc, char** argv) {
                  " [--big-table-updates 1000] [--seed 1]\n");
       return 0;
     }
-    if (i + 1 < argc && arg.starts_with("--")) {
+    const bool known = options.contains(arg) || arg == "--root" || arg == "--civicrm-db" || arg == "--backdrop-db";
+    if (known && i + 1 < argc) {
       options[arg] = argv[++i];
     } else {
       throw std::runtime_error("week-of-work: unexpected argument '" + arg + "'");
