@@ -3,6 +3,7 @@
 // the server), then the function, triggers and views.  A large database is
 // loaded as myloader does: primary keys only, rows on two connections, then
 // the secondary keys (sorted once, on two connections), then the foreign keys.
+// The big table (SiteSpec::big_table_rows) comes after, loaded the same way.
 #include <algorithm>
 #include <exception>
 #include <functional>
@@ -28,6 +29,8 @@ constexpr uint64_t kMinimumContacts = 50;
 // building an index by sorting once costs well under half of inserting into
 // every index row by row.  Below it the extra ALTERs cost more than they save.
 constexpr uint64_t kDeferKeysAbove = 10000;
+// Big-table rows per statement: a second or two each, a bounded undo log.
+constexpr uint64_t kBigTableRowsPerStatement = 100000;
 
 // A CREATE TABLE split into the table with its primary key only, the
 // secondary keys (with the index each foreign key needs, named as InnoDB
@@ -193,6 +196,22 @@ void load_large(SqlSession& session, SqlSession& second, const SiteSpec& spec, u
   }
 }
 
+// The big table: chunks alternating between the two connections (each
+// connection's chunks in key order), then its secondary keys in one ALTER.
+void load_big_table(SqlSession& session, SqlSession& second, uint64_t rows) {
+  session.run(civicrm_big_table_create());
+  if (rows == 0) return;
+  auto lane = [rows](SqlSession& on, uint64_t start) {
+    return [&on, rows, start] {
+      for (uint64_t first = start; first <= rows; first += 2 * kBigTableRowsPerStatement) {
+        on.run(civicrm_big_table_rows(first, std::min(rows, first + kBigTableRowsPerStatement - 1)));
+      }
+    };
+  };
+  run_in_parallel({lane(session, 1), lane(second, 1 + kBigTableRowsPerStatement)});
+  session.run(civicrm_big_table_keys());
+}
+
 }  // namespace
 
 uint64_t civicrm_contact_count(uint64_t data_bytes) {
@@ -203,11 +222,19 @@ uint64_t civicrm_contact_count(uint64_t data_bytes) {
 void create_civicrm_tables(SqlSession& session, const DatabaseServer& server, const DatabaseServer& account,
                            const SiteSpec& spec) {
   without_checks(session);
-  const uint64_t contacts = civicrm_contact_count(spec.civicrm_data_bytes);
-  if (contacts > kDeferKeysAbove) {
+  // The big table takes its share of the size first; the contacts get the rest.
+  const uint64_t big_bytes = spec.big_table_rows * kCiviCrmBigTableBytesPerRow;
+  const uint64_t contacts =
+      civicrm_contact_count(spec.civicrm_data_bytes > big_bytes ? spec.civicrm_data_bytes - big_bytes : 0);
+  if (contacts > kDeferKeysAbove || spec.big_table_rows > 0) {
     SqlSession second(server, spec.civicrm_db);
     without_checks(second);
-    load_large(session, second, spec, contacts);
+    if (contacts > kDeferKeysAbove) {
+      load_large(session, second, spec, contacts);
+    } else {
+      load_small(session, spec, contacts);
+    }
+    if (spec.big_table_rows > 0) load_big_table(session, second, spec.big_table_rows);
   } else {
     load_small(session, spec, contacts);
   }

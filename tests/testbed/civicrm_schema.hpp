@@ -40,6 +40,17 @@ std::vector<std::string> civicrm_routine_statements();
 std::vector<std::string> civicrm_logging_trigger_statements(const std::string& logging_db,
                                                             const std::vector<std::string>& extra_columns = {});
 
+// The big table the upgrade never touches (SiteSpec::big_table_rows):
+// civicrm_financial_trxn with its primary key only, its secondary keys (one
+// ALTER, after the rows), and its rows first..last (id = seq) as one
+// INSERT ... SELECT.
+inline constexpr const char* kCiviCrmBigTable = "civicrm_financial_trxn";
+std::string civicrm_big_table_create();
+std::string civicrm_big_table_keys();
+std::string civicrm_big_table_rows(uint64_t first, uint64_t last);
+// About this many bytes (data + indexes) per big-table row (measured: see docs/testbed.md).
+constexpr uint64_t kCiviCrmBigTableBytesPerRow = 300;
+
 // About this many bytes (data + indexes) per generated contact.
 constexpr uint64_t kCiviCrmBytesPerContact = 4500;
 

@@ -3,6 +3,7 @@
 //   site        generate a Backdrop + CiviCRM site and its databases
 //   upgrade-db  the stand-in `cv upgrade:db` (knobs: see standin_upgrade.hpp)
 //   write-load  site traffic for the under-load tests (site_writer.hpp)
+//   week-of-work  a week of use of an upgraded site (week_of_work.hpp)
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -14,6 +15,7 @@
 #include "testbed/standin_upgrade.hpp"
 #include "testbed/site_writer.hpp"
 #include "testbed/standin_bee.hpp"
+#include "testbed/week_of_work.hpp"
 #include "testbed/testbed.hpp"
 
 namespace {
@@ -75,6 +77,8 @@ int site_command(int argc, char** argv) {
       ("databases-array", "settings.php uses the $databases array instead of the $database DSN")
       ("frontpage", "site_frontpage in system.core.json", cxxopts::value<std::string>()->default_value("node"))
       ("mb", "about this many MB of CiviCRM data", cxxopts::value<double>()->default_value("2"))
+      ("big-table-rows", "one big table the upgrade never touches (civicrm_financial_trxn) with N rows, "
+                         "counted in --mb", cxxopts::value<uint64_t>()->default_value("0"))
       ("release-files", "about this many files in modules/civicrm", cxxopts::value<size_t>())
       ("release-scale", "modules/civicrm at a real release's scale (~16,300 files)")
       ("db-user", "the site's own database account (default: the Backdrop database's name), created with "
@@ -100,6 +104,7 @@ int site_command(int argc, char** argv) {
   spec.databases_array_form = args.count("databases-array") != 0;
   spec.site_frontpage = args["frontpage"].as<std::string>();
   spec.civicrm_data_bytes = static_cast<uint64_t>(args["mb"].as<double>() * 1e6);
+  spec.big_table_rows = args["big-table-rows"].as<uint64_t>();
   spec.privileged_db_user = args.count("privileged-db-user") != 0;
   if (args.count("db-user") != 0) spec.db_user = args["db-user"].as<std::string>();
   const auto server = civiup::testbed::DatabaseServer::from_environment();
@@ -140,11 +145,12 @@ const std::vector<Subcommand> kSubcommands = {
     {"upgrade-db", upgrade_db_command, "the stand-in `cv upgrade:db` (run in a site root)"},
     {"bee", civiup::testbed::standin_bee_main, "the stand-in bee (--root=DIR COMMAND ARG)"},
     {"write-load", civiup::testbed::write_load_main, "site traffic: small commits to both databases, logged"},
+    {"week-of-work", civiup::testbed::week_of_work_main, "a week of use: 50 contacts, 1,000 big-table rows, Backdrop"},
 };
 
 void usage(std::FILE* stream) {
   fmt::print(stream, "usage: civiup-testbed SUBCOMMAND [options]   (SUBCOMMAND --help for its options)\n");
-  for (const Subcommand& s : kSubcommands) fmt::print(stream, "  {:<11} {}\n", s.name, s.summary);
+  for (const Subcommand& s : kSubcommands) fmt::print(stream, "  {:<13} {}\n", s.name, s.summary);
 }
 
 }  // namespace
