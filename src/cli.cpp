@@ -80,6 +80,23 @@ std::vector<std::string> split(std::string_view text, char separator) {
   return parts;
 }
 
+// `head` and the words after it, a line broken before a word that would pass
+// `width`, continuation lines indented by `indent`.
+std::string wrap_words(std::string head, const std::vector<std::string>& words, size_t width, size_t indent) {
+  std::string text = std::move(head);
+  size_t column = text.size();
+  for (const std::string& word : words) {
+    if (column + 1 + word.size() > width) {
+      text += "\n" + std::string(indent, ' ') + word;
+      column = indent + word.size();
+    } else {
+      text += " " + word;
+      column += 1 + word.size();
+    }
+  }
+  return text;
+}
+
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -223,19 +240,7 @@ std::string usage_line(const Command& command, size_t width, size_t indent) {
     if (!shown[i]) find(required[i].front());  // throws: named but not defined
   }
   if (!command.operands.empty()) words.emplace_back(command.operands);
-
-  std::string text = fmt::format("civiup {}", command.name);
-  size_t column = text.size();
-  for (const std::string& word : words) {
-    if (column + 1 + word.size() > width) {
-      text += "\n" + std::string(indent, ' ') + word;
-      column = indent + word.size();
-    } else {
-      text += " " + word;
-      column += 1 + word.size();
-    }
-  }
-  return text;
+  return wrap_words(fmt::format("civiup {}", command.name), words, width, indent);
 }
 
 std::vector<std::string> option_names(const Command& command) {
