@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "civiup/system/child_process.hpp"
-#include "civiup/system/child_process.hpp"
 #include "civiup/base/error.hpp"
 
 namespace civiup {

@@ -27,16 +27,7 @@ struct CheckOptions : PreflightOptions {
 
 CheckOptions check_options(const GlobalOptions& global, const std::vector<std::string>& args) {
   cxxopts::Options options("civiup check");
-  options.add_options()
-      ("root", "the Backdrop root", cxxopts::value<std::string>())
-      ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>())
-      ("l10n", "civicrm-X.Y.Z-l10n.tar.gz", cxxopts::value<std::string>())
-      ("db-upgrade", "the DB upgrade command line the upgrade would run", cxxopts::value<std::string>())
-      ("bee", "the bee command the upgrade would use ('none': SQL and plain php)", cxxopts::value<std::string>())
-      ("force", "allow a same-version, downgrade or .upgrade-database run")
-      ("discard-local-changes", "local changes to modules/civicrm are a note, not a problem");
-  add_release_source_options(options);
-  add_availability_options(options, false);
+  define_check_options(options);
   cxxopts::ParseResult parsed = parse_command_options(options, args);
   CheckOptions result;
   result.source = with_context("civiup check", [&] { return release_source_options_from(parsed); });
@@ -117,6 +108,21 @@ nlohmann::json add_health_check(PreflightReport& report) {
 }
 
 }  // namespace
+
+void define_check_options(cxxopts::Options& options) {
+  options.add_options()
+      ("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR")
+      ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>(), "FILE")
+      ("l10n", "civicrm-X.Y.Z-l10n.tar.gz (alone, with --latest or --version: the release's own)",
+       cxxopts::value<std::string>(), "[FILE]")
+      ("db-upgrade", "the DB upgrade command line the upgrade would run", cxxopts::value<std::string>(), "CMD")
+      ("bee", "the bee command the upgrade would use ('none': SQL and plain php)", cxxopts::value<std::string>(),
+       "CMD|none")
+      ("force", "allow a same-version, downgrade or .upgrade-database run")
+      ("discard-local-changes", "local changes to modules/civicrm are a note, not a problem");
+  add_release_source_options(options);
+  add_availability_options(options, false);
+}
 
 ExitCode check_command(const Invocation& invocation) {
   const GlobalOptions& global = invocation.global;

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <cxxopts.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -21,33 +22,80 @@
 #include "civiup/system/terminal_progress.hpp"
 #include "civiup/transaction/site_changes.hpp"
 #include "civiup/transaction/transaction.hpp"
+#include "civiup/cli/command_support.hpp"
 #include "civiup/version.hpp"
 
 namespace civiup {
 namespace {
 
-// The commands of DESIGN.md §4, in the order a user meets them.
+// The commands of DESIGN.md §4, in the order a user meets them.  Their usage
+// lines and --help come from define_options (usage_line, command_help).
 constexpr std::array kCommands = {
-    Command{"check", "[--root DIR] (--release FILE | --latest | --version X.Y.Z) [--l10n [FILE]] [--db-upgrade CMD] [--bee CMD|none] [--force]",
-            "read-only preflight and plan; exit 0 = ready to upgrade", check_command},
-    Command{"upgrade",
-            "[--root DIR] (--release FILE | --latest | --version X.Y.Z) [--l10n [FILE]] [--db-upgrade CMD] "
-            "[--url URL|--no-health-check] [--discard-local-changes]",
-            "upgrade as one transaction, restoring everything on failure", upgrade_command},
-    Command{"rollback", "[--root DIR] [--to SNAPSHOT] [--discard-changes]",
-            "return code and every database to the pre-upgrade snapshot", rollback_command},
-    Command{"recover", "[--root DIR]", "finish an interrupted run from its journal", recover_command},
-    Command{"status", "[--root DIR] [--offline]", "versions, journal state, snapshots", status_command},
-    Command{"snapshot", "[--root DIR] [--message TEXT]", "snapshot code and every database now",
-            snapshot_command},
-    Command{"snapshots", "[--root DIR]", "list snapshots, newest first", snapshots_command},
-    Command{"restore", "[--root DIR] [--discard-changes] SNAPSHOT", "restore code, files and databases from a snapshot",
+    Command{"check", "read-only preflight and plan; exit 0 = ready to upgrade", define_check_options,
+            "release|latest|version", "", check_command},
+    Command{"upgrade", "upgrade as one transaction, restoring everything on failure", add_upgrade_options,
+            "release|latest|version", "", upgrade_command},
+    Command{"rollback", "return code and every database to the pre-upgrade snapshot", define_rollback_options, "", "",
+            rollback_command},
+    Command{"recover", "finish an interrupted run from its journal", define_recover_options, "", "", recover_command},
+    Command{"status", "versions, journal state, snapshots", define_status_options, "", "", status_command},
+    Command{"snapshot", "snapshot code and every database now", define_snapshot_options, "", "", snapshot_command},
+    Command{"snapshots", "list snapshots, newest first", define_snapshots_options, "", "", snapshots_command},
+    Command{"restore", "restore code, files and databases from a snapshot", define_restore_options, "", "SNAPSHOT",
             restore_command},
-    Command{"prune", "[--root DIR] --keep N", "delete old snapshots, keeping the newest N",
-            prune_command},
-    Command{"rehearse", "[--root DIR] (--release FILE | --latest | --version X.Y.Z) --to-root DIR --to-db-prefix NAME [upgrade options] [--cleanup]",
-            "copy the site, upgrade the copy, report; production untouched", rehearse_command},
+    Command{"prune", "delete old snapshots, keeping the newest N", define_prune_options, "keep", "", prune_command},
+    Command{"rehearse", "copy the site, upgrade the copy, report; production untouched", define_rehearse_options,
+            "release|latest|version to-root to-db-prefix", "", rehearse_command},
 };
+
+cxxopts::Options command_options(const Command& command) {
+  cxxopts::Options options(fmt::format("civiup {}", command.name));
+  command.define_options(options);
+  return options;
+}
+
+std::vector<cxxopts::HelpOptionDetails> option_details(const Command& command) {
+  return command_options(command).group_help("").options;
+}
+
+std::string_view long_name(const cxxopts::HelpOptionDetails& option) {
+  return option.l.empty() ? std::string_view(option.s) : std::string_view(option.l.front());
+}
+
+// "--root DIR", "--force": an option as the usage line shows it.
+std::string usage_word(const cxxopts::HelpOptionDetails& option) {
+  std::string word = fmt::format("--{}", long_name(option));
+  if (!option.is_boolean) word += " " + (option.arg_help.empty() ? std::string("VALUE") : option.arg_help);
+  return word;
+}
+
+std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = std::min(text.find(separator, start), text.size());
+    if (end > start) parts.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+// `head` and the words after it, a line broken before a word that would pass
+// `width`, continuation lines indented by `indent`.
+std::string wrap_words(std::string head, const std::vector<std::string>& words, size_t width, size_t indent) {
+  std::string text = std::move(head);
+  size_t column = text.size();
+  for (const std::string& word : words) {
+    if (column + 1 + word.size() > width) {
+      text += "\n" + std::string(indent, ' ') + word;
+      column = indent + word.size();
+    } else {
+      text += " " + word;
+      column += 1 + word.size();
+    }
+  }
+  return text;
+}
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -160,6 +208,92 @@ std::string_view suggest_command(std::string_view typed) {
   return best;
 }
 
+std::string usage_line(const Command& command, size_t width, size_t indent) {
+  std::vector<cxxopts::HelpOptionDetails> options = option_details(command);
+  auto find = [&](std::string_view name) -> const cxxopts::HelpOptionDetails& {
+    for (const auto& option : options) {
+      if (long_name(option) == name) return option;
+    }
+    throw std::logic_error(fmt::format("civiup {}: required option --{} is not defined", command.name, name));
+  };
+  std::vector<std::vector<std::string>> required;
+  for (const std::string& choice : split(command.required, ' ')) required.push_back(split(choice, '|'));
+  std::vector<std::string> words;
+  std::vector<bool> shown(required.size(), false);
+  for (const auto& option : options) {
+    auto choice = std::find_if(required.begin(), required.end(), [&](const std::vector<std::string>& names) {
+      return std::find(names.begin(), names.end(), long_name(option)) != names.end();
+    });
+    if (choice == required.end()) {
+      words.push_back("[" + usage_word(option) + "]");
+      continue;
+    }
+    size_t index = static_cast<size_t>(choice - required.begin());
+    if (shown[index]) continue;
+    shown[index] = true;
+    std::vector<std::string> alternatives;
+    for (const std::string& name : *choice) alternatives.push_back(usage_word(find(name)));
+    words.push_back(alternatives.size() == 1 ? alternatives.front()
+                                             : "(" + fmt::format("{}", fmt::join(alternatives, " | ")) + ")");
+  }
+  for (size_t i = 0; i < required.size(); ++i) {
+    if (!shown[i]) find(required[i].front());  // throws: named but not defined
+  }
+  if (!command.operands.empty()) words.emplace_back(command.operands);
+  return wrap_words(fmt::format("civiup {}", command.name), words, width, indent);
+}
+
+std::vector<std::string> option_names(const Command& command) {
+  std::vector<std::string> names;
+  for (const auto& option : option_details(command)) names.emplace_back(long_name(option));
+  return names;
+}
+
+namespace {
+
+// "  --root DIR              the Backdrop root", the description wrapped at
+// 100 columns (on a line of its own under a long option).
+std::string option_help_line(const cxxopts::HelpOptionDetails& option) {
+  constexpr size_t kColumn = 28;
+  constexpr size_t kWidth = 100;
+  std::string text = "  " + usage_word(option);
+  std::string description = option.desc;
+  if (option.has_default && !option.is_boolean && !option.default_value.empty()) {
+    description += fmt::format(" (default {})", option.default_value);
+  }
+  size_t column = text.size();
+  if (column + 2 > kColumn) {
+    text += "\n";
+    column = 0;
+  }
+  bool first = true;
+  for (const std::string& word : split(description, ' ')) {
+    if (!first && column + 1 + word.size() > kWidth) {
+      text += "\n";
+      column = 0;
+    }
+    if (column < kColumn) {
+      text += std::string(kColumn - column, ' ');
+      column = kColumn;
+    } else {
+      text += ' ';
+      ++column;
+    }
+    text += word;
+    column += word.size();
+    first = false;
+  }
+  return text + "\n";
+}
+
+}  // namespace
+
+std::string command_help(const Command& command) {
+  std::string text = fmt::format("usage: {}\n\n{}\n\noptions:\n", usage_line(command, 100, 10), command.summary);
+  for (const auto& option : option_details(command)) text += option_help_line(option);
+  return text + "\nglobal options: --state-dir DIR, --json, --yes, -v, -q, --sync-delete, --help (civiup --help)\n";
+}
+
 std::string help_text() {
   std::string text = fmt::format(
       "civiup {} - upgrade CiviCRM on a Backdrop CMS site as one transaction\n\n"
@@ -168,7 +302,7 @@ std::string help_text() {
   for (const Command& command : kCommands) {
     text += fmt::format("  {:<10} {}{}\n", command.name, command.summary,
                         command.run == nullptr ? "  (not built yet)" : "");
-    text += fmt::format("  {:<10}   civiup {} {}\n", "", command.name, command.usage);
+    text += fmt::format("    {}\n", usage_line(command, 96, 8));
   }
   text +=
       "\nglobal options:\n"
@@ -179,7 +313,7 @@ std::string help_text() {
       "  -q, --quiet      warnings and errors only; no progress line\n"
       "  --sync-delete    delete replaced trees and dumps before returning (also CIVIUP_SYNC_DELETE=1);\n"
       "                   by default a low-priority background process deletes them\n"
-      "  -h, --help       this help\n"
+      "  -h, --help       this help; after a command, that command's options\n"
       "  --version        print the version\n"
       "\nexit codes: 0 success; 1 failed and fully rolled back; 2 refused before changing\n"
       "anything; 3 failed and could not fully roll back (see `civiup status`).\n";
@@ -205,6 +339,12 @@ int run_cli(int argc, char** argv) {
         std::cout << "civiup " << kVersion << '\n';
       }
       return 0;
+    }
+    if (parsed.help && !parsed.command.empty()) {
+      if (const Command* command = find_command(parsed.command)) {
+        std::cout << command_help(*command);
+        return 0;
+      }
     }
     if (parsed.help || parsed.command.empty()) {
       std::cout << help_text();

@@ -14,9 +14,13 @@
 
 namespace civiup {
 
+void define_recover_options(cxxopts::Options& options) {
+  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR");
+}
+
 ExitCode recover_command(const Invocation& invocation) {
   cxxopts::Options options("civiup recover");
-  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>());
+  define_recover_options(options);
   cxxopts::ParseResult parsed = parse_command_options(options, invocation.args);
   std::optional<std::filesystem::path> root_option;
   if (parsed.count("root") != 0) root_option = parsed["root"].as<std::string>();

@@ -21,6 +21,15 @@
 #include "civiup/upgrade/rehearsal.hpp"
 
 namespace civiup {
+
+void define_rehearse_options(cxxopts::Options& options) {
+  add_upgrade_options(options);
+  options.add_options()
+      ("to-root", "where the copy is made (absent or an empty directory)", cxxopts::value<std::string>(), "COPY")
+      ("to-db-prefix", "the copy's databases are PREFIX<original name>", cxxopts::value<std::string>(), "PREFIX")
+      ("cleanup", "remove the copy and its databases after a successful rehearsal (alone: remove a kept copy)");
+}
+
 namespace {
 namespace fs = std::filesystem;
 
@@ -32,11 +41,7 @@ struct RehearseCommand {
 
 RehearseCommand parse(const Invocation& invocation) {
   cxxopts::Options parser("civiup rehearse");
-  add_upgrade_options(parser);
-  parser.add_options()
-      ("to-root", "where the copy is made (absent or an empty directory)", cxxopts::value<std::string>())
-      ("to-db-prefix", "the copy's databases are PREFIX<original name>", cxxopts::value<std::string>())
-      ("cleanup", "remove the copy and its databases after a successful rehearsal (alone: remove a kept copy)");
+  define_rehearse_options(parser);
   cxxopts::ParseResult parsed = parse_command_options(parser, invocation.args);
   RehearseCommand command;
   command.cleanup = parsed.count("cleanup") != 0;

@@ -331,13 +331,14 @@ ResolvedRelease verify_local_release(const ReleaseSourceOptions& source, const P
 void add_release_source_options(cxxopts::Options& options) {
   options.add_options()
       ("latest", "download the newest stable release from CiviCRM's release feed")
-      ("version", "download release X.Y.Z", cxxopts::value<std::string>())
-      ("feed", "the release feed's base URL (a mirror or test server)", cxxopts::value<std::string>())
-      ("sums-url", "the URL of civicrm-X.Y.Z.SHA256SUMS", cxxopts::value<std::string>())
-      ("sha256sums", "check a local --release against this SHA256SUMS file", cxxopts::value<std::string>())
-      ("keyring", "OpenPGP keyring the SHA256SUMS signature must verify against", cxxopts::value<std::string>())
+      ("version", "download release X.Y.Z", cxxopts::value<std::string>(), "X.Y.Z")
+      ("feed", "the release feed's base URL (a mirror or test server)", cxxopts::value<std::string>(), "URL")
+      ("sums-url", "the URL of civicrm-X.Y.Z.SHA256SUMS", cxxopts::value<std::string>(), "URL")
+      ("sha256sums", "check a local --release against this SHA256SUMS file", cxxopts::value<std::string>(), "SUMS")
+      ("keyring", "OpenPGP keyring the SHA256SUMS signature must verify against (default "
+       "/etc/civiup/trusted-keys.gpg when it exists)", cxxopts::value<std::string>(), "FILE")
       ("ca-file", "CA certificates for HTTPS (default: the system store, or CURL_CA_BUNDLE)",
-       cxxopts::value<std::string>());
+       cxxopts::value<std::string>(), "FILE");
 }
 
 ReleaseSourceOptions release_source_options_from(const cxxopts::ParseResult& parsed) {

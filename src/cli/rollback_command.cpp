@@ -12,12 +12,17 @@
 
 namespace civiup {
 
+void define_rollback_options(cxxopts::Options& options) {
+  options.add_options()
+      ("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR")
+      ("to", "the snapshot to return to (default: the newest pre-upgrade one)", cxxopts::value<std::string>(),
+       "SNAPSHOT")
+      ("discard-changes", "go on although rows or files written since the upgrade would be discarded");
+}
+
 ExitCode rollback_command(const Invocation& invocation) {
   cxxopts::Options options("civiup rollback");
-  options.add_options()
-      ("root", "the Backdrop root", cxxopts::value<std::string>())
-      ("to", "the snapshot to return to (default: the newest pre-upgrade one)", cxxopts::value<std::string>())
-      ("discard-changes", "go on although rows or files written since the upgrade would be discarded");
+  define_rollback_options(options);
   cxxopts::ParseResult parsed = parse_command_options(options, invocation.args);
   RollbackOptions rollback;
   if (parsed.count("root") != 0) rollback.root = parsed["root"].as<std::string>();

@@ -59,10 +59,14 @@ std::string local_time(int64_t seconds) {
 
 }  // namespace
 
+void define_snapshot_options(cxxopts::Options& options) {
+  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR")(
+      "message", "a note kept with the snapshot", cxxopts::value<std::string>()->default_value(""), "TEXT");
+}
+
 ExitCode snapshot_command(const Invocation& invocation) {
   cxxopts::Options options("civiup snapshot");
-  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>())(
-      "message", "a note kept with the snapshot", cxxopts::value<std::string>()->default_value(""));
+  define_snapshot_options(options);
   cxxopts::ParseResult parsed = parse_command_options(options, invocation.args);
   SiteLocation where = locate(invocation, parsed);
   discover_site(where.root);  // a broken site is refused before anything is written
@@ -83,9 +87,13 @@ ExitCode snapshot_command(const Invocation& invocation) {
   return ExitCode::kSuccess;
 }
 
+void define_snapshots_options(cxxopts::Options& options) {
+  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR");
+}
+
 ExitCode snapshots_command(const Invocation& invocation) {
   cxxopts::Options options("civiup snapshots");
-  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>());
+  define_snapshots_options(options);
   cxxopts::ParseResult parsed = parse_command_options(options, invocation.args);
   SiteLocation where = locate(invocation, parsed);
   std::vector<SiteSnapshot> snapshots = list_site_snapshots(where.state_dir);
@@ -103,10 +111,14 @@ ExitCode snapshots_command(const Invocation& invocation) {
   return ExitCode::kSuccess;
 }
 
+void define_restore_options(cxxopts::Options& options) {
+  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR")(
+      "discard-changes", "go on although rows or files changed since the snapshot would be discarded");
+}
+
 ExitCode restore_command(const Invocation& invocation) {
   cxxopts::Options options("civiup restore");
-  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>())(
-      "discard-changes", "go on although rows or files changed since the snapshot would be discarded");
+  define_restore_options(options);
   std::vector<std::string> words;
   cxxopts::ParseResult parsed = parse_command_options(options, invocation.args, &words);
   if (words.size() != 1) fail("civiup restore: give exactly one SNAPSHOT id (see civiup snapshots)");
@@ -132,10 +144,14 @@ ExitCode restore_command(const Invocation& invocation) {
   return report_upgrade(invocation.global, "restore", run, outcome);
 }
 
+void define_prune_options(cxxopts::Options& options) {
+  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR")(
+      "keep", "how many of the newest snapshots to keep", cxxopts::value<std::string>(), "N");
+}
+
 ExitCode prune_command(const Invocation& invocation) {
   cxxopts::Options options("civiup prune");
-  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>())(
-      "keep", "how many of the newest snapshots to keep", cxxopts::value<std::string>());
+  define_prune_options(options);
   cxxopts::ParseResult parsed = parse_command_options(options, invocation.args);
   if (parsed.count("keep") == 0) fail("civiup prune: --keep N is required");
   // Parsed here rather than by cxxopts: its integer parser trips g++ 12's -Wrestrict.

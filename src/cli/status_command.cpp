@@ -72,10 +72,14 @@ nlohmann::json snapshots_json(const fs::path& state_dir) {
 
 }  // namespace
 
+void define_status_options(cxxopts::Options& options) {
+  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR");
+  add_availability_options(options, true);
+}
+
 ExitCode status_command(const Invocation& invocation) {
   cxxopts::Options options("civiup status");
-  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>());
-  add_availability_options(options, true);
+  define_status_options(options);
   cxxopts::ParseResult parsed = parse_command_options(options, invocation.args);
   std::optional<fs::path> root_option;
   if (parsed.count("root") != 0) root_option = parsed["root"].as<std::string>();

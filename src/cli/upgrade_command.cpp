@@ -20,20 +20,23 @@ namespace civiup {
 
 void add_upgrade_options(cxxopts::Options& options) {
   options.add_options()
-      ("root", "the Backdrop root", cxxopts::value<std::string>())
-      ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>())
-      ("l10n", "civicrm-X.Y.Z-l10n.tar.gz, unpacked over the release", cxxopts::value<std::string>())
-      ("db-upgrade", "the DB upgrade command line (default: cv or drush)", cxxopts::value<std::string>())
-      ("db-upgrade-timeout", "seconds before the DB upgrade is killed", cxxopts::value<int>()->default_value("3600"))
+      ("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR")
+      ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>(), "FILE")
+      ("l10n", "civicrm-X.Y.Z-l10n.tar.gz, unpacked over the release (alone, with --latest or --version: the "
+       "release's own)", cxxopts::value<std::string>(), "[FILE]")
+      ("db-upgrade", "the DB upgrade command line (default: cv, else drush, else civiup's own PHP runner)",
+       cxxopts::value<std::string>(), "CMD")
+      ("db-upgrade-timeout", "seconds before the DB upgrade is killed", cxxopts::value<int>()->default_value("3600"),
+       "SECONDS")
       ("quiesce-timeout", "seconds to wait in the window for the site's open transactions before the database "
-       "snapshot", cxxopts::value<int>()->default_value("10"))
+       "snapshot", cxxopts::value<int>()->default_value("10"), "SECONDS")
       ("force", "allow a same-version, downgrade or .upgrade-database run")
       ("discard-local-changes", "upgrade although modules/civicrm was changed since the last upgrade")
       ("bee", "the bee command for Backdrop operations ('none': SQL; default: bee if bee and php are on PATH)",
-       cxxopts::value<std::string>())
+       cxxopts::value<std::string>(), "CMD|none")
       ("url", "the site's base URL: its front page and a CiviCRM page must answer before the commit "
        "(default: the base URL in the settings, when it answers before the upgrade)",
-       cxxopts::value<std::string>())
+       cxxopts::value<std::string>(), "URL")
       ("no-health-check", "no HTTP health check, not even of the base URL in the settings");
   add_release_source_options(options);
 }

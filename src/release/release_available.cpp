@@ -70,9 +70,9 @@ void add_availability_options(cxxopts::Options& options, bool with_feed) {
   options.add_options()("offline", "do not ask the release feed whether a newer release exists");
   if (with_feed) {
     options.add_options()
-        ("feed", "the release feed's base URL (a mirror or test server)", cxxopts::value<std::string>())
+        ("feed", "the release feed's base URL (a mirror or test server)", cxxopts::value<std::string>(), "URL")
         ("ca-file", "CA certificates for HTTPS (default: the system store, or CURL_CA_BUNDLE)",
-         cxxopts::value<std::string>());
+         cxxopts::value<std::string>(), "FILE");
   }
 }
 

@@ -19,7 +19,6 @@
 #include <spdlog/spdlog.h>
 
 #include "civiup/system/child_process.hpp"
-#include "civiup/system/child_process.hpp"
 #include "civiup/base/error.hpp"
 
 namespace civiup {

@@ -16,7 +16,6 @@
 #include "civiup/transaction/journal.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/transaction/state_lock.hpp"
-#include "civiup/base/durable_file.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"

@@ -5,6 +5,8 @@
 
 namespace civiup {
 
+void define_check_options(cxxopts::Options& options);
+
 ExitCode check_command(const Invocation& invocation);
 
 }  // namespace civiup
