@@ -18,6 +18,24 @@ namespace civiup::snapshot::db {
 namespace fs = std::filesystem;
 namespace {
 
+// Runs `body` in one transaction on `session`: COMMIT after it; when it
+// throws, ROLLBACK (the table is then as it was) and the body's error.
+template <typename Body>
+void in_transaction(Session& session, Body&& body) {
+  session.execute("START TRANSACTION");
+  try {
+    body();
+    session.execute("COMMIT");
+  } catch (...) {
+    try {
+      session.execute("ROLLBACK");
+    } catch (const Error&) {
+      // the first error says what went wrong
+    }
+    throw;
+  }
+}
+
 // Sends statements of `head` + items joined by `separator` (+ `tail`), each under `limit` bytes.
 class Batcher {
  public:
@@ -199,8 +217,7 @@ RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
   // the deletes no live row can collide with a dumped one on a unique key.
   const size_t limit = std::min<uint64_t>(1 << 20, session.max_allowed_packet() - 1024);
   with_context(fmt::format("bringing the rows of table `{}` back to the dump's", table.name), [&] {
-    session.execute("START TRANSACTION");
-    try {
+    in_transaction(session, [&] {
       Batcher deletes(session,
                       fmt::format("DELETE FROM {} WHERE {} IN (", quote_identifier(table.name),
                                   quote_identifier(table.integer_key)),
@@ -218,15 +235,7 @@ RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
         });
       inserts.flush();
       if (inserted != missing) fail("{} rows to insert on the second reading of the dump, {} on the first", inserted, missing);
-      session.execute("COMMIT");
-    } catch (...) {
-      try {
-        session.execute("ROLLBACK");
-      } catch (const Error&) {
-        // the first error says what went wrong
-      }
-      throw;
-    }
+    });
   });
   result.outcome = RowSyncResult::synced;
   return result;
@@ -383,8 +392,7 @@ void apply_range_diff(const DatabaseLogin& login, const std::string& database, c
   // 5. Delete, insert, read the changed ranges back, in one transaction.
   const size_t limit = std::min<uint64_t>(1 << 20, session.max_allowed_packet() - 1024);
   with_context(fmt::format("bringing the rows of table `{}` back to the dump's", table.name), [&] {
-    session.execute("START TRANSACTION");
-    try {
+    in_transaction(session, [&] {
       Batcher deletes(session, fmt::format("DELETE FROM {} WHERE {} IN (", quote_identifier(table.name), key), ",",
                       ")", limit);
       for (const auto& k : diff.stale_keys) deletes.add(k);
@@ -413,15 +421,7 @@ void apply_range_diff(const DatabaseLogin& login, const std::string& database, c
         fail("checksum mismatch after restore: table `{}` (dump {}, restored {}:{:016x})", table.name,
              *dumped->checksum, rows, sum);
       if (before_commit) before_commit();
-      session.execute("COMMIT");
-    } catch (...) {
-      try {
-        session.execute("ROLLBACK");
-      } catch (const Error&) {
-        // the first error says what went wrong
-      }
-      throw;
-    }
+    });
   });
 }
 
