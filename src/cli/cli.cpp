@@ -16,6 +16,7 @@
 #include "civiup/cli/check_command.hpp"
 #include "civiup/cli/transaction_commands.hpp"
 #include "civiup/system/fault_point.hpp"
+#include "civiup/system/process_memory.hpp"
 #include "civiup/system/run_log.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/transaction/state_trash.hpp"
@@ -321,6 +322,7 @@ std::string help_text() {
 }
 
 int run_cli(int argc, char** argv) {
+  limit_malloc_arenas();  // before any thread (process_memory.hpp)
   GlobalOptions global;
   try {
     ParsedArgs parsed = parse_args(argc, argv);

@@ -1,6 +1,7 @@
 // Local patches: files of modules/civicrm changed since the previous civiup
 // upgrade installed that tree.  `check` lists them, `upgrade` refuses them
 // (exit 2, nothing changed) unless --discard-local-changes is given.
+#include <regex>
 #include <gtest/gtest.h>
 
 #include "civiup/site/site.hpp"
@@ -64,6 +65,10 @@ TEST_F(LocalChangesTest, APatchAfterAnUpgradeIsListedRefusedAndCanBeDiscarded) {
   // -v: the command line and every phase's timing on stderr; never a progress line without a terminal.
   EXPECT_NE(discarded.err.find("command: "), std::string::npos) << discarded.err;
   EXPECT_NE(discarded.err.find("phase swap-code: apply done in"), std::string::npos) << discarded.err;
+  // ... with the peak RSS so far (process_memory.hpp), a figure above 1 MB.
+  EXPECT_TRUE(std::regex_search(discarded.err, std::regex("phase swap-code: apply done in [0-9.]+ s, "
+                                                          "peak RSS so far [1-9][0-9]*\\.[0-9] MB")))
+      << discarded.err;
   EXPECT_NE(discarded.err.find("upgrading anyway (--discard-local-changes)"), std::string::npos) << discarded.err;
   EXPECT_EQ(discarded.err.find('\r'), std::string::npos);
   EXPECT_EQ(read_code_version(site_.root / "modules" / "civicrm").str(), "5.76.0");

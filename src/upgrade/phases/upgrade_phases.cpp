@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "civiup/base/error.hpp"
+#include "civiup/system/process_memory.hpp"
 
 namespace civiup::phases {
 namespace {
@@ -123,9 +124,14 @@ class FaultPoints final : public Phase {
     ~Stopwatch() {
       if (!done_) spdlog::debug("phase {}: {} failed after {:.2f} s", phase_, what_, seconds());
     }
+    // The phase's workers are gone: their freed memory goes back before the
+    // next phase's start (process_memory.hpp).  -v shows the peak so far.
     void done() {
       done_ = true;
-      spdlog::debug("phase {}: {} done in {:.2f} s", phase_, what_, seconds());
+      const double took = seconds();
+      release_free_memory();
+      spdlog::debug("phase {}: {} done in {:.2f} s, peak RSS so far {:.1f} MB", phase_, what_, took,
+                    static_cast<double>(peak_rss_kib()) / 1024);
     }
 
    private:
