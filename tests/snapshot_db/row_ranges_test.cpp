@@ -73,12 +73,15 @@ UPDATE small SET v = 3 WHERE id = 2)sql");
   EXPECT_EQ(table_checksum(temp / "again", "big"), table_checksum(temp / "dump", "big"));
 }
 
-// A 50,000-row table, dumped, then changed.
-void create_and_change(const std::string& database, const fs::path& dump) {
-  run_sql(database, R"sql(
+// A 50,000-row table with an integer key: big enough for row ranges (1 MB).
+constexpr const char* kNoteTable = R"sql(
 CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, body VARCHAR(200) NOT NULL);
 INSERT INTO note SELECT seq, CONCAT('note ', seq, ' ', REPEAT('x', 40)) FROM seq_1_to_50000;
-ANALYZE TABLE note)sql");
+ANALYZE TABLE note)sql";
+
+// A 50,000-row table, dumped, then changed.
+void create_and_change(const std::string& database, const fs::path& dump) {
+  run_sql(database, kNoteTable);
   db::dump_database(snapshot_login(), database, dump);
   run_sql(database, R"sql(
 UPDATE note SET body = 'changed' WHERE id IN (1, 25000, 50000);
@@ -131,10 +134,7 @@ TEST(RowRangeRepair, AFailureBeforeCommitLeavesTheTableAsItWas) {
 TEST(RowRangeRepair, MostOfTheTableChangedIsReloaded) {
   TempDir temp;
   ScratchDatabase live("rangemost");
-  run_sql(live.name(), R"sql(
-CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, body VARCHAR(200) NOT NULL);
-INSERT INTO note SELECT seq, CONCAT('note ', seq, ' ', REPEAT('x', 40)) FROM seq_1_to_50000;
-ANALYZE TABLE note)sql");
+  run_sql(live.name(), kNoteTable);
   DatabaseImage before = describe_database(live.name());
   db::dump_database(snapshot_login(), live.name(), temp / "dump");
   run_sql(live.name(), "UPDATE note SET body = 'changed' WHERE id % 3 = 0");
@@ -149,10 +149,7 @@ ANALYZE TABLE note)sql");
 TEST(RowRangeRepair, AnOlderDumpWithoutRowRangesStillRestores) {
   TempDir temp;
   ScratchDatabase live("rangeold");
-  run_sql(live.name(), R"sql(
-CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, body VARCHAR(200) NOT NULL);
-INSERT INTO note SELECT seq, CONCAT('note ', seq, ' ', REPEAT('x', 40)) FROM seq_1_to_50000;
-ANALYZE TABLE note)sql");
+  run_sql(live.name(), kNoteTable);
   DatabaseImage before = describe_database(live.name());
   db::dump_database(snapshot_login(), live.name(), temp / "dump");
   // Make it a /1 dump: no row-ranges files, the old format name.
