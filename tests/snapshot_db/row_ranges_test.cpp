@@ -21,7 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string table_checksum(const fs::path& dump, const std::string& table) {
-  const db::TableEntry* entry = db::load_manifest(dump).find_table(table);
+  const db::DumpManifest manifest = db::load_manifest(dump);  // alive while `entry` points into it
+  const db::TableEntry* entry = manifest.find_table(table);
   return entry != nullptr && entry->checksum ? *entry->checksum : "";
 }
 

@@ -8,6 +8,7 @@
 #include <exception>
 #include <functional>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -204,7 +205,17 @@ void load_big_table(SqlSession& session, SqlSession& second, uint64_t rows) {
   auto lane = [rows](SqlSession& on, uint64_t start) {
     return [&on, rows, start] {
       for (uint64_t first = start; first <= rows; first += 2 * kBigTableRowsPerStatement) {
-        on.run(civicrm_big_table_rows(first, std::min(rows, first + kBigTableRowsPerStatement - 1)));
+        const std::string statement = civicrm_big_table_rows(first, std::min(rows, first + kBigTableRowsPerStatement - 1));
+        // The two lanes' inserts meet at chunk edges; InnoDB may pick one as a
+        // deadlock victim and roll its statement back whole: run it again.
+        for (int attempt = 1;; ++attempt) {
+          try {
+            on.run(statement);
+            break;
+          } catch (const std::exception& e) {
+            if (attempt == 5 || std::string_view(e.what()).find("Deadlock found") == std::string_view::npos) throw;
+          }
+        }
       }
     };
   };
