@@ -86,7 +86,7 @@ UpgradeRun start_run(const std::string& transaction, const std::optional<fs::pat
   run.transaction = transaction;
   run.id = new_run_id();
   run.root = find_backdrop_root(root_option, cwd);
-  run.state_dir = fs::absolute(state_dir.empty() ? default_state_dir(run.root) : state_dir).lexically_normal();
+  run.state_dir = resolve_state_dir(run.root, state_dir);
   check_state_dir(run.state_dir, run.root);
   refuse_unfinished_journal(run.state_dir);
   return run;
