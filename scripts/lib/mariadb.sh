@@ -9,10 +9,16 @@
 #
 # Extra server options can be given in CIVIUP_MARIADB_OPTS.
 
+# Ports are drawn below the kernel's ephemeral range: a port in that range can
+# be taken at any moment as the local end of some outgoing connection (a CI
+# run once lost its server to that), one below it only by another listener,
+# which the retry in mariadb_start covers.
 free_port() {
-  local port
+  local port low=32768
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+  ((low > 12000)) || low=32768
   for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 30000))
+    port=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
@@ -48,6 +54,11 @@ mariadb_launch() {
       break
     fi
     if ! kill -0 "$MARIADB_SHELL_PID" 2>/dev/null; then
+      # Another listener took the port between free_port and the bind:
+      # mariadb_start picks another one.
+      if [[ -n "${MARIADB_BIND_RETRY:-}" ]] && grep -q "Address already in use" "$dir/mariadb.err"; then
+        return 2
+      fi
       echo "mariadbd exited during start-up; its log:" >&2
       tail -n 30 "$dir/mariadb.err" >&2
       return 1
@@ -72,9 +83,20 @@ mariadb_start() {
     cat "$dir/install.log" >&2
     return 1
   }
-  free_port >"$dir/port"
   echo "${CIVIUP_MARIADB_OPTS:-}" >"$dir/extra-options"
-  mariadb_launch "$dir" || return 1
+  local attempt status
+  for attempt in 1 2 3 4 5; do
+    free_port >"$dir/port" || return 1
+    : >"$dir/mariadb.err"
+    status=0
+    if ((attempt < 5)); then
+      MARIADB_BIND_RETRY=1 mariadb_launch "$dir" || status=$?
+    else
+      mariadb_launch "$dir" || status=$?
+    fi
+    ((status == 2)) || break
+  done
+  ((status == 0)) || return 1
   # A password user reachable over TCP and the socket, as a site's DSN would be.
   mariadb --no-defaults --socket="$MARIADB_SOCKET" -uroot <<SQL
 CREATE USER 'civiup'@'%' IDENTIFIED BY 'civiup-test-pw';
