@@ -138,7 +138,7 @@ RewrittenSettings rewrite_settings_text(std::string_view text, const SettingsRew
     }
     if (c == '\'' || c == '"') {
       size_t end = i + 1;
-      while (end < text.size() && text[end] != c) end += text[end] == '\\' ? 2 : 1;
+      while (end < text.size() && text[end] != c) end += text[end] == '\\' ? 2U : 1U;
       end = std::min(end, text.size());
       std::string_view body = text.substr(i + 1, end - i - 1);
       std::optional<std::string> value =

@@ -129,7 +129,7 @@ ChildResult run_child(const ChildCommand& command) {
     auto elapsed = std::chrono::steady_clock::now() - start;
     if (command.timeout.count() > 0 && elapsed > command.timeout) {
       result.timed_out = true;
-      stop_reason = fmt::format("timed out after {} s", command.timeout.count() / 1000.0);
+      stop_reason = fmt::format("timed out after {} s", std::chrono::duration<double>(command.timeout).count());
       break;
     }
     if (int signal_number = interrupt_signal().load(); signal_number != 0) {

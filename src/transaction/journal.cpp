@@ -26,7 +26,8 @@ constexpr std::string_view kMagic = "civiup-journal 1 fnv1a64=";
 // FNV-1a: detects torn or hand-edited records; not a security measure.
 uint64_t fnv1a64(std::string_view text) {
   uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
+  for (char byte : text) {
+    auto c = static_cast<unsigned char>(byte);
     hash ^= c;
     hash *= 0x100000001b3ULL;
   }

@@ -174,7 +174,7 @@ void empty_trash(const fs::path& state_dir) {
     if (pid) {
       // Raise it to normal priority: it is in our way now (allowed for root, or
       // for its owner as far as the limits allow; a refusal just means waiting longer).
-      ::setpriority(PRIO_PROCESS, *pid, 0);
+      ::setpriority(PRIO_PROCESS, static_cast<id_t>(*pid), 0);
       ::syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, *pid, IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4));
     }
     spdlog::info("waiting for the trash deleter (pid {}) to finish", pid ? std::to_string(*pid) : "unknown");

@@ -130,7 +130,7 @@ std::vector<std::string> ReleaseServer::requests() const {
 
 size_t ReleaseServer::count_requests(const std::string& path) const {
   size_t count = 0;
-  for (const std::string& line : requests()) count += line.starts_with("GET " + path + " ") ? 1 : 0;
+  for (const std::string& line : requests()) count += line.starts_with("GET " + path + " ") ? 1U : 0U;
   return count;
 }
 

@@ -194,8 +194,8 @@ TEST(Credentials, PasswordNeverOnACommandLineInLogsJournalOrOutput) {
   }
   std::vector<std::string> leaking_files = files_with_secret(state_dir);
   EXPECT_TRUE(leaking_files.empty()) << fmt::format("password in {}", fmt::join(leaking_files, ", "));
-  size_t logs = std::distance(fs::directory_iterator(state_dir / "logs"), fs::directory_iterator());
-  EXPECT_GE(logs, 2u) << "each run writes its log";
+  auto logs = std::distance(fs::directory_iterator(state_dir / "logs"), fs::directory_iterator());
+  EXPECT_GE(logs, 2) << "each run writes its log";
   expect_private(state_dir);
   std::cout << fmt::format(
       "[ secrets  ] password absent: {} process-list samples ({} while the upgrader ran), {} state-dir files "

@@ -37,7 +37,7 @@ void put_octal(std::string& header, size_t offset, size_t width, unsigned long l
 void put_checksum(std::string& header) {
   header.replace(148, 8, 8, ' ');
   unsigned sum = 0;
-  for (unsigned char c : header) sum += c;
+  for (char c : header) sum += static_cast<unsigned char>(c);
   header.replace(148, 7, fmt::format("{:06o}", sum) + '\0');
 }
 

@@ -37,7 +37,8 @@ void create_domain(sql::Connection& c, const std::vector<std::string>& versions)
 // "%XX" for everything but unreserved characters, as CiviCRM's installer writes it.
 std::string url_encode(const std::string& text) {
   std::string out;
-  for (unsigned char c : text) {
+  for (char byte : text) {
+    auto c = static_cast<unsigned char>(byte);
     if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
       out += static_cast<char>(c);
     } else {

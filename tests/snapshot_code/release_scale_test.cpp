@@ -63,7 +63,7 @@ TEST_F(ReleaseScale, FirstSnapshotRepeatsAndExactRestore) {
   fs::path civicrm = site() / "modules/civicrm";
   add_site_quirks(civicrm);
   std::size_t files = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(civicrm)) files += entry.is_regular_file() ? 1 : 0;
+  for (const auto& entry : fs::recursive_directory_iterator(civicrm)) files += entry.is_regular_file() ? 1U : 0U;
   ASSERT_GT(files, 15'000u);
   clock.step("generate");
 

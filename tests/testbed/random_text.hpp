@@ -10,7 +10,8 @@ namespace civiup::testbed {
 // FNV-1a, chained: hash_of("a", hash_of("b")) mixes several keys.
 inline uint64_t hash_of(std::string_view text, uint64_t basis = 14695981039346656037ull) {
   uint64_t hash = basis;
-  for (unsigned char c : text) {
+  for (char byte : text) {
+    auto c = static_cast<unsigned char>(byte);
     hash ^= c;
     hash *= 1099511628211ull;
   }

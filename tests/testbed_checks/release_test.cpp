@@ -69,8 +69,8 @@ TEST(Release, TarballHoldsABackdropReleaseUnderCivicrm) {
     }
   }
   EXPECT_GE(deepest, 4u);
-  EXPECT_NEAR(static_cast<double>(files), static_cast<double>(spec.file_count), spec.file_count * 0.05);
-  EXPECT_NEAR(static_cast<double>(bytes), static_cast<double>(spec.total_bytes), spec.total_bytes * 0.15);
+  EXPECT_NEAR(static_cast<double>(files), static_cast<double>(spec.file_count), static_cast<double>(spec.file_count) * 0.05);
+  EXPECT_NEAR(static_cast<double>(bytes), static_cast<double>(spec.total_bytes), static_cast<double>(spec.total_bytes) * 0.15);
   EXPECT_EQ(entries["civicrm/bin/regen.sh"].mode, 0755u);
   EXPECT_EQ(entries["civicrm/civicrm-version.php"].mode, 0644u);
 }
@@ -95,7 +95,7 @@ TEST(Release, SameSpecGivesTheSameBytesAndVersionsDiffer) {
     else if (it->second.content == entry.content) ++same;
     else ++changed;
   }
-  for (const auto& [name, entry] : old_files) removed += (!entry.directory && !new_files.count(name)) ? 1 : 0;
+  for (const auto& [name, entry] : old_files) removed += (!entry.directory && !new_files.count(name)) ? 1U : 0U;
   EXPECT_GT(same, changed) << "most files stay the same between versions";
   EXPECT_GT(changed, 20u);
   EXPECT_GE(added + removed, 2u);  // the version's own upgrade SQL at least

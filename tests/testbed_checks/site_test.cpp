@@ -25,7 +25,7 @@ std::string capture(const std::string& text, const std::string& pattern) {
 
 size_t regular_files_under(const fs::path& dir) {
   size_t count = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) count += entry.is_regular_file() ? 1 : 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) count += entry.is_regular_file() ? 1U : 0U;
   return count;
 }
 

@@ -21,7 +21,8 @@ namespace {
 
 uint64_t fnv1a(const std::string& data) {
   uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : data) {
+  for (char byte : data) {
+    auto c = static_cast<unsigned char>(byte);
     hash ^= c;
     hash *= 1099511628211ull;
   }
@@ -46,7 +47,7 @@ std::vector<std::vector<std::string>> rows(sql::Connection& connection, const st
   std::vector<std::vector<std::string>> all;
   while (result->next()) {
     std::vector<std::string> row;
-    for (int i = 1; i <= columns; ++i) row.push_back(result->isNull(i) ? "NULL" : std::string(result->getString(i)));
+    for (uint32_t i = 1; i <= static_cast<uint32_t>(columns); ++i) row.push_back(result->isNull(i) ? "NULL" : std::string(result->getString(i)));
     all.push_back(std::move(row));
   }
   return all;
@@ -119,7 +120,8 @@ std::string describe_differences(const std::map<std::string, std::string>& befor
       add("removed: " + key);
     } else if (it->second != value) {
       // From a little before the first difference: long definitions often differ at the end.
-      size_t first = std::mismatch(value.begin(), value.end(), it->second.begin(), it->second.end()).first - value.begin();
+      auto first = static_cast<size_t>(
+          std::mismatch(value.begin(), value.end(), it->second.begin(), it->second.end()).first - value.begin());
       size_t from = first > 80 ? first - 80 : 0;
       add(fmt::format("changed: {} (from byte {})\n  before: {}\n  after:  {}", key, from, value.substr(from, 300),
                       it->second.substr(from, 300)));

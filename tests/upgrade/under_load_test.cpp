@@ -94,7 +94,7 @@ class UnderLoadTest : public UpgradeTest {
   std::string expect_kept(const std::set<long>& before, const std::set<long>& all, const std::set<long>& now,
                           const char* what) {
     size_t missing = 0;
-    for (long n : before) missing += now.contains(n) ? 0 : 1;
+    for (long n : before) missing += now.contains(n) ? 0U : 1U;
     EXPECT_EQ(missing, 0u) << what << ": writes committed before maintenance mode are missing";
     for (long n : now) EXPECT_TRUE(all.contains(n)) << what << ": row " << n << " was never committed";
     return fmt::format("{}: {} committed, {} before maintenance mode, all of them present; {} present in all",

@@ -351,7 +351,7 @@ size_t plain_prefix(const char* data, size_t size) {
     __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, zero), _mm_cmpeq_epi8(v, newline)),
                                _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, backslash)));
     hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, ctrl_z)));
-    if (int mask = _mm_movemask_epi8(hit); mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
+    if (int mask = _mm_movemask_epi8(hit); mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
   }
 #endif
   while (i < size && kEscape[static_cast<unsigned char>(data[i])] == 0) ++i;
@@ -384,7 +384,7 @@ void append_hex(std::string& out, const char* data, size_t size) {
   static constexpr auto kPairs = [] {
     constexpr char digits[] = "0123456789ABCDEF";
     std::array<char, 512> table{};
-    for (int byte = 0; byte < 256; ++byte) {
+    for (size_t byte = 0; byte < 256; ++byte) {
       table[2 * byte] = digits[byte >> 4];
       table[2 * byte + 1] = digits[byte & 15];
     }

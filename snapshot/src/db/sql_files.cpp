@@ -8,7 +8,8 @@ namespace {
 // Object names in file names: [A-Za-z0-9_] as they are, other bytes as @xx.
 std::string encode(const std::string& name) {
   std::string out;
-  for (unsigned char c : name) {
+  for (char byte : name) {
+    auto c = static_cast<unsigned char>(byte);
     if (std::isalnum(c) != 0 || c == '_')
       out += static_cast<char>(c);
     else
