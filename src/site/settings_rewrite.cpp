@@ -82,7 +82,10 @@ class Rewriter {
 
 RewrittenSettings rewrite_settings_text(std::string_view text, const SettingsRewrite& rewrite, std::string_view file) {
   Rewriter rewriter(rewrite);
-  std::vector<PhpToken> tokens = lex_php(text, file, PhpLexStart::kCode);
+  // A file is lexed as discovery lexes it (inline HTML up to "<?php"); text
+  // without an open tag can only be a fragment of code (as the tests give it).
+  bool fragment = text.find("<?php") == std::string_view::npos && text.find("<?=") == std::string_view::npos;
+  std::vector<PhpToken> tokens = lex_php(text, file, fragment ? PhpLexStart::kCode : PhpLexStart::kInlineHtml);
   RewrittenSettings out;
   size_t copied = 0;  // text before it is in out.text
   for (size_t i = 0; i < tokens.size(); ++i) {

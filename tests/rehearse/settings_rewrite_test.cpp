@@ -86,6 +86,14 @@ TEST(SettingsRewrite, LiteralsAreTheTokensTheReaderSees) {
             "/* it's */ $d = 'mysql://u:p@h/rh_crm?new_link=true';\n");
 }
 
+TEST(SettingsRewrite, TextBeforeTheOpenTagIsNotCode) {
+  // What discovery skips as inline HTML is not lexed: its quote starts no string.
+  std::string text = "Don't edit\n<?php\n$civicrm_root = '/var/www/site';\n";
+  RewrittenSettings out = rewrite_settings_text(text, to_copy());
+  EXPECT_EQ(out.replacements, 1);
+  EXPECT_EQ(out.text, "Don't edit\n<?php\n$civicrm_root = '/srv/copy';\n");
+}
+
 TEST(SettingsRewrite, AnInvalidDsnIsNotADsn) {
   // The one DSN parser decides: no user, or a malformed %-escape, is no DSN.
   std::string text = "$a = 'mysql://h/bd'; $b = 'mysql://u:p%zz@h/bd';\n";

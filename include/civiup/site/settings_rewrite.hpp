@@ -36,8 +36,9 @@ struct RewrittenSettings {
   int replacements = 0;
 };
 
-// `text` is lexed as code from its first byte (php_lexer); `file` names it in
-// a syntax error ("FILE line N: unterminated string").
+// `text` is lexed as a PHP file (inline HTML up to "<?php"), or, holding no
+// open tag, as a fragment of code; `file` names it in a syntax error ("FILE
+// line N: unterminated string").
 RewrittenSettings rewrite_settings_text(std::string_view text, const SettingsRewrite& rewrite,
                                         std::string_view file = "settings");
 
