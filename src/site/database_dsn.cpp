@@ -1,5 +1,6 @@
 #include "civiup/site/database_dsn.hpp"
 
+#include <cctype>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -28,7 +29,24 @@ std::string url_decode(std::string_view text, std::string_view what) {
   return out;
 }
 
-DatabaseDsn parse_dsn(std::string_view url, std::string_view what) {
+namespace {
+
+// Unreserved characters (RFC 3986) stay; everything else is %-escaped.
+std::string url_encode(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    }
+  }
+  return out;
+}
+
+// The one DSN parser.  `database_text`, when given, gets the database name as
+// written in `url` (still %-encoded), so that a rewrite can replace just it.
+DatabaseDsn parse(std::string_view url, std::string_view what, std::string_view* database_text) {
   DatabaseDsn dsn;
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
@@ -89,7 +107,19 @@ DatabaseDsn parse_dsn(std::string_view url, std::string_view what) {
   dsn.database = url_decode(rest.substr(1), what);
   if (dsn.database.find('/') != std::string::npos) fail("{}: invalid database name in the URL", what);
   if (dsn.user.empty()) fail("{}: no user name in the database URL", what);
+  if (database_text != nullptr) *database_text = rest.substr(1);
   return dsn;
+}
+
+}  // namespace
+
+DatabaseDsn parse_dsn(std::string_view url, std::string_view what) { return parse(url, what, nullptr); }
+
+std::string dsn_with_database(std::string_view url, std::string_view database, std::string_view what) {
+  std::string_view written;
+  parse(url, what, &written);
+  size_t begin = static_cast<size_t>(written.data() - url.data());
+  return fmt::format("{}{}{}", url.substr(0, begin), url_encode(database), url.substr(begin + written.size()));
 }
 
 std::string DatabaseDsn::redacted() const {

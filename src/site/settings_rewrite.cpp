@@ -1,9 +1,11 @@
 #include "civiup/site/settings_rewrite.hpp"
 
-#include <cctype>
 #include <vector>
 
 #include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/site/database_dsn.hpp"
+#include "php_lexer.hpp"
 
 namespace civiup {
 namespace {
@@ -19,55 +21,6 @@ std::string php_single_quoted(std::string_view value) {
   return out + "'";
 }
 
-std::string decode_single_quoted(std::string_view body) {
-  std::string out;
-  for (size_t i = 0; i < body.size(); ++i) {
-    if (body[i] == '\\' && i + 1 < body.size() && (body[i + 1] == '\\' || body[i + 1] == '\'')) ++i;
-    out += body[i];
-  }
-  return out;
-}
-
-// nullopt when the string interpolates or uses an escape we do not rewrite.
-std::optional<std::string> decode_double_quoted(std::string_view body) {
-  std::string out;
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c == '$') return std::nullopt;
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
-    if (++i >= body.size()) return std::nullopt;
-    switch (body[i]) {
-      case '\\': out += '\\'; break;
-      case '"': out += '"'; break;
-      case '$': out += '$'; break;
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      default: return std::nullopt;
-    }
-  }
-  return out;
-}
-
-// The database part of a mysql:// DSN as [start, end) in `dsn`, if any.
-std::optional<std::pair<size_t, size_t>> dsn_database(std::string_view dsn) {
-  if (!dsn.starts_with("mysql://") && !dsn.starts_with("mysqli://")) return std::nullopt;
-  size_t authority = dsn.find("://") + 3;
-  size_t query = dsn.find('?', authority);
-  if (query == std::string_view::npos) query = dsn.size();
-  size_t at = dsn.rfind('@', query);
-  size_t host = at == std::string_view::npos || at < authority ? authority : at + 1;
-  // unix(/path/to.sock) holds slashes of its own.
-  size_t after_host = dsn.substr(host).starts_with("unix(") ? dsn.find(')', host) : host;
-  if (after_host == std::string_view::npos) return std::nullopt;
-  size_t slash = dsn.find('/', after_host);
-  if (slash == std::string_view::npos || slash >= query) return std::nullopt;
-  return std::pair{slash + 1, query};
-}
-
 class Rewriter {
  public:
   explicit Rewriter(const SettingsRewrite& rewrite) : rewrite_(rewrite) {
@@ -80,23 +33,24 @@ class Rewriter {
     }
   }
 
-  // The replacement of literal `value`, given the previous literal and the
-  // code between the two; nullopt: keep it.
-  std::optional<std::string> replace(const std::string& value, const std::string& previous,
-                                     const std::string& between) const {
-    if (rewrite_.base_url &&
-        (between.ends_with("$base_url=") || (previous == "CIVICRM_UF_BASEURL" && between == ","))) {
-      return value == *rewrite_.base_url ? std::nullopt : rewrite_.base_url;
-    }
-    if (previous == "database" && between == "=>") {
-      if (auto it = rewrite_.databases.find(value); it != rewrite_.databases.end()) return it->second;
-    }
-    if (auto part = dsn_database(value)) {
-      std::string database = value.substr(part->first, part->second - part->first);
-      if (auto it = rewrite_.databases.find(database); it != rewrite_.databases.end()) {
-        return value.substr(0, part->first) + it->second + value.substr(part->second);
+  // The replacement of the string literal tokens[i]; nullopt: keep it.
+  std::optional<std::string> replace(const std::vector<PhpToken>& tokens, size_t i) const {
+    const std::string& value = tokens[i].text;
+    // What is written just before it: `$base_url =`, `define('CIVICRM_UF_BASEURL',`, `'database' =>`.
+    static const PhpToken kNone;
+    auto before = [&](size_t back) -> const PhpToken& { return back <= i ? tokens[i - back] : kNone; };
+    auto after = [&](PhpTokenKind kind, std::string_view text, std::string_view punct) {
+      return is_punct(before(1), punct) && before(2).kind == kind && before(2).text == text;
+    };
+    if (rewrite_.base_url) {
+      if (after(PhpTokenKind::kVariable, "base_url", "=") || after(PhpTokenKind::kString, "CIVICRM_UF_BASEURL", ",")) {
+        return value == *rewrite_.base_url ? std::nullopt : rewrite_.base_url;
       }
     }
+    if (after(PhpTokenKind::kString, "database", "=>")) {
+      if (auto it = rewrite_.databases.find(value); it != rewrite_.databases.end()) return it->second;
+    }
+    if (auto dsn = copy_dsn(value)) return dsn;
     for (const std::string& root : roots_) {
       if (value == root || (value.starts_with(root) && value[root.size()] == '/')) {
         std::string to = rewrite_.to_root.lexically_normal().string();
@@ -108,65 +62,47 @@ class Rewriter {
   }
 
  private:
+  // A DSN naming a database being copied, naming the copy instead (parsed by
+  // the one DSN parser; a literal that is no valid DSN is not one).
+  std::optional<std::string> copy_dsn(const std::string& value) const {
+    if (value.find("://") == std::string::npos) return std::nullopt;
+    try {
+      auto it = rewrite_.databases.find(parse_dsn(value, "a DSN literal").database);
+      if (it != rewrite_.databases.end()) return dsn_with_database(value, it->second, "a DSN literal");
+    } catch (const Error&) {
+    }
+    return std::nullopt;
+  }
+
   const SettingsRewrite& rewrite_;
   std::vector<std::string> roots_;
 };
 
 }  // namespace
 
-RewrittenSettings rewrite_settings_text(std::string_view text, const SettingsRewrite& rewrite) {
+RewrittenSettings rewrite_settings_text(std::string_view text, const SettingsRewrite& rewrite, std::string_view file) {
   Rewriter rewriter(rewrite);
+  // A file is lexed as discovery lexes it (inline HTML up to "<?php"); text
+  // without an open tag can only be a fragment of code (as the tests give it).
+  bool fragment = text.find("<?php") == std::string_view::npos && text.find("<?=") == std::string_view::npos;
+  std::vector<PhpToken> tokens = lex_php(text, file, fragment ? PhpLexStart::kCode : PhpLexStart::kInlineHtml);
   RewrittenSettings out;
-  std::string previous;  // the previous literal's value
-  std::string between;   // code (no spaces, comments) since it
-  size_t i = 0;
-  while (i < text.size()) {
-    char c = text[i];
-    if (c == '#' || (c == '/' && i + 1 < text.size() && text[i + 1] == '/')) {
-      size_t end = text.find('\n', i);
-      end = end == std::string_view::npos ? text.size() : end;
-      out.text.append(text.substr(i, end - i));
-      i = end;
-      continue;
+  size_t copied = 0;  // text before it is in out.text
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].kind != PhpTokenKind::kString) continue;
+    if (std::optional<std::string> replacement = rewriter.replace(tokens, i)) {
+      out.text.append(text.substr(copied, tokens[i].begin - copied));
+      out.text += php_single_quoted(*replacement);
+      copied = tokens[i].end;
+      ++out.replacements;
     }
-    if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
-      size_t end = text.find("*/", i + 2);
-      end = end == std::string_view::npos ? text.size() : end + 2;
-      out.text.append(text.substr(i, end - i));
-      i = end;
-      continue;
-    }
-    if (c == '\'' || c == '"') {
-      size_t end = i + 1;
-      while (end < text.size() && text[end] != c) end += text[end] == '\\' ? 2U : 1U;
-      end = std::min(end, text.size());
-      std::string_view body = text.substr(i + 1, end - i - 1);
-      std::optional<std::string> value =
-          c == '\'' ? std::optional<std::string>(decode_single_quoted(body)) : decode_double_quoted(body);
-      std::optional<std::string> replacement = value ? rewriter.replace(*value, previous, between) : std::nullopt;
-      if (replacement) {
-        out.text += php_single_quoted(*replacement);
-        ++out.replacements;
-      } else {
-        out.text.append(text.substr(i, std::min(end + 1, text.size()) - i));
-      }
-      previous = value.value_or("");
-      between.clear();
-      i = end + 1;
-      continue;
-    }
-    if (std::isspace(static_cast<unsigned char>(c)) == 0) {
-      between += c;
-      if (between.size() > 64) between.erase(0, between.size() - 64);
-    }
-    out.text += c;
-    ++i;
   }
+  out.text.append(text.substr(copied));
   return out;
 }
 
 int rewrite_settings_file(const fs::path& file, const SettingsRewrite& rewrite) {
-  RewrittenSettings rewritten = rewrite_settings_text(read_file(file), rewrite);
+  RewrittenSettings rewritten = rewrite_settings_text(read_file(file), rewrite, file.string());
   if (rewritten.replacements > 0) replace_file_durably(file, rewritten.text);
   return rewritten.replacements;
 }

@@ -20,6 +20,12 @@ void require_file(const fs::path& file, std::string_view hint) {
   if (!fs::is_regular_file(status)) fail("{}: not a regular file", file.string());
 }
 
+// A settings file that must be there, read into `php` (after the files read before it).
+void read_settings_file(PhpSettings& php, const fs::path& file, std::string_view hint = "") {
+  require_file(file, hint);
+  php.read_file(file);
+}
+
 // A relative path in a settings file is relative to the Backdrop root (PHP
 // runs with the root as its working directory).
 fs::path resolve_against(const fs::path& root, const std::string& path) {
@@ -160,14 +166,12 @@ fs::path find_backdrop_root(const std::optional<fs::path>& root_option, const fs
 BackdropSettings read_backdrop_settings(const fs::path& root) {
   BackdropSettings settings;
   settings.settings_file = root / "settings.php";
-  require_file(settings.settings_file, "");
   PhpSettings php;
-  php.read_file(settings.settings_file);
+  read_settings_file(php, settings.settings_file);
   fs::path local = root / "settings.local.php";
   std::error_code error;
   if (fs::exists(local, error)) {
-    require_file(local, "");
-    php.read_file(local);
+    read_settings_file(php, local);
     settings.local_settings_file = local;
   }
   std::string files = settings.local_settings_file ? fmt::format("{} (+ settings.local.php)", settings.settings_file.string())
@@ -249,9 +253,8 @@ fs::path public_files_dir(const fs::path& root, const BackdropSettings& backdrop
 CiviCrmSettings read_civicrm_settings(const fs::path& root) {
   CiviCrmSettings settings;
   settings.settings_file = root / "civicrm.settings.php";
-  require_file(settings.settings_file, " (CiviCRM keeps it next to settings.php)");
   PhpSettings php;
-  php.read_file(settings.settings_file);
+  read_settings_file(php, settings.settings_file, " (CiviCRM keeps it next to settings.php)");
   const std::string file = settings.settings_file.string();
   auto required = [&](std::string_view name) {
     auto value = php.string_constant(name);

@@ -2,6 +2,7 @@
 // nothing else changes.
 #include <gtest/gtest.h>
 
+#include "civiup/base/error.hpp"
 #include "civiup/site/settings_rewrite.hpp"
 
 namespace civiup {
@@ -64,6 +65,50 @@ TEST(SettingsRewrite, InterpolatingStringsAndQuotesAreLeftOrKeptExact) {
             "$a = \"mysql://u:p@h/$db\";\n"
             "$b = 'it\\'s /var/www/site';\n"
             "$c = '/srv/copy/it\\'s';\n");
+}
+
+// The rewriter reads the settings reader's tokens: a quote in a heredoc or a
+// comment does not shift what it takes for a literal, and escapes are PHP's.
+TEST(SettingsRewrite, LiteralsAreTheTokensTheReaderSees) {
+  std::string text =
+      "<?php\n"
+      "$note = <<<EOT\nit's '/var/www/site' \nEOT;\n"
+      "# don't\n"
+      "$civicrm_root = \"/var/www/site/\x6dodules\";\n"
+      "/* it's */ $d = 'mysql://u:p@h/cr%6D?new_link=true';\n";
+  RewrittenSettings out = rewrite_settings_text(text, to_copy());
+  EXPECT_EQ(out.replacements, 2);
+  EXPECT_EQ(out.text,
+            "<?php\n"
+            "$note = <<<EOT\nit's '/var/www/site' \nEOT;\n"
+            "# don't\n"
+            "$civicrm_root = '/srv/copy/modules';\n"
+            "/* it's */ $d = 'mysql://u:p@h/rh_crm?new_link=true';\n");
+}
+
+TEST(SettingsRewrite, TextBeforeTheOpenTagIsNotCode) {
+  // What discovery skips as inline HTML is not lexed: its quote starts no string.
+  std::string text = "Don't edit\n<?php\n$civicrm_root = '/var/www/site';\n";
+  RewrittenSettings out = rewrite_settings_text(text, to_copy());
+  EXPECT_EQ(out.replacements, 1);
+  EXPECT_EQ(out.text, "Don't edit\n<?php\n$civicrm_root = '/srv/copy';\n");
+}
+
+TEST(SettingsRewrite, AnInvalidDsnIsNotADsn) {
+  // The one DSN parser decides: no user, or a malformed %-escape, is no DSN.
+  std::string text = "$a = 'mysql://h/bd'; $b = 'mysql://u:p%zz@h/bd';\n";
+  RewrittenSettings out = rewrite_settings_text(text, to_copy());
+  EXPECT_EQ(out.replacements, 0);
+  EXPECT_EQ(out.text, text);
+}
+
+TEST(SettingsRewrite, SyntaxErrorNamesTheFile) {
+  try {
+    rewrite_settings_text("$a = 'open;\n", to_copy(), "/x/settings.php");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "/x/settings.php line 1: unterminated string");
+  }
 }
 
 }  // namespace

@@ -26,6 +26,10 @@ struct DatabaseDsn {
 // an error never repeats the DSN text (it holds the password).
 DatabaseDsn parse_dsn(std::string_view url, std::string_view what);
 
+// `url` naming `database` instead (%-encoded as needed); the rest of it is kept
+// byte for byte.  Throws as parse_dsn does when `url` is not a DSN.
+std::string dsn_with_database(std::string_view url, std::string_view database, std::string_view what);
+
 // "%40" -> "@"; `what` names the value in errors.
 std::string url_decode(std::string_view text, std::string_view what);
 

@@ -10,7 +10,9 @@
 // `__DIR__`, `__FILE__`, `dirname(...)`, and constants and variables set
 // earlier.  Everything else is skipped; a value built from anything else
 // (getenv(), a function call, $GLOBALS, an interpolating "$string") is recorded as
-// "not a literal" and is an error only when civiup asks for it.
+// "not a literal" and is an error only when civiup asks for it.  The tokens
+// come from src/site/php_lexer.hpp (shared with settings_rewrite), what is
+// done with them from src/site/php_evaluator.hpp.
 #include <filesystem>
 #include <initializer_list>
 #include <map>

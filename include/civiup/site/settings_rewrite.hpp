@@ -11,9 +11,11 @@
 //   - with `base_url` set, the values of `$base_url = ...` and
 //     define('CIVICRM_UF_BASEURL', ...).
 //
-// Comments are skipped; a double-quoted string that interpolates or uses
-// escapes beyond \\ \" \$ \n \t \r is left alone (the copy's settings are read
-// back and checked afterwards, so a value left naming production is caught).
+// Literals are found by the lexer the settings reader uses (php_lexer.hpp), so
+// comments are skipped and escapes read as PHP reads them; a double-quoted
+// string that interpolates and a heredoc are left alone (the copy's settings
+// are read back and checked afterwards, so a value left naming production is
+// caught).  A replaced literal is written single-quoted.
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -34,7 +36,11 @@ struct RewrittenSettings {
   int replacements = 0;
 };
 
-RewrittenSettings rewrite_settings_text(std::string_view text, const SettingsRewrite& rewrite);
+// `text` is lexed as a PHP file (inline HTML up to "<?php"), or, holding no
+// open tag, as a fragment of code; `file` names it in a syntax error ("FILE
+// line N: unterminated string").
+RewrittenSettings rewrite_settings_text(std::string_view text, const SettingsRewrite& rewrite,
+                                        std::string_view file = "settings");
 
 // Rewrites `file` in place (durably, keeping its mode and owner); returns the
 // number of literals replaced.
