@@ -29,9 +29,9 @@ struct GlobalOptions {
   bool sync_delete = false;  // --sync-delete: empty the trash before returning (state_trash.hpp)
 };
 
-// The site a command works on: both paths absolute and lexically normal
-// (symbolic links are kept: the state directory stays where <root>.civiup
-// always was, whatever the link points to).
+// The site a command works on: both paths absolute and lexically normal.
+// Symbolic links in --root are kept, not resolved: the state directory stays
+// beside the link, where <root>.civiup always was.
 struct SiteLocation {
   std::filesystem::path root;
   std::filesystem::path state_dir;
