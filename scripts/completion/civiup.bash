@@ -9,9 +9,9 @@ _civiup() {
     cword=$COMP_CWORD
   }
   local commands="check upgrade rehearse rollback recover status snapshot snapshots restore prune"
-  local global="--state-dir --json --yes -y --verbose -v --quiet -q --sync-delete --help -h --version"
+  local global="--root --state-dir --json --yes -y --verbose -v --quiet -q --sync-delete --help -h --version"
   local download="--latest --version --feed --sums-url --sha256sums --keyring --ca-file"
-  local upgrade="$download --root --release --l10n --db-upgrade --db-upgrade-timeout --quiesce-timeout --url --no-health-check --bee --force --discard-local-changes"
+  local upgrade="$download --release --l10n --db-upgrade --db-upgrade-timeout --quiesce-timeout --url --no-health-check --bee --force --discard-local-changes"
 
   case "$prev" in
     --root|--state-dir|--to-root)
@@ -27,7 +27,7 @@ _civiup() {
   local command="" i
   for ((i = 1; i < cword; i++)); do
     case "${words[i]}" in
-      --state-dir) ((i++)) ;;
+      --root|--state-dir) ((i++)) ;;
       -*) ;;
       *) command="${words[i]}"; break ;;
     esac
@@ -36,15 +36,15 @@ _civiup() {
   local options
   case "$command" in
     "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
-    check) options="$download --offline --root --release --l10n --db-upgrade --bee --force --discard-local-changes" ;;
+    check) options="$download --offline --release --l10n --db-upgrade --bee --force --discard-local-changes" ;;
     upgrade) options="$upgrade" ;;
     rehearse) options="$upgrade --to-root --to-db-prefix --cleanup" ;;
-    rollback) options="--root --to --discard-changes" ;;
-    status) options="--root --offline --feed --ca-file" ;;
-    recover|snapshots) options="--root" ;;
-    snapshot) options="--root --message" ;;
-    restore) options="--root --discard-changes" ;;
-    prune) options="--root --keep" ;;
+    rollback) options="--to --discard-changes" ;;
+    status) options="--offline --feed --ca-file" ;;
+    recover|snapshots) options="" ;;
+    snapshot) options="--message" ;;
+    restore) options="--discard-changes" ;;
+    prune) options="--keep" ;;
   esac
   COMPREPLY=($(compgen -W "$options $global" -- "$cur"))
 }

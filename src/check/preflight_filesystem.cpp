@@ -93,8 +93,7 @@ uint64_t needed_bytes(const PreflightReport& report) {
 
 void check_state_dir(PreflightReport& report, const PreflightOptions& options) {
   StateDirReport& state = report.state_dir;
-  state.path = fs::absolute(options.state_dir.empty() ? default_state_dir(report.root) : options.state_dir)
-                   .lexically_normal();
+  state.path = resolve_state_dir(report.root, options.state_dir);
   fs::path real_state = fs::weakly_canonical(state.path);
   fs::path modules = report.root / "modules";
   state.outside_modules = !inside_or_same(real_state, fs::weakly_canonical(modules));

@@ -2,8 +2,6 @@
 // JSON object), exit 0 when ready and 2 otherwise.  Changes nothing.
 #include "civiup/cli/check_command.hpp"
 
-#include <iostream>
-
 #include <fmt/format.h>
 
 #include "civiup/cli/command_support.hpp"
@@ -11,6 +9,7 @@
 #include "civiup/check/preflight.hpp"
 #include "civiup/release/release_available.hpp"
 #include "civiup/cli/release_source.hpp"
+#include "civiup/cli/reply.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/upgrade/local_changes.hpp"
 #include "civiup/upgrade/upgrade.hpp"
@@ -25,10 +24,10 @@ struct CheckOptions : PreflightOptions {
   AvailabilityOptions availability;  // --offline
 };
 
-CheckOptions check_options(const GlobalOptions& global, const std::vector<std::string>& args) {
+CheckOptions check_options(const CommandContext& context) {
   cxxopts::Options options("civiup check");
   define_check_options(options);
-  cxxopts::ParseResult parsed = parse_command_options(options, args);
+  cxxopts::ParseResult parsed = parse_command_options(options, context.args);
   CheckOptions result;
   result.source = with_context("civiup check", [&] { return release_source_options_from(parsed); });
   if (parsed.count("release") == 0 && !result.source.downloads()) {
@@ -37,14 +36,14 @@ CheckOptions check_options(const GlobalOptions& global, const std::vector<std::s
   result.availability = availability_options_from(parsed);
   result.availability.feed = result.source.feed;
   result.availability.ca_file = result.source.ca_file;
-  if (parsed.count("root") != 0) result.root = parsed["root"].as<std::string>();
-  result.state_dir = global.state_dir;
   if (parsed.count("release") != 0) result.release_file = parsed["release"].as<std::string>();
   if (parsed.count("l10n") != 0 && !result.source.matching_l10n) result.l10n_file = parsed["l10n"].as<std::string>();
   if (parsed.count("db-upgrade") != 0) result.db_upgrade = parsed["db-upgrade"].as<std::string>();
   if (parsed.count("bee") != 0) result.bee = parsed["bee"].as<std::string>();
   result.force = parsed.count("force") != 0;
   result.discard_local_changes = parsed.count("discard-local-changes") != 0;
+  result.root = context.site().root;  // after the usage errors
+  result.state_dir = context.site().state_dir;
   return result;
 }
 
@@ -56,13 +55,9 @@ std::string not_ready_message(const std::vector<std::string>& problems) {
 }
 
 ExitCode print_refusal(const GlobalOptions& global, const std::string& error) {
-  if (global.json) {
-    nlohmann::json out = {{"ok", false}, {"exit_code", to_int(ExitCode::kRefused)}, {"error", error},
-                          {"ready", false}, {"problems", {error}}};
-    std::cout << out.dump() << '\n';
-  }
-  std::cerr << "civiup: error: " << error << '\n';
-  return ExitCode::kRefused;
+  Reply refusal{ExitCode::kRefused, error};
+  refusal.fields = {{"ready", false}, {"problems", {error}}};
+  return refusal.print(global);
 }
 
 // Files of modules/civicrm changed since the previous upgrade: a problem (the
@@ -71,8 +66,7 @@ LocalChanges add_local_changes(const CheckOptions& options, PreflightReport& rep
   LocalChanges local;
   if (report.root.empty()) return local;
   try {
-    std::filesystem::path state_dir = options.state_dir.empty() ? default_state_dir(report.root) : options.state_dir;
-    local = find_local_changes(report.root, state_dir);
+    local = find_local_changes(report.root, options.state_dir);
   } catch (const std::exception& e) {
     report.notes.push_back(fmt::format("local changes not checked: {}", e.what()));
     return local;
@@ -111,7 +105,6 @@ nlohmann::json add_health_check(PreflightReport& report) {
 
 void define_check_options(cxxopts::Options& options) {
   options.add_options()
-      ("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR")
       ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>(), "FILE")
       ("l10n", "civicrm-X.Y.Z-l10n.tar.gz (alone, with --latest or --version: the release's own)",
        cxxopts::value<std::string>(), "[FILE]")
@@ -124,13 +117,13 @@ void define_check_options(cxxopts::Options& options) {
   add_availability_options(options, false);
 }
 
-ExitCode check_command(const Invocation& invocation) {
-  const GlobalOptions& global = invocation.global;
+ExitCode check_command(const CommandContext& context) {
+  const GlobalOptions& global = context.global;
   PreflightReport report;
   CheckOptions options;
   std::optional<ResolvedRelease> source;
   try {
-    options = check_options(global, invocation.args);
+    options = check_options(context);
     source = resolve_release_source(options.source, options);  // a refused download: exit 2 here
     options.plan_phases = phases::phase_order("upgrade");
     report = run_preflight(options);
@@ -138,35 +131,26 @@ ExitCode check_command(const Invocation& invocation) {
     return print_refusal(global, e.what());  // no site to check, bad usage, or a refused release
   }
   LocalChanges local = add_local_changes(options, report);
-  Availability available = find_available_release(
-      options.availability, options.state_dir.empty() ? default_state_dir(report.root) : options.state_dir,
-      report.code_version);
+  Availability available = find_available_release(options.availability, options.state_dir, report.code_version);
   nlohmann::json health_check = add_health_check(report);
-  ExitCode code = report.ready() ? ExitCode::kSuccess : ExitCode::kRefused;
-  if (global.json) {
-    nlohmann::json out = {{"ok", report.ready()},
-                          {"exit_code", to_int(code)},
-                          {"error", report.ready() ? nlohmann::json() : nlohmann::json(not_ready_message(report.problems))}};
-    out.update(preflight_json(report));
-    nlohmann::json changed = nlohmann::json::array();
-    for (const snapshot::PathChange& change : local.changes) {
-      changed.push_back({{"path", change.path}, {"change", snapshot::to_string(change.kind)}});
-    }
-    out["local_changes"] = changed;
-    out["health_check"] = health_check;
-    out["local_changes_baseline"] = local.baseline.empty() ? nlohmann::json() : nlohmann::json(local.baseline);
-    out["release_source"] = source ? release_source_json(*source) : nlohmann::json();
-    out["available"] = availability_json(available);
-    out["available_status"] = availability_text(available);
-    std::cout << out.dump() << '\n';
-    return code;
+  Reply reply{report.ready() ? ExitCode::kSuccess : ExitCode::kRefused};
+  if (!report.ready()) reply.error = not_ready_message(report.problems);
+  reply.fields = preflight_json(report);
+  nlohmann::json changed = nlohmann::json::array();
+  for (const snapshot::PathChange& change : local.changes) {
+    changed.push_back({{"path", change.path}, {"change", snapshot::to_string(change.kind)}});
   }
+  reply.fields["local_changes"] = changed;
+  reply.fields["health_check"] = health_check;
+  reply.fields["local_changes_baseline"] = local.baseline.empty() ? nlohmann::json() : nlohmann::json(local.baseline);
+  reply.fields["release_source"] = source ? release_source_json(*source) : nlohmann::json();
+  reply.fields["available"] = availability_json(available);
+  reply.fields["available_status"] = availability_text(available);
   if (!global.quiet || !report.ready()) {
-    if (source) std::cout << release_source_text(*source);
-    std::cout << preflight_text(report) << "available: " << availability_text(available) << '\n';
+    if (source) reply.summary += release_source_text(*source);
+    reply.summary += preflight_text(report) + "available: " + availability_text(available) + "\n";
   }
-  if (!report.ready()) std::cerr << "civiup: error: " << not_ready_message(report.problems) << '\n';
-  return code;
+  return reply.print(global);
 }
 
 }  // namespace civiup

@@ -14,11 +14,14 @@
 #include <spdlog/spdlog.h>
 
 #include "civiup/cli/check_command.hpp"
+#include "civiup/cli/reply.hpp"
 #include "civiup/cli/transaction_commands.hpp"
 #include "civiup/system/fault_point.hpp"
 #include "civiup/system/process_memory.hpp"
 #include "civiup/system/run_log.hpp"
+#include "civiup/site/site.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/transaction/state_dir.hpp"
 #include "civiup/transaction/state_trash.hpp"
 #include "civiup/system/terminal_progress.hpp"
 #include "civiup/transaction/site_changes.hpp"
@@ -56,7 +59,10 @@ cxxopts::Options command_options(const Command& command) {
 }
 
 std::vector<cxxopts::HelpOptionDetails> option_details(const Command& command) {
-  return command_options(command).group_help("").options;
+  cxxopts::Options options = command_options(command);
+  std::vector<std::string> groups = options.groups();
+  if (std::find(groups.begin(), groups.end(), "") == groups.end()) return {};  // none but the global ones (recover)
+  return options.group_help("").options;
 }
 
 std::string_view long_name(const cxxopts::HelpOptionDetails& option) {
@@ -150,6 +156,8 @@ ParsedArgs parse_args(int argc, char** argv) {
       parsed.global.sync_delete = true;
     } else if (arg.starts_with("--state-dir")) {
       parsed.global.state_dir = value_of("--state-dir");
+    } else if (arg == "--root" || arg.starts_with("--root=")) {  // before or after the command, as --state-dir
+      parsed.global.root = value_of("--root");
     } else if (parsed.command.empty()) {
       if (arg.starts_with("-")) fail("option {} before the command: options follow the command", arg);
       parsed.command = arg;
@@ -184,14 +192,22 @@ std::string describe_exception(const std::exception& e) {
 
 void print_failure(const GlobalOptions& global, ExitCode code, std::string_view message) {
   if (message.empty()) message = "civiup: an error without a description (a defect: please report it)";
-  if (global.json) {
-    nlohmann::json out = {{"ok", false}, {"exit_code", to_int(code)}, {"error", message}};
-    std::cout << out.dump() << '\n';
-  }
-  std::cerr << "civiup: error: " << message << '\n';
+  Reply{code, std::string(message)}.print(global);
 }
 
 }  // namespace
+
+const SiteLocation& CommandContext::site() const {
+  if (!site_) {
+    std::optional<std::filesystem::path> root_option;
+    if (!global.root.empty()) root_option = global.root;
+    SiteLocation site;
+    site.root = find_backdrop_root(root_option, std::filesystem::current_path());
+    site.state_dir = resolve_state_dir(site.root, global.state_dir);
+    site_ = std::move(site);
+  }
+  return *site_;
+}
 
 std::span<const Command> commands() { return kCommands; }
 
@@ -291,14 +307,18 @@ std::string option_help_line(const cxxopts::HelpOptionDetails& option) {
 
 std::string command_help(const Command& command) {
   std::string text = fmt::format("usage: {}\n\n{}\n\noptions:\n", usage_line(command, 100, 10), command.summary);
-  for (const auto& option : option_details(command)) text += option_help_line(option);
-  return text + "\nglobal options: --state-dir DIR, --json, --yes, -v, -q, --sync-delete, --help (civiup --help)\n";
+  std::vector<cxxopts::HelpOptionDetails> options = option_details(command);
+  for (const auto& option : options) text += option_help_line(option);
+  if (options.empty()) text += "  none but the global options\n";
+  return text + "\nglobal options: --root DIR, --state-dir DIR, --json, --yes, -v, -q, --sync-delete, --help "
+                "(civiup --help)\n";
 }
 
 std::string help_text() {
   std::string text = fmt::format(
       "civiup {} - upgrade CiviCRM on a Backdrop CMS site as one transaction\n\n"
-      "usage: civiup [global options] COMMAND [options]\n\ncommands:\n",
+      "usage: civiup [global options] COMMAND [options]  (global options may also follow the command)\n\n"
+      "commands:\n",
       kVersion);
   for (const Command& command : kCommands) {
     text += fmt::format("  {:<10} {}{}\n", command.name, command.summary,
@@ -307,6 +327,7 @@ std::string help_text() {
   }
   text +=
       "\nglobal options:\n"
+      "  --root DIR       the Backdrop root (default: the current directory or its nearest parent that is one)\n"
       "  --state-dir DIR  where snapshots, journal, lock and logs live (default <root>.civiup)\n"
       "  --json           print exactly one JSON object on stdout\n"
       "  --yes, -y        answer yes to confirmations (never prompts)\n"
@@ -332,15 +353,10 @@ int run_cli(int argc, char** argv) {
     // One updating line for long steps, only for a person watching a terminal.
     enable_progress_display(::isatty(STDERR_FILENO) != 0 && !global.quiet && !global.json);
     if (parsed.version) {
-      if (global.json) {
-        std::cout << nlohmann::json{{"ok", true}, {"exit_code", 0}, {"error", nullptr},
-                                    {"version", kVersion}, {"fault_injection", fault_injection_compiled()}}
-                         .dump()
-                  << '\n';
-      } else {
-        std::cout << "civiup " << kVersion << '\n';
-      }
-      return 0;
+      Reply reply;
+      reply.fields = {{"version", kVersion}, {"fault_injection", fault_injection_compiled()}};
+      reply.summary = fmt::format("civiup {}\n", kVersion);
+      return to_int(reply.print(global));
     }
     if (parsed.help && !parsed.command.empty()) {
       if (const Command* command = find_command(parsed.command)) {
@@ -361,7 +377,7 @@ int run_cli(int argc, char** argv) {
     if (command->run == nullptr) {
       fail("command '{}' is not built yet in civiup {}", command->name, kVersion);
     }
-    return to_int(command->run(Invocation{global, parsed.args}));
+    return to_int(command->run(CommandContext{global, parsed.args}));
   } catch (const std::exception& e) {
     // The one error boundary: every failure ends here as one line (and the
     // JSON object), never in std::terminate.  Exit 2 says "nothing changed",

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "civiup/cli/release_source.hpp"
+#include "civiup/cli/reply.hpp"
 #include "civiup/base/error.hpp"
 
 namespace civiup {
@@ -55,20 +56,13 @@ bool accept_discarding(const GlobalOptions& global, const std::string& command, 
     std::getline(std::cin, answer);
     if (answer == "y" || answer == "Y" || answer == "yes") return true;
   }
-  std::string error = fmt::format("{}: {} would be discarded; {}add --discard-changes (the {} keeps them in a "
-                                  "snapshot of its own, which `civiup restore` brings back)",
-                                  command, discarded.summary(), can_ask ? "not confirmed; " : "",
-                                  command == "civiup restore" ? "restore" : "rollback");
-  if (global.json) {
-    std::cout << nlohmann::json{{"ok", false},
-                                {"exit_code", to_int(ExitCode::kRefused)},
-                                {"error", error},
-                                {"command", command.substr(command.find(' ') + 1)},
-                                {"discarded", discarded.to_json()}}
-                     .dump()
-              << '\n';
-  }
-  std::cerr << "civiup: error: " << error << '\n';
+  Reply refusal{ExitCode::kRefused};
+  refusal.error = fmt::format("{}: {} would be discarded; {}add --discard-changes (the {} keeps them in a "
+                              "snapshot of its own, which `civiup restore` brings back)",
+                              command, discarded.summary(), can_ask ? "not confirmed; " : "",
+                              command == "civiup restore" ? "restore" : "rollback");
+  refusal.fields = {{"command", command.substr(command.find(' ') + 1)}, {"discarded", discarded.to_json()}};
+  refusal.print(global);
   return false;
 }
 
@@ -96,11 +90,12 @@ nlohmann::json phases_json(const std::vector<PhaseReport>& phases) {
   return list;
 }
 
-void print_phases(const GlobalOptions& global, const std::vector<PhaseReport>& phases) {
-  if (global.json || global.quiet) return;
+std::string phases_text(const std::vector<PhaseReport>& phases) {
+  std::string text;
   for (const PhaseReport& phase : phases) {
-    std::cout << fmt::format("  {:<22} {:<12} {:>8.2f} s\n", phase.name, phase.status, phase.seconds);
+    text += fmt::format("  {:<22} {:<12} {:>8.2f} s\n", phase.name, phase.status, phase.seconds);
   }
+  return text;
 }
 
 }  // namespace civiup

@@ -8,12 +8,11 @@
 // could not be made: what was made is removed); 2 refused before anything was
 // made, or the upgrade refused the copy in its preflight; 3 the copy's
 // upgrade failed and could not roll back (only the copy is affected).
-#include <iostream>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "civiup/cli/command_support.hpp"
+#include "civiup/cli/reply.hpp"
 #include "civiup/cli/transaction_commands.hpp"
 #include "civiup/system/run_log.hpp"
 #include "civiup/base/error.hpp"
@@ -39,17 +38,17 @@ struct RehearseCommand {
   bool release_given = false;
 };
 
-RehearseCommand parse(const Invocation& invocation) {
+RehearseCommand parse(const CommandContext& context) {
   cxxopts::Options parser("civiup rehearse");
   define_rehearse_options(parser);
-  cxxopts::ParseResult parsed = parse_command_options(parser, invocation.args);
+  cxxopts::ParseResult parsed = parse_command_options(parser, context.args);
   RehearseCommand command;
   command.cleanup = parsed.count("cleanup") != 0;
   command.release_given = parsed.count("release") + parsed.count("latest") + parsed.count("version") != 0;
   if (parsed.count("to-root") == 0) fail("civiup rehearse: --to-root DIR is required");
   command.options.to_root = parsed["to-root"].as<std::string>();
   if (!command.release_given && command.cleanup) return command;  // removing a kept copy
-  command.options.upgrade = upgrade_options_from(parsed, invocation.global, "civiup rehearse");
+  command.options.upgrade = upgrade_options_from(parsed, context, "civiup rehearse");
   if (parsed.count("to-db-prefix") == 0) fail("civiup rehearse: --to-db-prefix NAME is required");
   command.options.db_prefix = parsed["to-db-prefix"].as<std::string>();
   return command;
@@ -57,21 +56,14 @@ RehearseCommand parse(const Invocation& invocation) {
 
 ExitCode cleanup_only(const GlobalOptions& global, const fs::path& to_root) {
   RemovedCopy removed = remove_rehearsal_copy(to_root);
-  if (global.json) {
-    std::cout << nlohmann::json{{"ok", true},
-                                {"exit_code", 0},
-                                {"error", nullptr},
-                                {"command", "rehearse"},
-                                {"to_root", removed.to_root.string()},
-                                {"cleaned_up", true},
-                                {"dropped_databases", removed.dropped_databases}}
-                     .dump()
-              << '\n';
-  } else if (!global.quiet) {
-    std::cout << fmt::format("removed the rehearsal copy {} and its databases {}\n", removed.to_root.string(),
-                             fmt::join(removed.dropped_databases, ", "));
+  Reply reply;
+  reply.fields = {{"command", "rehearse"}, {"to_root", removed.to_root.string()}, {"cleaned_up", true},
+                  {"dropped_databases", removed.dropped_databases}};
+  if (!global.quiet) {
+    reply.summary = fmt::format("removed the rehearsal copy {} and its databases {}\n", removed.to_root.string(),
+                                fmt::join(removed.dropped_databases, ", "));
   }
-  return ExitCode::kSuccess;
+  return reply.print(global);
 }
 
 struct RehearsalReport {
@@ -99,63 +91,51 @@ ExitCode print_report(const GlobalOptions& global, const RehearsalPlan& plan, co
   double window = maintenance_seconds(phases);
   std::string log = outcome != nullptr ? outcome->log_file.string() : report.rehearse_log.string();
   bool kept = !report.cleaned_up && fs::exists(plan.to_root);
-  if (global.json) {
-    nlohmann::json out = {
-        {"ok", report.code == ExitCode::kSuccess},
-        {"exit_code", to_int(report.code)},
-        {"error", report.error.empty() ? nlohmann::json() : nlohmann::json(report.error)},
-        {"command", "rehearse"},
-        {"outcome", outcome != nullptr ? to_string(outcome->result.outcome) : "not-run"},
-        {"phases", phases_json(phases)},
-        {"maintenance_seconds", window},
-        {"predicted_maintenance_seconds", window},
-        {"copy_steps", phases_json(report.copy_steps)},
-        {"snapshot", {{"id", outcome != nullptr && !outcome->snapshot.empty() ? nlohmann::json(outcome->snapshot)
-                                                                                : nlohmann::json()}}},
-        {"to_root", plan.to_root.string()},
-        {"to_state_dir", plan.state_dir.string()},
-        {"databases", databases_json(plan)},
-        {"from_version", plan.site.code_version.str()},
-        {"to_version", report.run ? nlohmann::json(report.run->to_version) : nlohmann::json()},
-        {"log", log.empty() ? nlohmann::json() : nlohmann::json(log)},
-        {"rehearse_log", report.rehearse_log.string()},
-        {"kept", kept},
-        {"cleaned_up", report.cleaned_up},
-        {"production_local_changes", report.production_changes.changes.size()},
-    };
-    std::cout << out.dump() << '\n';
-    return report.code;
-  }
-  if (!report.copy_steps.empty() && !global.quiet) {
-    std::cout << "making the copy:\n";
-    print_phases(global, report.copy_steps);
-  }
-  if (!phases.empty() && !global.quiet) {
-    std::cout << "upgrading the copy:\n";
-    print_phases(global, phases);
-  }
+  Reply reply{report.code, report.error};
+  reply.fields = {
+      {"command", "rehearse"},
+      {"outcome", outcome != nullptr ? to_string(outcome->result.outcome) : "not-run"},
+      {"phases", phases_json(phases)},
+      {"maintenance_seconds", window},
+      {"predicted_maintenance_seconds", window},
+      {"copy_steps", phases_json(report.copy_steps)},
+      {"snapshot", {{"id", outcome != nullptr && !outcome->snapshot.empty() ? nlohmann::json(outcome->snapshot)
+                                                                              : nlohmann::json()}}},
+      {"to_root", plan.to_root.string()},
+      {"to_state_dir", plan.state_dir.string()},
+      {"databases", databases_json(plan)},
+      {"from_version", plan.site.code_version.str()},
+      {"to_version", report.run ? nlohmann::json(report.run->to_version) : nlohmann::json()},
+      {"log", log.empty() ? nlohmann::json() : nlohmann::json(log)},
+      {"rehearse_log", report.rehearse_log.string()},
+      {"kept", kept},
+      {"cleaned_up", report.cleaned_up},
+      {"production_local_changes", report.production_changes.changes.size()},
+  };
+  std::string& text = reply.summary;
+  if (!report.copy_steps.empty() && !global.quiet) text += "making the copy:\n" + phases_text(report.copy_steps);
+  if (!phases.empty() && !global.quiet) text += "upgrading the copy:\n" + phases_text(phases);
   if (report.code == ExitCode::kSuccess) {
-    std::cout << fmt::format("rehearsal passed: CiviCRM {} to {} on the copy {}\n", plan.site.code_version.str(),
-                             report.run->to_version, plan.to_root.string());
-    std::cout << fmt::format("predicted maintenance window for production: {:.1f} s\n", window);
+    text += fmt::format("rehearsal passed: CiviCRM {} to {} on the copy {}\n", plan.site.code_version.str(),
+                        report.run->to_version, plan.to_root.string());
+    text += fmt::format("predicted maintenance window for production: {:.1f} s\n", window);
   } else {
-    std::cerr << fmt::format("civiup: error: rehearsal failed: {}\n", report.error);
-    std::cout << fmt::format("rehearsal FAILED: {}\n", report.error);
+    text += fmt::format("rehearsal FAILED: {}\n", report.error);
   }
   if (!report.production_changes.changes.empty()) {
-    std::cout << fmt::format("warning: production's {}: its upgrade will refuse them without --discard-local-changes\n",
-                             describe_local_changes(report.production_changes));
+    text += fmt::format("warning: production's {}: its upgrade will refuse them without --discard-local-changes\n",
+                        describe_local_changes(report.production_changes));
   }
   if (kept) {
     std::vector<std::string> names;
     for (const RehearsalDatabase& database : plan.databases) names.push_back(database.to);
-    std::cout << fmt::format("copy kept: {} (databases {}); remove it with: civiup rehearse --cleanup --to-root {}\n",
-                             plan.to_root.string(), fmt::join(names, ", "), plan.to_root.string());
+    text += fmt::format("copy kept: {} (databases {}); remove it with: civiup rehearse --cleanup --to-root {}\n",
+                        plan.to_root.string(), fmt::join(names, ", "), plan.to_root.string());
   } else if (report.cleaned_up) {
-    std::cout << fmt::format("copy removed: {}\n", plan.to_root.string());
+    text += fmt::format("copy removed: {}\n", plan.to_root.string());
   }
-  if (!log.empty() && fs::exists(log)) std::cout << fmt::format("log: {}\n", log);
-  return report.code;
+  if (!log.empty() && fs::exists(log)) text += fmt::format("log: {}\n", log);
+  return reply.print(global);
 }
 
 // The copy's upgrade, as production's would run; any refusal is a finding (exit 2).
@@ -183,16 +163,13 @@ void rehearse_upgrade(const RehearseOptions& options, const RehearsalPlan& plan,
 
 }  // namespace
 
-ExitCode rehearse_command(const Invocation& invocation) {
-  RehearseCommand command = parse(invocation);
-  if (!command.release_given) return cleanup_only(invocation.global, command.options.to_root);
+ExitCode rehearse_command(const CommandContext& context) {
+  RehearseCommand command = parse(context);
+  if (!command.release_given) return cleanup_only(context.global, command.options.to_root);
   RehearsalPlan plan = plan_rehearsal(command.options);  // every refusal: exit 2, nothing made
   RehearsalReport report;
-  fs::path production_state = command.options.upgrade.state_dir.empty()
-                                  ? default_state_dir(plan.site.root)
-                                  : fs::absolute(command.options.upgrade.state_dir);
   try {
-    report.production_changes = find_local_changes(plan.site.root, production_state);
+    report.production_changes = find_local_changes(context.site().root, context.site().state_dir);
   } catch (const std::exception& e) {
     spdlog::warn("production's local changes not checked: {}", e.what());
   }
@@ -210,7 +187,7 @@ ExitCode rehearse_command(const Invocation& invocation) {
       report.error = fmt::format("making the copy: {}", e.what());
       report.code = ExitCode::kRolledBack;  // what was made is removed; production was only read
       report.rehearse_log.clear();
-      return print_report(invocation.global, plan, report);
+      return print_report(context.global, plan, report);
     }
     rehearse_upgrade(command.options, plan, report);
     spdlog::info("rehearse: {}", report.code == ExitCode::kSuccess ? "passed" : "failed: " + report.error);
@@ -221,7 +198,7 @@ ExitCode rehearse_command(const Invocation& invocation) {
     report.outcome->log_file.clear();
     report.rehearse_log.clear();
   }
-  return print_report(invocation.global, plan, report);
+  return print_report(context.global, plan, report);
 }
 
 }  // namespace civiup

@@ -230,7 +230,7 @@ ResolvedRelease finish_download(const ReleaseSourceOptions& source, const Wanted
 
 ResolvedRelease download_release(const ReleaseSourceOptions& source, PreflightOptions& options) {
   fs::path root = find_backdrop_root(options.root, options.cwd);
-  fs::path state_dir = fs::absolute(options.state_dir.empty() ? default_state_dir(root) : options.state_dir);
+  fs::path state_dir = resolve_state_dir(root, options.state_dir);
   check_state_dir(state_dir, root);
   DownloadSettings settings = DownloadSettings::from_environment(source.ca_file);
   fs::path keyring = trusted_keyring(source.keyring);

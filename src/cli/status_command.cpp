@@ -1,12 +1,11 @@
 // civiup status: versions, the journal's state and the next action, the
 // snapshots, the state directory's disk use.  Read-only, and usable on a
 // broken site: every part that cannot be read says why instead of failing.
-#include <iostream>
-
 #include <fmt/format.h>
 
 #include "civiup/system/paths.hpp"
 #include "civiup/cli/command_support.hpp"
+#include "civiup/cli/reply.hpp"
 #include "civiup/cli/transaction_commands.hpp"
 #include "civiup/site/database_session.hpp"
 #include "civiup/transaction/journal.hpp"
@@ -72,19 +71,14 @@ nlohmann::json snapshots_json(const fs::path& state_dir) {
 
 }  // namespace
 
-void define_status_options(cxxopts::Options& options) {
-  options.add_options()("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR");
-  add_availability_options(options, true);
-}
+void define_status_options(cxxopts::Options& options) { add_availability_options(options, true); }
 
-ExitCode status_command(const Invocation& invocation) {
+ExitCode status_command(const CommandContext& context) {
   cxxopts::Options options("civiup status");
   define_status_options(options);
-  cxxopts::ParseResult parsed = parse_command_options(options, invocation.args);
-  std::optional<fs::path> root_option;
-  if (parsed.count("root") != 0) root_option = parsed["root"].as<std::string>();
-  fs::path root = find_backdrop_root(root_option, fs::current_path());
-  fs::path state_dir = invocation.global.state_dir.empty() ? default_state_dir(root) : fs::path(invocation.global.state_dir);
+  cxxopts::ParseResult parsed = parse_command_options(options, context.args);
+  const fs::path& root = context.site().root;
+  const fs::path& state_dir = context.site().state_dir;
 
   nlohmann::json code = or_error([&] { return nlohmann::json(read_code_version(root / "modules" / "civicrm").str()); });
   nlohmann::json database = or_error([&] {
@@ -109,51 +103,46 @@ ExitCode status_command(const Invocation& invocation) {
                                                   code.is_string() ? std::optional(code.get<std::string>()) : std::nullopt);
   bool unfinished = journal.is_object() && journal.contains("finished") && !journal["finished"].get<bool>();
 
-  if (invocation.global.json) {
-    std::cout << nlohmann::json{{"ok", true}, {"exit_code", 0}, {"error", nullptr}, {"root", root.string()},
-                                {"state_dir", state_dir.string()}, {"code_version", code}, {"db_version", database}, {"databases", databases},
-                                {"journal", journal}, {"snapshots", snapshots}, {"state_dir_bytes", used},
-                                {"trash", trash_json}, {"available", availability_json(available)},
-                                {"available_status", availability_text(available)}}
-                     .dump()
-              << '\n';
-    return ExitCode::kSuccess;
-  }
+  Reply reply;
+  reply.fields = {{"root", root.string()}, {"state_dir", state_dir.string()}, {"code_version", code},
+                  {"db_version", database}, {"databases", databases}, {"journal", journal},
+                  {"snapshots", snapshots}, {"state_dir_bytes", used}, {"trash", trash_json},
+                  {"available", availability_json(available)}, {"available_status", availability_text(available)}};
   auto text = [](const nlohmann::json& value) {
     return value.is_string() ? value.get<std::string>() : "unknown (" + value.value("error", "?") + ")";
   };
-  std::cout << fmt::format("site:       {}\nstate dir:  {} ({:.1f} MB)\ncode:       CiviCRM {}\ndatabase:   {}\n",
-                           root.string(), state_dir.string(), static_cast<double>(used) / 1e6, text(code),
-                           text(database));
-  std::cout << fmt::format("available:  {}\n", availability_text(available));
+  std::string& out = reply.summary;
+  out += fmt::format("site:       {}\nstate dir:  {} ({:.1f} MB)\ncode:       CiviCRM {}\ndatabase:   {}\n",
+                     root.string(), state_dir.string(), static_cast<double>(used) / 1e6, text(code), text(database));
+  out += fmt::format("available:  {}\n", availability_text(available));
   if (databases.is_array()) {
     for (const auto& db : databases) {
-      std::cout << fmt::format("{:<11} {}\n", db["role"].get<std::string>() + " db:", db["dsn"].get<std::string>());
+      out += fmt::format("{:<11} {}\n", db["role"].get<std::string>() + " db:", db["dsn"].get<std::string>());
     }
   }
   if (trash.bytes > 0 || trash.deleter_pid) {
-    std::cout << fmt::format("trash:      {:.1f} MB {}\n", static_cast<double>(trash.bytes) / 1e6,
-                             trash.deleter_pid ? fmt::format("being deleted in the background (pid {})", *trash.deleter_pid)
-                                               : std::string("left over (the next upgrade, rollback or prune deletes it)"));
+    out += fmt::format("trash:      {:.1f} MB {}\n", static_cast<double>(trash.bytes) / 1e6,
+                       trash.deleter_pid ? fmt::format("being deleted in the background (pid {})", *trash.deleter_pid)
+                                         : std::string("left over (the next upgrade, rollback or prune deletes it)"));
   }
   if (journal.is_null()) {
-    std::cout << "journal:    none (no run yet)\n";
+    out += "journal:    none (no run yet)\n";
   } else if (journal.contains("state")) {
-    std::cout << fmt::format("journal:    {} {} {}{}\nnext:       {}\n", journal["transaction"].get<std::string>(),
-                             journal["id"].get<std::string>(), journal["state"].get<std::string>(),
-                             unfinished ? " (UNFINISHED)" : "", journal["next_action"].get<std::string>());
+    out += fmt::format("journal:    {} {} {}{}\nnext:       {}\n", journal["transaction"].get<std::string>(),
+                       journal["id"].get<std::string>(), journal["state"].get<std::string>(),
+                       unfinished ? " (UNFINISHED)" : "", journal["next_action"].get<std::string>());
   } else {
-    std::cout << "journal:    unreadable: " << journal.value("error", "?") << '\n';
+    out += "journal:    unreadable: " + journal.value("error", "?") + "\n";
   }
   if (snapshots.is_array()) {
-    std::cout << fmt::format("snapshots:  {}\n", snapshots.size());
+    out += fmt::format("snapshots:  {}\n", snapshots.size());
     for (const auto& s : snapshots) {
-      std::cout << fmt::format("  {}  {:<12} code {:<8} db {:<8} {}\n", s["id"].get<std::string>().substr(0, 12),
-                               s["kind"].get<std::string>(), s["code_version"].get<std::string>(),
-                               s["db_version"].get<std::string>(), s["message"].get<std::string>());
+      out += fmt::format("  {}  {:<12} code {:<8} db {:<8} {}\n", s["id"].get<std::string>().substr(0, 12),
+                         s["kind"].get<std::string>(), s["code_version"].get<std::string>(),
+                         s["db_version"].get<std::string>(), s["message"].get<std::string>());
     }
   }
-  return ExitCode::kSuccess;
+  return reply.print(context.global);
 }
 
 }  // namespace civiup

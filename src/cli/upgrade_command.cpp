@@ -1,8 +1,6 @@
 // civiup upgrade: plan (read-only; refusals exit 2), confirm, run the phases,
 // report.  The run's result decides the exit code: 0 upgraded, 1 failed and
 // rolled back, 3 failed and not fully rolled back.
-#include <iostream>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +8,7 @@
 #include "civiup/cli/transaction_commands.hpp"
 #include "civiup/check/preflight.hpp"
 #include "civiup/cli/release_source.hpp"
+#include "civiup/cli/reply.hpp"
 #include "civiup/site/site.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/upgrade/local_changes.hpp"
@@ -20,7 +19,6 @@ namespace civiup {
 
 void add_upgrade_options(cxxopts::Options& options) {
   options.add_options()
-      ("root", "the Backdrop root", cxxopts::value<std::string>(), "DIR")
       ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>(), "FILE")
       ("l10n", "civicrm-X.Y.Z-l10n.tar.gz, unpacked over the release (alone, with --latest or --version: the "
        "release's own)", cxxopts::value<std::string>(), "[FILE]")
@@ -41,15 +39,13 @@ void add_upgrade_options(cxxopts::Options& options) {
   add_release_source_options(options);
 }
 
-UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const GlobalOptions& global,
+UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const CommandContext& context,
                                     std::string_view command) {
   ReleaseSourceOptions source = with_context(command, [&] { return release_source_options_from(parsed); });
   if (parsed.count("release") == 0 && !source.downloads()) {
     fail("{}: --release FILE, --latest or --version X.Y.Z is required", command);
   }
   UpgradeOptions result;
-  if (parsed.count("root") != 0) result.root = parsed["root"].as<std::string>();
-  result.state_dir = global.state_dir;
   if (parsed.count("release") != 0) result.release_file = parsed["release"].as<std::string>();
   if (parsed.count("l10n") != 0 && !source.matching_l10n) result.l10n_file = parsed["l10n"].as<std::string>();
   if (parsed.count("db-upgrade") != 0) result.db_upgrade = parsed["db-upgrade"].as<std::string>();
@@ -70,6 +66,8 @@ UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const Gl
   if (result.no_health_check && !result.health_url.empty()) {
     fail("{}: --url and --no-health-check contradict each other", command);
   }
+  result.root = context.site().root;
+  result.state_dir = context.site().state_dir;
   // Downloaded and verified now, before any phase: the window never waits for the network.
   resolve_release_source(source, result);
   return result;
@@ -107,89 +105,76 @@ ExitCode exit_code_for(const std::string& command, const TransactionResult& resu
 // Prints the end of a transaction (shared with recover).
 ExitCode report_upgrade(const GlobalOptions& global, const std::string& command, const UpgradeRun& run,
                         const UpgradeOutcome& outcome) {
-  ExitCode code = exit_code_for(command, outcome.result);
+  Reply reply{exit_code_for(command, outcome.result)};
+  ExitCode code = reply.code;
   std::string error = outcome.result.error;
   if (!outcome.result.undo_error.empty()) error += error.empty() ? outcome.result.undo_error : "; " + outcome.result.undo_error;
   // A run killed from outside recorded no error of its own.
   if (error.empty() && code != ExitCode::kSuccess) error = fmt::format("{} {}: the run did not finish", run.transaction, run.id);
-  if (global.json) {
-    nlohmann::json out = {
-        {"ok", code == ExitCode::kSuccess},
-        {"exit_code", to_int(code)},
-        {"error", error.empty() || code == ExitCode::kSuccess ? nlohmann::json() : nlohmann::json(error)},
-        {"command", command},
-        {"outcome", to_string(outcome.result.outcome)},
-        {"phases", phases_json(outcome.result.phases)},
-        {"maintenance_seconds", outcome.maintenance_seconds},
-        {"snapshot", {{"id", outcome.snapshot.empty() ? nlohmann::json() : nlohmann::json(outcome.snapshot)}}},
-        {"from_version", run.from_code_version},
-        {"from_db_version", run.from_db_version},
-        {"to_version", run.to_version},
-        {"missing_modules", outcome.missing_modules},
-        {"health_check", health_check_json(run)},
-        {"log", outcome.log_file.string()},
-    };
-    if (command == "recover") {
-      out["recovered"] = recovered_json(outcome.result);
-      out["run_error"] = outcome.result.error.empty() ? nlohmann::json() : nlohmann::json(outcome.result.error);
-    }
-    for (const auto& [key, value] : outcome.extra.items()) out[key] = value;
-    std::cout << out.dump() << '\n';
-    // The one error line goes to stderr with --json too (stdout holds only the object).
-    if (code != ExitCode::kSuccess) std::cerr << fmt::format("civiup: error: {}\n", error);
-    return code;
+  if (code != ExitCode::kSuccess) reply.error = error;
+  reply.fields = {
+      {"command", command},
+      {"outcome", to_string(outcome.result.outcome)},
+      {"phases", phases_json(outcome.result.phases)},
+      {"maintenance_seconds", outcome.maintenance_seconds},
+      {"snapshot", {{"id", outcome.snapshot.empty() ? nlohmann::json() : nlohmann::json(outcome.snapshot)}}},
+      {"from_version", run.from_code_version},
+      {"from_db_version", run.from_db_version},
+      {"to_version", run.to_version},
+      {"missing_modules", outcome.missing_modules},
+      {"health_check", health_check_json(run)},
+      {"log", outcome.log_file.string()},
+  };
+  if (command == "recover") {
+    reply.fields["recovered"] = recovered_json(outcome.result);
+    reply.fields["run_error"] = outcome.result.error.empty() ? nlohmann::json() : nlohmann::json(outcome.result.error);
   }
-  print_phases(global, outcome.result.phases);
+  for (const auto& [key, value] : outcome.extra.items()) reply.fields[key] = value;
+
+  std::string& text = reply.summary;
+  if (!global.quiet) text += phases_text(outcome.result.phases);
   if (command == "recover" && code == ExitCode::kSuccess) {
     bool back = outcome.result.outcome == JournalOutcome::kRolledBack;
-    std::cout << fmt::format("recovered the interrupted {} {}: {}\n", run.transaction, run.id,
-                             back ? fmt::format("rolled back, the site is at CiviCRM {} as before", run.from_code_version)
-                                  : fmt::format("rolled forward, the site is at CiviCRM {}", run.to_version));
-    if (!outcome.result.error.empty()) std::cout << fmt::format("the run had failed: {}\n", outcome.result.error);
+    text += fmt::format("recovered the interrupted {} {}: {}\n", run.transaction, run.id,
+                        back ? fmt::format("rolled back, the site is at CiviCRM {} as before", run.from_code_version)
+                             : fmt::format("rolled forward, the site is at CiviCRM {}", run.to_version));
+    if (!outcome.result.error.empty()) text += fmt::format("the run had failed: {}\n", outcome.result.error);
+  } else if (code == ExitCode::kSuccess) {
+    text += fmt::format("{} CiviCRM {} (database {}) to {} (database {})\n",
+                        run.transaction == "rollback" ? "rolled back" : "upgraded", run.from_code_version,
+                        run.from_db_version, run.to_version, run.to_db_version);
+  } else if (code == ExitCode::kRolledBack) {
+    text += fmt::format("rolled back: the site is at CiviCRM {} as before\n", run.from_code_version);
   } else {
-    switch (code) {
-      case ExitCode::kSuccess:
-        std::cout << fmt::format("{} CiviCRM {} (database {}) to {} (database {})\n",
-                                 run.transaction == "rollback" ? "rolled back" : "upgraded", run.from_code_version,
-                                 run.from_db_version, run.to_version, run.to_db_version);
-        break;
-      case ExitCode::kRolledBack:
-        std::cerr << fmt::format("civiup: error: {}\n", error);
-        std::cout << fmt::format("rolled back: the site is at CiviCRM {} as before\n", run.from_code_version);
-        break;
-      default:
-        std::cerr << fmt::format("civiup: error: {}\n", error);
-        std::cout << "NOT fully rolled back: run `civiup status` and `civiup recover`\n";
-    }
+    text += "NOT fully rolled back: run `civiup status` and `civiup recover`\n";
   }
   if (run.transaction == "upgrade" && run.health_url.empty()) {
-    std::cout << fmt::format("note: no health check: {}\n", run.health_skipped);
+    text += fmt::format("note: no health check: {}\n", run.health_skipped);
   } else if (run.transaction == "upgrade") {
-    std::cout << fmt::format("health check: {} ({})\n", run.health_url, run.health_source);
+    text += fmt::format("health check: {} ({})\n", run.health_url, run.health_source);
   }
   for (const std::string& module : outcome.missing_modules) {
-    std::cout << fmt::format("note: module {} is not in the new release and was left disabled\n", module);
+    text += fmt::format("note: module {} is not in the new release and was left disabled\n", module);
   }
-  std::cout << fmt::format("maintenance window: {:.1f} s\n", outcome.maintenance_seconds);
+  text += fmt::format("maintenance window: {:.1f} s\n", outcome.maintenance_seconds);
   if (!outcome.snapshot.empty()) {
-    std::cout << fmt::format("{}: {}\n", run.transaction == "rollback" ? "restored snapshot" : "pre-upgrade snapshot",
-                             outcome.snapshot);
+    text += fmt::format("{}: {}\n", run.transaction == "rollback" ? "restored snapshot" : "pre-upgrade snapshot",
+                        outcome.snapshot);
   }
   if (outcome.extra.contains("kept_snapshot")) {
     std::string kept = outcome.extra["kept_snapshot"].get<std::string>();
-    std::cout << fmt::format("the replaced state is kept as snapshot {}: `civiup restore {}` undoes this {}\n",
-                             kept.substr(0, 12), kept.substr(0, 12), command);
+    text += fmt::format("the replaced state is kept as snapshot {}: `civiup restore {}` undoes this {}\n",
+                        kept.substr(0, 12), kept.substr(0, 12), command);
   }
-  std::cout << fmt::format("log: {}\n", outcome.log_file.string());
-  return code;
+  text += fmt::format("log: {}\n", outcome.log_file.string());
+  return reply.print(global);
 }
 
 // The same preflight as `civiup check`: the upgrade refuses on its first
 // problem (exit 2) before planning, so the two can never disagree.
 uint64_t require_preflight(const UpgradeOptions& options) {
   // A running or interrupted run comes first: the other problems may be its doing.
-  std::filesystem::path root = find_backdrop_root(options.root, options.cwd);
-  refuse_unfinished_journal(options.state_dir.empty() ? default_state_dir(root) : options.state_dir);
+  refuse_unfinished_journal(options.state_dir);
   PreflightOptions preflight = options;
   preflight.plan_phases = phases::phase_order("upgrade");
   PreflightReport report = run_preflight(preflight);
@@ -199,8 +184,7 @@ uint64_t require_preflight(const UpgradeOptions& options) {
 }
 
 void refuse_local_changes(const UpgradeOptions& options) {
-  std::filesystem::path root = find_backdrop_root(options.root, options.cwd);
-  LocalChanges local = find_local_changes(root, options.state_dir.empty() ? default_state_dir(root) : options.state_dir);
+  LocalChanges local = find_local_changes(options.root.value(), options.state_dir);
   if (local.changes.empty()) return;
   if (options.discard_local_changes) {
     spdlog::warn("{}; upgrading anyway (--discard-local-changes): the changed tree stays in the pre-upgrade snapshot",
@@ -212,19 +196,19 @@ void refuse_local_changes(const UpgradeOptions& options) {
        describe_local_changes(local));
 }
 
-ExitCode upgrade_command(const Invocation& invocation) {
+ExitCode upgrade_command(const CommandContext& context) {
   cxxopts::Options parser("civiup upgrade");
   add_upgrade_options(parser);
-  UpgradeOptions options = upgrade_options_from(parse_command_options(parser, invocation.args), invocation.global,
+  UpgradeOptions options = upgrade_options_from(parse_command_options(parser, context.args), context,
                                                 "civiup upgrade");
   uint64_t space_needed = require_preflight(options);
   refuse_local_changes(options);
   UpgradeRun run = plan_upgrade(options);
-  confirm_or_refuse(invocation.global, fmt::format("Upgrade CiviCRM {} to {} in {}?", run.from_code_version,
+  confirm_or_refuse(context.global, fmt::format("Upgrade CiviCRM {} to {} in {}?", run.from_code_version,
                                                    run.to_version, run.root.string()));
   install_interrupt_handlers();
   UpgradeOutcome outcome = run_transaction(run, space_needed);
-  return report_upgrade(invocation.global, "upgrade", run, outcome);
+  return report_upgrade(context.global, "upgrade", run, outcome);
 }
 
 }  // namespace civiup

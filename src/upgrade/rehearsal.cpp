@@ -362,7 +362,7 @@ RehearsalPlan plan_rehearsal(const RehearseOptions& options) {
   const UpgradeOptions& upgrade = options.upgrade;
   fs::path root = find_backdrop_root(upgrade.root, upgrade.cwd);
   plan.site = discover_site(root);
-  fs::path production_state = upgrade.state_dir.empty() ? default_state_dir(root) : fs::absolute(upgrade.state_dir);
+  fs::path production_state = resolve_state_dir(root, upgrade.state_dir);
   refuse_unfinished_journal(production_state);  // a half-done upgrade is no state to rehearse from
 
   if (options.to_root.empty()) fail("civiup rehearse: --to-root DIR is required");

@@ -6,6 +6,7 @@
 
 #include "civiup/cli/cli.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace civiup {
 namespace {
@@ -25,7 +26,7 @@ TEST(Cli, HelpListsEveryCommandOfTheContract) {
                            "snapshots", "restore", "prune", "rehearse"}) {
     EXPECT_NE(result.out.find(std::string("\n  ") + name + " "), std::string::npos) << name;
   }
-  for (const char* option : {"--state-dir", "--json", "--yes", "--verbose", "--quiet"}) {
+  for (const char* option : {"--root", "--state-dir", "--json", "--yes", "--verbose", "--quiet"}) {
     EXPECT_NE(result.out.find(option), std::string::npos) << option;
   }
 }
@@ -67,10 +68,70 @@ TEST(Cli, UnknownCommandWithJsonPrintsOneObject) {
   EXPECT_EQ(json["error"], "unknown command 'frobnicate' (see civiup --help)");
 }
 
-TEST(Cli, OptionBeforeCommandIsAnError) {
-  auto result = run_civiup({"--root", "/x", "check"});
+TEST(Cli, CommandOptionBeforeCommandIsAnError) {
+  auto result = run_civiup({"--release", "/x", "check"});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.err.find("option --root before the command"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("option --release before the command"), std::string::npos) << result.err;
+}
+
+// --root is global (issue 17): a root that is no Backdrop site is the same one
+// error line (exit 2, nothing written) before the command or after it.
+TEST(Cli, ARootThatIsNoSiteIsOneErrorLineWhereverItStands) {
+  test::TempDir temp;
+  std::filesystem::path plain = temp / "plain";
+  std::filesystem::create_directories(plain);
+  const std::string line = "civiup: error: --root " + plain.string() +
+                           ": not a Backdrop root: no index.php, no settings.php, no core/ or modules/ (it needs "
+                           "index.php, settings.php and core/ or modules/)\n";
+  for (const char* command : {"status", "snapshots", "snapshot", "recover", "rollback"}) {
+    for (bool before : {true, false}) {
+      std::vector<std::string> args = {command, "--root", plain.string()};
+      if (before) args = {"--root", plain.string(), command};
+      auto result = run_civiup(args);
+      EXPECT_EQ(result.exit_code, 2) << command << " before=" << before;
+      EXPECT_EQ(result.err, line) << command << " before=" << before;
+      EXPECT_EQ(result.out, "") << command << " before=" << before;
+    }
+  }
+  auto json = run_civiup({"--json", "--root=" + plain.string(), "status"});
+  EXPECT_EQ(json.exit_code, 2);
+  EXPECT_EQ(json.err, line);
+  EXPECT_EQ(nlohmann::json::parse(json.out),
+            (nlohmann::json{{"ok", false}, {"exit_code", 2}, {"error", line.substr(15, line.size() - 16)}}));
+  // check keeps its own refusal object: the error is its one problem.
+  auto check = run_civiup({"--json", "--root", plain.string(), "check", "--release", (temp / "r.tar.gz").string()});
+  EXPECT_EQ(check.exit_code, 2);
+  auto object = nlohmann::json::parse(check.out);
+  EXPECT_EQ(object["ready"], false);
+  EXPECT_EQ(object["problems"], nlohmann::json::array({line.substr(15, line.size() - 16)}));
+  EXPECT_EQ(object["error"], line.substr(15, line.size() - 16));
+  EXPECT_TRUE(std::filesystem::is_empty(plain));
+  EXPECT_FALSE(std::filesystem::exists(temp / "plain.civiup"));
+
+  auto missing = run_civiup({"--root", (plain / "nowhere").string(), "status"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, "civiup: error: --root " + (plain / "nowhere").string() + ": not a directory\n");
+  auto no_value = run_civiup({"status", "--root"});
+  EXPECT_EQ(no_value.exit_code, 2);
+  EXPECT_EQ(no_value.err, "civiup: error: option --root needs a value\n");
+}
+
+// The site is looked for only when the command needs it, after its own usage
+// errors; `rehearse --cleanup` alone needs none.
+TEST(Cli, UsageErrorsComeBeforeTheSiteIsLookedFor) {
+  test::TempDir temp;
+  std::filesystem::path plain = temp / "plain";
+  std::filesystem::create_directories(plain);
+  auto check = run_civiup({"--root", plain.string(), "check"});
+  EXPECT_EQ(check.exit_code, 2);
+  EXPECT_EQ(check.err, "civiup: error: civiup check: --release FILE, --latest or --version X.Y.Z is required\n");
+  auto prune = run_civiup({"--root", plain.string(), "prune"});
+  EXPECT_EQ(prune.err, "civiup: error: civiup prune: --keep N is required\n");
+  test::ProcessOptions elsewhere;
+  elsewhere.cwd = plain;  // no Backdrop root at or above
+  auto cleanup = run_civiup({"rehearse", "--cleanup", "--to-root", (temp / "copy").string()}, elsewhere);
+  EXPECT_EQ(cleanup.exit_code, 2);
+  EXPECT_NE(cleanup.err.find("not a copy made by civiup rehearse"), std::string::npos) << cleanup.err;
 }
 
 TEST(Cli, SuggestionNeedsACloseMatch) {

@@ -6,6 +6,7 @@
 // completion are written by hand, which is what this test keeps in step.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -204,6 +205,8 @@ TEST(Options, TheCompletionKnowsWhichOptionsTakeAValue) {
     std::string name(command.name);
     cxxopts::Options parser("civiup " + name);
     command.define_options(parser);
+    std::vector<std::string> groups = parser.groups();
+    if (std::find(groups.begin(), groups.end(), "") == groups.end()) continue;  // no options of its own (recover)
     for (const auto& option : parser.group_help("").options) {
       std::string word = "--" + option.l.front();
       std::vector<std::string> offered = complete({name, word, ""});
@@ -220,6 +223,20 @@ TEST(Options, TheCompletionKnowsWhichOptionsTakeAValue) {
   }
   std::vector<std::string> after_state_dir = complete({"--state-dir", ""});
   EXPECT_TRUE(after_state_dir.empty()) << after_state_dir.front();
+  std::vector<std::string> after_root = complete({"--root", ""});
+  EXPECT_TRUE(after_root.empty()) << after_root.front();
+}
+
+// --root is a global option: offered before the command and after it, and its
+// value is not taken for the command.
+TEST(Options, TheCompletionKnowsTheGlobalRoot) {
+  Names global = global_options();
+  EXPECT_EQ(global.count("root"), 1u) << "civiup --help lists no --root among the global options";
+  std::vector<std::string> commands = complete({"--root", "/srv/site", "sta"});
+  EXPECT_EQ(commands, std::vector<std::string>{"status"});
+  Names after = long_options_offered({"--root", "/srv/site", "prune", "--"});
+  EXPECT_EQ(after.count("keep"), 1u) << joined(after);
+  EXPECT_EQ(after.count("root"), 1u) << joined(after);
 }
 
 }  // namespace

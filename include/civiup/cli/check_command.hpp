@@ -7,6 +7,6 @@ namespace civiup {
 
 void define_check_options(cxxopts::Options& options);
 
-ExitCode check_command(const Invocation& invocation);
+ExitCode check_command(const CommandContext& context);
 
 }  // namespace civiup

@@ -43,16 +43,19 @@ ExitCode exit_code_of(const TransactionResult& result);
 // The phases as JSON: [{"name","status","seconds"}, ...].
 nlohmann::json phases_json(const std::vector<PhaseReport>& phases);
 
-// Prints the phase table to stdout (not with --json or -q).
-void print_phases(const GlobalOptions& global, const std::vector<PhaseReport>& phases);
+// The phase table of a summary, one line a phase.
+std::string phases_text(const std::vector<PhaseReport>& phases);
 
 // The options of `upgrade`, shared with `rehearse` (which runs the same
 // upgrade on a copy).  `command` ("civiup upgrade") names errors.
 void add_upgrade_options(cxxopts::Options& options);
-UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const GlobalOptions& global,
+// Root and state directory come from context.site(), resolved after the
+// options are checked.
+UpgradeOptions upgrade_options_from(const cxxopts::ParseResult& parsed, const CommandContext& context,
                                     std::string_view command);
 
 // The same preflight as `civiup check`: throws its first problem (exit 2).
+// `options` has its root and state directory set (upgrade_options_from).
 // Returns the bytes the run needs in the state directory (free space may
 // count on the trash being emptied first).
 uint64_t require_preflight(const UpgradeOptions& options);

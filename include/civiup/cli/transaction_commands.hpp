@@ -15,14 +15,14 @@ void define_restore_options(cxxopts::Options& options);
 void define_prune_options(cxxopts::Options& options);
 void define_rehearse_options(cxxopts::Options& options);
 
-ExitCode upgrade_command(const Invocation& invocation);
-ExitCode recover_command(const Invocation& invocation);
-ExitCode rollback_command(const Invocation& invocation);
-ExitCode status_command(const Invocation& invocation);
-ExitCode snapshot_command(const Invocation& invocation);
-ExitCode snapshots_command(const Invocation& invocation);
-ExitCode restore_command(const Invocation& invocation);
-ExitCode prune_command(const Invocation& invocation);
-ExitCode rehearse_command(const Invocation& invocation);
+ExitCode upgrade_command(const CommandContext& context);
+ExitCode recover_command(const CommandContext& context);
+ExitCode rollback_command(const CommandContext& context);
+ExitCode status_command(const CommandContext& context);
+ExitCode snapshot_command(const CommandContext& context);
+ExitCode snapshots_command(const CommandContext& context);
+ExitCode restore_command(const CommandContext& context);
+ExitCode prune_command(const CommandContext& context);
+ExitCode rehearse_command(const CommandContext& context);
 
 }  // namespace civiup
