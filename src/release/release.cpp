@@ -41,7 +41,7 @@ ReleaseTarball ReleaseTarball::verify(const fs::path& file, TarballKind kind, co
 
     FdSource source{tarball.fd_, 0, {}};
     ArchiveReader reader = open_reader(source);
-    EntryRules rules(kind, limits);
+    EntryRules rules(limits);
     std::string version_php;
     std::string version_xml;
     std::string compatibility;

@@ -46,7 +46,7 @@ enum class EntryType { kDirectory, kFile, kSymlink, kHardlink };
 // the whole archive (where symlinks lead).
 class EntryRules {
  public:
-  EntryRules(TarballKind kind, const ReleaseLimits& limits) : kind_(kind), limits_(limits) {}
+  explicit EntryRules(const ReleaseLimits& limits) : limits_(limits) {}
 
   struct Checked {
     std::string path;      // normalised: "civicrm/a/b"
@@ -72,7 +72,6 @@ class EntryRules {
   void check_symlink(const std::string& path, const std::string& target,
                      const std::unordered_map<std::string_view, std::string_view>& links);
 
-  TarballKind kind_;
   ReleaseLimits limits_;
   std::unordered_map<std::string, EntryType> seen_;  // explicit and implied entries
   std::unordered_set<std::string> explicit_dirs_;

@@ -71,7 +71,7 @@ void extract(const ReleaseTarball& tarball, bool overlay, Progress& progress) {
   if (!overlay) flags |= ARCHIVE_EXTRACT_NO_OVERWRITE;
   archive_write_disk_set_options(disk.get(), flags);
 
-  EntryRules rules(tarball.kind(), tarball.limits());
+  EntryRules rules(tarball.limits());
   bool first = true;
   while (true) {
     archive_entry* entry = nullptr;
