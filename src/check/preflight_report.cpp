@@ -1,6 +1,7 @@
 // The preflight report for people (the plan, step by step) and for scripts
 // (the `check` fields of DESIGN.md §4: ready, problems, and the details).
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -23,6 +24,66 @@ std::string yes_no(bool value) { return value ? "yes" : "no"; }
 
 nlohmann::json optional_json(const std::optional<std::string>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json();
+}
+
+// What this site adds to a phase's reason in the plan: the facts check found
+// that the phase acts on.  A phase not named here shows its reason alone.
+std::map<std::string, std::vector<std::string>> plan_details(const PreflightReport& r) {
+  std::map<std::string, std::vector<std::string>> details;
+  uint64_t database_bytes = 0;
+  for (const DatabaseReport& db : r.databases) database_bytes += db.bytes;
+  const bool lock_tables = std::any_of(r.databases.begin(), r.databases.end(),
+                                       [](const DatabaseReport& db) { return db.dump_method == "LOCK TABLES"; });
+  details["pre-snapshot-databases"].push_back(
+      fmt::format("pre-snapshot: full dump of {} ({} of tables; the site's reads and writes go on, {})",
+                  r.databases.size() == 1   ? std::string("the database")
+                  : r.databases.size() == 2 ? std::string("both databases")
+                                            : fmt::format("the {} databases", r.databases.size()),
+                  megabytes(database_bytes), lock_tables ? "writes wait a moment for LOCK TABLES" : "only DDL waits"));
+  if (r.maintenance_mode.value_or(false)) details["maintenance-on"].push_back("maintenance mode is already on");
+  details["snapshot-databases"].push_back(
+      "wait for the site's open transactions (--quiesce-timeout), dump only the tables changed since the "
+      "pre-snapshot");
+  details["frontpage-off"].push_back(
+      r.frontpage_is_civicrm
+          ? fmt::format("front page '{}' is a CiviCRM page: moved to 'user' for the upgrade", *r.frontpage)
+          : fmt::format("front page '{}': left alone", r.frontpage.value_or("?")));
+  details["disable-integrations"].push_back(fmt::format(
+      "disable integration modules: {}", r.integration_modules.empty() ? std::string("none") : joined(r.integration_modules)));
+  details["swap-code"].push_back(
+      fmt::format("swap modules/civicrm {} -> {}", or_unknown(r.code_version), or_unknown(r.release_version)));
+  details["upgrade-database"].push_back(fmt::format(
+      "upgrade the database: {}", r.db_upgrade_command.empty() ? std::string("(no command)") : joined(r.db_upgrade_command, " ")));
+  if (r.upgrader.is_object() && r.upgrader.contains("reason")) {
+    details["upgrade-database"].push_back(fmt::format("  ({})", r.upgrader["reason"].get<std::string>()));
+  }
+  return details;
+}
+
+// The plan: every phase of the upgrade in order with why it is there (the
+// phase table's reasons, given as data), grouped by whether the site is up,
+// and under each the facts of this site it acts on.  maintenance-on and
+// maintenance-off bound the window.
+std::string plan_text(const PreflightReport& r) {
+  std::map<std::string, std::vector<std::string>> details = plan_details(r);
+  size_t width = 0;
+  for (const PlannedPhase& phase : r.plan_phases) width = std::max(width, phase.name.size());
+  std::string out = fmt::format("\nplan (the {} phases of the upgrade, docs/transaction.md):\n", r.plan_phases.size());
+  out += "  online, the site up:\n";
+  bool window_over = false;
+  for (const PlannedPhase& phase : r.plan_phases) {
+    if (phase.name == "maintenance-on") {
+      out += "  in the maintenance window (the upgrader's own time plus a few seconds, whatever the database size; "
+             "civiup rehearse measures it):\n";
+    } else if (window_over) {
+      out += "  after the window:\n";
+      window_over = false;
+    }
+    out += fmt::format("    {:<{}}  {}\n", phase.name, width, phase.why);
+    for (const std::string& line : details[phase.name]) out += fmt::format("    {:<{}}  {}\n", "", width, line);
+    window_over = phase.name == "maintenance-off";
+  }
+  return out;
 }
 
 }  // namespace
@@ -71,44 +132,7 @@ std::string preflight_text(const PreflightReport& r) {
   for (const auto& [name, path] : r.tools) tools.push_back(fmt::format("{} {}", name, path ? path->string() : "-"));
   out += fmt::format("  tools             {}\n", joined(tools));
 
-  uint64_t database_bytes = 0;
-  for (const DatabaseReport& db : r.databases) database_bytes += db.bytes;
-  out += fmt::format("\nplan (the {} phases of the upgrade, docs/transaction.md):\n",
-                     r.plan_phases.size());
-  out += "  online, the site up:\n";
-  out += "    stage the release outside modules/, snapshot the code\n";
-  const bool lock_tables = std::any_of(r.databases.begin(), r.databases.end(),
-                                       [](const DatabaseReport& db) { return db.dump_method == "LOCK TABLES"; });
-  out += fmt::format("    pre-snapshot: full dump of {} ({} of tables; the site's reads and writes go on, "
-                     "{})\n",
-                     r.databases.size() == 1   ? std::string("the database")
-                     : r.databases.size() == 2 ? std::string("both databases")
-                                               : fmt::format("the {} databases", r.databases.size()),
-                     megabytes(database_bytes),
-                     lock_tables ? "writes wait a moment for LOCK TABLES" : "only DDL waits");
-  out += "  in the maintenance window (the upgrader's own time plus a few seconds, whatever the database size; "
-         "civiup rehearse measures it):\n";
-  out += fmt::format("    maintenance mode on{}\n", r.maintenance_mode.value_or(false) ? " (already on)" : "");
-  out += "    wait for the site's open transactions (--quiesce-timeout), dump only the tables changed since the "
-         "pre-snapshot\n";
-  if (r.frontpage_is_civicrm) {
-    out += fmt::format("    front page '{}' is a CiviCRM page: moved to 'user' for the upgrade\n", *r.frontpage);
-  } else {
-    out += fmt::format("    front page '{}': left alone\n", r.frontpage.value_or("?"));
-  }
-  out += fmt::format("    disable integration modules: {}\n",
-                     r.integration_modules.empty() ? std::string("none") : joined(r.integration_modules));
-  out += fmt::format("    swap modules/civicrm {} -> {}, clear compiled templates\n", or_unknown(r.code_version),
-                     or_unknown(r.release_version));
-  out += fmt::format("    upgrade the database: {}\n",
-                     r.db_upgrade_command.empty() ? std::string("(no command)") : joined(r.db_upgrade_command, " "));
-  if (r.upgrader.is_object() && r.upgrader.contains("reason")) {
-    out += fmt::format("      ({})\n", r.upgrader["reason"].get<std::string>());
-  }
-  out += "    re-enable the modules, clear caches, restore front page and maintenance mode\n";
-  out += "  after the window:\n";
-  out += "    verify (the commit point), a post-upgrade code snapshot; the old tree goes to the trash (deleted in "
-         "the background)\n";
+  out += plan_text(r);
 
   for (const std::string& note : r.notes) out += fmt::format("\nnote: {}", note);
   if (!r.notes.empty()) out += "\n";
@@ -178,7 +202,11 @@ nlohmann::json preflight_json(const PreflightReport& r) {
       {"tools", tools},
       {"db_upgrade_command", r.db_upgrade_command},
       {"upgrader", r.upgrader},
-      {"phases", r.plan_phases},
+      {"phases", [&] {
+         std::vector<std::string> names;
+         for (const PlannedPhase& phase : r.plan_phases) names.push_back(phase.name);
+         return names;
+       }()},
   };
 }
 

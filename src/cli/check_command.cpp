@@ -125,7 +125,7 @@ ExitCode check_command(const CommandContext& context) {
   try {
     options = check_options(context);
     source = resolve_release_source(options.source, options);  // a refused download: exit 2 here
-    options.plan_phases = phases::phase_order("upgrade");
+    options.plan_phases = phases::phase_plan("upgrade");
     report = run_preflight(options);
   } catch (const std::exception& e) {
     return print_refusal(global, e.what());  // no site to check, bad usage, or a refused release

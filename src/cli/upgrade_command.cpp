@@ -176,7 +176,7 @@ uint64_t require_preflight(const UpgradeOptions& options) {
   // A running or interrupted run comes first: the other problems may be its doing.
   refuse_unfinished_journal(options.state_dir);
   PreflightOptions preflight = options;
-  preflight.plan_phases = phases::phase_order("upgrade");
+  preflight.plan_phases = phases::phase_plan("upgrade");
   PreflightReport report = run_preflight(preflight);
   if (report.ready()) return report.state_dir.needed_bytes;
   if (report.problems.size() == 1) fail("{}", report.problems.front());

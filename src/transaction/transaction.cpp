@@ -33,6 +33,32 @@ void try_save(Journal& journal, const JournalRecord& record) {
     // recover decides from the last record that did reach the disk.
   }
 }
+
+// The one step that applies a phase, for run() and for the roll-forward of
+// recover(): the journal records the phase started (in the entry an
+// interrupted attempt left, with the undo data it holds, else a new one), the
+// phase applies with its undo log, the journal records it done and `result`
+// reports it.  `phase` is called only once the start is durable (recover makes
+// the phase from its name there).  Phase names in a run are unique.  Throws
+// what the journal or the phase throws; the caller decides what a failure means.
+void apply_phase(Journal& journal, JournalRecord& record, const std::string& name,
+                 const std::function<Phase&()>& phase, TransactionResult& result) {
+  auto start = std::chrono::steady_clock::now();
+  JournalPhase* entry = record.find(name);
+  if (entry == nullptr) {
+    record.phases.push_back({name, PhaseState::kStarted, nlohmann::json::object(), 0});
+    entry = &record.phases.back();
+  }
+  entry->state = PhaseState::kStarted;
+  journal.save(record);
+  Phase& applying = phase();
+  UndoLog undo(journal, record, static_cast<size_t>(entry - record.phases.data()));
+  applying.apply(undo);
+  entry->state = PhaseState::kDone;
+  entry->seconds = seconds_since(start);
+  journal.save(record);
+  result.phases.push_back({name, "done", entry->seconds});
+}
 }  // namespace
 
 bool site_may_have_changed() { return g_site_may_have_changed.load(); }
@@ -70,14 +96,7 @@ TransactionResult TransactionRunner::run(std::vector<std::unique_ptr<Phase>>& ph
     auto start = std::chrono::steady_clock::now();
     try {
       check_interrupted();
-      record_.phases.push_back({name, PhaseState::kStarted, nlohmann::json::object(), 0});
-      journal_.save(record_);
-      UndoLog undo(journal_, record_, record_.phases.size() - 1);
-      phase->apply(undo);
-      record_.phases.back().state = PhaseState::kDone;
-      record_.phases.back().seconds = seconds_since(start);
-      journal_.save(record_);
-      result.phases.push_back({name, "done", record_.phases.back().seconds});
+      apply_phase(journal_, record_, name, [&]() -> Phase& { return *phase; }, result);
     } catch (const std::exception& e) {
       result.error = fmt::format("phase {}: {}", name, describe(e));
       result.phases.push_back({name, "failed", seconds_since(start)});
@@ -178,20 +197,12 @@ TransactionResult roll_forward(Journal& journal, JournalRecord& record, const Ph
       if (existing != nullptr && existing->state == PhaseState::kDone) continue;
       current = name;
       start = std::chrono::steady_clock::now();
-      if (existing == nullptr) {
-        record.phases.push_back({name, PhaseState::kStarted, nlohmann::json::object(), 0});
-        existing = &record.phases.back();
-      }
-      existing->state = PhaseState::kStarted;
-      journal.save(record);
-      std::unique_ptr<Phase> phase = make_phase(name);
-      if (!phase) fail("no phase called '{}' is known to this civiup", name);
-      UndoLog undo(journal, record, static_cast<size_t>(existing - record.phases.data()));
-      phase->apply(undo);
-      existing->state = PhaseState::kDone;
-      existing->seconds = seconds_since(start);
-      journal.save(record);
-      result.phases.push_back({name, "done", existing->seconds});
+      std::unique_ptr<Phase> made;
+      apply_phase(journal, record, name, [&]() -> Phase& {
+        made = make_phase(name);
+        if (!made) fail("no phase called '{}' is known to this civiup", name);
+        return *made;
+      }, result);
     }
     current.clear();
     record.outcome = JournalOutcome::kCommitted;

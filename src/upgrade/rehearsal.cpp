@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -357,6 +358,15 @@ RemovedCopy remove_copy_unlocked(const fs::path& to_root, const fs::path& state_
 
 fs::path rehearsal_marker(const fs::path& state_dir) { return state_dir / "rehearsal.json"; }
 
+namespace {
+// plan_rehearsal's steps, in the order it takes them (defined after it).
+void require_copy_apart(const RehearsalPlan& plan, std::initializer_list<fs::path> production_dirs,
+                        const fs::path& to_root_option);
+void require_release_allowed(const Site& site, const UpgradeOptions& upgrade);
+void plan_copy_databases(RehearsalPlan& plan, const std::string& prefix);
+void require_changes_inside(const Site& site, const fs::path& root);
+}  // namespace
+
 RehearsalPlan plan_rehearsal(const RehearseOptions& options) {
   RehearsalPlan plan;
   const UpgradeOptions& upgrade = options.upgrade;
@@ -370,25 +380,44 @@ RehearsalPlan plan_rehearsal(const RehearseOptions& options) {
   plan.state_dir = default_state_dir(plan.to_root);
   fs::path real_root = real(root);
   fs::path real_state = real(production_state);
-  for (const fs::path& production : {real_root, real_state}) {
+  require_copy_apart(plan, {real_root, real_state}, options.to_root);
+  require_release_allowed(plan.site, upgrade);
+  plan_copy_databases(plan, options.db_prefix);
+  require_changes_inside(plan.site, root);
+  plan.rewrite.from_root = root;
+  plan.rewrite.to_root = plan.to_root;
+  if (!upgrade.health_url.empty()) plan.rewrite.base_url = upgrade.health_url;
+  return plan;
+}
+
+namespace {
+
+// The copy and its state directory apart from production's root and state
+// directory (neither inside the other), and empty.
+void require_copy_apart(const RehearsalPlan& plan, std::initializer_list<fs::path> production_dirs,
+                        const fs::path& to_root_option) {
+  for (const fs::path& production : production_dirs) {
     for (const fs::path& copy : {plan.to_root, plan.state_dir}) {
       if (inside_or_same(copy, production) || inside_or_same(production, copy)) {
-        fail("--to-root {}: the copy ({}) and production ({}) must not contain each other", options.to_root.string(),
+        fail("--to-root {}: the copy ({}) and production ({}) must not contain each other", to_root_option.string(),
              copy.string(), production.string());
       }
     }
   }
   require_absent_or_empty(plan.to_root, "--to-root");
   require_absent_or_empty(plan.state_dir, "the copy's state directory");
+}
 
-  // The release, and whether production may be upgraded to it at all.
+// The release, and whether production may be upgraded to it at all.
+void require_release_allowed(const Site& site, const UpgradeOptions& upgrade) {
   ReleaseTarball release = ReleaseTarball::verify(fs::absolute(upgrade.release_file));
   if (upgrade.l10n_file) ReleaseTarball::verify(fs::absolute(*upgrade.l10n_file), TarballKind::kL10n);
-  Version database_version = read_database_version(*connect_database(plan.site.civicrm.dsn));
-  require_upgrade_allowed(plan.site.code_version, database_version, *release.version(), upgrade.force);
+  Version database_version = read_database_version(*connect_database(site.civicrm.dsn));
+  require_upgrade_allowed(site.code_version, database_version, *release.version(), upgrade.force);
+}
 
-  // Databases: <prefix><original name>, each new on its server.
-  const std::string& prefix = options.db_prefix;
+// Databases: <prefix><original name>, each new on its server.
+void plan_copy_databases(RehearsalPlan& plan, const std::string& prefix) {
   if (prefix.empty()) fail("civiup rehearse: --to-db-prefix NAME is required (the copy's databases are NAME<original>)");
   for (char c : prefix) {
     if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_') {
@@ -423,21 +452,21 @@ RehearsalPlan plan_rehearsal(const RehearseOptions& options) {
   // Only then the grants: a prefix that would hit production is said as that,
   // whatever the account may do.
   for (const RehearsalDatabase& database : plan.databases) require_copy_privileges(database, prefix);
-
-  // What the upgrade changes must be inside the root, or the copy would share it with production.
-  if (!plan.site.backdrop.config_dir.empty() && !inside_or_same(plan.site.backdrop.config_dir, root)) {
-    fail("{}: the active config directory {} lies outside the site root; the copy would share it with production",
-         plan.site.backdrop.settings_file.string(), plan.site.backdrop.config_dir.string());
-  }
-  if (!inside_or_same(plan.site.civicrm.template_compile_dir, root)) {
-    fail("{}: CIVICRM_TEMPLATE_COMPILEDIR {} lies outside the site root; the copy would share it with production",
-         plan.site.civicrm.settings_file.string(), plan.site.civicrm.template_compile_dir.string());
-  }
-  plan.rewrite.from_root = root;
-  plan.rewrite.to_root = plan.to_root;
-  if (!upgrade.health_url.empty()) plan.rewrite.base_url = upgrade.health_url;
-  return plan;
 }
+
+// What the upgrade changes must be inside the root, or the copy would share it with production.
+void require_changes_inside(const Site& site, const fs::path& root) {
+  if (!site.backdrop.config_dir.empty() && !inside_or_same(site.backdrop.config_dir, root)) {
+    fail("{}: the active config directory {} lies outside the site root; the copy would share it with production",
+         site.backdrop.settings_file.string(), site.backdrop.config_dir.string());
+  }
+  if (!inside_or_same(site.civicrm.template_compile_dir, root)) {
+    fail("{}: CIVICRM_TEMPLATE_COMPILEDIR {} lies outside the site root; the copy would share it with production",
+         site.civicrm.settings_file.string(), site.civicrm.template_compile_dir.string());
+  }
+}
+
+}  // namespace
 
 void begin_rehearsal_copy(const RehearsalPlan& plan) {
   fs::create_directories(plan.state_dir);

@@ -26,6 +26,7 @@
 #include "civiup/site/site_snapshot.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 #include "civiup/backdrop/upgrader.hpp"
+#include "upgrade/phases/undo_records.hpp"
 #include "upgrade/phases/upgrade_phases.hpp"
 
 namespace civiup {
@@ -190,9 +191,10 @@ void prepare_state_dir(const fs::path& state_dir) {
   }
 }
 
-std::string phase_data(const JournalRecord& record, const std::string& phase, const std::string& key) {
+// The code snapshot phase `phase` took in the journal's run, "" when none.
+std::string code_snapshot_of(const JournalRecord& record, const std::string& phase) {
   for (const JournalPhase& p : record.phases) {
-    if (p.name == phase && p.undo.contains(key) && p.undo[key].is_string()) return p.undo[key].get<std::string>();
+    if (p.name == phase) return phases::recorded_code_snapshot(p.undo);
   }
   return {};
 }
@@ -211,14 +213,12 @@ UpgradeOutcome outcome_from(const TransactionResult& result, const Journal& jour
   outcome.maintenance_seconds = maintenance_seconds(result.phases);
   if (auto record = journal.load()) {
     outcome.snapshot = record->transaction == "rollback" ? record->context.value("restore_snapshot", "")
-                                                          : phase_data(*record, "snapshot-code", "snapshot");
+                                                          : code_snapshot_of(*record, "snapshot-code");
     // The state a finished rollback or restore replaced, kept as a snapshot.
-    std::string kept = phase_data(*record, "keep-replaced", "snapshot");
+    std::string kept = code_snapshot_of(*record, "keep-replaced");
     if (!kept.empty() && result.outcome == JournalOutcome::kCommitted) outcome.extra["kept_snapshot"] = kept;
     for (const JournalPhase& p : record->phases) {
-      if (p.name == "enable-integrations" && p.undo.contains("missing")) {
-        outcome.missing_modules = p.undo["missing"].get<std::vector<std::string>>();
-      }
+      if (p.name == "enable-integrations") outcome.missing_modules = phases::recorded_missing_modules(p.undo);
     }
   }
   return outcome;
@@ -265,9 +265,8 @@ std::optional<UpgradeOutcome> recover_upgrade(const fs::path& state_dir) {
   // A civiup that died may have left its DB upgrade command running: it must
   // stop before anything is restored under it.
   for (const JournalPhase& phase : record->phases) {
-    if (phase.undo.contains("child_pgid")) {
-      pid_t pgid = phase.undo["child_pgid"].get<pid_t>();
-      if (!kill_process_group(pgid)) fail("process group {} (the DB upgrade command) would not die", pgid);
+    if (std::optional<pid_t> pgid = phases::recorded_child_pgid(phase.undo)) {
+      if (!kill_process_group(*pgid)) fail("process group {} (the DB upgrade command) would not die", *pgid);
     }
   }
   sweep_trash(state_dir, 0);

@@ -16,6 +16,7 @@
 #include "civiup/transaction/journal.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/transaction/state_lock.hpp"
+#include "civiup/upgrade/phase_plan.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
@@ -130,10 +131,10 @@ TEST_F(Check, ReadySiteExitsZeroWithThePlan) {
     EXPECT_EQ(database["dsn"].get<std::string>().find(":" + password + "@"), std::string::npos) << "no password";
   }
   for (const char* tool : {"bee", "drush", "cv"}) EXPECT_TRUE(json["tools"].contains(tool)) << tool;
-  // The plan is the upgrade's 18 phases, the full database dump online before maintenance mode.
-  auto phases = json["phases"].get<std::vector<std::string>>();
-  EXPECT_EQ(phases.size(), 18u);
-  auto position = [&](const std::string& name) { return std::find(phases.begin(), phases.end(), name) - phases.begin(); };
+  // The plan is the upgrade's phases, the full database dump online before maintenance mode.
+  auto names = json["phases"].get<std::vector<std::string>>();
+  EXPECT_EQ(names, phases::phase_order("upgrade"));
+  auto position = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) - names.begin(); };
   EXPECT_LT(position("pre-snapshot-databases"), position("maintenance-on"));
   EXPECT_LT(position("maintenance-on"), position("snapshot-databases"));
   EXPECT_EQ(json["state_dir"]["trash_bytes"], 0);
@@ -155,7 +156,14 @@ TEST_F(Check, TextPlanFromANestedDirectory) {
   EXPECT_NE(result.out.find("civiup check: " + site.root.string()), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("5.74.0 -> 5.75.0"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("disable integration modules: "), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("plan (the 18 phases of the upgrade"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find(fmt::format("plan (the {} phases of the upgrade", phases::phase_order("upgrade").size())),
+            std::string::npos)
+      << result.out;
+  // Each phase with its reason from the phase table.
+  for (const PlannedPhase& phase : phases::phase_plan("upgrade")) {
+    EXPECT_NE(result.out.find(phase.name + " "), std::string::npos) << phase.name;
+    EXPECT_NE(result.out.find(phase.why), std::string::npos) << phase.why;
+  }
   EXPECT_LT(result.out.find("pre-snapshot: full dump of both databases"), result.out.find("in the maintenance window"))
       << result.out;
   EXPECT_NE(result.out.find("dump only the tables changed since the pre-snapshot"), std::string::npos) << result.out;

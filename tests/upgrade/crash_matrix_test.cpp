@@ -11,18 +11,15 @@
 #include <csignal>
 
 #include "civiup/site/site.hpp"
+#include "civiup/upgrade/phase_plan.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {
 namespace {
 
-// The upgrade's phases in order; the commit point is "verify".
-const std::vector<std::string> kMatrix = {
-    "preflight",          "stage-release",   "snapshot-code",    "pre-snapshot-databases", "maintenance-on",
-    "snapshot-databases",
-    "frontpage-off",      "disable-integrations", "swap-code",   "permissions",         "clear-templates",
-    "upgrade-database",   "enable-integrations", "clear-caches", "restore-frontpage",   "maintenance-off",
-    "verify",             "commit"};
+// The upgrade's phases in order, from the phase table (a new phase gets its
+// crash tests there); the commit point is "verify".
+const std::vector<std::string>& kMatrix = phases::phase_order("upgrade");
 
 // Inside the long steps: killed at a progress report of the phase's long step
 // ("<phase>:inside" is its begin, "inside@N" the Nth report; terminal_progress.hpp).
@@ -98,8 +95,8 @@ TEST_F(CrashPastCommitTest, KilledAfterCommitIsFinished) {
   expect_upgraded();
 }
 
-// Every phase of a successful run is in the matrix: a new phase without a
-// crash test fails here.
+// Every phase of a successful run is in the matrix: a phase run without being
+// in the table (so without a crash test) fails here.
 TEST_F(CrashMatrixTest, TheMatrixCoversEveryPhaseOfARealRun) {
   ProcessResult result = upgrade();
   ASSERT_EQ(result.exit_code, 0) << result.err;

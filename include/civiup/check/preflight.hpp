@@ -18,6 +18,13 @@
 
 namespace civiup {
 
+// One phase of the plan the report prints: its name and the one line of why
+// it is there (upgrade_phases.cpp's table).
+struct PlannedPhase {
+  std::string name;
+  std::string why;
+};
+
 struct PreflightOptions {
   std::optional<std::filesystem::path> root;   // --root; else the cwd or its nearest Backdrop parent
   std::filesystem::path cwd = std::filesystem::current_path();
@@ -27,9 +34,9 @@ struct PreflightOptions {
   std::string db_upgrade;                       // --db-upgrade; empty: cv, drush, or civiup's runner (upgrader.hpp)
   std::string bee;                              // --bee: a bee command line; "none": SQL; empty: bee+php from PATH
   bool force = false;
-  // The upgrade's phases in their order (upgrade_phases.hpp): the plan the
-  // report prints.  check/ is below upgrade/ and gets them as data.
-  std::vector<std::string> plan_phases;
+  // The upgrade's phases in their order (civiup/upgrade/phase_plan.hpp): the
+  // plan the report prints.  check/ is below upgrade/ and gets them as data.
+  std::vector<PlannedPhase> plan_phases;
 };
 
 struct DatabaseReport {
@@ -68,7 +75,7 @@ struct ExtensionReport {
 
 struct PreflightReport {
   std::filesystem::path root;
-  std::vector<std::string> plan_phases;  // PreflightOptions::plan_phases
+  std::vector<PlannedPhase> plan_phases;  // PreflightOptions::plan_phases
   std::optional<std::string> code_version;
   std::optional<std::string> db_version;
   std::optional<std::string> release_version;

@@ -7,6 +7,7 @@
 
 #include "civiup/backdrop/backdrop_modules.hpp"
 #include "civiup/base/error.hpp"
+#include "upgrade/phases/undo_records.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -54,7 +55,7 @@ class EnableIntegrationsPhase final : public WorldPhase {
       admin.enable_module(name, world_.run().original.module_status.at(name));
       spdlog::info("enabled module {}", name);
     }
-    undo.record("missing", missing);
+    undo.record(kMissingModulesKey, missing);
   }
 
   // Back to "disabled" (disable-integrations' undo then restores the originals).

@@ -14,6 +14,7 @@
 #include "civiup/base/error.hpp"
 #include "civiup/system/terminal_progress.hpp"
 #include "civiup/backdrop/upgrader.hpp"
+#include "upgrade/phases/undo_records.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -47,7 +48,7 @@ class UpgradeDatabasePhase final : public WorldPhase {
     command.cwd = run.root;
     command.timeout = std::chrono::seconds(run.db_upgrade_timeout_seconds);
     command.on_start = [&](pid_t pgid) {
-      undo.record("child_pgid", pgid);
+      undo.record(kChildPgidKey, pgid);
       if (world_.on_child_start) world_.on_child_start(pgid);
     };
     spdlog::info("running {} in {}", fmt::join(command.argv, " "), run.root.string());
@@ -78,9 +79,8 @@ class UpgradeDatabasePhase final : public WorldPhase {
   }
 
   void undo(const nlohmann::json& data) override {
-    if (data.contains("child_pgid")) {
-      pid_t pgid = data["child_pgid"].get<pid_t>();
-      if (!kill_process_group(pgid)) fail("the DB upgrade command (process group {}) would not die", pgid);
+    if (std::optional<pid_t> pgid = recorded_child_pgid(data)) {
+      if (!kill_process_group(*pgid)) fail("the DB upgrade command (process group {}) would not die", *pgid);
     }
     PhaseProgress progress(name(), StepOf::kUndo);
     restore_site_databases(world_, world_.run().dumps_dir(), &progress);

@@ -16,7 +16,7 @@ using Factory = std::unique_ptr<Phase> (*)(UpgradeWorld&, std::string);
 
 // One row per phase of a transaction, in the order it runs: its name (the
 // journal's, check's plan, --json's and the tests'), its factory, and why it
-// is there.  The upgrade and the rollback are spans over this one table; the
+// is there (check prints it).  The upgrade and the rollback are spans over this one table; the
 // phases they share appear in each, with the reason it has there.
 struct PhaseRow {
   const char* name;
@@ -80,14 +80,14 @@ std::vector<std::string> names_of(std::span<const PhaseRow> rows) {
   return names;
 }
 
-const std::vector<std::string> kUpgradeOrder = names_of(kUpgrade);
-const std::vector<std::string> kRollbackOrder = names_of(kRollback);
-
 }  // namespace
 
 const std::vector<std::string>& phase_order(const std::string& transaction) {
-  if (transaction == "upgrade") return kUpgradeOrder;
-  if (transaction == "rollback") return kRollbackOrder;
+  // Made on first use: tests call this from their static initialisers.
+  static const std::vector<std::string> upgrade = names_of(kUpgrade);
+  static const std::vector<std::string> rollback = names_of(kRollback);
+  if (transaction == "upgrade") return upgrade;
+  if (transaction == "rollback") return rollback;
   fail("unknown transaction '{}'", transaction);
 }
 
@@ -167,11 +167,10 @@ std::vector<std::unique_ptr<Phase>> make_phases(const std::string& transaction, 
   return phases;
 }
 
-std::string phase_why(const std::string& transaction, const std::string& name) {
-  for (const PhaseRow& row : rows_of(transaction)) {
-    if (name == row.name) return row.why;
-  }
-  return {};
+std::vector<PlannedPhase> phase_plan(const std::string& transaction) {
+  std::vector<PlannedPhase> plan;
+  for (const PhaseRow& row : rows_of(transaction)) plan.push_back({row.name, row.why});
+  return plan;
 }
 
 }  // namespace civiup::phases

@@ -9,6 +9,7 @@
 
 #include "civiup/system/fault_point.hpp"
 #include "civiup/transaction/transaction.hpp"
+#include "civiup/upgrade/phase_plan.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 
 namespace civiup::phases {
@@ -38,16 +39,8 @@ std::unique_ptr<Phase> restore_databases(UpgradeWorld& world, std::string name);
 std::unique_ptr<Phase> keep_replaced(UpgradeWorld& world, std::string name);
 std::unique_ptr<Phase> finish_rollback(UpgradeWorld& world, std::string name);
 
-// The phase names of a transaction ("upgrade" or "rollback") in order.  The
-// commit point of both is `verify`: once it is done the run stands, and
-// recover finishes (rolls forward) what follows.
-const std::vector<std::string>& phase_order(const std::string& transaction);
-inline constexpr const char* kCommitPhase = "verify";
-
 std::vector<std::unique_ptr<Phase>> make_phases(const std::string& transaction, UpgradeWorld& world);
 std::unique_ptr<Phase> make_phase(const std::string& name, UpgradeWorld& world);
-// The one-line reason phase `name` is in `transaction` ("" when it is not).
-std::string phase_why(const std::string& transaction, const std::string& name);
 
 // Where clear-templates moves the old compiled templates (commit deletes them).
 std::filesystem::path compiled_templates_aside(const std::filesystem::path& compiled, const std::string& run_id);

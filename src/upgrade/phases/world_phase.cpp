@@ -4,6 +4,7 @@
 
 #include "civiup/system/terminal_progress.hpp"
 #include "civiup/version.hpp"
+#include "upgrade/phases/undo_records.hpp"
 
 namespace civiup::phases {
 
@@ -12,13 +13,13 @@ snapshot::CodeSnapshotResult WorldPhase::take_code_snapshot(snapshot::CodeSnapsh
   PhaseProgress progress(name());
   spec.progress = &progress;
   snapshot::CodeSnapshotResult result = world_.code_repository().snapshot(spec);
-  undo.record("snapshot", result.info.id);
+  undo.record(kCodeSnapshotKey, result.info.id);
   return result;
 }
 
 void WorldPhase::forget_code_snapshot(const nlohmann::json& data) {
-  if (!data.contains("snapshot")) return;
-  const std::string id = data["snapshot"].get<std::string>();
+  const std::string id = recorded_code_snapshot(data);
+  if (id.empty()) return;
   try {
     world_.code_repository().remove(id);
   } catch (const Error& e) {

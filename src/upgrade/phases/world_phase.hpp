@@ -25,7 +25,7 @@ class WorldPhase : public Phase {
   // rename; deleted off the critical path, state_trash.hpp).  Absent is fine.
   void discard(const std::filesystem::path& path) const { move_to_trash(world_.run().state_dir, path); }
   // Takes a code snapshot of `spec` (its message and labels set), showing
-  // this phase's progress, and records its id under "snapshot" for undo.
+  // this phase's progress, and records its id for undo (kCodeSnapshotKey).
   snapshot::CodeSnapshotResult take_code_snapshot(snapshot::CodeSnapshotSpec spec, UndoLog& undo);
   // The undo of take_code_snapshot: a snapshot changes nothing on the site, so
   // a rolled-back run's is only forgotten (its objects go at the next garbage
