@@ -148,7 +148,7 @@ RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
 
   // The dump's row hashes, sorted.
   std::vector<std::vector<uint64_t>> per_file(files.size());
-  for_each_parallel(jobs, files.size(), [&](size_t i) {
+  parallel_for(files.size(), thread_count(jobs), [&](size_t i) {
     for_each_dumped_tuple(dir, *files[i], prefix, [&](std::string_view tuple) { per_file[i].push_back(RowDigest::hash(tuple)); });
   });
   std::vector<uint64_t> hashes;
@@ -334,7 +334,7 @@ RangeDiff diff_rows_by_ranges(const DatabaseLogin& login, const std::string& dat
   std::atomic<uint64_t> dumped_seen{0};
   std::atomic<bool> too_big{false};
   with_context(fmt::format("reading the dumped rows of table `{}` in the ranges that differ", table.name), [&] {
-    for_each_parallel(jobs, files.size(), [&](size_t i) {
+    parallel_for(files.size(), thread_count(jobs), [&](size_t i) {
       for_each_dumped_tuple(dir, *files[i]->data, prefix, [&](std::string_view tuple) {
         auto k = parse_key(tuple_field(tuple, key_position));
         if (!k) fail("{}: a row whose key is not an integer", files[i]->data->name);
