@@ -45,7 +45,8 @@ class DownloadsDir {
       if (!fs::exists(dir)) make_private_directory(dir);
     fd_.reset(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd_) fail("{}: cannot open: {}", path_.string(), std::strerror(errno));
-    if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) fail("{}: another civiup is downloading into it; wait for it", path_.string());
+    if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0)
+      fail("{}: another civiup is downloading into it; wait for it", path_.string());
   }
 
   const fs::path& path() const { return path_; }

@@ -48,7 +48,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   err_pipe.write.reset();
   // Feed stdin, then read both pipes until they close.
   if (!options.stdin_text.empty()) {
-    [[maybe_unused]] ssize_t ignored = ::write(in_pipe.write.get(), options.stdin_text.data(), options.stdin_text.size());
+    [[maybe_unused]] ssize_t ignored =
+        ::write(in_pipe.write.get(), options.stdin_text.data(), options.stdin_text.size());
   }
   in_pipe.write.reset();
   ProcessResult result;

@@ -114,7 +114,8 @@ class TreeWriter {
       size += length;
     });
     // chown first: it clears setuid/setgid bits that chmod then sets.
-    if (needs_chown(entry) && ::fchown(fd.get(), entry.uid, entry.gid) != 0) fail_errno(fmt::format("chown of {}", path));
+    if (needs_chown(entry) && ::fchown(fd.get(), entry.uid, entry.gid) != 0)
+      fail_errno(fmt::format("chown of {}", path));
     if (!created_exact(entry.mode) && ::fchmod(fd.get(), entry.mode) != 0) fail_errno(fmt::format("chmod of {}", path));
     return size;
   }

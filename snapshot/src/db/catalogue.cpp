@@ -215,7 +215,7 @@ void read_programs(Session& session, const std::string& schema, std::vector<Prog
       // Columns: name, sql_mode, Create, character_set_client, collation_connection, Database Collation.
       if (!create.at(2)) fail("its body is not visible to this user (needs SELECT on mysql.proc or to be its definer)");
       programs.push_back(ProgramInfo{kind, name, "", text(create[2]), text(create[1]), text(create[3]),
-                                               text(create[4]), "", text(row[2])});
+                                     text(create[4]), "", text(row[2])});
     });
   }
   for (const auto& row : session.query(
@@ -226,7 +226,7 @@ void read_programs(Session& session, const std::string& schema, std::vector<Prog
       // Columns: Trigger, sql_mode, SQL Original Statement, character_set_client, collation_connection, ...
       Row create = show_create(session, "SHOW CREATE TRIGGER " + quote_identifier(name), name);
       programs.push_back(ProgramInfo{"trigger", name, text(row[1]), text(create.at(2)), text(create[1]),
-                                               text(create[3]), text(create[4]), "", text(row[2])});
+                                     text(create[3]), text(create[4]), "", text(row[2])});
     });
   }
   for (const auto& row : session.query("SELECT EVENT_NAME, DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " +
@@ -236,7 +236,7 @@ void read_programs(Session& session, const std::string& schema, std::vector<Prog
       // Columns: Event, sql_mode, time_zone, Create Event, character_set_client, collation_connection, ...
       Row create = show_create(session, "SHOW CREATE EVENT " + quote_identifier(name), name);
       programs.push_back(ProgramInfo{"event", name, "", text(create.at(3)), text(create[1]), text(create[4]),
-                                               text(create[5]), text(create[2]), text(row[1])});
+                                     text(create[5]), text(create[2]), text(row[1])});
     });
   }
 }
