@@ -1,5 +1,4 @@
 #include "civiup/base/durable_file.hpp"
-#include "civiup/base/private_files.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,15 +10,16 @@
 
 #include "civiup/base/error.hpp"
 #include "civiup/base/scope_guard.hpp"
+#include "civiup/base/unique_fd.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
 
 namespace {
 
-int open_or_fail(const fs::path& path, int flags, mode_t mode = 0) {
-  int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
-  if (fd < 0) fail_errno(fmt::format("opening {}", path.string()));
+UniqueFd open_or_fail(const fs::path& path, int flags, mode_t mode = 0) {
+  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC, mode));
+  if (!fd) fail_errno(fmt::format("opening {}", path.string()));
   return fd;
 }
 
@@ -31,9 +31,8 @@ std::string temp_name_for(const fs::path& path) {
 }  // namespace
 
 void fsync_path(const fs::path& path) {
-  int fd = open_or_fail(path, O_RDONLY);
-  ScopeGuard close_fd([fd] { ::close(fd); });
-  if (::fsync(fd) != 0) fail_errno(fmt::format("fsync of {}", path.string()));
+  UniqueFd fd = open_or_fail(path, O_RDONLY);
+  if (::fsync(fd.get()) != 0) fail_errno(fmt::format("fsync of {}", path.string()));
 }
 
 void fsync_parent(const fs::path& path) {
@@ -41,54 +40,32 @@ void fsync_parent(const fs::path& path) {
   fsync_path(parent.empty() ? fs::path(".") : parent);
 }
 
-void make_private(const fs::path& dir) {
-  auto strip = [](const fs::path& path, bool is_dir) {
-    struct stat info {};
-    if (::lstat(path.c_str(), &info) != 0 || S_ISLNK(info.st_mode)) return;
-    mode_t wanted = is_dir ? 0700 : (info.st_mode & 0700);
-    if ((info.st_mode & 07777) != wanted && ::chmod(path.c_str(), wanted) != 0) {
-      fail_errno(fmt::format("chmod {:o} {}", wanted, path.string()));
-    }
-  };
-  strip(dir, true);
-  std::error_code error;
-  for (auto it = fs::recursive_directory_iterator(dir, error); !error && it != fs::recursive_directory_iterator();
-       it.increment(error)) {
-    std::error_code type_error;
-    strip(it->path(), it->is_directory(type_error) && !it->is_symlink(type_error));
-  }
-  if (error) fail("making {} private: {}", dir.string(), error.message());
-}
-
 void sync_filesystem(const fs::path& path) {
-  int fd = open_or_fail(path, O_RDONLY);
-  ScopeGuard close_fd([fd] { ::close(fd); });
-  if (::syncfs(fd) != 0) fail_errno(fmt::format("syncfs of {}", path.string()));
+  UniqueFd fd = open_or_fail(path, O_RDONLY);
+  if (::syncfs(fd.get()) != 0) fail_errno(fmt::format("syncfs of {}", path.string()));
 }
 
 namespace {
 
 void write_durably(const fs::path& path, std::string_view content, mode_t mode, const struct stat* owner) {
   fs::path temp = path.parent_path() / temp_name_for(path);
-  int fd = open_or_fail(temp, O_WRONLY | O_CREAT | O_EXCL, mode);
+  UniqueFd fd = open_or_fail(temp, O_WRONLY | O_CREAT | O_EXCL, mode);
   ScopeGuard remove_temp([&] { ::unlink(temp.c_str()); });
-  {
-    ScopeGuard close_fd([fd] { ::close(fd); });
-    if (owner != nullptr && ::fchown(fd, owner->st_uid, owner->st_gid) != 0) {
-      fail_errno(fmt::format("chown of {}", temp.string()));
-    }
-    if (::fchmod(fd, mode) != 0) fail_errno(fmt::format("chmod of {}", temp.string()));
-    std::string_view rest = content;
-    while (!rest.empty()) {
-      ssize_t written = ::write(fd, rest.data(), rest.size());
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        fail_errno(fmt::format("writing {}", path.string()));
-      }
-      rest.remove_prefix(static_cast<size_t>(written));
-    }
-    if (::fsync(fd) != 0) fail_errno(fmt::format("fsync of {}", path.string()));
+  if (owner != nullptr && ::fchown(fd.get(), owner->st_uid, owner->st_gid) != 0) {
+    fail_errno(fmt::format("chown of {}", temp.string()));
   }
+  if (::fchmod(fd.get(), mode) != 0) fail_errno(fmt::format("chmod of {}", temp.string()));
+  std::string_view rest = content;
+  while (!rest.empty()) {
+    ssize_t written = ::write(fd.get(), rest.data(), rest.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      fail_errno(fmt::format("writing {}", path.string()));
+    }
+    rest.remove_prefix(static_cast<size_t>(written));
+  }
+  if (::fsync(fd.get()) != 0) fail_errno(fmt::format("fsync of {}", path.string()));
+  if (int error = fd.close(); error != 0) fail_errno(fmt::format("closing {}", path.string()), error);
   if (::rename(temp.c_str(), path.c_str()) != 0) fail_errno(fmt::format("renaming into {}", path.string()));
   remove_temp.dismiss();
   fsync_parent(path);

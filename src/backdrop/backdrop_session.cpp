@@ -22,13 +22,8 @@ BackdropSession::BackdropSession(std::vector<std::string> argv, fs::path root) {
   shown_ = argv.size() >= 2 ? fmt::format("{} {}", fs::path(argv.front()).filename().string(),
                                           fs::path(argv.back()).filename().string())
                             : argv.front();
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) fail_errno("pipe");
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    ::close(in[0]);
-    ::close(in[1]);
-    fail_errno("pipe");
-  }
+  Pipe in = make_pipe("pipe");
+  Pipe out = make_pipe("pipe");
   std::vector<char*> args;
   for (std::string& arg : argv) args.push_back(arg.data());
   args.push_back(nullptr);
@@ -37,26 +32,25 @@ BackdropSession::BackdropSession(std::vector<std::string> argv, fs::path root) {
   if (pid_ < 0) fail_errno(fmt::format("starting {}", shown_));
   if (pid_ == 0) {
     // The child: its own group (killed whole), dies with civiup, stdout and stderr to civiup.
+    // It leaves by exec or _exit, never through a destructor; exec closes the pipes (O_CLOEXEC).
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
-    ::dup2(in[0], STDIN_FILENO);
-    ::dup2(out[1], STDOUT_FILENO);
-    ::dup2(out[1], STDERR_FILENO);
+    ::dup2(in.read.get(), STDIN_FILENO);
+    ::dup2(out.write.get(), STDOUT_FILENO);
+    ::dup2(out.write.get(), STDERR_FILENO);
     if (::chdir(root.c_str()) != 0) ::_exit(127);
     ::execvp(args[0], args.data());
     ::_exit(127);
   }
   ::setpgid(pid_, pid_);
-  ::close(in[0]);
-  ::close(out[1]);
-  to_child_ = in[1];
-  from_child_ = out[0];
+  to_child_ = std::move(in.write);
+  from_child_ = std::move(out.read);
   spdlog::debug("{} started (pid {})", shown_, pid_);
 }
 
 BackdropSession::~BackdropSession() {
-  if (to_child_ >= 0) ::close(to_child_);  // end of input: the program exits
+  to_child_.reset();  // end of input: the program exits
   for (int i = 0; i < 100; ++i) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -69,7 +63,6 @@ BackdropSession::~BackdropSession() {
     ::kill(-pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
-  if (from_child_ >= 0) ::close(from_child_);
 }
 
 std::string BackdropSession::read_answer(std::chrono::seconds timeout, const std::string& doing) {
@@ -87,13 +80,13 @@ std::string BackdropSession::read_answer(std::chrono::seconds timeout, const std
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) fail("{}: {}: no answer within {} s", shown_, doing, timeout.count());
-    pollfd poll_fd{from_child_, POLLIN, 0};
+    pollfd poll_fd{from_child_.get(), POLLIN, 0};
     int ready = ::poll(&poll_fd, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) fail_errno("poll");
     if (ready == 0) continue;
     char chunk[4096];
-    ssize_t n = ::read(from_child_, chunk, sizeof chunk);
+    ssize_t n = ::read(from_child_.get(), chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       fail("{}: {}: the process ended{}", shown_, doing, output.empty() ? "" : fmt::format(" ({})", output));
@@ -118,7 +111,7 @@ void BackdropSession::command(const std::string& line, std::chrono::seconds time
   sigemptyset(&pipe_set);
   sigaddset(&pipe_set, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-  ssize_t written = ::write(to_child_, text.data(), text.size());
+  ssize_t written = ::write(to_child_.get(), text.data(), text.size());
   int write_errno = errno;
   timespec zero{0, 0};
   while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {

@@ -7,6 +7,7 @@
 
 #include "civiup/system/child_process.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/unique_fd.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -64,18 +65,15 @@ Upgrader choose_upgrader(const std::string& db_upgrade, const std::vector<std::s
 
 void write_php_program(const fs::path& path, std::string_view text) {
   fs::create_directories(path.parent_path());
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) fail_errno(fmt::format("creating {}", path.string()));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd) fail_errno(fmt::format("creating {}", path.string()));
   size_t written = 0;
   while (written < text.size()) {
-    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0) {
-      ::close(fd);
-      fail_errno(fmt::format("writing {}", path.string()));
-    }
+    ssize_t n = ::write(fd.get(), text.data() + written, text.size() - written);
+    if (n < 0) fail_errno(fmt::format("writing {}", path.string()));
     written += static_cast<size_t>(n);
   }
-  if (::close(fd) != 0) fail_errno(fmt::format("writing {}", path.string()));
+  if (int error = fd.close(); error != 0) fail_errno(fmt::format("writing {}", path.string()), error);
 }
 
 }  // namespace civiup

@@ -20,6 +20,7 @@
 #include "civiup/system/paths.hpp"
 #include "civiup/transaction/state_trash.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "civiup/backdrop/site_admin.hpp"
 #include "civiup/transaction/state_dir.hpp"
 #include "civiup/backdrop/upgrader.hpp"
@@ -46,12 +47,12 @@ std::string megabytes(uint64_t bytes) { return fmt::format("{:.1f} MB", static_c
 // <state>/lock, which holds its pid).  Probed without creating or writing it.
 void check_not_in_use(const fs::path& state) {
   fs::path lock = state / "lock";
-  int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return;  // never locked
-  bool busy = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  UniqueFd fd(::open(lock.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return;  // never locked
+  bool busy = ::flock(fd.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
   char holder[32] = {};
-  ssize_t n = busy ? ::pread(fd, holder, sizeof holder - 1, 0) : 0;
-  ::close(fd);  // releases our shared lock, if we got it
+  ssize_t n = busy ? ::pread(fd.get(), holder, sizeof holder - 1, 0) : 0;
+  fd.reset();  // releases our shared lock, if we got it
   if (busy) {
     std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "unknown";
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();

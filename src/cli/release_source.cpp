@@ -21,6 +21,8 @@
 #include "civiup/site/site.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/private_files.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
@@ -39,19 +41,13 @@ void remove_quietly(const fs::path& file) {
 class DownloadsDir {
  public:
   explicit DownloadsDir(const fs::path& state_dir) : path_(state_dir / "downloads") {
-    for (const fs::path& dir : {state_dir, path_}) {
-      if (!fs::exists(dir)) {
-        fs::create_directories(dir);
-        fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
-      }
-    }
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd_ < 0) fail("{}: cannot open: {}", path_.string(), std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) fail("{}: another civiup is downloading into it; wait for it", path_.string());
+    for (const fs::path& dir : {state_dir, path_})
+      if (!fs::exists(dir)) make_private_directory(dir);
+    fd_.reset(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd_) fail("{}: cannot open: {}", path_.string(), std::strerror(errno));
+    if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0)
+      fail("{}: another civiup is downloading into it; wait for it", path_.string());
   }
-  ~DownloadsDir() { ::close(fd_); }
-  DownloadsDir(const DownloadsDir&) = delete;
-  DownloadsDir& operator=(const DownloadsDir&) = delete;
 
   const fs::path& path() const { return path_; }
   fs::path operator/(const std::string& name) const { return path_ / name; }
@@ -68,7 +64,7 @@ class DownloadsDir {
 
  private:
   fs::path path_;
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 // A document written 0600 into downloads/.

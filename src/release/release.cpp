@@ -31,15 +31,15 @@ ReleaseTarball ReleaseTarball::verify(const fs::path& file, TarballKind kind, co
     tarball.path_ = file;
     tarball.kind_ = kind;
     tarball.limits_ = limits;
-    tarball.fd_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (tarball.fd_ < 0) fail_errno("cannot open");
+    tarball.fd_.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!tarball.fd_) fail_errno("cannot open");
     struct stat info {};
-    if (::fstat(tarball.fd_, &info) != 0) fail_errno("fstat");
+    if (::fstat(tarball.fd_.get(), &info) != 0) fail_errno("fstat");
     if (!S_ISREG(info.st_mode)) fail("not a regular file");
     if (info.st_size == 0) fail("empty file (not a gzip'd tar archive)");
     tarball.compressed_bytes_ = static_cast<uint64_t>(info.st_size);
 
-    FdSource source{tarball.fd_, 0, {}};
+    FdSource source{tarball.fd_.get(), 0, {}};
     ArchiveReader reader = open_reader(source);
     EntryRules rules(limits);
     std::string version_php;
@@ -104,42 +104,6 @@ ReleaseTarball ReleaseTarball::verify(const fs::path& file, TarballKind kind, co
     tarball.unpacked_bytes_ = rules.unpacked_bytes();
     return tarball;
   });
-}
-
-ReleaseTarball::ReleaseTarball(ReleaseTarball&& other) noexcept
-    : path_(std::move(other.path_)),
-      kind_(other.kind_),
-      limits_(other.limits_),
-      version_(std::move(other.version_)),
-      extension_compatibility_(std::move(other.extension_compatibility_)),
-      entry_count_(other.entry_count_),
-      file_count_(other.file_count_),
-      unpacked_bytes_(other.unpacked_bytes_),
-      compressed_bytes_(other.compressed_bytes_),
-      fd_(other.fd_) {
-  other.fd_ = -1;
-}
-
-ReleaseTarball& ReleaseTarball::operator=(ReleaseTarball&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    path_ = std::move(other.path_);
-    kind_ = other.kind_;
-    limits_ = other.limits_;
-    version_ = std::move(other.version_);
-    extension_compatibility_ = std::move(other.extension_compatibility_);
-    entry_count_ = other.entry_count_;
-    file_count_ = other.file_count_;
-    unpacked_bytes_ = other.unpacked_bytes_;
-    compressed_bytes_ = other.compressed_bytes_;
-    fd_ = other.fd_;
-    other.fd_ = -1;
-  }
-  return *this;
-}
-
-ReleaseTarball::~ReleaseTarball() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace civiup

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "civiup/base/error.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "civiup/system/terminal_progress.hpp"
 
 namespace civiup {
@@ -175,12 +176,11 @@ std::optional<std::string> fetch_document(const std::string& url, const Download
 uint64_t download_to_part(const std::string& url, const fs::path& part, const DownloadSettings& settings) {
   if (!is_https_url(url)) fail("{}: not an https:// URL", url);
   for (int attempt = 0;; ++attempt) {
-    int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) fail("{}: cannot open: {}", part.string(), std::strerror(errno));
-    std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { ::close(*f); });
+    UniqueFd fd(::open(part.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (!fd) fail("{}: cannot open: {}", part.string(), std::strerror(errno));
     Sink sink;
-    sink.fd = fd;
-    sink.written = static_cast<uint64_t>(::lseek(fd, 0, SEEK_END));
+    sink.fd = fd.get();
+    sink.written = static_cast<uint64_t>(::lseek(fd.get(), 0, SEEK_END));
     sink.limit = settings.max_file_bytes;
     uint64_t resumed_from = sink.written;
     char error[CURL_ERROR_SIZE] = {};
@@ -202,7 +202,9 @@ uint64_t download_to_part(const std::string& url, const fs::path& part, const Do
     long status = 0;
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
     if (code == CURLE_OK) {
-      if (::fsync(fd) != 0) fail("{}: fsync: {}", part.string(), std::strerror(errno));
+      if (::fsync(fd.get()) != 0) fail("{}: fsync: {}", part.string(), std::strerror(errno));
+      if (int close_error = fd.close(); close_error != 0)
+        fail("{}: close: {}", part.string(), std::strerror(close_error));
       spdlog::debug("downloaded {} ({} bytes, resumed from {})", url, sink.written, resumed_from);
       return sink.written;
     }
@@ -210,7 +212,7 @@ uint64_t download_to_part(const std::string& url, const fs::path& part, const Do
     // longer): start over once from the first byte.
     if (resumed_from > 0 && attempt == 0 && (code == CURLE_RANGE_ERROR || status == 416)) {
       spdlog::debug("{}: cannot resume at byte {}, starting over", url, resumed_from);
-      if (::ftruncate(fd, 0) != 0) fail("{}: truncate: {}", part.string(), std::strerror(errno));
+      if (::ftruncate(fd.get(), 0) != 0) fail("{}: truncate: {}", part.string(), std::strerror(errno));
       continue;
     }
     std::string cause = code == CURLE_HTTP_RETURNED_ERROR ? fmt::format("HTTP {}", status)

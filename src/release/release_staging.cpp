@@ -12,8 +12,10 @@
 #include "civiup/release/release.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/private_files.hpp"
 #include "civiup/base/progress.hpp"
 #include "civiup/base/scope_guard.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "release_archive.hpp"
 
 namespace civiup {
@@ -182,20 +184,19 @@ StagedRelease stage_release(const ReleaseTarball& release, const ReleaseTarball*
     if (release.kind() != TarballKind::kRelease || !release.version()) fail("not a verified release tarball");
     if (l10n != nullptr && l10n->kind() != TarballKind::kL10n) fail("the l10n tarball was not verified as one");
     fs::path staging = fs::absolute(staging_dir);
-    if (::mkdir(staging.c_str(), 0700) != 0) fail_errno("creating the staging directory");
+    if (int error = create_private_directory(staging); error != 0) fail_errno("creating the staging directory", error);
     ScopeGuard remove_staging([&] {
       std::error_code ignored;
       fs::remove_all(staging, ignored);
     });
     {
       // libarchive writes relative to the working directory.
-      int previous = ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (previous < 0) fail_errno("opening the working directory");
-      ScopeGuard restore_cwd([previous] {
-        if (::fchdir(previous) != 0) {
+      UniqueFd previous(::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!previous) fail_errno("opening the working directory");
+      ScopeGuard restore_cwd([&previous] {
+        if (::fchdir(previous.get()) != 0) {
           // Nothing sensible to do in a destructor; later relative paths would be wrong.
         }
-        ::close(previous);
       });
       if (::chdir(staging.c_str()) != 0) fail_errno("entering the staging directory");
       extract(release, false, report);

@@ -20,6 +20,7 @@
 
 #include "civiup/system/child_process.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/unique_fd.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -29,17 +30,16 @@ namespace fs = std::filesystem;
 constexpr const char* kSystemKeyring = "/etc/civiup/trusted-keys.gpg";
 
 std::string sha256_of_file(const fs::path& file) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail("{}: cannot open: {}", file.string(), std::strerror(errno));
-  std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { ::close(*f); });
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) fail("{}: cannot open: {}", file.string(), std::strerror(errno));
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
     fail("{}: OpenSSL SHA-256 is not available", file.string());
   }
   std::vector<unsigned char> buffer(1 << 20);
   for (;;) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail("{}: read: {}", file.string(), std::strerror(errno));
     if (n == 0) break;

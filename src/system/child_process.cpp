@@ -16,6 +16,7 @@
 
 #include "civiup/base/error.hpp"
 #include "civiup/base/scope_guard.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "civiup/system/interrupts.hpp"
 
 extern char** environ;
@@ -42,6 +43,9 @@ Environment build_environment(const std::map<std::string, std::string>& extra) {
   return env;
 }
 
+// The child, between fork and exec: async-signal-safe calls only (civiup has
+// threads).  It leaves by exec or _exit, so no destructor closes a descriptor
+// here; exec closes the pipes' other ends (O_CLOEXEC) and dup2 keeps 0, 1, 2.
 [[noreturn]] void exec_child(const ChildCommand& command, int output_fd, int error_fd, pid_t parent,
                              char** argv, char** envp) {
   // Die with civiup: SIGKILL when the parent goes, whatever way it goes.
@@ -66,52 +70,54 @@ Environment build_environment(const std::map<std::string, std::string>& extra) {
   ::_exit(127);
 }
 
-}  // namespace
-
-ChildResult run_child(const ChildCommand& command) {
-  if (command.argv.empty()) fail("empty command");
+// Forks and execs `command`, its stdout and stderr into `output`'s write end
+// (closed here in the parent).  Returns the pid once exec succeeded; throws
+// exec's failure as the child reported it.
+pid_t start_child(const ChildCommand& command, Pipe& output) {
   const std::string& program = command.argv[0];
-  int output[2], exec_error[2];
-  if (::pipe2(output, O_CLOEXEC) != 0 || ::pipe2(exec_error, O_CLOEXEC) != 0) fail_errno("creating pipes");
+  Pipe exec_error = make_pipe("creating pipes");
+  // Built before fork: the child must not allocate.
   std::vector<std::string> argv_copy = command.argv;
   std::vector<char*> argv;
   for (auto& word : argv_copy) argv.push_back(word.data());
   argv.push_back(nullptr);
   Environment env = build_environment(command.env);
 
-  auto start = std::chrono::steady_clock::now();
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) fail_errno("starting " + program);
-  if (pid == 0) exec_child(command, output[1], exec_error[1], parent, argv.data(), env.pointers.data());
+  if (pid == 0)
+    exec_child(command, output.write.get(), exec_error.write.get(), parent, argv.data(), env.pointers.data());
   ::setpgid(pid, pid);  // also in the parent: no race with kill(-pid)
-  ::close(output[1]);
-  ::close(exec_error[1]);
-  ScopeGuard close_output([&] { ::close(output[0]); });
+  output.write.reset();
+  exec_error.write.reset();
 
   // exec succeeded when the CLOEXEC pipe closes with nothing written.
   char reason[512] = {};
-  ssize_t reason_size = ::read(exec_error[0], reason, sizeof reason - 1);
-  ::close(exec_error[0]);
+  ssize_t reason_size = ::read(exec_error.read.get(), reason, sizeof reason - 1);
   if (reason_size > 0) {
     int status = 0;
     ::waitpid(pid, &status, 0);
     fail("cannot run {}: {}", program, std::string(reason, static_cast<size_t>(reason_size)));
   }
-  if (command.on_start) command.on_start(pid);
+  return pid;
+}
 
-  ChildResult result;
+// Reads the child's output from `fd` until the child closes it, keeping the
+// last kKeptOutput bytes in `result` and handing whole lines to on_line.
+// Returns why it stopped early ("" when it did not): the command's timeout
+// (result.timed_out) or an interrupt of civiup.
+std::string read_output(const ChildCommand& command, int fd, std::chrono::steady_clock::time_point start,
+                        ChildResult& result) {
   std::string partial_line;
-  auto kill_group = [&] { ::kill(-pid, SIGKILL); };
-  ScopeGuard kill_on_exception(kill_group);
   char buffer[16384];
   bool open = true;
   std::string stop_reason;
   while (open) {
-    pollfd fd{output[0], POLLIN, 0};
-    int ready = ::poll(&fd, 1, 100);
+    pollfd poll_fd{fd, POLLIN, 0};
+    int ready = ::poll(&poll_fd, 1, 100);
     if (ready > 0) {
-      ssize_t n = ::read(output[0], buffer, sizeof buffer);
+      ssize_t n = ::read(fd, buffer, sizeof buffer);
       if (n > 0) {
         std::string_view chunk(buffer, static_cast<size_t>(n));
         result.output.append(chunk);
@@ -139,6 +145,23 @@ ChildResult run_child(const ChildCommand& command) {
     }
   }
   if (!partial_line.empty() && command.on_line) command.on_line(partial_line);
+  return stop_reason;
+}
+
+}  // namespace
+
+ChildResult run_child(const ChildCommand& command) {
+  if (command.argv.empty()) fail("empty command");
+  const std::string& program = command.argv[0];
+  Pipe output = make_pipe("creating pipes");
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = start_child(command, output);
+  if (command.on_start) command.on_start(pid);
+
+  ChildResult result;
+  auto kill_group = [&] { ::kill(-pid, SIGKILL); };
+  ScopeGuard kill_on_exception(kill_group);
+  std::string stop_reason = read_output(command, output.read.get(), start, result);
   if (!stop_reason.empty()) kill_group();
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

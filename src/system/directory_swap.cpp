@@ -11,6 +11,7 @@
 
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/private_files.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -37,11 +38,11 @@ bool exchange_supported(const fs::path& dir) {
   std::string tag = fmt::format(".civiup-probe-{}-{:x}", ::getpid(), random());
   fs::path first = dir / (tag + "-a");
   fs::path second = dir / (tag + "-b");
-  if (::mkdir(first.c_str(), 0700) != 0) fail_errno("probing rename exchange in " + dir.string());
-  if (::mkdir(second.c_str(), 0700) != 0) {
-    int error_number = errno;
+  if (int error = create_private_directory(first); error != 0)
+    fail_errno("probing rename exchange in " + dir.string(), error);
+  if (int error = create_private_directory(second); error != 0) {
     ::rmdir(first.c_str());
-    fail_errno("probing rename exchange in " + dir.string(), error_number);
+    fail_errno("probing rename exchange in " + dir.string(), error);
   }
   bool supported = rename_exchange(first, second) == 0;
   ::rmdir(first.c_str());

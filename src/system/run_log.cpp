@@ -13,6 +13,7 @@
 
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "civiup/system/terminal_progress.hpp"
 
 namespace civiup {
@@ -76,9 +77,9 @@ RunLog::RunLog(const std::filesystem::path& file) : file_(file) {
   std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, error);
   // Create it private before spdlog opens it (logs name tables and paths).
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) fail_errno(fmt::format("creating log file {}", file.string()));
-  ::close(fd);
+  UniqueFd created(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!created) fail_errno(fmt::format("creating log file {}", file.string()));
+  created.reset();
   sink_ = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string());
   sink_->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
   sink_->set_level(spdlog::level::debug);

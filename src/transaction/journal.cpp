@@ -15,6 +15,7 @@
 #include "civiup/system/printable_text.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/unique_fd.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -177,11 +178,11 @@ constexpr off_t kReserveBytes = 8 << 20;
 fs::path reserve_file(const fs::path& journal) { return journal.parent_path() / "journal.reserve"; }
 
 void create_reserve(const fs::path& file) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) fail_errno(fmt::format("creating {}", file.string()));
-  int error = ::posix_fallocate(fd, 0, kReserveBytes);
-  if (error == 0 && ::fsync(fd) != 0) error = errno;
-  ::close(fd);
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd) fail_errno(fmt::format("creating {}", file.string()));
+  int error = ::posix_fallocate(fd.get(), 0, kReserveBytes);
+  if (error == 0 && ::fsync(fd.get()) != 0) error = errno;
+  if (int close_error = fd.close(); error == 0) error = close_error;
   if (error != 0) {
     ::unlink(file.c_str());
     fail("no room for the {} MB reserve {} that a rollback may need: {}", kReserveBytes >> 20, file.string(),

@@ -12,14 +12,12 @@ namespace civiup {
 
 StateLock::StateLock(const std::filesystem::path& state_dir) {
   std::filesystem::path path = state_dir / "lock";
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0) fail_errno("opening lock " + path.string());
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+  fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd_) fail_errno("opening lock " + path.string());
+  if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
     int error_number = errno;
     char holder[32] = {};
-    ssize_t n = ::pread(fd_, holder, sizeof holder - 1, 0);
-    ::close(fd_);
-    fd_ = -1;
+    ssize_t n = ::pread(fd_.get(), holder, sizeof holder - 1, 0);
     if (error_number == EWOULDBLOCK) {
       std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "unknown";
       while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
@@ -28,13 +26,9 @@ StateLock::StateLock(const std::filesystem::path& state_dir) {
     fail_errno("locking " + path.string(), error_number);
   }
   std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+  if (::ftruncate(fd_.get(), 0) != 0 || ::pwrite(fd_.get(), pid.data(), pid.size(), 0) < 0) {
     fail_errno("writing lock " + path.string());
   }
-}
-
-StateLock::~StateLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
 }  // namespace civiup

@@ -21,6 +21,8 @@
 
 #include "civiup/system/paths.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/private_files.hpp"
+#include "civiup/base/unique_fd.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -58,11 +60,9 @@ bool delete_contents(int dir) {
         if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
         seen = true;
         if (entry->d_type != DT_DIR && (::unlinkat(dir, name, 0) == 0 || errno != EISDIR)) continue;
-        int sub = ::openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub >= 0) {
-          delete_contents(sub);
-          ::close(sub);
-        }
+        // UniqueFd allocates nothing: safe in the forked deleter too.
+        if (UniqueFd sub(::openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)); sub)
+          delete_contents(sub.get());
         ::unlinkat(dir, name, AT_REMOVEDIR);
       }
     }
@@ -99,6 +99,7 @@ std::optional<int> holder_pid(int fd) {
 // deleter or sweep already at work) and empties the trash.
 [[noreturn]] void run_deleter(int lock_fd, int trash_fd) {
   // Never the caller's pipes: a reader of civiup's output would wait for the deleter.
+  // Raw descriptors from here on: this child leaves only by _exit, no destructor runs.
   int null_fd = ::open("/dev/null", O_RDWR);
   for (int fd = 0; fd < 3; ++fd) null_fd >= 0 ? ::dup2(null_fd, fd) : ::close(fd);
   // Moved out of the way first: either may be 3 or 4 already.
@@ -120,10 +121,10 @@ std::optional<int> holder_pid(int fd) {
   ::_exit(0);
 }
 
-int open_lock(const fs::path& state_dir) {
+UniqueFd open_lock(const fs::path& state_dir) {
   fs::path path = lock_file(state_dir);
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) fail_errno("opening " + path.string());
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd) fail_errno("opening " + path.string());
   return fd;
 }
 
@@ -143,7 +144,8 @@ void move_to_trash(const fs::path& state_dir, const fs::path& path) {
   if (!fs::exists(fs::symlink_status(path, error))) return;
   fs::path trash = trash_dir(state_dir);
   // 0700 like every state subdirectory: the trash holds dumps with personal data.
-  if (::mkdir(trash.c_str(), 0700) != 0 && errno != EEXIST) fail_errno("creating " + trash.string());
+  if (int mkdir_error = create_private_directory(trash); mkdir_error != 0 && mkdir_error != EEXIST)
+    fail_errno("creating " + trash.string(), mkdir_error);
   std::string name = path.parent_path().filename().string() + "-" + path.filename().string();
   for (int attempt = 0;; ++attempt) {
     fs::path target = trash / (attempt == 0 ? name : fmt::format("{}.{}", name, attempt));
@@ -162,15 +164,15 @@ void move_to_trash(const fs::path& state_dir, const fs::path& path) {
 
 void empty_trash(const fs::path& state_dir) {
   if (trash_empty(state_dir)) return;
-  int lock_fd = -1;
+  UniqueFd lock_fd;
   try {
     lock_fd = open_lock(state_dir);
   } catch (const std::exception& e) {
     spdlog::warn("{}; the trash is left for the next civiup command", e.what());
     return;
   }
-  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    std::optional<int> pid = holder_pid(lock_fd);
+  if (::flock(lock_fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    std::optional<int> pid = holder_pid(lock_fd.get());
     if (pid) {
       // Raise it to normal priority: it is in our way now (allowed for root, or
       // for its owner as far as the limits allow; a refusal just means waiting longer).
@@ -178,19 +180,18 @@ void empty_trash(const fs::path& state_dir) {
       ::syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, *pid, IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4));
     }
     spdlog::info("waiting for the trash deleter (pid {}) to finish", pid ? std::to_string(*pid) : "unknown");
-    if (::flock(lock_fd, LOCK_EX) != 0) {
+    if (::flock(lock_fd.get(), LOCK_EX) != 0) {
       spdlog::warn("locking {}: {}; the trash is left for the next civiup command", lock_file(state_dir).string(),
                    std::strerror(errno));
-      ::close(lock_fd);
       return;
     }
   }
-  write_pid(lock_fd);
+  write_pid(lock_fd.get());
   fs::path trash = trash_dir(state_dir);
-  int trash_fd = ::open(trash.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  bool emptied = trash_fd >= 0 && delete_contents(trash_fd);
-  if (trash_fd >= 0) ::close(trash_fd);
-  ::close(lock_fd);
+  UniqueFd trash_fd(::open(trash.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  bool emptied = trash_fd && delete_contents(trash_fd.get());
+  trash_fd.reset();
+  lock_fd.reset();
   if (!emptied) spdlog::warn("{}: some entries could not be deleted; delete them by hand", trash.string());
 }
 
@@ -201,14 +202,13 @@ void delete_trash_later(const fs::path& state_dir) {
     return;
   }
   fs::path trash = trash_dir(state_dir);
-  int lock_fd = -1;
-  int trash_fd = -1;
+  UniqueFd lock_fd;
+  UniqueFd trash_fd;
   try {
     lock_fd = open_lock(state_dir);
-    trash_fd = ::open(trash.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (trash_fd < 0) fail_errno("opening " + trash.string());
+    trash_fd.reset(::open(trash.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!trash_fd) fail_errno("opening " + trash.string());
   } catch (const std::exception& e) {
-    if (lock_fd >= 0) ::close(lock_fd);
     spdlog::warn("{}; the trash is deleted by the next civiup command", e.what());
     return;
   }
@@ -217,12 +217,12 @@ void delete_trash_later(const fs::path& state_dir) {
   pid_t child = ::fork();
   if (child == 0) {
     ::setsid();
-    if (::fork() == 0) run_deleter(lock_fd, trash_fd);
+    if (::fork() == 0) run_deleter(lock_fd.get(), trash_fd.get());
     ::_exit(0);
   }
   int error_number = errno;
-  ::close(lock_fd);
-  ::close(trash_fd);
+  lock_fd.reset();
+  trash_fd.reset();
   if (child < 0) {
     spdlog::warn("starting the trash deleter: {}; deleting {} now", std::strerror(error_number), trash.string());
     empty_trash(state_dir);
@@ -248,11 +248,11 @@ void sweep_trash(const fs::path& state_dir, uint64_t needed_bytes) {
 TrashInfo inspect_trash(const fs::path& state_dir) {
   TrashInfo info;
   info.bytes = directory_bytes(trash_dir(state_dir));
-  int fd = ::open(lock_file(state_dir).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return info;
-  if (::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) info.deleter_pid = holder_pid(fd).value_or(0);
-  ::close(fd);  // releases our shared lock, if we got it
-  return info;
+  UniqueFd fd(::open(lock_file(state_dir).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return info;
+  if (::flock(fd.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+    info.deleter_pid = holder_pid(fd.get()).value_or(0);
+  return info;  // closing releases our shared lock, if we got it
 }
 
 }  // namespace civiup

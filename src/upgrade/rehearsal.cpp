@@ -22,6 +22,7 @@
 #include "civiup/base/durable_file.hpp"
 #include "civiup/system/paths.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/private_files.hpp"
 #include "civiup/transaction/state_lock.hpp"
 #include "civiup/transaction/state_trash.hpp"
 #include "civiup/system/terminal_progress.hpp"
@@ -169,10 +170,7 @@ void copy_databases(const RehearsalPlan& plan, nlohmann::json& marker) {
     save_marker(plan.state_dir, marker);
     fs::path dump = plan.state_dir / "dumps" / "rehearsal-copy" / database.role;
     // Owner-only whatever the umask: the dump holds the production data.
-    for (const fs::path& dir : {dump.parent_path().parent_path(), dump.parent_path()}) {
-      fs::create_directories(dir);
-      fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
-    }
+    for (const fs::path& dir : {dump.parent_path().parent_path(), dump.parent_path()}) make_private_directory(dir);
     targets.push_back({database_login(database.dsn), database.from, dump, {}});
   }
   PhaseProgress progress("copy-databases");
@@ -469,8 +467,7 @@ void require_changes_inside(const Site& site, const fs::path& root) {
 }  // namespace
 
 void begin_rehearsal_copy(const RehearsalPlan& plan) {
-  fs::create_directories(plan.state_dir);
-  if (::chmod(plan.state_dir.c_str(), 0700) != 0) fail_errno(fmt::format("chmod 0700 {}", plan.state_dir.string()));
+  make_private_directory(plan.state_dir);
   nlohmann::json production = nlohmann::json::array();
   for (const RehearsalDatabase& database : plan.databases) production.push_back(database.from);
   save_marker(plan.state_dir, {{"format", "civiup-rehearsal/1"},

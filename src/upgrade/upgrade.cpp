@@ -21,6 +21,7 @@
 #include "civiup/backdrop/site_admin.hpp"
 #include "civiup/system/paths.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/private_files.hpp"
 #include "civiup/transaction/state_lock.hpp"
 #include "civiup/transaction/state_trash.hpp"
 #include "civiup/site/site_snapshot.hpp"
@@ -185,10 +186,8 @@ namespace {
 // the owner's only (0700): dumps hold personal data, logs name the site's tables.
 void prepare_state_dir(const fs::path& state_dir) {
   for (const fs::path& dir : {state_dir, state_dir / "dumps", state_dir / "pre-dumps", state_dir / "staging",
-                              state_dir / "logs"}) {
-    fs::create_directories(dir);
-    if (::chmod(dir.c_str(), 0700) != 0) fail_errno(fmt::format("chmod 0700 {}", dir.string()));
-  }
+                              state_dir / "logs"})
+    make_private_directory(dir);
 }
 
 // The code snapshot phase `phase` took in the journal's run, "" when none.

@@ -33,6 +33,19 @@ TEST(ChildProcess, RunsInCwdWithEnvAndStreamsLines) {
   EXPECT_EQ(lines, (std::vector<std::string>{dir.path().string(), "hello", "err"}));
 }
 
+// Both pipes closed again, also when the program cannot be run.
+TEST(ChildProcess, LeavesNoDescriptorOpen) {
+  auto open_descriptors = [] {
+    size_t count = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
+    return count;
+  };
+  const size_t before = open_descriptors();
+  EXPECT_EQ(run_child({{"true"}, {}, {}, 10s, {}, {}}).exit_code, 0);
+  EXPECT_THROW(run_child({{"/nonexistent/civiup-test-program"}, {}, {}, 10s, {}, {}}), Error);
+  EXPECT_EQ(open_descriptors(), before);
+}
+
 TEST(ChildProcess, TimeoutKillsTheWholeGroup) {
   test::TempDir dir;
   // The child starts a grandchild that would write a file after 3 s.

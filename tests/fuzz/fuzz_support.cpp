@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include "civiup/base/unique_fd.hpp"
+
 namespace civiup::fuzz {
 namespace fs = std::filesystem;
 
@@ -40,20 +42,19 @@ const fs::path& scratch_dir() {
 }
 
 void write_bytes(const fs::path& file, std::string_view data) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd) {
     std::perror("civiup fuzz: open");
     std::abort();
   }
   while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
+    ssize_t n = ::write(fd.get(), data.data(), data.size());
     if (n <= 0) {
       std::perror("civiup fuzz: write");
       std::abort();
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
-  ::close(fd);
 }
 
 void check_one_line(const char* message) {

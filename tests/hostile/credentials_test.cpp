@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "civiup/base/durable_file.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "hostile/hostile_site.hpp"
 #include "support/test_server.hpp"
 
@@ -49,12 +50,11 @@ void set_user(bool present) {
 // The file's bytes; "" when it cannot be read (a process that just ended, another user's).
 std::string slurp_quietly(const fs::path& file) {
   std::string text;
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return text;
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return text;
   char buffer[65536];
   ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
-  ::close(fd);
+  while ((n = ::read(fd.get(), buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
   return text;
 }
 

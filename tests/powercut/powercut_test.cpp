@@ -16,6 +16,8 @@
 #include <csignal>
 #include <cstdio>
 
+#include "civiup/base/unique_fd.hpp"
+
 #include "civiup/site/site.hpp"
 #include "upgrade/upgrade_fixture.hpp"
 
@@ -74,10 +76,9 @@ class PowerCutTest : public UpgradeTest, public ::testing::WithParamInterface<st
 
   // The fault point really cut the power: the filesystem refuses every write.
   void expect_power_was_cut() {
-    int fd = ::open((disk_ / "probe").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    UniqueFd fd(::open((disk_ / "probe").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
     int error = errno;
-    if (fd >= 0) ::close(fd);
-    EXPECT_LT(fd, 0) << "the filesystem still accepts writes: the power cut did not happen";
+    EXPECT_LT(fd.get(), 0) << "the filesystem still accepts writes: the power cut did not happen";
     EXPECT_EQ(error, EIO);
   }
 

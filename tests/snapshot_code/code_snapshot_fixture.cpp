@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "civiup/base/durable_file.hpp"
+#include "civiup/base/unique_fd.hpp"
 
 namespace civiup::test {
 
@@ -81,11 +82,10 @@ std::string tree_differences(const TreeDescription& expected, const TreeDescript
 
 void write_file(const fs::path& path, const std::string& content, mode_t mode) {
   fs::create_directories(path.parent_path());
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot create " + path.string());
-  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  ok = ::fchmod(fd, mode) == 0 && ok;
-  ::close(fd);
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd) throw std::runtime_error("cannot create " + path.string());
+  bool ok = ::write(fd.get(), content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ok = ::fchmod(fd.get(), mode) == 0 && ok;
   if (!ok) throw std::runtime_error("cannot write " + path.string());
 }
 

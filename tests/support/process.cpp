@@ -8,24 +8,16 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "civiup/base/unique_fd.hpp"
+
 extern char** environ;
 
 namespace civiup::test {
 
-namespace {
-
-void close_quietly(int fd) {
-  if (fd >= 0) ::close(fd);
-}
-
-}  // namespace
-
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
-  int out_pipe[2], err_pipe[2], in_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 ||
-      ::pipe2(in_pipe, O_CLOEXEC) != 0) {
-    throw std::runtime_error("pipe failed");
-  }
+  Pipe out_pipe = make_pipe("pipe failed");
+  Pipe err_pipe = make_pipe("pipe failed");
+  Pipe in_pipe = make_pipe("pipe failed");
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string entry(*e);
@@ -43,23 +35,26 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    ::dup2(in_pipe[0], 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(err_pipe[1], 2);
+    // Leaves by exec or _exit: no destructor runs in the child.
+    ::dup2(in_pipe.read.get(), 0);
+    ::dup2(out_pipe.write.get(), 1);
+    ::dup2(err_pipe.write.get(), 2);
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(126);
     ::execvpe(args[0], args.data(), envp.data());
     ::_exit(127);
   }
-  close_quietly(in_pipe[0]);
-  close_quietly(out_pipe[1]);
-  close_quietly(err_pipe[1]);
+  in_pipe.read.reset();
+  out_pipe.write.reset();
+  err_pipe.write.reset();
   // Feed stdin, then read both pipes until they close.
   if (!options.stdin_text.empty()) {
-    [[maybe_unused]] ssize_t ignored = ::write(in_pipe[1], options.stdin_text.data(), options.stdin_text.size());
+    [[maybe_unused]] ssize_t ignored =
+        ::write(in_pipe.write.get(), options.stdin_text.data(), options.stdin_text.size());
   }
-  close_quietly(in_pipe[1]);
+  in_pipe.write.reset();
   ProcessResult result;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  UniqueFd* ends[2] = {&out_pipe.read, &err_pipe.read};
+  pollfd fds[2] = {{out_pipe.read.get(), POLLIN, 0}, {err_pipe.read.get(), POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open_count = 2;
   char buffer[65536];
@@ -74,7 +69,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
       if (n > 0) {
         sinks[i]->append(buffer, static_cast<size_t>(n));
       } else if (n == 0 || errno != EINTR) {
-        ::close(fds[i].fd);
+        ends[i]->reset();
         fds[i].fd = -1;
         --open_count;
       }

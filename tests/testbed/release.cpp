@@ -13,6 +13,8 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 
+#include "civiup/base/unique_fd.hpp"
+
 #include "testbed/release_layout.hpp"
 #include "testbed/testbed.hpp"
 
@@ -24,22 +26,23 @@ namespace {
 }
 
 void write_file(const fs::path& path, const std::string& content, unsigned mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) fail_errno(fmt::format("writing {}", path.string()));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd) fail_errno(fmt::format("writing {}", path.string()));
   size_t done = 0;
   while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd);
-      errno = saved;
       fail_errno(fmt::format("writing {}", path.string()));
     }
     done += static_cast<size_t>(n);
   }
   // Exact modes whatever the umask: executables stay 0755, the rest 0644.
-  if (::fchmod(fd, mode) != 0 || ::close(fd) != 0) fail_errno(fmt::format("writing {}", path.string()));
+  if (::fchmod(fd.get(), mode) != 0) fail_errno(fmt::format("writing {}", path.string()));
+  if (int error = fd.close(); error != 0) {
+    errno = error;
+    fail_errno(fmt::format("writing {}", path.string()));
+  }
 }
 
 struct ArchiveCloser {

@@ -12,6 +12,7 @@
 #include <future>
 
 #include "civiup/base/durable_file.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "civiup/transaction/state_trash.hpp"
 #include "support/temp_dir.hpp"
 
@@ -64,17 +65,17 @@ TEST(StateTrash, ARunThatNeedsTheSpaceWaitsForTheDeleterThenEmptiesIt) {
   ::chmod((state / "staging" / "run1" / "a" / "b").c_str(), 0755);
   move_to_trash(state, state / "staging" / "run1");
 
-  int lock = ::open((state / "trash.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  ASSERT_GE(lock, 0);
-  ASSERT_EQ(::flock(lock, LOCK_EX), 0);
-  ASSERT_EQ(::pwrite(lock, "4242\n", 5, 0), 5);
+  UniqueFd lock(::open((state / "trash.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  ASSERT_GE(lock.get(), 0);
+  ASSERT_EQ(::flock(lock.get(), LOCK_EX), 0);
+  ASSERT_EQ(::pwrite(lock.get(), "4242\n", 5, 0), 5);
   EXPECT_EQ(inspect_trash(state).deleter_pid, 4242);
   // Not the foreground mode the suite runs in: only the need for space may make it wait.
   ::unsetenv("CIVIUP_SYNC_DELETE");
   auto sweep = std::async(std::launch::async, [&] { sweep_trash(state, UINT64_MAX); });
   EXPECT_EQ(sweep.wait_for(std::chrono::seconds(1)), std::future_status::timeout) << "the sweep did not wait";
   EXPECT_FALSE(fs::is_empty(state / "trash"));
-  ::close(lock);
+  lock.reset();
   sweep.get();
   ::setenv("CIVIUP_SYNC_DELETE", "1", 1);
   EXPECT_TRUE(fs::is_empty(state / "trash"));

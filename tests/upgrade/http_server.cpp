@@ -13,13 +13,14 @@
 namespace civiup::test {
 
 HttpServer::HttpServer() {
-  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t length = sizeof address;
-  if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::listen(listener_, 16) != 0 || ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+  const int listener = listener_.get();
+  if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listener, 16) != 0 || ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     throw std::runtime_error("HttpServer: cannot listen on 127.0.0.1");
   }
   port_ = ntohs(address.sin_port);
@@ -29,7 +30,6 @@ HttpServer::HttpServer() {
 HttpServer::~HttpServer() {
   stop_ = true;
   thread_.join();
-  ::close(listener_);
 }
 
 void HttpServer::respond(const std::string& path, int status, const std::string& body) {
@@ -47,14 +47,14 @@ std::string HttpServer::base_url() const { return fmt::format("http://127.0.0.1:
 
 void HttpServer::serve() {
   while (!stop_) {
-    pollfd waiting{listener_, POLLIN, 0};
+    pollfd waiting{listener_.get(), POLLIN, 0};
     if (::poll(&waiting, 1, 100) <= 0) continue;
-    int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) continue;
+    UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!client) continue;
     std::string request;
     char buffer[4096];
     while (request.find("\r\n\r\n") == std::string::npos) {
-      ssize_t got = ::read(client, buffer, sizeof buffer);
+      ssize_t got = ::read(client.get(), buffer, sizeof buffer);
       if (got <= 0) break;
       request.append(buffer, static_cast<size_t>(got));
     }
@@ -72,9 +72,8 @@ void HttpServer::serve() {
     }
     std::string response = fmt::format("HTTP/1.1 {} X\r\nContent-Type: text/html\r\nContent-Length: {}\r\n"
                                        "Connection: close\r\n\r\n{}", status, body.size(), body);
-    ssize_t ignored = ::write(client, response.data(), response.size());
+    ssize_t ignored = ::write(client.get(), response.data(), response.size());
     (void)ignored;
-    ::close(client);
   }
 }
 

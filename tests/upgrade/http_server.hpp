@@ -8,6 +8,8 @@
 #include <string>
 #include <thread>
 
+#include "civiup/base/unique_fd.hpp"
+
 namespace civiup::test {
 
 class HttpServer {
@@ -26,7 +28,7 @@ class HttpServer {
 
  private:
   void serve();
-  int listener_ = -1;
+  UniqueFd listener_;
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};

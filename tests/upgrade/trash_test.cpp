@@ -12,6 +12,8 @@
 
 #include <future>
 
+#include "civiup/base/unique_fd.hpp"
+
 #include "upgrade/upgrade_fixture.hpp"
 
 namespace civiup {
@@ -30,20 +32,16 @@ class HeldTrashLock {
   explicit HeldTrashLock(const fs::path& state) {
     fs::create_directories(state);
     fs::permissions(state, fs::perms::owner_all, fs::perm_options::replace);
-    fd_ = ::open((state / "trash.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    EXPECT_GE(fd_, 0);
-    EXPECT_EQ(::flock(fd_, LOCK_EX), 0);
+    fd_.reset(::open((state / "trash.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    EXPECT_GE(fd_.get(), 0);
+    EXPECT_EQ(::flock(fd_.get(), LOCK_EX), 0);
     std::string pid = std::to_string(::getpid()) + "\n";
-    EXPECT_EQ(::pwrite(fd_, pid.data(), pid.size(), 0), static_cast<ssize_t>(pid.size()));
+    EXPECT_EQ(::pwrite(fd_.get(), pid.data(), pid.size(), 0), static_cast<ssize_t>(pid.size()));
   }
-  ~HeldTrashLock() { release(); }
-  void release() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
+  void release() { fd_.reset(); }
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 // Other processes that have `file` open (the deleter waiting for its lock).

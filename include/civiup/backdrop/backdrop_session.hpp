@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "civiup/base/unique_fd.hpp"
+
 namespace civiup {
 
 class BackdropSession {
@@ -39,8 +41,8 @@ class BackdropSession {
  private:
   std::string read_answer(std::chrono::seconds timeout, const std::string& doing);
   pid_t pid_ = -1;
-  int to_child_ = -1;
-  int from_child_ = -1;
+  UniqueFd to_child_;
+  UniqueFd from_child_;
   bool ready_ = false;
   std::string buffer_;
   std::string shown_;

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "civiup/base/unique_fd.hpp"
 #include "civiup/site/version_number.hpp"
 
 namespace civiup {
@@ -51,11 +52,8 @@ class ReleaseTarball {
   static ReleaseTarball verify(const std::filesystem::path& file, TarballKind kind = TarballKind::kRelease,
                                const ReleaseLimits& limits = {});
 
-  ReleaseTarball(ReleaseTarball&& other) noexcept;
-  ReleaseTarball& operator=(ReleaseTarball&& other) noexcept;
-  ReleaseTarball(const ReleaseTarball&) = delete;
-  ReleaseTarball& operator=(const ReleaseTarball&) = delete;
-  ~ReleaseTarball();
+  ReleaseTarball(ReleaseTarball&& other) noexcept = default;
+  ReleaseTarball& operator=(ReleaseTarball&& other) noexcept = default;
 
   const std::filesystem::path& path() const { return path_; }
   TarballKind kind() const { return kind_; }
@@ -69,7 +67,7 @@ class ReleaseTarball {
   uint64_t file_count() const { return file_count_; }
   uint64_t unpacked_bytes() const { return unpacked_bytes_; }
   uint64_t compressed_bytes() const { return compressed_bytes_; }
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
 
  private:
   ReleaseTarball() = default;
@@ -82,7 +80,7 @@ class ReleaseTarball {
   uint64_t file_count_ = 0;
   uint64_t unpacked_bytes_ = 0;
   uint64_t compressed_bytes_ = 0;
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 // The owner and modes a staged tree takes from the tree it replaces

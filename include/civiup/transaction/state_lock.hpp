@@ -4,18 +4,19 @@
 // crashed civiup never leaves a stale lock; the file names the holder's pid.
 #include <filesystem>
 
+#include "civiup/base/unique_fd.hpp"
+
 namespace civiup {
 
 class StateLock {
  public:
   // Takes the lock or throws "state directory D is in use by civiup (pid N)".
   explicit StateLock(const std::filesystem::path& state_dir);
-  ~StateLock();
   StateLock(const StateLock&) = delete;
   StateLock& operator=(const StateLock&) = delete;
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;  // closing releases the flock
 };
 
 }  // namespace civiup

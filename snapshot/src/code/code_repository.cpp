@@ -89,8 +89,7 @@ CodeRepository CodeRepository::open(const fs::path& directory) {
       git_check(git_repository_open_bare(&raw, state->directory.c_str()), "opening");
       state->repository.reset(raw);
     } else {
-      fs::create_directories(state->directory);
-      ::chmod(state->directory.c_str(), 0700);
+      make_private_directory(state->directory);
       git_check(git_repository_init(&raw, state->directory.c_str(), /*is_bare=*/1), "creating");
       state->repository.reset(raw);
       configure(raw);

@@ -76,16 +76,16 @@ std::uint32_t crc32_of(std::uint32_t crc, const std::string& bytes) {
 }
 
 void write_file_synced(const fs::path& path, const std::string& bytes, bool durable) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0400);
-  if (fd < 0) fail_errno(fmt::format("creating {}", path.string()));
-  ScopeGuard close_fd([fd] { ::close(fd); });
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0400));
+  if (!fd) fail_errno(fmt::format("creating {}", path.string()));
   for (std::size_t done = 0; done < bytes.size();) {
-    ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
+    ssize_t wrote = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
     if (wrote < 0 && errno == EINTR) continue;
     if (wrote < 0) fail_errno(fmt::format("writing {}", path.string()));
     done += static_cast<std::size_t>(wrote);
   }
-  if (durable && ::fsync(fd) != 0) fail_errno(fmt::format("fsync of {}", path.string()));
+  if (durable && ::fsync(fd.get()) != 0) fail_errno(fmt::format("fsync of {}", path.string()));
+  if (int error = fd.close(); durable && error != 0) fail_errno(fmt::format("closing {}", path.string()), error);
 }
 
 // --- the libgit2 backend --------------------------------------------------------
@@ -139,13 +139,11 @@ void backend_free(git_odb_backend* backend) { delete reinterpret_cast<PackBacken
 IncomingPack::IncomingPack(const fs::path& directory) : path_(directory / "incoming.pack"), end_(kHeaderSize) {
   // Read-only as git's packs (nothing rewrites a pack in place), and the
   // owner's only: a pack holds settings.php.
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-  if (fd_ < 0) fail_errno(fmt::format("creating {}", path_.string()));
+  fd_.reset(::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0400));
+  if (!fd_) fail_errno(fmt::format("creating {}", path_.string()));
 }
 
-IncomingPack::~IncomingPack() {
-  if (fd_ >= 0) ::close(fd_);
-}
+IncomingPack::~IncomingPack() = default;
 
 std::optional<std::uint64_t> IncomingPack::reserve(const git_oid& id, git_object_t type, std::uint64_t size) {
   std::lock_guard lock(mutex_);
@@ -169,7 +167,7 @@ void IncomingPack::written(const git_oid& id, std::uint32_t crc) {
 
 void IncomingPack::write_at(std::uint64_t offset, const std::string& bytes) const {
   for (std::size_t done = 0; done < bytes.size();) {
-    ssize_t wrote = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+    ssize_t wrote = ::pwrite(fd_.get(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
     if (wrote < 0 && errno == EINTR) continue;
     if (wrote < 0) fail_errno(fmt::format("writing {}", path_.string()));
     done += static_cast<std::size_t>(wrote);
@@ -241,7 +239,7 @@ std::optional<std::pair<git_object_t, std::string>> IncomingPack::read(const git
   }
   std::string bytes(entry.length, '\0');
   for (std::size_t done = 0; done < bytes.size();) {
-    ssize_t got = ::pread(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(entry.offset + done));
+    ssize_t got = ::pread(fd_.get(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(entry.offset + done));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) fail_errno(fmt::format("reading back {}", path_.string()));
     done += static_cast<std::size_t>(got);
@@ -308,7 +306,7 @@ std::string IncomingPack::publish(const fs::path& pack_directory, bool durable) 
   std::string buffer(1u << 20, '\0');
   for (std::uint64_t at = 0; at < end_;) {
     std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), end_ - at));
-    ssize_t got = ::pread(fd_, buffer.data(), want, static_cast<off_t>(at));
+    ssize_t got = ::pread(fd_.get(), buffer.data(), want, static_cast<off_t>(at));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) fail_errno(fmt::format("reading back {}", path_.string()));
     hash.update(buffer.data(), static_cast<std::size_t>(got));
@@ -317,7 +315,7 @@ std::string IncomingPack::publish(const fs::path& pack_directory, bool durable) 
   Digest digest = hash.digest();
   std::string trailer(reinterpret_cast<const char*>(digest.data()), digest.size());
   write_at(end_, trailer);
-  if (durable && ::fsync(fd_) != 0) fail_errno(fmt::format("fsync of {}", path_.string()));
+  if (durable && ::fsync(fd_.get()) != 0) fail_errno(fmt::format("fsync of {}", path_.string()));
 
   fs::path index_path = fs::path(path_).replace_extension(".idx");
   write_file_synced(index_path, write_index(trailer), durable);

@@ -20,6 +20,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "civiup/base/unique_fd.hpp"
+
 namespace civiup::snapshot {
 
 struct OidHash {
@@ -81,7 +83,7 @@ class IncomingPack {
   std::string write_index(const std::string& trailer) const;
 
   std::filesystem::path path_;
-  int fd_ = -1;
+  UniqueFd fd_;
   mutable std::mutex mutex_;
   std::unordered_map<git_oid, Entry, OidHash, OidEqual> entries_;
   std::uint64_t end_;

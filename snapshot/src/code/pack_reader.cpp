@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "civiup/base/error.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "stored_zlib.hpp"
 
 namespace civiup::snapshot {
@@ -28,17 +29,16 @@ struct Mapping {
   std::size_t size = 0;
 
   bool map(const fs::path& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return false;
     struct stat status {};
-    if (::fstat(fd, &status) == 0 && status.st_size > 0) {
-      void* mapped = ::mmap(nullptr, static_cast<std::size_t>(status.st_size), PROT_READ, MAP_SHARED, fd, 0);
+    if (::fstat(fd.get(), &status) == 0 && status.st_size > 0) {
+      void* mapped = ::mmap(nullptr, static_cast<std::size_t>(status.st_size), PROT_READ, MAP_SHARED, fd.get(), 0);
       if (mapped != MAP_FAILED) {
         data = static_cast<const unsigned char*>(mapped);
         size = static_cast<std::size_t>(status.st_size);
       }
     }
-    ::close(fd);
     return data != nullptr;
   }
   ~Mapping() {

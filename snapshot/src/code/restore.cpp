@@ -9,6 +9,8 @@
 #include <functional>
 
 #include "civiup/base/durable_file.hpp"
+#include "civiup/base/private_files.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "pack_reader.hpp"
 #include "parallel.hpp"
 #include "snapshot_contents.hpp"
@@ -29,7 +31,8 @@ bool prepare_empty_target(const fs::path& target) {
   struct stat status {};
   if (::lstat(target.c_str(), &status) != 0) {
     if (errno != ENOENT) fail_errno(fmt::format("restore target {}", target.string()));
-    if (::mkdir(target.c_str(), 0700) != 0) fail_errno(fmt::format("creating restore target {}", target.string()));
+    if (int error = create_private_directory(target); error != 0)
+      fail_errno(fmt::format("creating restore target {}", target.string()), error);
     return true;
   }
   if (!S_ISDIR(status.st_mode)) fail("restore target {} exists and is not a directory", target.string());
@@ -104,16 +107,16 @@ class TreeWriter {
       return link_target.size();
     }
     // Created with its final permission bits where the umask keeps them.
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, entry.mode & 0777);
-    if (fd < 0) fail_errno(fmt::format("creating {}", path));
-    ScopeGuard close_fd([fd] { ::close(fd); });
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, entry.mode & 0777));
+    if (!fd) fail_errno(fmt::format("creating {}", path));
     read_content(entry, [&](const char* data, std::size_t length) {
-      write_all(fd, data, length, path);
+      write_all(fd.get(), data, length, path);
       size += length;
     });
     // chown first: it clears setuid/setgid bits that chmod then sets.
-    if (needs_chown(entry) && ::fchown(fd, entry.uid, entry.gid) != 0) fail_errno(fmt::format("chown of {}", path));
-    if (!created_exact(entry.mode) && ::fchmod(fd, entry.mode) != 0) fail_errno(fmt::format("chmod of {}", path));
+    if (needs_chown(entry) && ::fchown(fd.get(), entry.uid, entry.gid) != 0)
+      fail_errno(fmt::format("chown of {}", path));
+    if (!created_exact(entry.mode) && ::fchmod(fd.get(), entry.mode) != 0) fail_errno(fmt::format("chmod of {}", path));
     return size;
   }
 

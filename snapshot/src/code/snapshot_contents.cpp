@@ -6,6 +6,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "civiup/base/unique_fd.hpp"
 #include "parallel.hpp"
 
 namespace civiup::snapshot {
@@ -97,13 +98,12 @@ git_oid hash_live(const fs::path& path, const LiveEntry& entry, std::string& buf
     git_check(git_odb_hash(&id, buffer.data(), static_cast<std::size_t>(length), GIT_OBJECT_BLOB), "hashing");
     return id;
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) fail_errno(fmt::format("opening {}", path.string()));
-  ScopeGuard close_fd([fd] { ::close(fd); });
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) fail_errno(fmt::format("opening {}", path.string()));
   buffer.clear();
   char chunk[1 << 16];
   for (;;) {
-    ssize_t got = ::read(fd, chunk, sizeof chunk);
+    ssize_t got = ::read(fd.get(), chunk, sizeof chunk);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) fail_errno(fmt::format("reading {}", path.string()));
     if (got == 0) break;

@@ -10,6 +10,7 @@
 
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/private_files.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "live_tree.hpp"
 #include "incoming_pack.hpp"
 #include "parallel.hpp"
@@ -103,15 +104,14 @@ std::uint64_t write_blob(const BlobSink& sink, const fs::path& path, const LiveE
     sink.store(id, buffer.data(), static_cast<std::size_t>(length), path);
     return static_cast<std::uint64_t>(length);
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) fail_errno(fmt::format("opening {}", path.string()));
-  ScopeGuard close_fd([fd] { ::close(fd); });
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) fail_errno(fmt::format("opening {}", path.string()));
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) fail("reading {}: no longer a regular file", path.string());
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) fail("reading {}: no longer a regular file", path.string());
   auto size = static_cast<std::size_t>(st.st_size);
   if (size <= kStreamThreshold) {
     buffer.resize(size);
-    read_fully(fd, buffer.data(), size, path);
+    read_fully(fd.get(), buffer.data(), size, path);
     sink.store(id, buffer.data(), size, path);
     return size;
   }
@@ -120,7 +120,7 @@ std::uint64_t write_blob(const BlobSink& sink, const fs::path& path, const LiveE
   git_check(git_odb_hashfile(id, path.c_str(), GIT_OBJECT_BLOB), fmt::format("hashing {}", path.string()));
   if (sink.known(*id)) return size;
   with_context(fmt::format("storing {}", path.string()), [&] {
-    sink.pack->add_streamed(*id, size, [&](char* data, std::size_t part) { read_fully(fd, data, part, path); });
+    sink.pack->add_streamed(*id, size, [&](char* data, std::size_t part) { read_fully(fd.get(), data, part, path); });
   });
   return size;
 }

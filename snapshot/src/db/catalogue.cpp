@@ -95,11 +95,13 @@ std::string show_create_table(Session& session, const std::string& table) {
   return text(show_create(session, "SHOW CREATE TABLE " + quote_identifier(table), "table " + table).at(1));
 }
 
-Catalogue read_catalogue(Session& session, const std::string& database) {
-  Catalogue catalogue;
-  const std::string schema = quote_string(database);
-  std::map<std::string, TableInfo> tables;
-  std::map<std::string, ViewInfo> views;
+namespace {
+
+using TableMap = std::map<std::string, TableInfo>;
+using ViewMap = std::map<std::string, ViewInfo>;
+
+// The schema's tables and views by name (`schema` quoted), their columns to come.
+void list_tables(Session& session, const std::string& schema, TableMap& tables, ViewMap& views) {
   for (const auto& row : session.query("SELECT TABLE_NAME, TABLE_TYPE, COALESCE(DATA_LENGTH, 0) FROM "
                                        "information_schema.TABLES WHERE TABLE_SCHEMA = " + schema)) {
     std::string name = text(row[0]), type = text(row[1]);
@@ -111,7 +113,11 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
       fail("{} `{}`: objects of this type are not supported", type, name);
     }
   }
+}
 
+// Every column a dump selects, how it is selected and read, and the tables'
+// integer primary keys (a single-column one: what row ranges cut along).
+void read_columns(Session& session, const std::string& schema, TableMap& tables, ViewMap& views) {
   std::map<std::string, std::vector<std::string>> primary_keys;
   for (const auto& row : session.query("SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
                                        "WHERE TABLE_SCHEMA = " + schema + " AND CONSTRAINT_NAME = 'PRIMARY'"))
@@ -153,7 +159,11 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
         is_integer_type(data_type))
       it->second.integer_key = column;
   }
+}
 
+// Each table's CREATE TABLE, and the implicit period columns of a system-versioned one.
+void read_table_definitions(Session& session, const std::string& schema, TableMap& tables,
+                            std::vector<TableInfo>& catalogue_tables) {
   for (auto& [name, table] : tables) {
     with_context(fmt::format("table `{}`", name), [&] {
       table.create_statement = show_create_table(session, name);
@@ -170,9 +180,12 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
         }
       }
     });
-    catalogue.tables.push_back(std::move(table));
+    catalogue_tables.push_back(std::move(table));
   }
+}
 
+// Each view's CREATE VIEW and definer, in an order each view's dependencies come first.
+std::vector<ViewInfo> read_view_definitions(Session& session, const std::string& schema, ViewMap& views) {
   std::vector<ViewInfo> unordered;
   for (auto& [name, view] : views) {
     with_context(fmt::format("view `{}`", name), [&] {
@@ -187,8 +200,11 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
     });
     unordered.push_back(std::move(view));
   }
-  catalogue.views = in_dependency_order(std::move(unordered));
+  return in_dependency_order(std::move(unordered));
+}
 
+// Stored functions and procedures, triggers (per table, in firing order) and events.
+void read_programs(Session& session, const std::string& schema, std::vector<ProgramInfo>& programs) {
   for (const auto& row : session.query("SELECT ROUTINE_TYPE, ROUTINE_NAME, DEFINER FROM information_schema.ROUTINES "
                                        "WHERE ROUTINE_SCHEMA = " + schema + " ORDER BY ROUTINE_TYPE, ROUTINE_NAME")) {
     std::string type = text(row[0]), name = text(row[1]);
@@ -198,11 +214,10 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
       Row create = show_create(session, fmt::format("SHOW CREATE {} {}", type, quote_identifier(name)), name);
       // Columns: name, sql_mode, Create, character_set_client, collation_connection, Database Collation.
       if (!create.at(2)) fail("its body is not visible to this user (needs SELECT on mysql.proc or to be its definer)");
-      catalogue.programs.push_back(ProgramInfo{kind, name, "", text(create[2]), text(create[1]), text(create[3]),
-                                               text(create[4]), "", text(row[2])});
+      programs.push_back(ProgramInfo{kind, name, "", text(create[2]), text(create[1]), text(create[3]),
+                                     text(create[4]), "", text(row[2])});
     });
   }
-
   for (const auto& row : session.query(
            "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = " +
            schema + " ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER")) {
@@ -210,21 +225,34 @@ Catalogue read_catalogue(Session& session, const std::string& database) {
     with_context(fmt::format("trigger `{}`", name), [&] {
       // Columns: Trigger, sql_mode, SQL Original Statement, character_set_client, collation_connection, ...
       Row create = show_create(session, "SHOW CREATE TRIGGER " + quote_identifier(name), name);
-      catalogue.programs.push_back(ProgramInfo{"trigger", name, text(row[1]), text(create.at(2)), text(create[1]),
-                                               text(create[3]), text(create[4]), "", text(row[2])});
+      programs.push_back(ProgramInfo{"trigger", name, text(row[1]), text(create.at(2)), text(create[1]),
+                                     text(create[3]), text(create[4]), "", text(row[2])});
     });
   }
-
   for (const auto& row : session.query("SELECT EVENT_NAME, DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " +
                                        schema + " ORDER BY EVENT_NAME")) {
     std::string name = text(row[0]);
     with_context(fmt::format("event `{}`", name), [&] {
       // Columns: Event, sql_mode, time_zone, Create Event, character_set_client, collation_connection, ...
       Row create = show_create(session, "SHOW CREATE EVENT " + quote_identifier(name), name);
-      catalogue.programs.push_back(ProgramInfo{"event", name, "", text(create.at(3)), text(create[1]), text(create[4]),
-                                               text(create[5]), text(create[2]), text(row[1])});
+      programs.push_back(ProgramInfo{"event", name, "", text(create.at(3)), text(create[1]), text(create[4]),
+                                     text(create[5]), text(create[2]), text(row[1])});
     });
   }
+}
+
+}  // namespace
+
+Catalogue read_catalogue(Session& session, const std::string& database) {
+  Catalogue catalogue;
+  const std::string schema = quote_string(database);
+  TableMap tables;
+  ViewMap views;
+  list_tables(session, schema, tables, views);
+  read_columns(session, schema, tables, views);
+  read_table_definitions(session, schema, tables, catalogue.tables);
+  catalogue.views = read_view_definitions(session, schema, views);
+  read_programs(session, schema, catalogue.programs);
   return catalogue;
 }
 

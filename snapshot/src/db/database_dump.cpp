@@ -6,16 +6,15 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
-#include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "catalogue.hpp"
 #include "consistent_point.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/parallel_for.hpp"
 #include "civiup/base/scope_guard.hpp"
 #include "delta_dump.hpp"
 #include "privileges.hpp"
@@ -56,11 +55,14 @@ class Dumper {
 
  private:
   void read_server_facts(Session& session);
+  std::vector<WorkItem> begin_manifest(const ConsistentPoint& point, std::vector<std::unique_ptr<Session>>& workers);
   std::vector<WorkItem> plan_work(Session& session);
+  void commit_manifest();
   void work(Session& session, const std::vector<WorkItem>& items);
   void dump_rows(Session& session, const WorkItem& item);
   void write_ddl_file(const std::string& name, const std::string& kind, const std::string& object,
                       const std::string& content);
+  void write_definition_files();
   void add_file(const ZstdSqlWriter& writer, const std::string& kind, const std::string& object);
 
   DatabaseLogin login_;
@@ -312,8 +314,46 @@ void Dumper::read_definitions() {
     for (auto& table : catalogue_.tables) table.binary_rows = false;
 }
 
-DumpManifest Dumper::dump(const ConsistentPoint& point, std::vector<std::unique_ptr<Session>>& workers) {
-  started_ = std::chrono::steady_clock::now();  // the dumps of one point run one after another
+// The tables' and programs' definition files, the view stand-ins and the views.
+void Dumper::write_definition_files() {
+  for (size_t t = 0; t < catalogue_.tables.size(); ++t) {
+    const TableInfo& table = catalogue_.tables[t];
+    if (!reused_[t]) write_ddl_file(table_file_name(table.name), "table", table.name, table_file(table));
+  }
+  std::string triggers_table;
+  std::string triggers;
+  auto flush_triggers = [&] {
+    if (!triggers.empty()) write_ddl_file(triggers_file_name(triggers_table), "triggers", triggers_table, triggers);
+    triggers.clear();
+  };
+  for (const auto& program : catalogue_.programs) {
+    manifest_.programs.push_back(
+        ProgramEntry{program.kind, program.name, program.table, program.create_statement, program.definer});
+    if (program.kind == "function" || program.kind == "procedure") {
+      write_ddl_file(routine_file_name(program.kind, program.name), program.kind, program.name,
+                     program_file(program));
+    } else if (program.kind == "trigger") {
+      if (program.table != triggers_table) flush_triggers();
+      triggers_table = program.table;
+      triggers += program_file(program);
+    } else {
+      write_ddl_file(event_file_name(program.name), "event", program.name, program_file(program));
+    }
+  }
+  flush_triggers();
+  if (!catalogue_.views.empty())
+    write_ddl_file(view_standins_file_name(), "view-standins", "", view_standins_file(catalogue_.views));
+  for (size_t i = 0; i < catalogue_.views.size(); ++i) {
+    const ViewInfo& view = catalogue_.views[i];
+    manifest_.programs.push_back(ProgramEntry{"view", view.name, "", view.create_statement, view.definer});
+    write_ddl_file(view_file_name(i + 1, view.name), "view", view.name, view_file(view));
+  }
+}
+
+// The manifest's head and the work: the tables a delta dump takes from its
+// base as they are, the rest in key ranges, largest first.
+std::vector<WorkItem> Dumper::begin_manifest(const ConsistentPoint& point,
+                                             std::vector<std::unique_ptr<Session>>& workers) {
   Session& catalogue_session = *catalogue_session_;
   manifest_.snapshot_epoch = point.snapshot_epoch;
   manifest_.consistency = point.description;
@@ -327,67 +367,12 @@ DumpManifest Dumper::dump(const ConsistentPoint& point, std::vector<std::unique_
   std::vector<WorkItem> items = plan_work(catalogue_session);
   chunks_left_.assign(catalogue_.tables.size(), 0);
   for (const WorkItem& item : items) ++chunks_left_[item.table];
-  ScopeGuard end_progress([this] { progress_.end(); });
-  progress_.begin(fmt::format("dumping {}", database_), catalogue_.tables.size(), "tables");
-  progress_.advance(static_cast<uint64_t>(std::count(reused_.begin(), reused_.end(), true)), 0);  // delta: taken as they are
+  return items;
+}
 
-  std::exception_ptr first_error;
-  std::mutex error_mutex;
-  std::vector<std::thread> threads;
-  for (auto& worker : workers) {
-    threads.emplace_back([&, session = worker.get()] {
-      try {
-        work(*session, items);
-      } catch (...) {
-        std::lock_guard lock(error_mutex);
-        if (!first_error) first_error = std::current_exception();
-        failed_ = true;
-      }
-    });
-  }
-  // Meanwhile the DDL files, on this thread.
-  try {
-    for (size_t t = 0; t < catalogue_.tables.size(); ++t) {
-      const TableInfo& table = catalogue_.tables[t];
-      if (!reused_[t]) write_ddl_file(table_file_name(table.name), "table", table.name, table_file(table));
-    }
-    std::string triggers_table;
-    std::string triggers;
-    auto flush_triggers = [&] {
-      if (!triggers.empty()) write_ddl_file(triggers_file_name(triggers_table), "triggers", triggers_table, triggers);
-      triggers.clear();
-    };
-    for (const auto& program : catalogue_.programs) {
-      manifest_.programs.push_back(
-          ProgramEntry{program.kind, program.name, program.table, program.create_statement, program.definer});
-      if (program.kind == "function" || program.kind == "procedure") {
-        write_ddl_file(routine_file_name(program.kind, program.name), program.kind, program.name,
-                       program_file(program));
-      } else if (program.kind == "trigger") {
-        if (program.table != triggers_table) flush_triggers();
-        triggers_table = program.table;
-        triggers += program_file(program);
-      } else {
-        write_ddl_file(event_file_name(program.name), "event", program.name, program_file(program));
-      }
-    }
-    flush_triggers();
-    if (!catalogue_.views.empty())
-      write_ddl_file(view_standins_file_name(), "view-standins", "", view_standins_file(catalogue_.views));
-    for (size_t i = 0; i < catalogue_.views.size(); ++i) {
-      const ViewInfo& view = catalogue_.views[i];
-      manifest_.programs.push_back(ProgramEntry{"view", view.name, "", view.create_statement, view.definer});
-      write_ddl_file(view_file_name(i + 1, view.name), "view", view.name, view_file(view));
-    }
-  } catch (...) {
-    std::lock_guard lock(error_mutex);
-    if (!first_error) first_error = std::current_exception();
-    failed_ = true;
-  }
-  for (auto& thread : threads) thread.join();
-  if (first_error) std::rethrow_exception(first_error);
-
-  for (auto& worker : workers) worker->execute("COMMIT");
+// The checksums, then every file synced and named in the directory before the
+// manifest that makes them a usable dump.
+void Dumper::commit_manifest() {
   if (options_.checksums)
     for (size_t t = 0; t < manifest_.tables.size(); ++t)
       if (!reused_[t]) manifest_.tables[t].checksum = digests_[t].text();
@@ -395,11 +380,34 @@ DumpManifest Dumper::dump(const ConsistentPoint& point, std::vector<std::unique_
   std::sort(manifest_.files.begin(), manifest_.files.end(),
             [](const DumpFile& a, const DumpFile& b) { return a.name < b.name; });
   manifest_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  // Every file synced and named in the directory before the manifest that
-  // makes them a usable dump.
   sync_.wait();
   fsync_path(dir_);
   write_file_durably(dir_ / kManifestName, manifest_.to_json(), 0600);
+}
+
+DumpManifest Dumper::dump(const ConsistentPoint& point, std::vector<std::unique_ptr<Session>>& workers) {
+  started_ = std::chrono::steady_clock::now();  // the dumps of one point run one after another
+  std::vector<WorkItem> items = begin_manifest(point, workers);
+  ScopeGuard end_progress([this] { progress_.end(); });
+  progress_.begin(fmt::format("dumping {}", database_), catalogue_.tables.size(), "tables");
+  progress_.advance(static_cast<uint64_t>(std::count(reused_.begin(), reused_.end(), true)), 0);  // delta: taken as they are
+
+  // The rows on the workers, each on its own connection, and meanwhile the DDL
+  // files: one thread each.  A failure anywhere stops the rest (failed_).
+  const size_t jobs = workers.size() + 1;
+  parallel_for(
+      jobs, static_cast<unsigned>(jobs),
+      [&](size_t job) {
+        if (job < workers.size()) {
+          work(*workers[job], items);
+        } else {
+          write_definition_files();
+        }
+      },
+      1, &failed_);
+
+  for (auto& worker : workers) worker->execute("COMMIT");
+  commit_manifest();
   return manifest_;
 }
 

@@ -266,7 +266,7 @@ void Restorer::check_files(const std::set<std::string>& tables) {
     if ((file.kind != "table" && file.kind != "data") || tables.count(file.object) != 0) files.push_back(&file);
   }
   try {
-    for_each_parallel(options_.jobs, files.size(), [&](size_t i) { check_file(dir_, *files[i]); });
+    parallel_for(files.size(), thread_count(options_.jobs), [&](size_t i) { check_file(dir_, *files[i]); });
   } catch (const Error& e) {
     throw e.with_context("checking the dump's files (nothing was dropped)");
   }

@@ -33,7 +33,7 @@ std::map<std::string, std::string> digests_at_point(std::vector<std::unique_ptr<
   std::map<std::string, std::string> sums;
   std::mutex mutex;
   std::atomic<size_t> next{0};
-  for_each_parallel(static_cast<int>(workers.size()), workers.size(), [&](size_t w) {
+  parallel_for(workers.size(), static_cast<unsigned>(workers.size()), [&](size_t w) {
     for (size_t i = next++; i < tables.size(); i = next++) {
       auto info = std::find_if(catalogue.tables.begin(), catalogue.tables.end(),
                                [&](const TableInfo& t) { return t.name == tables[i]; });

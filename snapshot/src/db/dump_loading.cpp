@@ -2,10 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
-#include <mutex>
 #include <string_view>
-#include <thread>
 
 #include "civiup/base/error.hpp"
 #include "sql_files.hpp"
@@ -17,30 +14,17 @@ namespace fs = std::filesystem;
 
 void run_parallel(const DatabaseLogin& login, const std::string& database, int jobs, const std::vector<Task>& tasks) {
   if (tasks.empty()) return;
-  size_t count = std::min<size_t>(static_cast<size_t>(std::max(1, jobs)), tasks.size());
+  // One connection per thread, each taking the next task: no more threads than tasks.
+  const size_t connections = std::min<size_t>(thread_count(jobs), tasks.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
-  std::exception_ptr first_error;
-  std::mutex mutex;
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < count; ++t) {
-    threads.emplace_back([&] {
-      try {
+  parallel_for(
+      connections, static_cast<unsigned>(connections),
+      [&](size_t) {
         Session session(login, database);
-        for (;;) {
-          size_t index = next.fetch_add(1);
-          if (index >= tasks.size() || failed.load()) return;
-          tasks[index](session);
-        }
-      } catch (...) {
-        std::lock_guard lock(mutex);
-        if (!first_error) first_error = std::current_exception();
-        failed = true;
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  if (first_error) std::rethrow_exception(first_error);
+        for (size_t index = next++; index < tasks.size() && !failed; index = next++) tasks[index](session);
+      },
+      1, &failed);
 }
 
 namespace {
@@ -82,26 +66,6 @@ void load_file(Session& session, const fs::path& dir, const DumpFile& file, cons
     }
     for (const auto& statement : split_sql_script(read_zstd_file(dir / file.name))) session.execute(statement);
   });
-}
-
-void for_each_parallel(int jobs, size_t count, const std::function<void(size_t)>& body) {
-  std::atomic<size_t> next{0};
-  std::exception_ptr first_error;
-  std::mutex mutex;
-  auto work = [&] {
-    try {
-      for (size_t i = next++; i < count; i = next++) body(i);
-    } catch (...) {
-      std::lock_guard lock(mutex);
-      if (!first_error) first_error = std::current_exception();
-      next = count;
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int i = 1; i < jobs && static_cast<size_t>(i) < count; ++i) threads.emplace_back(work);
-  work();
-  for (auto& thread : threads) thread.join();
-  if (first_error) std::rethrow_exception(first_error);
 }
 
 void check_file(const fs::path& dir, const DumpFile& file) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "civiup/base/parallel_for.hpp"
 #include "civiup/snapshot/db/database_login.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
 #include "session.hpp"
@@ -14,11 +15,9 @@ namespace civiup::snapshot::db {
 
 using Task = std::function<void(Session&)>;
 
-// Runs `tasks` over `jobs` connections of their own; the first error stops the rest.
+// Runs `tasks` over `jobs` connections of their own (parallel_for: the first
+// error stops the rest).  For work without a connection, parallel_for itself.
 void run_parallel(const DatabaseLogin& login, const std::string& database, int jobs, const std::vector<Task>& tasks);
-
-// Calls `body(0..count-1)` on `jobs` threads; the first error stops the rest.
-void for_each_parallel(int jobs, size_t count, const std::function<void(size_t)>& body);
 
 // Loads one file of the dump in `dir`.  A data file's own START TRANSACTION and
 // COMMIT are skipped (the caller decides the transaction); `at_begin` runs

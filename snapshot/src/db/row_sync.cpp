@@ -4,6 +4,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "civiup/base/error.hpp"
@@ -127,52 +128,46 @@ void set_writer_session(Session& session) {
   session.execute("SET SESSION FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 1");
 }
 
-}  // namespace
-
-RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database, const fs::path& dir,
-                        const DumpManifest& manifest, const TableInfo& table, int jobs, const RowSyncLimits& limits) {
-  RowSyncResult result;
-  const TableEntry* dumped = manifest.find_table(table.name);
-  const size_t key_position = table.integer_key.empty() ? std::string::npos : dumped_position(table, table.integer_key);
-  if (dumped == nullptr || !dumped->checksum || table.type != "BASE TABLE" || key_position == std::string::npos) {
-    return result;
-  }
-  if (dumped->rows > limits.max_rows) {
-    return result;
-  }
-  std::vector<const DumpFile*> files;
-  for (const auto& file : manifest.files)
-    if (file.kind == "data" && file.object == table.name) files.push_back(&file);
-  const std::string prefix =
-      fmt::format("INSERT INTO {} {} VALUES ", quote_identifier(table.name), insert_columns(table));
-
-  // The dump's row hashes, sorted.
+// The dump's row hashes, sorted; nullopt when two rows hash the same (the
+// hashes cannot tell which of them is live).
+std::optional<std::vector<uint64_t>> dumped_row_hashes(const fs::path& dir, const std::vector<const DumpFile*>& files,
+                                                       const std::string& prefix, const TableEntry& dumped, int jobs) {
   std::vector<std::vector<uint64_t>> per_file(files.size());
-  for_each_parallel(jobs, files.size(), [&](size_t i) {
+  parallel_for(files.size(), thread_count(jobs), [&](size_t i) {
     for_each_dumped_tuple(dir, *files[i], prefix, [&](std::string_view tuple) { per_file[i].push_back(RowDigest::hash(tuple)); });
   });
   std::vector<uint64_t> hashes;
-  hashes.reserve(dumped->rows);
+  hashes.reserve(dumped.rows);
   for (auto& part : per_file) {
     hashes.insert(hashes.end(), part.begin(), part.end());
     std::vector<uint64_t>().swap(part);
   }
   std::sort(hashes.begin(), hashes.end());
   if (std::adjacent_find(hashes.begin(), hashes.end()) != hashes.end()) {
-    return result;
+    return std::nullopt;
   }
-  if (hashes.size() != dumped->rows) fail("the dump's files of table `{}` hold {} rows, the manifest says {}", table.name, hashes.size(), dumped->rows);
+  if (hashes.size() != dumped.rows) fail("the dump's files of table `{}` hold {} rows, the manifest says {}", dumped.name, hashes.size(), dumped.rows);
+  return hashes;
+}
 
-  // The live rows, in key ranges over several connections: which dumped rows
-  // are live (`found`), and the keys of live rows the dump does not have.
-  const uint64_t allowed = static_cast<uint64_t>(limits.max_changed_fraction_without_ranges * static_cast<double>(std::max<uint64_t>(dumped->rows, 1)));
-  std::vector<std::atomic<uint8_t>> found(hashes.size());
+// The live table against the dump's row hashes.
+struct LiveRows {
+  std::vector<std::atomic<uint8_t>> found;  // per dumped row (hash order): it is live
+  std::vector<std::string> stale_keys;      // keys of live rows the dump lacks (the first `allowed`)
+  uint64_t stale = 0;                       // how many live rows the dump lacks
+};
+
+// The live rows, in key ranges over several connections: which dumped rows
+// are live (`found`), and the keys of live rows the dump does not have.
+LiveRows compare_live_rows(const DatabaseLogin& login, const std::string& database, Session& session,
+                           const TableInfo& table, const std::vector<uint64_t>& hashes, size_t key_position,
+                           uint64_t allowed, int jobs) {
+  LiveRows live{std::vector<std::atomic<uint8_t>>(hashes.size()), {}, 0};
+  std::vector<std::atomic<uint8_t>>& found = live.found;
   std::mutex mutex;
-  std::vector<std::string> stale_keys;
+  std::vector<std::string>& stale_keys = live.stale_keys;
   std::atomic<uint64_t> stale{0};
   std::vector<Task> reads;
-  Session session(login, database);  // the writer, with the data files' session settings
-  set_writer_session(session);
   for (const std::string& where : key_ranges(session, table, 4 * static_cast<uint64_t>(std::max(1, jobs))))
     reads.push_back([&, where](Session& reader) {
       struct Sink : RowSink {
@@ -200,9 +195,68 @@ RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
     });
   with_context(fmt::format("comparing the rows of table `{}` with the dump", table.name),
                [&] { run_parallel(login, database, jobs, reads); });
+  live.stale = stale.load();
+  return live;
+}
+
+// Delete what the dump lacks, then insert what the live table lacks: after
+// the deletes no live row can collide with a dumped one on a unique key.
+void apply_row_changes(Session& session, const TableInfo& table, const fs::path& dir,
+                       const std::vector<const DumpFile*>& files, const std::string& prefix,
+                       const std::vector<uint64_t>& hashes, const LiveRows& live, uint64_t missing) {
+  const size_t limit = std::min<uint64_t>(1 << 20, session.max_allowed_packet() - 1024);
+  with_context(fmt::format("bringing the rows of table `{}` back to the dump's", table.name), [&] {
+    in_transaction(session, [&] {
+      Batcher deletes(session,
+                      fmt::format("DELETE FROM {} WHERE {} IN (", quote_identifier(table.name),
+                                  quote_identifier(table.integer_key)),
+                      ",", ")", limit);
+      for (const auto& key : live.stale_keys) deletes.add(key);
+      deletes.flush();
+      Batcher inserts(session, prefix, ",", "", limit);
+      uint64_t inserted = 0;
+      for (const DumpFile* file : files)
+        for_each_dumped_tuple(dir, *file, prefix, [&](std::string_view tuple) {
+          auto it = std::lower_bound(hashes.begin(), hashes.end(), RowDigest::hash(tuple));
+          if (live.found[static_cast<size_t>(it - hashes.begin())].load(std::memory_order_relaxed) != 0) return;
+          inserts.add(tuple);
+          ++inserted;
+        });
+      inserts.flush();
+      if (inserted != missing) fail("{} rows to insert on the second reading of the dump, {} on the first", inserted, missing);
+    });
+  });
+}
+
+}  // namespace
+
+RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database, const fs::path& dir,
+                        const DumpManifest& manifest, const TableInfo& table, int jobs, const RowSyncLimits& limits) {
+  RowSyncResult result;
+  const TableEntry* dumped = manifest.find_table(table.name);
+  const size_t key_position = table.integer_key.empty() ? std::string::npos : dumped_position(table, table.integer_key);
+  if (dumped == nullptr || !dumped->checksum || table.type != "BASE TABLE" || key_position == std::string::npos) {
+    return result;
+  }
+  if (dumped->rows > limits.max_rows) {
+    return result;
+  }
+  std::vector<const DumpFile*> files;
+  for (const auto& file : manifest.files)
+    if (file.kind == "data" && file.object == table.name) files.push_back(&file);
+  const std::string prefix =
+      fmt::format("INSERT INTO {} {} VALUES ", quote_identifier(table.name), insert_columns(table));
+
+  std::optional<std::vector<uint64_t>> hashes = dumped_row_hashes(dir, files, prefix, *dumped, jobs);
+  if (!hashes) return result;
+
+  const uint64_t allowed = static_cast<uint64_t>(limits.max_changed_fraction_without_ranges * static_cast<double>(std::max<uint64_t>(dumped->rows, 1)));
+  Session session(login, database);  // the writer, with the data files' session settings
+  set_writer_session(session);
+  const LiveRows live = compare_live_rows(login, database, session, table, *hashes, key_position, allowed, jobs);
   uint64_t missing = 0;
-  for (const auto& flag : found) missing += flag.load(std::memory_order_relaxed) == 0;
-  result.deleted = stale.load();
+  for (const auto& flag : live.found) missing += flag.load(std::memory_order_relaxed) == 0;
+  result.deleted = live.stale;
   result.inserted = missing;
   if (result.deleted == 0 && missing == 0) {
     result.outcome = RowSyncResult::same;
@@ -212,31 +266,7 @@ RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
     result.outcome = RowSyncResult::too_many_changes;
     return result;
   }
-
-  // Delete what the dump lacks, then insert what the live table lacks: after
-  // the deletes no live row can collide with a dumped one on a unique key.
-  const size_t limit = std::min<uint64_t>(1 << 20, session.max_allowed_packet() - 1024);
-  with_context(fmt::format("bringing the rows of table `{}` back to the dump's", table.name), [&] {
-    in_transaction(session, [&] {
-      Batcher deletes(session,
-                      fmt::format("DELETE FROM {} WHERE {} IN (", quote_identifier(table.name),
-                                  quote_identifier(table.integer_key)),
-                      ",", ")", limit);
-      for (const auto& key : stale_keys) deletes.add(key);
-      deletes.flush();
-      Batcher inserts(session, prefix, ",", "", limit);
-      uint64_t inserted = 0;
-      for (const DumpFile* file : files)
-        for_each_dumped_tuple(dir, *file, prefix, [&](std::string_view tuple) {
-          auto it = std::lower_bound(hashes.begin(), hashes.end(), RowDigest::hash(tuple));
-          if (found[static_cast<size_t>(it - hashes.begin())].load(std::memory_order_relaxed) != 0) return;
-          inserts.add(tuple);
-          ++inserted;
-        });
-      inserts.flush();
-      if (inserted != missing) fail("{} rows to insert on the second reading of the dump, {} on the first", inserted, missing);
-    });
-  });
+  apply_row_changes(session, table, dir, files, prefix, *hashes, live, missing);
   result.outcome = RowSyncResult::synced;
   return result;
 }
@@ -334,7 +364,7 @@ RangeDiff diff_rows_by_ranges(const DatabaseLogin& login, const std::string& dat
   std::atomic<uint64_t> dumped_seen{0};
   std::atomic<bool> too_big{false};
   with_context(fmt::format("reading the dumped rows of table `{}` in the ranges that differ", table.name), [&] {
-    for_each_parallel(jobs, files.size(), [&](size_t i) {
+    parallel_for(files.size(), thread_count(jobs), [&](size_t i) {
       for_each_dumped_tuple(dir, *files[i]->data, prefix, [&](std::string_view tuple) {
         auto k = parse_key(tuple_field(tuple, key_position));
         if (!k) fail("{}: a row whose key is not an integer", files[i]->data->name);

@@ -14,13 +14,9 @@ ZstdSqlWriter::ZstdSqlWriter(std::filesystem::path path, int level)
   if (!context_) fail("writing {}: cannot create a zstd context", path_.string());
   ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_checksumFlag, 1);
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd_ < 0) fail_errno(fmt::format("creating {}", path_.string()));
+  fd_.reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd_) fail_errno(fmt::format("creating {}", path_.string()));
   out_buffer_.resize(ZSTD_CStreamOutSize());
-}
-
-ZstdSqlWriter::~ZstdSqlWriter() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 void ZstdSqlWriter::append(std::string_view sql) {
@@ -38,13 +34,12 @@ BackgroundSync::~BackgroundSync() {
   }
   work_.notify_all();
   thread_.join();
-  for (auto& [fd, path] : queue_) ::close(fd);
 }
 
-void BackgroundSync::sync_and_close(int fd, std::filesystem::path path) {
+void BackgroundSync::sync_and_close(UniqueFd fd, std::filesystem::path path) {
   {
     std::lock_guard lock(mutex_);
-    queue_.emplace_back(fd, std::move(path));
+    queue_.emplace_back(std::move(fd), std::move(path));
   }
   work_.notify_one();
 }
@@ -65,8 +60,9 @@ void BackgroundSync::run() {
     busy_ = true;
     lock.unlock();
     std::string failure;
-    if (::fsync(fd) != 0) failure = fmt::format("syncing {}: {}", path.string(), std::strerror(errno));
-    if (::close(fd) != 0 && failure.empty()) failure = fmt::format("closing {}: {}", path.string(), std::strerror(errno));
+    if (::fsync(fd.get()) != 0) failure = fmt::format("syncing {}: {}", path.string(), std::strerror(errno));
+    if (int error = fd.close(); error != 0 && failure.empty())
+      failure = fmt::format("closing {}: {}", path.string(), std::strerror(error));
     lock.lock();
     busy_ = false;
     if (!failure.empty() && error_.empty()) error_ = failure;
@@ -77,17 +73,14 @@ void BackgroundSync::run() {
 void ZstdSqlWriter::finish(BackgroundSync* sync) {
   compress({}, ZSTD_e_end);
   if (sync != nullptr) {
-    sync->sync_and_close(fd_, path_);
-    fd_ = -1;
+    sync->sync_and_close(std::move(fd_), path_);
     return;
   }
   // Each file durable before the manifest that lists it is committed.  Per file,
   // not syncfs: that would also flush whatever else the filesystem holds (the
   // server's own datadir, often).
-  if (::fsync(fd_) != 0) fail_errno(fmt::format("syncing {}", path_.string()));
-  int fd = fd_;
-  fd_ = -1;
-  if (::close(fd) != 0) fail_errno(fmt::format("closing {}", path_.string()));
+  if (::fsync(fd_.get()) != 0) fail_errno(fmt::format("syncing {}", path_.string()));
+  if (int error = fd_.close(); error != 0) fail_errno(fmt::format("closing {}", path_.string()), error);
 }
 
 void ZstdSqlWriter::compress(std::string_view input, ZSTD_EndDirective mode) {
@@ -104,7 +97,7 @@ void ZstdSqlWriter::compress(std::string_view input, ZSTD_EndDirective mode) {
 
 void ZstdSqlWriter::write_out(const char* data, size_t size) {
   while (size > 0) {
-    ssize_t n = ::write(fd_, data, size);
+    ssize_t n = ::write(fd_.get(), data, size);
     if (n < 0) {
       if (errno == EINTR) continue;
       fail_errno(fmt::format("writing {}", path_.string()));
@@ -116,15 +109,14 @@ void ZstdSqlWriter::write_out(const char* data, size_t size) {
 }
 
 void read_zstd_file(const std::filesystem::path& path, const std::function<void(std::string_view)>& on_block) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail_errno(fmt::format("opening {}", path.string()));
-  ScopeGuard close_fd([fd] { ::close(fd); });
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) fail_errno(fmt::format("opening {}", path.string()));
   Handle<ZSTD_DCtx, ZSTD_freeDCtx> context(ZSTD_createDCtx());
   std::string in_buffer(ZSTD_DStreamInSize(), '\0');
   std::string out_buffer(ZSTD_DStreamOutSize(), '\0');
   size_t last = 0;
   for (;;) {
-    ssize_t n = ::read(fd, in_buffer.data(), in_buffer.size());
+    ssize_t n = ::read(fd.get(), in_buffer.data(), in_buffer.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       fail_errno(fmt::format("reading {}", path.string()));

@@ -16,6 +16,7 @@
 #include <zstd.h>
 
 #include "civiup/base/scope_guard.hpp"
+#include "civiup/base/unique_fd.hpp"
 
 namespace civiup::snapshot::db {
 
@@ -25,13 +26,13 @@ namespace civiup::snapshot::db {
 class BackgroundSync {
  public:
   BackgroundSync();
-  // Closes what is left unsynced (the dump failed; nothing needs to be durable).
+  // What is left unsynced is closed (the dump failed; nothing needs to be durable).
   ~BackgroundSync();
   BackgroundSync(const BackgroundSync&) = delete;
   BackgroundSync& operator=(const BackgroundSync&) = delete;
 
   // Takes over `fd`: fsync, then close.
-  void sync_and_close(int fd, std::filesystem::path path);
+  void sync_and_close(UniqueFd fd, std::filesystem::path path);
   void wait();
 
  private:
@@ -39,7 +40,7 @@ class BackgroundSync {
 
   std::mutex mutex_;
   std::condition_variable work_, idle_;
-  std::deque<std::pair<int, std::filesystem::path>> queue_;
+  std::deque<std::pair<UniqueFd, std::filesystem::path>> queue_;
   bool busy_ = false;
   bool stop_ = false;
   std::string error_;
@@ -49,7 +50,6 @@ class BackgroundSync {
 class ZstdSqlWriter {
  public:
   ZstdSqlWriter(std::filesystem::path path, int level);
-  ~ZstdSqlWriter();
   ZstdSqlWriter(const ZstdSqlWriter&) = delete;
   ZstdSqlWriter& operator=(const ZstdSqlWriter&) = delete;
 
@@ -69,7 +69,7 @@ class ZstdSqlWriter {
   void write_out(const char* data, size_t size);
 
   std::filesystem::path path_;
-  int fd_ = -1;
+  UniqueFd fd_;
   Handle<ZSTD_CCtx, ZSTD_freeCCtx> context_;
   std::string out_buffer_;
   uint64_t sql_bytes_ = 0;
