@@ -5,9 +5,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "check/site_state.hpp"
+#include "support/fingerprint.hpp"
 #include "support/test_server.hpp"
-#include "upgrade/site_fingerprint.hpp"
 
 namespace civiup::hostile {
 
@@ -38,18 +37,13 @@ fs::path good_release(const fs::path& dir, const std::string& version) {
 }
 
 State site_state(const testbed::Site& site) {
-  State state = test::tree_state(site.root);
-  for (const std::string& database : {site.backdrop_db, site.civicrm_db}) {
-    state.merge(test::database_state(database));
-    auto connection = test::connect(database);
-    for (auto& [name, definition] : test::database_fingerprint(*connection, database)) {
-      state[fmt::format("object:{}.{}", database, name)] = std::move(definition);
-    }
-  }
-  return state;
+  return test::site_fingerprint(site.root, {site.backdrop_db, site.civicrm_db}, test::Mtimes::compare,
+                                test::CacheRows::compare);
 }
 
-std::string state_differences(const State& before, const State& after) { return test::differences(before, after); }
+std::string state_differences(const State& before, const State& after) {
+  return test::describe_differences(before, after);
+}
 
 std::string standin_upgrader() { return std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db"; }
 

@@ -50,11 +50,11 @@ DROP TRIGGER contact_ai)sql");
 // that dump and expects the database it was before the change.
 db::RestoreReport restore_after(const std::string& live, const std::filesystem::path& dump, const std::string& change,
                                 const db::RestoreOptions& options = {}) {
-  DatabaseImage before = describe_database(live);
+  Fingerprint before = database_fingerprint(live);
   db::dump_database(snapshot_login(), live, dump);
   run_sql(live, change);
   auto report = db::restore_changed(snapshot_login(), live, dump, options);
-  expect_same_image(before, describe_database(live));
+  expect_same_image(before, database_fingerprint(live));
   return report;
 }
 
@@ -62,13 +62,13 @@ TEST(SelectiveRestore, ReloadsOnlyWhatChangedAndGivesBackTheOriginal) {
   TempDir temp;
   ScratchDatabase live("sel");
   create_small_site(live.name());
-  DatabaseImage before = describe_database(live.name());
+  Fingerprint before = database_fingerprint(live.name());
   db::dump_database(snapshot_login(), live.name(), temp / "dump");
 
   change_like_an_upgrade(live.name());
   auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
 
-  expect_same_image(before, describe_database(live.name()));
+  expect_same_image(before, database_fingerprint(live.name()));
   EXPECT_EQ(sorted(report.restored_tables), (std::vector<std::string>{"email", "setting"}));
   EXPECT_EQ(sorted(report.unchanged_tables), (std::vector<std::string>{"contact", "log"}));
   EXPECT_NE(std::find(report.dropped_objects.begin(), report.dropped_objects.end(), "table new_feature"),
@@ -110,7 +110,7 @@ CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, contact_id INT UNSIGNED, body TE
   UNIQUE KEY UI_body (body(100)), CONSTRAINT FK_note_contact FOREIGN KEY (contact_id) REFERENCES contact (id));
 INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT(seq, ' ', REPEAT('note ', 50)) FROM seq_1_to_20000;
 ANALYZE TABLE note)sql");  // DATA_LENGTH, which plans the key ranges, is updated in the background otherwise
-  DatabaseImage before = describe_database(live.name());
+  Fingerprint before = database_fingerprint(live.name());
   ASSERT_GT(dump_in_key_ranges(live.name(), temp / "dump"), 2u);
 
   run_sql(live.name(), "ALTER TABLE note ADD COLUMN added INT;\nUPDATE note SET body = 'changed' WHERE id = 7");
@@ -118,7 +118,7 @@ ANALYZE TABLE note)sql");  // DATA_LENGTH, which plans the key ranges, is update
   options.repair_in_place = false;  // reloaded, not repaired (RepairsABigTableInPlace)
   auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump", options);
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
-  expect_same_image(before, describe_database(live.name()));
+  expect_same_image(before, database_fingerprint(live.name()));
 }
 
 // A big table dumped in one file (no integer key to split by, or under the
@@ -132,7 +132,7 @@ TEST(SelectiveRestore, OneBigTableInOneFileIsLoadedInSlices) {
 CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, contact_id INT UNSIGNED, body TEXT, KEY (contact_id),
   UNIQUE KEY UI_body (body(100)));
 INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT(seq, ' ', REPEAT('note ', 50)) FROM seq_1_to_30000)sql");
-  DatabaseImage before = describe_database(live.name());
+  Fingerprint before = database_fingerprint(live.name());
   db::DumpOptions dump_options;
   dump_options.statement_bytes = 64 << 10;  // many INSERTs in the one file
   auto manifest = db::dump_database(snapshot_login(), live.name(), temp / "dump", dump_options);
@@ -145,7 +145,7 @@ INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT(seq, ' ', REPEAT('note ', 50
   options.repair_in_place = false;
   auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump", options);
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
-  expect_same_image(before, describe_database(live.name()));
+  expect_same_image(before, database_fingerprint(live.name()));
 }
 
 // The big table's digest is computed while its keys are built (another
@@ -279,11 +279,11 @@ TEST(SelectiveRestore, UnchangedDatabaseReloadsNoTable) {
   TempDir temp;
   ScratchDatabase live("selsame");
   create_small_site(live.name());
-  DatabaseImage before = describe_database(live.name());
+  Fingerprint before = database_fingerprint(live.name());
   db::dump_database(snapshot_login(), live.name(), temp / "dump");
   auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
   EXPECT_TRUE(report.restored_tables.empty());
-  expect_same_image(before, describe_database(live.name()));
+  expect_same_image(before, database_fingerprint(live.name()));
 }
 
 }  // namespace

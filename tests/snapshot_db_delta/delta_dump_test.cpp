@@ -76,9 +76,9 @@ void expect_restores_like_full_dump(const TempDir& temp, const std::string& live
   ScratchDatabase from_delta("dx"), from_full("dy");
   db::restore_database(snapshot_login(), from_delta.name(), delta);
   db::restore_database(snapshot_login(), from_full.name(), temp / ("full-" + tag));
-  DatabaseImage full_image = describe_database(from_full.name());
-  expect_same_image(full_image, describe_database(from_delta.name()));
-  expect_same_image(describe_database(live), full_image);
+  Fingerprint full_image = database_fingerprint(from_full.name());
+  expect_same_image(full_image, database_fingerprint(from_delta.name()));
+  expect_same_image(database_fingerprint(live), full_image);
 }
 
 TEST(DeltaDump, RedumpsOnlyChangedTablesAndRestoresLikeAFullDump) {

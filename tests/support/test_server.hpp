@@ -33,6 +33,9 @@ void execute(sql::Connection& connection, const std::string& statement);
 // The first column of every row of `query`, as text ("NULL" for SQL NULL).
 std::vector<std::string> query_column(sql::Connection& connection, const std::string& query);
 
+// Every row of `query`, each column as text ("NULL" for SQL NULL).
+std::vector<std::vector<std::string>> query_rows(sql::Connection& connection, const std::string& query);
+
 // A database with a unique name, dropped at the end unless the test failed.
 class ScratchDatabase {
  public:

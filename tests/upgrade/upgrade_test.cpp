@@ -147,7 +147,7 @@ TEST_F(UpgradeTest, RefusedInputsChangeNothing) {
   // A half-upgraded database.
   auto connection = test::connect(site_.civicrm_db);
   test::execute(*connection, "UPDATE civicrm_domain SET version = '5.74.0.upgrade'");
-  before.civicrm = test::database_fingerprint(*connection, site_.civicrm_db);
+  before.civicrm = site_database(site_.civicrm_db);
   release_ = tmp_ / ("civicrm-" + std::string(kTo) + "-backdrop.tar.gz");
   ProcessResult half = upgrade();
   EXPECT_EQ(half.exit_code, 2) << half.err;
