@@ -43,10 +43,6 @@ TestServer load_from_environment() {
 
 }  // namespace
 
-std::string TestServer::dsn(const std::string& database) const {
-  return fmt::format("mysql://{}:{}@{}:{}/{}", user, password, host, port, database);
-}
-
 const TestServer& require_test_server() {
   static const TestServer server = load_from_environment();
   return server;

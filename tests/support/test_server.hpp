@@ -17,9 +17,6 @@ struct TestServer {
   std::string password;
   std::string pid_file;  // to kill or restart the server in fault tests
   std::string data_dir;
-
-  // "mysql://user:pass@host:port/db", the DSN form Backdrop and CiviCRM use.
-  std::string dsn(const std::string& database) const;
 };
 
 const TestServer& require_test_server();

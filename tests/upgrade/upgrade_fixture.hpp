@@ -20,21 +20,17 @@
 #include "support/fingerprint.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text.hpp"
 #include "support/test_server.hpp"
 #include "testbed/testbed.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
 using test::ProcessResult;
+using test::read_file_if_present;
 
 constexpr const char* kFrom = "5.74.0";
 constexpr const char* kTo = "5.75.0";
-
-// The file's content, "" when it is not there (yet).
-inline std::string slurp(const fs::path& file) {
-  std::error_code error;
-  return fs::exists(file, error) ? read_file(file) : std::string();
-}
 
 struct SiteState {
   test::Fingerprint tree;
@@ -141,7 +137,7 @@ class UpgradeTest : public ::testing::Test {
   int civiup_pid_once_upgrader_runs() const {
     fs::path journal = state_dir() / "journal.json";
     for (int i = 0; i < 400; ++i) {
-      if (slurp(journal).find("child_pgid") != std::string::npos) return Journal(journal).load()->pid;
+      if (read_file_if_present(journal).find("child_pgid") != std::string::npos) return Journal(journal).load()->pid;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return 0;
