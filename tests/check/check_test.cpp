@@ -72,9 +72,10 @@ class Check : public ::testing::Test {
                                   test::CacheRows::compare);
   }
 
-  // Runs check with --json after recording the state; asserts one JSON object
-  // on stdout with the contract's fields, and that nothing changed.
-  nlohmann::json check(std::vector<std::string> extra, int expected_exit, const test::ProcessOptions& options = {}) {
+  // Runs check with --json after recording the state; asserts its exit code,
+  // one JSON object on stdout, and that nothing changed.
+  nlohmann::json run_check(std::vector<std::string> extra, int expected_exit,
+                           const test::ProcessOptions& options = {}) {
     before = everything();
     std::vector<std::string> args = {"--json", "check", "--root", site.root.string(), "--release", release.string(),
                                      "--db-upgrade", "/bin/true"};
@@ -83,12 +84,18 @@ class Check : public ::testing::Test {
     EXPECT_EQ(result.exit_code, expected_exit) << result.out << result.err;
     nlohmann::json json = nlohmann::json::parse(result.out, nullptr, false);
     EXPECT_FALSE(json.is_discarded()) << result.out;
+    EXPECT_EQ(test::describe_differences(before, everything()), "");
+    return json;
+  }
+
+  // The same, and the contract's fields, and no state directory made.
+  nlohmann::json check(std::vector<std::string> extra, int expected_exit, const test::ProcessOptions& options = {}) {
+    nlohmann::json json = run_check(std::move(extra), expected_exit, options);
     EXPECT_EQ(json["exit_code"], expected_exit);
     EXPECT_EQ(json["ok"], expected_exit == 0);
     EXPECT_EQ(json["ready"], expected_exit == 0);
-    EXPECT_TRUE(json.contains("problems") && json["problems"].is_array()) << result.out;
-    EXPECT_EQ(json["error"].is_null(), expected_exit == 0) << result.out;
-    EXPECT_EQ(test::describe_differences(before, everything()), "");
+    EXPECT_TRUE(json.contains("problems") && json["problems"].is_array()) << json;
+    EXPECT_EQ(json["error"].is_null(), expected_exit == 0) << json;
     EXPECT_FALSE(fs::exists(site.root.string() + ".civiup")) << "check created the state directory";
     return json;
   }
@@ -295,12 +302,7 @@ TEST_F(Check, UnfinishedJournalSaysRecover) {
   Journal(state / "journal.json").save(record);
   nlohmann::json json;
   {
-    before = everything();
-    auto result = test::run_civiup({"--json", "check", "--root", site.root.string(), "--release", release.string(),
-                                    "--db-upgrade", "/bin/true"});
-    EXPECT_EQ(result.exit_code, 2) << result.err;
-    json = nlohmann::json::parse(result.out);
-    EXPECT_EQ(test::describe_differences(before, everything()), "");
+    json = run_check({}, 2);
   }
   EXPECT_PROBLEM(json, "run `civiup recover` first");
   fs::remove_all(state);
@@ -374,12 +376,7 @@ TEST_F(Check, AnotherCivicrmRunningHoldsTheStateDirectory) {
   nlohmann::json json;
   {
     StateLock lock(state);  // as a running upgrade holds it
-    before = everything();
-    auto result = test::run_civiup({"--json", "check", "--root", site.root.string(), "--release", release.string(),
-                                    "--db-upgrade", "/bin/true"});
-    EXPECT_EQ(result.exit_code, 2) << result.err;
-    json = nlohmann::json::parse(result.out);
-    EXPECT_EQ(test::describe_differences(before, everything()), "");
+    json = run_check({}, 2);
   }
   EXPECT_PROBLEM(json, fmt::format("in use by another civiup (pid {})", ::getpid()));
   fs::remove_all(state);

@@ -27,11 +27,11 @@ testbed::Site make_site(const fs::path& dir, const std::string& stem, const test
   return testbed::generate_site(dir, server, spec);
 }
 
-fs::path good_release(const fs::path& dir, const std::string& version) {
+fs::path good_release(const fs::path& dir, const std::string& version, size_t file_count, uint64_t total_bytes) {
   testbed::ReleaseSpec spec;
   spec.version = version;
-  spec.file_count = 60;
-  spec.total_bytes = 256 * 1024;
+  spec.file_count = file_count;
+  spec.total_bytes = total_bytes;
   fs::create_directories(dir);
   return testbed::write_release_tarball(dir, spec);
 }

@@ -52,7 +52,7 @@ ANALYZE TABLE big)sql");
   ASSERT_GE(count_files(temp / "dump", db::kRowRangesKind), 1u) << "the big table has row ranges";
   EXPECT_EQ(manifest.format, db::kDumpFormat);
 
-  run_sql(live.name(), R"sql(
+  auto report = restore_as_before(live.name(), temp / "dump", before, R"sql(
 UPDATE big SET label = 'changed first' WHERE id = 1;
 UPDATE big SET label = 'changed last' WHERE id = 2100000;
 UPDATE big SET grp = -1 WHERE id IN (1050000, 1050001, 777777, 1999999);
@@ -60,9 +60,6 @@ DELETE FROM big WHERE id BETWEEN 300000 AND 300099;
 DELETE FROM big WHERE id = 2099999;
 INSERT INTO big VALUES (-5, 0, 'below the lowest key'), (2100001, 0, 'above'), (2200000, 0, 'far above');
 UPDATE small SET v = 3 WHERE id = 2)sql");
-
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
-  expect_same_image(before, database_fingerprint(live.name()));
   EXPECT_EQ(report.repaired_tables, std::vector<std::string>{"big"});
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"small"});
   // 6 changed rows deleted and inserted, 101 deleted ones inserted, 3 added ones deleted.
@@ -136,11 +133,7 @@ TEST(RowRangeRepair, MostOfTheTableChangedIsReloaded) {
   TempDir temp;
   ScratchDatabase live("rangemost");
   run_sql(live.name(), kNoteTable);
-  Fingerprint before = database_fingerprint(live.name());
-  db::dump_database(snapshot_login(), live.name(), temp / "dump");
-  run_sql(live.name(), "UPDATE note SET body = 'changed' WHERE id % 3 = 0");
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
-  expect_same_image(before, database_fingerprint(live.name()));
+  auto report = restore_after(live.name(), temp / "dump", "UPDATE note SET body = 'changed' WHERE id % 3 = 0");
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
   EXPECT_TRUE(report.repaired_tables.empty());
 }
@@ -165,9 +158,8 @@ TEST(RowRangeRepair, AnOlderDumpWithoutRowRangesStillRestores) {
   manifest.format = "civiup-db-dump/1";
   write_file_durably(temp / "dump" / db::kManifestName, manifest.to_json());
 
-  run_sql(live.name(), "UPDATE note SET body = 'changed' WHERE id IN (1, 25000, 50000)");
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
-  expect_same_image(before, database_fingerprint(live.name()));
+  const std::string change = "UPDATE note SET body = 'changed' WHERE id IN (1, 25000, 50000)";
+  auto report = restore_as_before(live.name(), temp / "dump", before, change);
   EXPECT_EQ(report.repaired_tables, std::vector<std::string>{"note"});
   EXPECT_EQ(report.repaired_rows, 6u);
   EXPECT_EQ(report.compared_ranges, 0u) << "compared the old way";

@@ -90,12 +90,38 @@ std::string dump_text(const fs::path& dir, const std::string& prefix) {
 }
 
 fs::path expect_round_trip(const TempDir& temp, const std::string& original, const db::DumpOptions& options) {
+  ScratchDatabase copy("copy");
+  return expect_round_trip_into(temp, original, copy, options);
+}
+
+fs::path expect_round_trip_into(const TempDir& temp, const std::string& original, const ScratchDatabase& copy,
+                                const db::DumpOptions& options) {
   fs::path dir = temp / "dump";
   db::dump_database(snapshot_login(), original, dir, options);
-  ScratchDatabase copy("copy");
   db::restore_database(snapshot_login(), copy.name(), dir);
   expect_same_image(database_fingerprint(original), database_fingerprint(copy.name()));
   return dir;
+}
+
+fs::path expect_round_trip_of(const TempDir& temp, const std::string& prefix, const std::string& sql) {
+  ScratchDatabase original(prefix);
+  run_sql(original.name(), sql);
+  return expect_round_trip(temp, original.name());
+}
+
+db::RestoreReport restore_as_before(const std::string& live, const fs::path& dump, const Fingerprint& before,
+                                    const std::string& change, const db::RestoreOptions& options) {
+  run_sql(live, change);
+  auto report = db::restore_changed(snapshot_login(), live, dump, options);
+  expect_same_image(before, database_fingerprint(live));
+  return report;
+}
+
+db::RestoreReport restore_after(const std::string& live, const fs::path& dump, const std::string& change,
+                                const db::RestoreOptions& options) {
+  Fingerprint before = database_fingerprint(live);
+  db::dump_database(snapshot_login(), live, dump);
+  return restore_as_before(live, dump, before, change, options);
 }
 
 bool is_one_line(const std::string& message) { return message.find('\n') == std::string::npos; }

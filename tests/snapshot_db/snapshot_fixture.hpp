@@ -45,6 +45,24 @@ void change_dump_file(const std::filesystem::path& dir, const std::string& file,
 std::filesystem::path expect_round_trip(const TempDir& temp, const std::string& original,
                                         const db::DumpOptions& options = {});
 
+// The same, restoring into `copy`, which the caller may then query.
+std::filesystem::path expect_round_trip_into(const TempDir& temp, const std::string& original,
+                                             const ScratchDatabase& copy, const db::DumpOptions& options = {});
+
+// The same for a scratch database (named from `prefix`) that `sql` makes;
+// the database is dropped on return, the dump stays.
+std::filesystem::path expect_round_trip_of(const TempDir& temp, const std::string& prefix, const std::string& sql);
+
+// Runs `change` on `live`, which was `before` when it was dumped into `dump`,
+// restores it selectively from that dump and expects it as it was.
+db::RestoreReport restore_as_before(const std::string& live, const std::filesystem::path& dump,
+                                    const Fingerprint& before, const std::string& change,
+                                    const db::RestoreOptions& options = {});
+
+// The same with a plain dump of `live` into `dump` first.
+db::RestoreReport restore_after(const std::string& live, const std::filesystem::path& dump, const std::string& change,
+                                const db::RestoreOptions& options = {});
+
 // Error messages must be one line naming the object and the cause.
 bool is_one_line(const std::string& message);
 
