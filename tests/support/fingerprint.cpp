@@ -27,7 +27,11 @@ std::string entry_fingerprint(const fs::path& path, Mtimes mtimes) {
   struct stat info {};
   if (::lstat(path.c_str(), &info) != 0) return "unreadable";
   std::string what = fmt::format("{:o} {}:{}", info.st_mode, info.st_uid, info.st_gid);
-  if (mtimes == Mtimes::compare) what += fmt::format(" mtime {}.{:09}", info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
+  // With times, everything lstat says: a directory's size too (it grows with its entries).
+  if (mtimes == Mtimes::compare) {
+    what += fmt::format(" mtime {}.{:09}", info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
+    if (!S_ISREG(info.st_mode)) what += fmt::format(" size {}", info.st_size);
+  }
   if (S_ISLNK(info.st_mode)) return what + " -> " + fs::read_symlink(path).string();
   if (S_ISREG(info.st_mode)) {
     std::string content = read_file(path);

@@ -19,7 +19,8 @@ using Fingerprint = std::map<std::string, std::string>;
 // while a rollback legitimately brings back the content with new times.
 enum class Mtimes { ignore, compare };
 
-// Relative path ("." for the root) -> "mode uid:gid[ mtime S.NS][ size hash | -> target]".
+// Relative path ("." for the root) -> "mode uid:gid[ mtime S.NS[ size]][ size hash | -> target]"
+// (with mtimes, the size of every entry; without, of regular files only).
 Fingerprint tree_fingerprint(const std::filesystem::path& root, Mtimes mtimes = Mtimes::ignore);
 
 // An upgrade flushes caches on purpose and a rollback does not bring stale
