@@ -140,7 +140,8 @@ std::string describe_differences(const Fingerprint& before, const Fingerprint& a
       add("removed: " + key);
     } else if (it->second != value) {
       // From a little before the first difference: long definitions often differ at the end.
-      size_t first = std::mismatch(value.begin(), value.end(), it->second.begin(), it->second.end()).first - value.begin();
+      size_t first =
+          std::mismatch(value.begin(), value.end(), it->second.begin(), it->second.end()).first - value.begin();
       size_t from = first > 80 ? first - 80 : 0;
       add(fmt::format("changed: {} (from byte {})\n  before: {}\n  after:  {}", key, from, value.substr(from, 300),
                       it->second.substr(from, 300)));

@@ -36,7 +36,8 @@ DatabaseServer DatabaseServer::from_environment() {
 }
 
 std::string DatabaseServer::dsn(const std::string& database) const {
-  return fmt::format("mysql://{}:{}@{}:{}/{}", test::url_encode(user), test::url_encode(password), host, port, database);
+  return fmt::format("mysql://{}:{}@{}:{}/{}", test::url_encode(user), test::url_encode(password), host, port,
+                     database);
 }
 
 }  // namespace civiup::testbed

@@ -31,7 +31,8 @@ bool maintenance_on(const std::string& root) {
   try {
     std::string dsn = first_match(test::read_file_if_present(root + "/civicrm.settings.php"),
                                   R"(define\s*\(\s*['"]CIVICRM_UF_DSN['"]\s*,\s*(['"])(.*?)\1)");
-    std::string prefix = first_match(test::read_file_if_present(root + "/settings.php"), R"(\$database_prefix\s*=\s*(['"])(.*?)\1)");
+    std::string prefix =
+        first_match(test::read_file_if_present(root + "/settings.php"), R"(\$database_prefix\s*=\s*(['"])(.*?)\1)");
     if (dsn.empty()) return false;
     SqlSession db(parse_dsn(dsn));
     return db.value(fmt::format("SELECT COUNT(*) FROM {} WHERE name = 'maintenance_mode' AND value = 'b:1;'",
@@ -107,7 +108,8 @@ int run(const std::vector<std::string>& args) {
   }
   std::string dsn = first_match(test::read_file_if_present(root + "/civicrm.settings.php"),
                                 R"(define\s*\(\s*['"]CIVICRM_UF_DSN['"]\s*,\s*(['"])(.*?)\1)");
-  std::string prefix = first_match(test::read_file_if_present(root + "/settings.php"), R"(\$database_prefix\s*=\s*(['"])(.*?)\1)");
+  std::string prefix =
+      first_match(test::read_file_if_present(root + "/settings.php"), R"(\$database_prefix\s*=\s*(['"])(.*?)\1)");
   if (dsn.empty()) {
     std::puts("[error] The required bootstrap level for this command could not be reached.");
     return 0;  // as bee: always 0
