@@ -12,11 +12,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "check/site_state.hpp"
 #include "civiup/transaction/journal.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/transaction/state_lock.hpp"
 #include "civiup/upgrade/phase_plan.hpp"
+#include "support/fingerprint.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
@@ -32,7 +32,7 @@ class Check : public ::testing::Test {
   test::TempDir temp;
   testbed::Site site;
   fs::path release;
-  test::SiteState before;
+  test::Fingerprint before;
 
   void SetUp() override {
     test::require_test_server();
@@ -67,16 +67,16 @@ class Check : public ::testing::Test {
     return testbed::write_release_tarball(dir, spec);
   }
 
-  test::SiteState everything() const {
-    test::SiteState state = test::tree_state(temp.path());
-    state.merge(test::database_state(site.backdrop_db));
-    state.merge(test::database_state(site.civicrm_db));
-    return state;
+  // A read-only command flushes nothing: caches' rows and mtimes count too.
+  test::Fingerprint everything() const {
+    return test::site_fingerprint(temp.path(), {site.backdrop_db, site.civicrm_db}, test::Mtimes::compare,
+                                  test::CacheRows::compare);
   }
 
-  // Runs check with --json after recording the state; asserts one JSON object
-  // on stdout with the contract's fields, and that nothing changed.
-  nlohmann::json check(std::vector<std::string> extra, int expected_exit, const test::ProcessOptions& options = {}) {
+  // Runs check with --json after recording the state; asserts its exit code,
+  // one JSON object on stdout, and that nothing changed.
+  nlohmann::json run_check(std::vector<std::string> extra, int expected_exit,
+                           const test::ProcessOptions& options = {}) {
     before = everything();
     std::vector<std::string> args = {"--json", "check", "--root", site.root.string(), "--release", release.string(),
                                      "--db-upgrade", "/bin/true"};
@@ -85,12 +85,18 @@ class Check : public ::testing::Test {
     EXPECT_EQ(result.exit_code, expected_exit) << result.out << result.err;
     nlohmann::json json = nlohmann::json::parse(result.out, nullptr, false);
     EXPECT_FALSE(json.is_discarded()) << result.out;
+    EXPECT_EQ(test::describe_differences(before, everything()), "");
+    return json;
+  }
+
+  // The same, and the contract's fields, and no state directory made.
+  nlohmann::json check(std::vector<std::string> extra, int expected_exit, const test::ProcessOptions& options = {}) {
+    nlohmann::json json = run_check(std::move(extra), expected_exit, options);
     EXPECT_EQ(json["exit_code"], expected_exit);
     EXPECT_EQ(json["ok"], expected_exit == 0);
     EXPECT_EQ(json["ready"], expected_exit == 0);
-    EXPECT_TRUE(json.contains("problems") && json["problems"].is_array()) << result.out;
-    EXPECT_EQ(json["error"].is_null(), expected_exit == 0) << result.out;
-    EXPECT_EQ(test::differences(before, everything()), "");
+    EXPECT_TRUE(json.contains("problems") && json["problems"].is_array()) << json;
+    EXPECT_EQ(json["error"].is_null(), expected_exit == 0) << json;
     EXPECT_FALSE(fs::exists(site.root.string() + ".civiup")) << "check created the state directory";
     return json;
   }
@@ -168,7 +174,7 @@ TEST_F(Check, TextPlanFromANestedDirectory) {
       << result.out;
   EXPECT_NE(result.out.find("dump only the tables changed since the pre-snapshot"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("ready: the upgrade can proceed"), std::string::npos) << result.out;
-  EXPECT_EQ(test::differences(before, everything()), "");
+  EXPECT_EQ(test::describe_differences(before, everything()), "");
 }
 
 // Trash left in the state directory (replaced trees waiting for deletion):
@@ -259,7 +265,7 @@ TEST_F(Check, NoDatabaseUpgradeCommand) {
   nlohmann::json json = nlohmann::json::parse(result.out);
   EXPECT_PROBLEM(json, "no DB upgrade command: neither cv, drush nor php is on PATH");
   EXPECT_TRUE(json["upgrader"]["kind"].is_null()) << json["upgrader"];
-  EXPECT_EQ(test::differences(before, everything()), "");
+  EXPECT_EQ(test::describe_differences(before, everything()), "");
 }
 
 // Without cv and drush, civiup's own runner: on bee when bee is used, else on php.
@@ -289,7 +295,7 @@ TEST_F(Check, SaysWhichUpgraderWillRunAndWhy) {
                                 options);
   EXPECT_NE(human.out.find("upgrade the database: php "), std::string::npos) << human.out;
   EXPECT_NE(human.out.find("(neither cv nor drush is on PATH"), std::string::npos) << human.out;
-  EXPECT_EQ(test::differences(before, everything()), "");
+  EXPECT_EQ(test::describe_differences(before, everything()), "");
 }
 
 TEST_F(Check, UnfinishedJournalSaysRecover) {
@@ -304,12 +310,7 @@ TEST_F(Check, UnfinishedJournalSaysRecover) {
   Journal(state / "journal.json").save(record);
   nlohmann::json json;
   {
-    before = everything();
-    auto result = test::run_civiup({"--json", "check", "--root", site.root.string(), "--release", release.string(),
-                                    "--db-upgrade", "/bin/true"});
-    EXPECT_EQ(result.exit_code, 2) << result.err;
-    json = nlohmann::json::parse(result.out);
-    EXPECT_EQ(test::differences(before, everything()), "");
+    json = run_check({}, 2);
   }
   EXPECT_PROBLEM(json, "run `civiup recover` first");
   fs::remove_all(state);
@@ -383,12 +384,7 @@ TEST_F(Check, AnotherCivicrmRunningHoldsTheStateDirectory) {
   nlohmann::json json;
   {
     StateLock lock(state);  // as a running upgrade holds it
-    before = everything();
-    auto result = test::run_civiup({"--json", "check", "--root", site.root.string(), "--release", release.string(),
-                                    "--db-upgrade", "/bin/true"});
-    EXPECT_EQ(result.exit_code, 2) << result.err;
-    json = nlohmann::json::parse(result.out);
-    EXPECT_EQ(test::differences(before, everything()), "");
+    json = run_check({}, 2);
   }
   EXPECT_PROBLEM(json, fmt::format("in use by another civiup (pid {})", ::getpid()));
   fs::remove_all(state);

@@ -8,6 +8,7 @@
 #include "civiup/cli/release_source.hpp"
 #include "civiup/release/release_verify.hpp"
 #include "civiup/base/error.hpp"
+#include "support/error_of.hpp"
 #include "support/temp_dir.hpp"
 
 namespace civiup {
@@ -31,15 +32,7 @@ constexpr const char* kVersions = R"({
      {"version": "5.76.2", "date": "2024-08-21"}]},
   "5.77": {"status": "testing", "releases": [{"version": "5.77.beta1", "date": "2024-08-22"}]}})";
 
-template <typename Body>
-std::string error_of(Body&& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(ReleaseFeed, CheckAnswerGivesTheVersionAndTheTarballUrls) {
   FeedRelease release = parse_check_feed(kCheck, "https://upgrade.civicrm.org/check?stability=stable");

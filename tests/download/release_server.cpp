@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "civiup/base/durable_file.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -24,13 +25,6 @@ void run_or_throw(const std::vector<std::string>& argv, const ProcessOptions& op
   if (result.exit_code != 0) {
     throw std::runtime_error(fmt::format("{} failed ({}): {}{}", argv.front(), result.exit_code, result.out, result.err));
   }
-}
-
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -102,7 +96,7 @@ ReleaseServer::ReleaseServer(const fs::path& root, const Pki& pki) : root_(root)
   }
   for (int i = 0; i < 200 && !fs::exists(port_file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   if (!fs::exists(port_file)) throw std::runtime_error("release_server.py did not start");
-  port_ = std::stoi(slurp(port_file));
+  port_ = std::stoi(read_file(port_file));
 }
 
 ReleaseServer::~ReleaseServer() {
@@ -123,7 +117,7 @@ void ReleaseServer::route(const std::string& path, const nlohmann::json& route) 
 
 std::vector<std::string> ReleaseServer::requests() const {
   std::vector<std::string> lines;
-  std::istringstream text(slurp(log_));
+  std::istringstream text(read_file(log_));
   for (std::string line; std::getline(text, line);) lines.push_back(line);
   return lines;
 }

@@ -3,12 +3,12 @@
 // journal written by encode_journal.  scripts/fuzz runs it before fuzzing.
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "civiup/base/durable_file.hpp"
 #include "civiup/transaction/journal.hpp"
 #include "release/tarball_writer.hpp"
 #include "site/site_files.hpp"
@@ -22,15 +22,10 @@ void put(const fs::path& dir, const std::string& name, const std::string& bytes)
   std::ofstream(dir / name, std::ios::binary) << bytes;
 }
 
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 std::string tar_of(const fs::path& scratch, const std::vector<test::TarItem>& items, test::Compression compression) {
   fs::path file = scratch / "seed.tar";
   test::write_tarball(file, items, compression);
-  std::string bytes = slurp(file);
+  std::string bytes = read_file(file);
   fs::remove(file);
   return bytes;
 }

@@ -5,9 +5,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "check/site_state.hpp"
+#include "support/fingerprint.hpp"
 #include "support/test_server.hpp"
-#include "upgrade/site_fingerprint.hpp"
 
 namespace civiup::hostile {
 
@@ -28,28 +27,23 @@ testbed::Site make_site(const fs::path& dir, const std::string& stem, const test
   return testbed::generate_site(dir, server, spec);
 }
 
-fs::path good_release(const fs::path& dir, const std::string& version) {
+fs::path good_release(const fs::path& dir, const std::string& version, size_t file_count, uint64_t total_bytes) {
   testbed::ReleaseSpec spec;
   spec.version = version;
-  spec.file_count = 60;
-  spec.total_bytes = 256 * 1024;
+  spec.file_count = file_count;
+  spec.total_bytes = total_bytes;
   fs::create_directories(dir);
   return testbed::write_release_tarball(dir, spec);
 }
 
 State site_state(const testbed::Site& site) {
-  State state = test::tree_state(site.root);
-  for (const std::string& database : {site.backdrop_db, site.civicrm_db}) {
-    state.merge(test::database_state(database));
-    auto connection = test::connect(database);
-    for (auto& [name, definition] : test::database_fingerprint(*connection, database)) {
-      state[fmt::format("object:{}.{}", database, name)] = std::move(definition);
-    }
-  }
-  return state;
+  return test::site_fingerprint(site.root, {site.backdrop_db, site.civicrm_db}, test::Mtimes::compare,
+                                test::CacheRows::compare);
 }
 
-std::string state_differences(const State& before, const State& after) { return test::differences(before, after); }
+std::string state_differences(const State& before, const State& after) {
+  return test::describe_differences(before, after);
+}
 
 std::string standin_upgrader() { return std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db"; }
 

@@ -32,8 +32,10 @@ testbed::Site make_site(const fs::path& dir, const std::string& stem,
                         const testbed::DatabaseServer& server = testbed::DatabaseServer::from_environment(),
                         bool databases_array_form = false);
 
-// A small, valid release tarball for Backdrop at `version` in `dir`.
-fs::path good_release(const fs::path& dir, const std::string& version = kTo);
+// A small, valid release tarball for Backdrop at `version` in `dir`; about
+// `file_count` files, `total_bytes` unpacked.
+fs::path good_release(const fs::path& dir, const std::string& version = kTo, size_t file_count = 60,
+                      uint64_t total_bytes = 256 * 1024);
 
 // The tree under `root` and both databases.
 State site_state(const testbed::Site& site);

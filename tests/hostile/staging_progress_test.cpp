@@ -36,14 +36,7 @@ struct RecordingProgress : Progress {
   void end() override { ++ends; }
 };
 
-fs::path release_with_many_entries(const fs::path& dir) {
-  testbed::ReleaseSpec spec;
-  spec.version = kTo;
-  spec.file_count = 700;
-  spec.total_bytes = 512 * 1024;
-  fs::create_directories(dir);
-  return testbed::write_release_tarball(dir, spec);
-}
+fs::path release_with_many_entries(const fs::path& dir) { return good_release(dir, kTo, 700, 512 * 1024); }
 
 TEST(StagingProgress, ReportsEntriesOfEachTarballAndEnds) {
   test::TempDir temp;

@@ -16,6 +16,13 @@ SettingsRewrite to_copy() {
   return rewrite;
 }
 
+void expect_rewrite(const std::string& text, const SettingsRewrite& rewrite, int replacements,
+                    const std::string& expected) {
+  RewrittenSettings out = rewrite_settings_text(text, rewrite);
+  EXPECT_EQ(out.replacements, replacements);
+  EXPECT_EQ(out.text, expected);
+}
+
 TEST(SettingsRewrite, DsnsPathsAndArrayItemsNameTheCopy) {
   std::string text =
       "<?php\n"
@@ -27,9 +34,7 @@ TEST(SettingsRewrite, DsnsPathsAndArrayItemsNameTheCopy) {
       "define('CIVICRM_TEMPLATE_COMPILEDIR', '/var/www/site/files/civicrm/templates_c/');\n"
       "$other = '/var/www/site.old/x';\n"
       "define('CIVICRM_UF_BASEURL', 'http://example.org/');\n";
-  RewrittenSettings out = rewrite_settings_text(text, to_copy());
-  EXPECT_EQ(out.replacements, 5);
-  EXPECT_EQ(out.text,
+  expect_rewrite(text, to_copy(), 5,
             "<?php\n"
             "$database = 'mysql://u:p%40ss@db.example:3306/rh_bd';\n"
             "// $database = 'mysql://u:p@host/bd';  a comment stays as it is\n"
@@ -47,9 +52,7 @@ TEST(SettingsRewrite, BaseUrlOnlyWhenGiven) {
   std::string text =
       "$base_url = 'http://example.org';\n"
       "if (!defined('CIVICRM_UF_BASEURL')) {\n  define( 'CIVICRM_UF_BASEURL' , 'http://example.org/');\n}\n";
-  RewrittenSettings out = rewrite_settings_text(text, rewrite);
-  EXPECT_EQ(out.replacements, 2);
-  EXPECT_EQ(out.text,
+  expect_rewrite(text, rewrite, 2,
             "$base_url = 'http://copy.test/';\n"
             "if (!defined('CIVICRM_UF_BASEURL')) {\n  define( 'CIVICRM_UF_BASEURL' , 'http://copy.test/');\n}\n");
 }
@@ -59,9 +62,7 @@ TEST(SettingsRewrite, InterpolatingStringsAndQuotesAreLeftOrKeptExact) {
       "$a = \"mysql://u:p@h/$db\";\n"
       "$b = 'it\\'s /var/www/site';\n"
       "$c = '/var/www/site/it\\'s';\n";
-  RewrittenSettings out = rewrite_settings_text(text, to_copy());
-  EXPECT_EQ(out.replacements, 1);
-  EXPECT_EQ(out.text,
+  expect_rewrite(text, to_copy(), 1,
             "$a = \"mysql://u:p@h/$db\";\n"
             "$b = 'it\\'s /var/www/site';\n"
             "$c = '/srv/copy/it\\'s';\n");

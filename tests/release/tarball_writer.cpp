@@ -29,39 +29,31 @@ void check(archive* a, int status, const std::string& what) {
   }
 }
 
+TarItem item_of(TarItem::Type type, std::string name, mode_t mode, std::string link = {}) {
+  TarItem item;
+  item.name = std::move(name);
+  item.type = type;
+  item.link = std::move(link);
+  item.mode = mode;
+  return item;
+}
+
 }  // namespace
 
 TarItem file(std::string name, std::string content, mode_t mode) {
-  TarItem item;
-  item.name = std::move(name);
+  TarItem item = item_of(TarItem::Type::kFile, std::move(name), mode);
   item.content = std::move(content);
-  item.mode = mode;
   return item;
 }
 
-TarItem directory(std::string name, mode_t mode) {
-  TarItem item;
-  item.name = std::move(name);
-  item.type = TarItem::Type::kDirectory;
-  item.mode = mode;
-  return item;
-}
+TarItem directory(std::string name, mode_t mode) { return item_of(TarItem::Type::kDirectory, std::move(name), mode); }
 
 TarItem symlink(std::string name, std::string target) {
-  TarItem item;
-  item.name = std::move(name);
-  item.type = TarItem::Type::kSymlink;
-  item.link = std::move(target);
-  item.mode = 0777;
-  return item;
+  return item_of(TarItem::Type::kSymlink, std::move(name), 0777, std::move(target));
 }
 
 TarItem hardlink(std::string name, std::string target) {
-  TarItem item;
-  item.name = std::move(name);
-  item.type = TarItem::Type::kHardlink;
-  item.link = std::move(target);
-  return item;
+  return item_of(TarItem::Type::kHardlink, std::move(name), TarItem().mode, std::move(target));
 }
 
 void write_tarball(const std::filesystem::path& path, const std::vector<TarItem>& items, Compression compression) {

@@ -9,22 +9,18 @@
 #include "civiup/site/site.hpp"
 #include "civiup/base/error.hpp"
 #include "site/site_files.hpp"
+#include "support/error_of.hpp"
 #include "support/site_dsn.hpp"
 #include "support/test_server.hpp"
+#include "support/text.hpp"
 
 namespace civiup {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string error_of(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
+using test::php_quote;
+using test::url_encode;
 
 void create_domain(sql::Connection& c, const std::vector<std::string>& versions) {
   test::execute(c, "CREATE TABLE civicrm_domain (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, "
@@ -32,30 +28,6 @@ void create_domain(sql::Connection& c, const std::vector<std::string>& versions)
   for (const std::string& version : versions) {
     test::execute(c, fmt::format("INSERT INTO civicrm_domain (name, version) VALUES ('Default', '{}')", version));
   }
-}
-
-// "%XX" for everything but unreserved characters, as CiviCRM's installer writes it.
-std::string url_encode(const std::string& text) {
-  std::string out;
-  for (char byte : text) {
-    auto c = static_cast<unsigned char>(byte);
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
-// PHP single-quoted string literal.
-std::string php_quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "'";
 }
 
 TEST(DatabaseVersion, ReadsCivicrmDomainVersion) {

@@ -8,6 +8,7 @@
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
 #include "site/site_files.hpp"
+#include "support/error_of.hpp"
 
 namespace civiup {
 namespace {
@@ -16,16 +17,7 @@ namespace fs = std::filesystem;
 using test::write_site;
 using test::write_text;
 
-// The message of the civiup::Error `body` throws ("" if none).
-template <typename Body>
-std::string error_of(Body&& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 #define EXPECT_ONE_LINE_ERROR(body, needle)                                   \
   do {                                                                        \

@@ -35,8 +35,8 @@ TEST(CiviCrmDatabase, RoundTripOfBothDatabases) {
   // views are valid only where that account has rights, as it has on its own databases.
   execute(*copy.connect(), fmt::format("GRANT ALL ON `{}`.* TO '{}'@'%'", copy.name(), generated.site.account.user));
   db::restore_database(snapshot_login(), copy.name(), temp / "civicrm");
-  DatabaseImage original = describe_database(generated.civicrm.name());
-  expect_same_image(original, describe_database(copy.name()));
+  Fingerprint original = database_fingerprint(generated.civicrm.name());
+  expect_same_image(original, database_fingerprint(copy.name()));
   EXPECT_EQ(original.count("function civicrm_strip_non_numeric"), 1u);
 
   TempDir backdrop_temp;
@@ -47,7 +47,7 @@ TEST(CiviCrmDatabase, SelectiveRestoreAfterTheStandInUpgradeGivesBackTheOriginal
   TempDir temp;
   GeneratedSite generated(temp);
   const std::string database = generated.civicrm.name();
-  DatabaseImage before = describe_database(database);
+  Fingerprint before = database_fingerprint(database);
   db::dump_database(snapshot_login(), database, temp / "dump");
 
   testbed::StandinUpgradeOptions upgrade;
@@ -58,7 +58,7 @@ TEST(CiviCrmDatabase, SelectiveRestoreAfterTheStandInUpgradeGivesBackTheOriginal
             std::vector<std::string>{"5.75.0"});
 
   auto report = db::restore_changed(snapshot_login(), database, temp / "dump");
-  expect_same_image(before, describe_database(database));
+  expect_same_image(before, database_fingerprint(database));
   EXPECT_FALSE(report.restored_tables.empty());
   EXPECT_LT(report.restored_tables.size() * 4, report.unchanged_tables.size())
       << "only the tables the upgrade touched are reloaded";

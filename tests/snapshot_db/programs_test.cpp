@@ -26,9 +26,8 @@ CREATE DEFINER = 'snap_definer'@'%' SQL SECURITY INVOKER VIEW z_base AS SELECT i
 CREATE ALGORITHM = MERGE VIEW m_mid AS SELECT id, CONCAT(name, '😀') AS label, doubled FROM z_base WHERE id > 0 WITH CHECK OPTION;
 CREATE ALGORITHM = TEMPTABLE VIEW a_top (ident, total) AS SELECT COUNT(id), SUM(doubled) FROM m_mid;
 CREATE VIEW b_join AS SELECT t.ident, c.name FROM a_top t JOIN contact c ON c.id = t.ident)sql");
-  expect_round_trip(temp, original.name());
   ScratchDatabase copy("viewcopy");
-  db::restore_database(snapshot_login(), copy.name(), temp / "dump");
+  expect_round_trip_into(temp, original.name(), copy);
   EXPECT_EQ(query_column(*copy.connect(), "SELECT CONCAT(ident, ' ', total) FROM a_top"),
             std::vector<std::string>{"2 7.50"});
 }
@@ -62,9 +61,8 @@ BEGIN
   DECLARE message VARCHAR(100) DEFAULT 'a;;b $$ //';
   INSERT INTO contact_log (contact_id, what) VALUES (NEW.id, CONCAT(message, ' ', OLD.name, '->', NEW.name));
 END)sql", "\n//\n");
-  expect_round_trip(temp, original.name());
   ScratchDatabase copy("trigcopy");
-  db::restore_database(snapshot_login(), copy.name(), temp / "dump");
+  expect_round_trip_into(temp, original.name(), copy);
   auto connection = copy.connect();
   EXPECT_EQ(query_column(*connection, "SELECT log FROM contact"), std::vector<std::string>{""})
       << "triggers are created after the data, which they must not touch";
@@ -112,9 +110,8 @@ BEGIN
   /* a block comment; with ;; inside */
   SELECT COUNT(*) INTO total FROM t WHERE id >= minimum;
 END)sql", "\n//\n");
-  expect_round_trip(temp, original.name());
   ScratchDatabase copy("routcopy");
-  db::restore_database(snapshot_login(), copy.name(), temp / "dump");
+  expect_round_trip_into(temp, original.name(), copy);
   auto connection = copy.connect();
   EXPECT_EQ(query_column(*connection, "SELECT joined('ab', 'cd')"), std::vector<std::string>{"abcd"});
   EXPECT_EQ(query_column(*connection, "SELECT civicrm_strip_non_numeric(phone) FROM t"),

@@ -127,7 +127,7 @@ TEST(Progress, ThrowingFromAdvanceFailsTheRestoreWithAClearError) {
   EXPECT_EQ(failing.ends, 1);
   // The same dump restores when nothing throws.
   db::restore_database(snapshot_login(), copy.name(), temp / "dump");
-  expect_same_image(describe_database(live.name()), describe_database(copy.name()));
+  expect_same_image(database_fingerprint(live.name()), database_fingerprint(copy.name()));
 }
 
 }  // namespace

@@ -47,12 +47,12 @@ INSERT INTO big SELECT seq, seq % 97, CONCAT('row ', seq) FROM seq_1_to_2100000;
 CREATE TABLE small (id INT PRIMARY KEY, v INT);
 INSERT INTO small VALUES (1, 1), (2, 2);
 ANALYZE TABLE big)sql");
-  DatabaseImage before = describe_database(live.name());
+  Fingerprint before = database_fingerprint(live.name());
   db::DumpManifest manifest = db::dump_database(snapshot_login(), live.name(), temp / "dump");
   ASSERT_GE(count_files(temp / "dump", db::kRowRangesKind), 1u) << "the big table has row ranges";
   EXPECT_EQ(manifest.format, db::kDumpFormat);
 
-  run_sql(live.name(), R"sql(
+  auto report = restore_as_before(live.name(), temp / "dump", before, R"sql(
 UPDATE big SET label = 'changed first' WHERE id = 1;
 UPDATE big SET label = 'changed last' WHERE id = 2100000;
 UPDATE big SET grp = -1 WHERE id IN (1050000, 1050001, 777777, 1999999);
@@ -60,9 +60,6 @@ DELETE FROM big WHERE id BETWEEN 300000 AND 300099;
 DELETE FROM big WHERE id = 2099999;
 INSERT INTO big VALUES (-5, 0, 'below the lowest key'), (2100001, 0, 'above'), (2200000, 0, 'far above');
 UPDATE small SET v = 3 WHERE id = 2)sql");
-
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
-  expect_same_image(before, describe_database(live.name()));
   EXPECT_EQ(report.repaired_tables, std::vector<std::string>{"big"});
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"small"});
   // 6 changed rows deleted and inserted, 101 deleted ones inserted, 3 added ones deleted.
@@ -103,7 +100,7 @@ TEST(RowRangeRepair, AFailureBeforeCommitLeavesTheTableAsItWas) {
   TempDir temp;
   ScratchDatabase live("rangefault");
   create_and_change(live.name(), temp / "dump");
-  DatabaseImage changed = describe_database(live.name());
+  Fingerprint changed = database_fingerprint(live.name());
   db::DumpManifest manifest = db::load_manifest(temp / "dump");
   auto ranges = db::load_table_ranges(temp / "dump", manifest, *manifest.find_table("note"));
   ASSERT_TRUE(ranges.has_value());
@@ -119,7 +116,7 @@ TEST(RowRangeRepair, AFailureBeforeCommitLeavesTheTableAsItWas) {
     EXPECT_NE(std::string(e.what()).find("injected failure before COMMIT"), std::string::npos) << e.what();
   }
   EXPECT_TRUE(reached);
-  expect_same_image(changed, describe_database(live.name()));
+  expect_same_image(changed, database_fingerprint(live.name()));
 
   // And without the failure, the same call brings the dumped rows back.
   auto result = db::sync_rows_by_ranges(snapshot_login(), live.name(), temp / "dump", manifest,
@@ -136,11 +133,7 @@ TEST(RowRangeRepair, MostOfTheTableChangedIsReloaded) {
   TempDir temp;
   ScratchDatabase live("rangemost");
   run_sql(live.name(), kNoteTable);
-  DatabaseImage before = describe_database(live.name());
-  db::dump_database(snapshot_login(), live.name(), temp / "dump");
-  run_sql(live.name(), "UPDATE note SET body = 'changed' WHERE id % 3 = 0");
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
-  expect_same_image(before, describe_database(live.name()));
+  auto report = restore_after(live.name(), temp / "dump", "UPDATE note SET body = 'changed' WHERE id % 3 = 0");
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
   EXPECT_TRUE(report.repaired_tables.empty());
 }
@@ -151,7 +144,7 @@ TEST(RowRangeRepair, AnOlderDumpWithoutRowRangesStillRestores) {
   TempDir temp;
   ScratchDatabase live("rangeold");
   run_sql(live.name(), kNoteTable);
-  DatabaseImage before = describe_database(live.name());
+  Fingerprint before = database_fingerprint(live.name());
   db::dump_database(snapshot_login(), live.name(), temp / "dump");
   // Make it a /1 dump: no row-ranges files, the old format name.
   db::DumpManifest manifest = db::load_manifest(temp / "dump");
@@ -165,9 +158,8 @@ TEST(RowRangeRepair, AnOlderDumpWithoutRowRangesStillRestores) {
   manifest.format = "civiup-db-dump/1";
   write_file_durably(temp / "dump" / db::kManifestName, manifest.to_json());
 
-  run_sql(live.name(), "UPDATE note SET body = 'changed' WHERE id IN (1, 25000, 50000)");
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
-  expect_same_image(before, describe_database(live.name()));
+  const std::string change = "UPDATE note SET body = 'changed' WHERE id IN (1, 25000, 50000)";
+  auto report = restore_as_before(live.name(), temp / "dump", before, change);
   EXPECT_EQ(report.repaired_tables, std::vector<std::string>{"note"});
   EXPECT_EQ(report.repaired_rows, 6u);
   EXPECT_EQ(report.compared_ranges, 0u) << "compared the old way";
@@ -207,7 +199,7 @@ INSERT INTO other SELECT seq, CONCAT('other ', seq, ' ', REPEAT('y', 40)) FROM s
 CREATE TABLE small (id INT PRIMARY KEY, v INT);
 INSERT INTO small VALUES (1, 1);
 ANALYZE TABLE note, other)sql");
-  DatabaseImage before = describe_database(live.name());
+  Fingerprint before = database_fingerprint(live.name());
   db::dump_database(snapshot_login(), live.name(), temp / "dump");
   run_sql(live.name(), R"sql(
 ALTER TABLE note ADD COLUMN added INT;
@@ -229,7 +221,7 @@ UPDATE other SET body = 'changed' WHERE id = 2)sql");
   db::RestoreOptions options;
   options.plan_dir = temp / "plan";
   auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump", options);
-  expect_same_image(before, describe_database(live.name()));
+  expect_same_image(before, database_fingerprint(live.name()));
   std::sort(report.planned_tables.begin(), report.planned_tables.end());
   EXPECT_EQ(report.planned_tables, (std::vector<std::string>{"note", "small"}));
   EXPECT_EQ(report.replanned_tables, std::vector<std::string>{"other"});

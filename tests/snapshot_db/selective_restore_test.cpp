@@ -33,8 +33,7 @@ std::vector<std::string> sorted(std::vector<std::string> names) {
 
 // What an upgrade does: rows change in one table, a table and a column
 // appear, a view goes, a routine and a trigger change.
-void change_like_an_upgrade(const std::string& database) {
-  run_sql(database, R"sql(
+const std::string kUpgradeChanges = R"sql(
 UPDATE setting SET value = '5.75.0' WHERE name = 'version';
 CREATE TABLE new_feature (id INT PRIMARY KEY);
 INSERT INTO new_feature VALUES (1);
@@ -43,32 +42,20 @@ DROP VIEW first_contacts;
 DROP FUNCTION version_of;
 CREATE FUNCTION version_of() RETURNS TEXT READS SQL DATA RETURN 'changed';
 CREATE PROCEDURE upgrade_helper() SELECT 1;
-DROP TRIGGER contact_ai)sql");
-}
+DROP TRIGGER contact_ai)sql";
 
-// Dumps `live` into `dump`, runs `change` on it, restores it selectively from
-// that dump and expects the database it was before the change.
-db::RestoreReport restore_after(const std::string& live, const std::filesystem::path& dump, const std::string& change,
-                                const db::RestoreOptions& options = {}) {
-  DatabaseImage before = describe_database(live);
-  db::dump_database(snapshot_login(), live, dump);
-  run_sql(live, change);
-  auto report = db::restore_changed(snapshot_login(), live, dump, options);
-  expect_same_image(before, describe_database(live));
-  return report;
+// Reloaded, not repaired in place (RepairsABigTableInPlace).
+db::RestoreOptions reload_only() {
+  db::RestoreOptions options;
+  options.repair_in_place = false;
+  return options;
 }
 
 TEST(SelectiveRestore, ReloadsOnlyWhatChangedAndGivesBackTheOriginal) {
   TempDir temp;
   ScratchDatabase live("sel");
   create_small_site(live.name());
-  DatabaseImage before = describe_database(live.name());
-  db::dump_database(snapshot_login(), live.name(), temp / "dump");
-
-  change_like_an_upgrade(live.name());
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
-
-  expect_same_image(before, describe_database(live.name()));
+  auto report = restore_after(live.name(), temp / "dump", kUpgradeChanges);
   EXPECT_EQ(sorted(report.restored_tables), (std::vector<std::string>{"email", "setting"}));
   EXPECT_EQ(sorted(report.unchanged_tables), (std::vector<std::string>{"contact", "log"}));
   EXPECT_NE(std::find(report.dropped_objects.begin(), report.dropped_objects.end(), "table new_feature"),
@@ -110,15 +97,12 @@ CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, contact_id INT UNSIGNED, body TE
   UNIQUE KEY UI_body (body(100)), CONSTRAINT FK_note_contact FOREIGN KEY (contact_id) REFERENCES contact (id));
 INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT(seq, ' ', REPEAT('note ', 50)) FROM seq_1_to_20000;
 ANALYZE TABLE note)sql");  // DATA_LENGTH, which plans the key ranges, is updated in the background otherwise
-  DatabaseImage before = describe_database(live.name());
+  Fingerprint before = database_fingerprint(live.name());
   ASSERT_GT(dump_in_key_ranges(live.name(), temp / "dump"), 2u);
 
-  run_sql(live.name(), "ALTER TABLE note ADD COLUMN added INT;\nUPDATE note SET body = 'changed' WHERE id = 7");
-  db::RestoreOptions options;
-  options.repair_in_place = false;  // reloaded, not repaired (RepairsABigTableInPlace)
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump", options);
+  const std::string change = "ALTER TABLE note ADD COLUMN added INT;\nUPDATE note SET body = 'changed' WHERE id = 7";
+  auto report = restore_as_before(live.name(), temp / "dump", before, change, reload_only());
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
-  expect_same_image(before, describe_database(live.name()));
 }
 
 // A big table dumped in one file (no integer key to split by, or under the
@@ -132,7 +116,7 @@ TEST(SelectiveRestore, OneBigTableInOneFileIsLoadedInSlices) {
 CREATE TABLE note (id INT UNSIGNED PRIMARY KEY, contact_id INT UNSIGNED, body TEXT, KEY (contact_id),
   UNIQUE KEY UI_body (body(100)));
 INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT(seq, ' ', REPEAT('note ', 50)) FROM seq_1_to_30000)sql");
-  DatabaseImage before = describe_database(live.name());
+  Fingerprint before = database_fingerprint(live.name());
   db::DumpOptions dump_options;
   dump_options.statement_bytes = 64 << 10;  // many INSERTs in the one file
   auto manifest = db::dump_database(snapshot_login(), live.name(), temp / "dump", dump_options);
@@ -140,12 +124,9 @@ INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT(seq, ' ', REPEAT('note ', 50
   for (const auto& file : manifest.files) files += file.kind == "data" && file.object == "note";
   ASSERT_EQ(files, 1u);
 
-  run_sql(live.name(), "ALTER TABLE note MODIFY body MEDIUMTEXT");
-  db::RestoreOptions options;
-  options.repair_in_place = false;
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump", options);
+  auto report = restore_as_before(live.name(), temp / "dump", before, "ALTER TABLE note MODIFY body MEDIUMTEXT",
+                                  reload_only());
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
-  expect_same_image(before, describe_database(live.name()));
 }
 
 // The big table's digest is computed while its keys are built (another
@@ -165,10 +146,8 @@ ANALYZE TABLE note)sql");
   run_sql(live.name(), "ALTER TABLE note ADD COLUMN added INT");
   // Reloaded: a repair in place would find the live rows equal to the dump's
   // row ranges and never read the changed file (the table is then as dumped).
-  db::RestoreOptions options;
-  options.repair_in_place = false;
   try {
-    db::restore_changed(snapshot_login(), live.name(), temp / "dump", options);
+    db::restore_changed(snapshot_login(), live.name(), temp / "dump", reload_only());
     ADD_FAILURE() << "a reloaded table that does not match the dump's checksum must fail the restore";
   } catch (const Error& e) {
     EXPECT_TRUE(is_one_line(e.what())) << e.what();
@@ -279,11 +258,8 @@ TEST(SelectiveRestore, UnchangedDatabaseReloadsNoTable) {
   TempDir temp;
   ScratchDatabase live("selsame");
   create_small_site(live.name());
-  DatabaseImage before = describe_database(live.name());
-  db::dump_database(snapshot_login(), live.name(), temp / "dump");
-  auto report = db::restore_changed(snapshot_login(), live.name(), temp / "dump");
+  auto report = restore_after(live.name(), temp / "dump", "");
   EXPECT_TRUE(report.restored_tables.empty());
-  expect_same_image(before, describe_database(live.name()));
 }
 
 }  // namespace

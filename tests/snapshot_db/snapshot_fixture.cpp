@@ -1,8 +1,5 @@
 #include "snapshot_fixture.hpp"
 
-#include <cppconn/resultset.h>
-#include <cppconn/resultset_metadata.h>
-#include <cppconn/statement.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -15,32 +12,6 @@
 
 namespace civiup::test {
 namespace fs = std::filesystem;
-namespace {
-
-using Rows = std::vector<std::vector<std::string>>;
-
-Rows query_rows(sql::Connection& connection, const std::string& query) {
-  std::unique_ptr<sql::Statement> statement(connection.createStatement());
-  std::unique_ptr<sql::ResultSet> rs(statement->executeQuery(query));
-  const unsigned columns = rs->getMetaData()->getColumnCount();
-  Rows rows;
-  while (rs->next()) {
-    std::vector<std::string> row;
-    for (unsigned i = 1; i <= columns; ++i) row.push_back(rs->isNull(i) ? "NULL" : std::string(rs->getString(i)));
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
-
-std::string quote(const std::string& name) { return "`" + name + "`"; }
-
-}  // namespace
 
 db::DatabaseLogin snapshot_login() {
   const TestServer& server = require_test_server();
@@ -52,56 +23,7 @@ db::DatabaseLogin snapshot_login() {
   return login;
 }
 
-DatabaseImage describe_database(const std::string& database) {
-  auto connection = connect(database);
-  DatabaseImage image;
-  const std::string schema = "'" + database + "'";
-  auto put = [&](const std::string& key, const std::string& value) {
-    image[key] = replace_all(value, quote(database), "`DB`");
-  };
-  for (const auto& row : query_rows(*connection, "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM "
-                                                 "information_schema.SCHEMATA WHERE SCHEMA_NAME = " + schema))
-    put("database", row[0] + " " + row[1]);
-  for (const auto& row : query_rows(*connection, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
-                                                 "WHERE TABLE_SCHEMA = " + schema)) {
-    const std::string& name = row[0];
-    if (row[1] == "VIEW") {
-      auto create = query_rows(*connection, "SHOW CREATE VIEW " + quote(name));
-      put("view " + name, create.at(0).at(1) + " | " + create[0].at(2) + " " + create[0].at(3));
-      continue;
-    }
-    put("table " + name, query_rows(*connection, "SHOW CREATE TABLE " + quote(name)).at(0).at(1));
-    put("checksum " + name, query_rows(*connection, "CHECKSUM TABLE " + quote(name)).at(0).at(1));
-    if (row[1] == "SYSTEM VERSIONED")
-      put("history rows " + name,
-          query_rows(*connection, "SELECT COUNT(*) FROM " + quote(name) + " FOR SYSTEM_TIME ALL").at(0).at(0));
-  }
-  for (const auto& row : query_rows(*connection, "SELECT TRIGGER_NAME, DEFINER FROM information_schema.TRIGGERS "
-                                                 "WHERE TRIGGER_SCHEMA = " + schema)) {
-    auto create = query_rows(*connection, "SHOW CREATE TRIGGER " + quote(row[0]));
-    // Trigger, sql_mode, statement, character_set_client, collation_connection, Database Collation, Created
-    put("trigger " + row[0], fmt::format("{} | {} | {} {} {} | {}", create.at(0).at(2), create[0][1], create[0][3],
-                                         create[0][4], create[0][5], row[1]));
-  }
-  for (const auto& row : query_rows(*connection, "SELECT ROUTINE_TYPE, ROUTINE_NAME, DEFINER FROM "
-                                                 "information_schema.ROUTINES WHERE ROUTINE_SCHEMA = " + schema)) {
-    auto create = query_rows(*connection, fmt::format("SHOW CREATE {} {}", row[0], quote(row[1])));
-    // Name, sql_mode, Create, character_set_client, collation_connection, Database Collation
-    put(fmt::format("{} {}", row[0] == "FUNCTION" ? "function" : "procedure", row[1]),
-        fmt::format("{} | {} | {} {} {} | {}", create.at(0).at(2), create[0][1], create[0][3], create[0][4],
-                    create[0][5], row[2]));
-  }
-  for (const auto& row : query_rows(*connection, "SELECT EVENT_NAME, DEFINER, STATUS FROM information_schema.EVENTS "
-                                                 "WHERE EVENT_SCHEMA = " + schema)) {
-    auto create = query_rows(*connection, "SHOW CREATE EVENT " + quote(row[0]));
-    // Event, sql_mode, time_zone, Create Event, character_set_client, collation_connection, Database Collation
-    put("event " + row[0], fmt::format("{} | {} | {} | {} {} {} | {} {}", create.at(0).at(3), create[0][1],
-                                       create[0][2], create[0][4], create[0][5], create[0][6], row[1], row[2]));
-  }
-  return image;
-}
-
-void expect_same_image(const DatabaseImage& original, const DatabaseImage& copy) {
+void expect_same_image(const Fingerprint& original, const Fingerprint& copy) {
   for (const auto& [key, value] : original) {
     auto it = copy.find(key);
     if (it == copy.end())
@@ -168,12 +90,38 @@ std::string dump_text(const fs::path& dir, const std::string& prefix) {
 }
 
 fs::path expect_round_trip(const TempDir& temp, const std::string& original, const db::DumpOptions& options) {
+  ScratchDatabase copy("copy");
+  return expect_round_trip_into(temp, original, copy, options);
+}
+
+fs::path expect_round_trip_into(const TempDir& temp, const std::string& original, const ScratchDatabase& copy,
+                                const db::DumpOptions& options) {
   fs::path dir = temp / "dump";
   db::dump_database(snapshot_login(), original, dir, options);
-  ScratchDatabase copy("copy");
   db::restore_database(snapshot_login(), copy.name(), dir);
-  expect_same_image(describe_database(original), describe_database(copy.name()));
+  expect_same_image(database_fingerprint(original), database_fingerprint(copy.name()));
   return dir;
+}
+
+fs::path expect_round_trip_of(const TempDir& temp, const std::string& prefix, const std::string& sql) {
+  ScratchDatabase original(prefix);
+  run_sql(original.name(), sql);
+  return expect_round_trip(temp, original.name());
+}
+
+db::RestoreReport restore_as_before(const std::string& live, const fs::path& dump, const Fingerprint& before,
+                                    const std::string& change, const db::RestoreOptions& options) {
+  run_sql(live, change);
+  auto report = db::restore_changed(snapshot_login(), live, dump, options);
+  expect_same_image(before, database_fingerprint(live));
+  return report;
+}
+
+db::RestoreReport restore_after(const std::string& live, const fs::path& dump, const std::string& change,
+                                const db::RestoreOptions& options) {
+  Fingerprint before = database_fingerprint(live);
+  db::dump_database(snapshot_login(), live, dump);
+  return restore_as_before(live, dump, before, change, options);
 }
 
 bool is_one_line(const std::string& message) { return message.find('\n') == std::string::npos; }

@@ -1,8 +1,7 @@
 #pragma once
 // Shared steps of the database snapshot scenarios: the library's login for the
-// test server, dump/restore into scratch databases, and a description of a
-// database (SHOW CREATE of every object, CHECKSUM TABLE of every table) that two
-// databases must share to count as equal.
+// test server, dump/restore into scratch databases, and the comparison of two
+// databases' fingerprints (support/fingerprint.hpp) that must match to count as equal.
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -15,6 +14,7 @@
 
 #include "civiup/snapshot/db/database_dump.hpp"
 #include "civiup/snapshot/db/database_restore.hpp"
+#include "support/fingerprint.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
 
@@ -25,14 +25,8 @@ namespace db = civiup::snapshot::db;
 // The test server as the library's login (TCP, the civiup user).
 db::DatabaseLogin snapshot_login();
 
-// Object key ("table t", "checksum t", "view v", "trigger x", "function f",
-// "procedure p", "event e", "database") -> its definition as the server shows it,
-// with the database's own name replaced by `DB`.
-using DatabaseImage = std::map<std::string, std::string>;
-DatabaseImage describe_database(const std::string& database);
-
-// Fails the test with every differing key when the two images differ.
-void expect_same_image(const DatabaseImage& original, const DatabaseImage& copy);
+// Fails the test with every differing key when the two fingerprints differ.
+void expect_same_image(const Fingerprint& original, const Fingerprint& copy);
 
 // Runs each statement of `script` (split on `separator`) in `database`.
 void run_sql(const std::string& database, const std::string& script, const std::string& separator = ";\n");
@@ -50,6 +44,24 @@ void change_dump_file(const std::filesystem::path& dir, const std::string& file,
 // Returns the dump directory (inside `temp`).
 std::filesystem::path expect_round_trip(const TempDir& temp, const std::string& original,
                                         const db::DumpOptions& options = {});
+
+// The same, restoring into `copy`, which the caller may then query.
+std::filesystem::path expect_round_trip_into(const TempDir& temp, const std::string& original,
+                                             const ScratchDatabase& copy, const db::DumpOptions& options = {});
+
+// The same for a scratch database (named from `prefix`) that `sql` makes;
+// the database is dropped on return, the dump stays.
+std::filesystem::path expect_round_trip_of(const TempDir& temp, const std::string& prefix, const std::string& sql);
+
+// Runs `change` on `live`, which was `before` when it was dumped into `dump`,
+// restores it selectively from that dump and expects it as it was.
+db::RestoreReport restore_as_before(const std::string& live, const std::filesystem::path& dump,
+                                    const Fingerprint& before, const std::string& change,
+                                    const db::RestoreOptions& options = {});
+
+// The same with a plain dump of `live` into `dump` first.
+db::RestoreReport restore_after(const std::string& live, const std::filesystem::path& dump, const std::string& change,
+                                const db::RestoreOptions& options = {});
 
 // Error messages must be one line naming the object and the cause.
 bool is_one_line(const std::string& message);

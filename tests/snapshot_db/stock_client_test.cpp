@@ -43,7 +43,7 @@ CREATE EVENT cleanup ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABL
                                     server.port, server.user, copy.name());
   ProcessResult result = run_process({"sh", "-c", command}, options);
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  expect_same_image(describe_database(original.name()), describe_database(copy.name()));
+  expect_same_image(database_fingerprint(original.name()), database_fingerprint(copy.name()));
 }
 
 }  // namespace

@@ -62,6 +62,20 @@ std::vector<std::string> sorted(std::vector<std::string> names) {
   return names;
 }
 
+// The base dump of `live` into temp/pre, once its setup's writes have aged.
+db::DumpManifest dump_base(const TempDir& temp, const std::string& live) {
+  let_a_second_pass();
+  return db::dump_database(snapshot_login(), live, temp / "pre");
+}
+
+// A delta dump of `live` into temp/delta against the base dump temp/pre.
+db::DumpManifest dump_delta(const TempDir& temp, const std::string& live, bool trust_update_time = true) {
+  db::DumpOptions options;
+  options.base = temp / "pre";
+  options.trust_update_time = trust_update_time;
+  return db::dump_database(snapshot_login(), live, temp / "delta", options);
+}
+
 ino_t inode(const fs::path& path) {
   struct stat st {};
   EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
@@ -76,22 +90,19 @@ void expect_restores_like_full_dump(const TempDir& temp, const std::string& live
   ScratchDatabase from_delta("dx"), from_full("dy");
   db::restore_database(snapshot_login(), from_delta.name(), delta);
   db::restore_database(snapshot_login(), from_full.name(), temp / ("full-" + tag));
-  DatabaseImage full_image = describe_database(from_full.name());
-  expect_same_image(full_image, describe_database(from_delta.name()));
-  expect_same_image(describe_database(live), full_image);
+  Fingerprint full_image = database_fingerprint(from_full.name());
+  expect_same_image(full_image, database_fingerprint(from_delta.name()));
+  expect_same_image(database_fingerprint(live), full_image);
 }
 
 TEST(DeltaDump, RedumpsOnlyChangedTablesAndRestoresLikeAFullDump) {
   TempDir temp;
   ScratchDatabase live("delta");
   create_site(live.name());
-  let_a_second_pass();
-  auto base = db::dump_database(snapshot_login(), live.name(), temp / "pre");
+  auto base = dump_base(temp, live.name());
   write_like_a_site(live.name());
 
-  db::DumpOptions options;
-  options.base = temp / "pre";
-  auto delta = db::dump_database(snapshot_login(), live.name(), temp / "delta", options);
+  auto delta = dump_delta(temp, live.name());
   expect_restores_like_full_dump(temp, live.name(), temp / "delta", "1");
 
   EXPECT_EQ(delta.base_dump, (temp / "pre").string());
@@ -123,11 +134,8 @@ TEST(DeltaDump, OfAnUnchangedDatabaseRedumpsNoTable) {
   TempDir temp;
   ScratchDatabase live("deltanone");
   create_site(live.name());
-  let_a_second_pass();
-  auto base = db::dump_database(snapshot_login(), live.name(), temp / "pre");
-  db::DumpOptions options;
-  options.base = temp / "pre";
-  auto delta = db::dump_database(snapshot_login(), live.name(), temp / "delta", options);
+  auto base = dump_base(temp, live.name());
+  auto delta = dump_delta(temp, live.name());
   EXPECT_EQ(delta.reused_tables.size(), base.tables.size());
   EXPECT_EQ(delta.tables.size(), base.tables.size());
   for (const auto& table : base.tables) EXPECT_EQ(delta.find_table(table.name)->checksum, table.checksum);
@@ -144,10 +152,7 @@ TEST(DeltaDump, WithoutUpdateTimeComparesChecksums) {
   db::dump_database(snapshot_login(), live.name(), temp / "pre");
   write_like_a_site(live.name());
 
-  db::DumpOptions options;
-  options.base = temp / "pre";
-  options.trust_update_time = false;
-  auto delta = db::dump_database(snapshot_login(), live.name(), temp / "delta", options);
+  auto delta = dump_delta(temp, live.name(), false);
   expect_restores_like_full_dump(temp, live.name(), temp / "delta", "sum");
   EXPECT_EQ(sorted(delta.reused_tables), (std::vector<std::string>{"country", "state_province"}));
   // Same-definition tables are checksummed (email: only updated, so it keeps its

@@ -8,6 +8,7 @@
 #include <cppconn/driver.h>
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
 #include <cppconn/statement.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -42,10 +43,6 @@ TestServer load_from_environment() {
 
 }  // namespace
 
-std::string TestServer::dsn(const std::string& database) const {
-  return fmt::format("mysql://{}:{}@{}:{}/{}", user, password, host, port, database);
-}
-
 const TestServer& require_test_server() {
   static const TestServer server = load_from_environment();
   return server;
@@ -78,6 +75,19 @@ std::vector<std::string> query_column(sql::Connection& connection, const std::st
   std::vector<std::string> values;
   while (rows->next()) values.push_back(rows->isNull(1) ? "NULL" : std::string(rows->getString(1)));
   return values;
+}
+
+std::vector<std::vector<std::string>> query_rows(sql::Connection& connection, const std::string& query) {
+  std::unique_ptr<sql::Statement> statement(connection.createStatement());
+  std::unique_ptr<sql::ResultSet> rs(statement->executeQuery(query));
+  const unsigned columns = rs->getMetaData()->getColumnCount();
+  std::vector<std::vector<std::string>> rows;
+  while (rs->next()) {
+    std::vector<std::string> row;
+    for (unsigned i = 1; i <= columns; ++i) row.push_back(rs->isNull(i) ? "NULL" : std::string(rs->getString(i)));
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 ScratchDatabase::ScratchDatabase(const std::string& prefix) {

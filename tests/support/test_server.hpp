@@ -17,9 +17,6 @@ struct TestServer {
   std::string password;
   std::string pid_file;  // to kill or restart the server in fault tests
   std::string data_dir;
-
-  // "mysql://user:pass@host:port/db", the DSN form Backdrop and CiviCRM use.
-  std::string dsn(const std::string& database) const;
 };
 
 const TestServer& require_test_server();
@@ -32,6 +29,9 @@ void execute(sql::Connection& connection, const std::string& statement);
 
 // The first column of every row of `query`, as text ("NULL" for SQL NULL).
 std::vector<std::string> query_column(sql::Connection& connection, const std::string& query);
+
+// Every row of `query`, each column as text ("NULL" for SQL NULL).
+std::vector<std::vector<std::string>> query_rows(sql::Connection& connection, const std::string& query);
 
 // A database with a unique name, dropped at the end unless the test failed.
 class ScratchDatabase {

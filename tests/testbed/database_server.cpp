@@ -1,9 +1,9 @@
-#include <cctype>
 #include <cstdlib>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "support/text.hpp"
 #include "testbed/testbed.hpp"
 
 namespace civiup::testbed {
@@ -12,21 +12,6 @@ namespace {
 std::string environment(const char* name) {
   const char* value = std::getenv(name);
   return value == nullptr ? std::string() : std::string(value);
-}
-
-// RFC 3986 unreserved characters pass; everything else is %XX (Backdrop and
-// CiviCRM urldecode the user and password of a DSN).
-std::string url_encode(const std::string& text) {
-  std::string out;
-  for (char byte : text) {
-    auto c = static_cast<unsigned char>(byte);
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -51,7 +36,8 @@ DatabaseServer DatabaseServer::from_environment() {
 }
 
 std::string DatabaseServer::dsn(const std::string& database) const {
-  return fmt::format("mysql://{}:{}@{}:{}/{}", url_encode(user), url_encode(password), host, port, database);
+  return fmt::format("mysql://{}:{}@{}:{}/{}", test::url_encode(user), test::url_encode(password), host, port,
+                     database);
 }
 
 }  // namespace civiup::testbed

@@ -178,15 +178,6 @@ void write_civicrm_files(const fs::path& files) {
 
 }  // namespace
 
-std::string php_quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "'";
-}
-
 void write_site_files(const fs::path& root, const DatabaseServer& server, const SiteSpec& spec,
                       const std::string& config_hash) {
   write_text(root / "index.php", index_php());

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "support/text.hpp"
 #include "testbed/sql_session.hpp"
 #include "testbed/testbed.hpp"
 
@@ -51,6 +52,6 @@ void move_logging_tables(SqlSession& session, SqlSession& owner, const std::stri
 std::vector<std::pair<std::string, std::string>> active_config_objects(const SiteSpec& spec);
 
 // A .info value or PHP string, single-quoted for PHP source.
-std::string php_quote(const std::string& text);
+using test::php_quote;
 
 }  // namespace civiup::testbed

@@ -10,23 +10,16 @@
 #include <cstdlib>
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "support/text.hpp"
 #include "testbed/sql_session.hpp"
 
 namespace civiup::testbed {
 namespace {
-
-std::string file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string first_match(const std::string& text, const std::string& pattern) {
   std::smatch match;
@@ -36,9 +29,10 @@ std::string first_match(const std::string& text, const std::string& pattern) {
 // Whether the site is in maintenance mode (false when that cannot be read).
 bool maintenance_on(const std::string& root) {
   try {
-    std::string dsn = first_match(file_text(root + "/civicrm.settings.php"),
+    std::string dsn = first_match(test::read_file_if_present(root + "/civicrm.settings.php"),
                                   R"(define\s*\(\s*['"]CIVICRM_UF_DSN['"]\s*,\s*(['"])(.*?)\1)");
-    std::string prefix = first_match(file_text(root + "/settings.php"), R"(\$database_prefix\s*=\s*(['"])(.*?)\1)");
+    std::string prefix =
+        first_match(test::read_file_if_present(root + "/settings.php"), R"(\$database_prefix\s*=\s*(['"])(.*?)\1)");
     if (dsn.empty()) return false;
     SqlSession db(parse_dsn(dsn));
     return db.value(fmt::format("SELECT COUNT(*) FROM {} WHERE name = 'maintenance_mode' AND value = 'b:1;'",
@@ -112,9 +106,10 @@ int run(const std::vector<std::string>& args) {
     std::printf("[success] %s %s\n", command.c_str(), argument.c_str());
     return 0;
   }
-  std::string dsn = first_match(file_text(root + "/civicrm.settings.php"),
+  std::string dsn = first_match(test::read_file_if_present(root + "/civicrm.settings.php"),
                                 R"(define\s*\(\s*['"]CIVICRM_UF_DSN['"]\s*,\s*(['"])(.*?)\1)");
-  std::string prefix = first_match(file_text(root + "/settings.php"), R"(\$database_prefix\s*=\s*(['"])(.*?)\1)");
+  std::string prefix =
+      first_match(test::read_file_if_present(root + "/settings.php"), R"(\$database_prefix\s*=\s*(['"])(.*?)\1)");
   if (dsn.empty()) {
     std::puts("[error] The required bootstrap level for this command could not be reached.");
     return 0;  // as bee: always 0

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "civiup/base/durable_file.hpp"
 #include "testbed/civicrm_schema.hpp"
 #include "testbed/sql_session.hpp"
 
@@ -32,14 +33,6 @@ namespace fs = std::filesystem;
 std::string environment(const char* name) {
   const char* value = std::getenv(name);
   return value == nullptr ? std::string() : std::string(value);
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // "5.75.0" -> {5, 75, 0}; a suffix (".upgrade", "alpha1") is ignored.
@@ -317,15 +310,15 @@ int run_standin_upgrade(const StandinUpgradeOptions& options) {
   const fs::path root = options.root.empty() ? fs::current_path() : options.root;
   try {
     knobs = Knobs::from_environment();
-    dsn = php_define_value(read_text(root / "civicrm.settings.php"), "CIVICRM_DSN");
+    dsn = php_define_value(read_file(root / "civicrm.settings.php"), "CIVICRM_DSN");
     if (dsn.empty()) throw std::runtime_error(fmt::format("no CIVICRM_DSN in {}", (root / "civicrm.settings.php").string()));
     if (to.empty()) {
       const fs::path version_php = root / "modules" / "civicrm" / "civicrm-version.php";
-      to = version_from_civicrm_version_php(read_text(version_php));
+      to = version_from_civicrm_version_php(read_file(version_php));
       if (to.empty()) throw std::runtime_error(fmt::format("no 'version' in {}", version_php.string()));
     }
     const fs::path compatibility = root / "modules" / "civicrm" / "extension-compatibility.json";
-    if (fs::exists(compatibility)) knobs.compatibility = read_text(compatibility);
+    if (fs::exists(compatibility)) knobs.compatibility = read_file(compatibility);
   } catch (const std::exception& e) {
     complain(e.what());
     return 2;
@@ -337,7 +330,7 @@ int run_standin_upgrade(const StandinUpgradeOptions& options) {
     SqlSession session(parse_dsn(dsn));
     from = session.value("SELECT version FROM civicrm_domain ORDER BY id LIMIT 1");
     std::unique_ptr<SqlSession> logging;
-    const std::string logging_dsn = php_define_value(read_text(root / "civicrm.settings.php"), "CIVICRM_LOGGING_DSN");
+    const std::string logging_dsn = php_define_value(read_file(root / "civicrm.settings.php"), "CIVICRM_LOGGING_DSN");
     if (!logging_dsn.empty() && parse_dsn(logging_dsn).database != parse_dsn(dsn).database) {
       logging = std::make_unique<SqlSession>(parse_dsn(logging_dsn));
     }

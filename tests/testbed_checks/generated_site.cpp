@@ -6,15 +6,7 @@
 
 namespace civiup::test {
 
-testbed::DatabaseServer testbed_server() {
-  const TestServer& server = require_test_server();
-  testbed::DatabaseServer out;
-  out.host = server.host;
-  out.port = server.port;
-  out.user = server.user;
-  out.password = server.password;
-  return out;
-}
+testbed::DatabaseServer testbed_server() { return testbed::DatabaseServer::from_environment(); }
 
 GeneratedSite::GeneratedSite(testbed::SiteSpec spec, bool shared_database) : spec_(std::move(spec)) {
   spec_.backdrop_db = backdrop_db_.name();

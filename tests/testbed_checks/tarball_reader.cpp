@@ -1,8 +1,6 @@
 #include "tarball_reader.hpp"
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 
 #include <archive.h>
@@ -38,14 +36,6 @@ std::map<std::string, TarEntry> read_tarball(const std::filesystem::path& path, 
     throw std::runtime_error(fmt::format("{}: {}", path.string(), archive_error_string(reader.get())));
   }
   return entries;
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 std::map<std::string, std::string> read_tree(const std::filesystem::path& root) {

@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#include "civiup/base/durable_file.hpp"  // read_file, for the checks that include this
+
 namespace civiup::test {
 
 struct TarEntry {
@@ -18,7 +20,5 @@ std::map<std::string, TarEntry> read_tarball(const std::filesystem::path& path, 
 
 // Every regular file under `root`, by path relative to it, with its content.
 std::map<std::string, std::string> read_tree(const std::filesystem::path& root);
-
-std::string read_file(const std::filesystem::path& path);
 
 }  // namespace civiup::test

@@ -3,14 +3,13 @@
 // upgrade leaving it alone, and a week of work spread over it.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <fmt/format.h>
 
+#include "civiup/base/durable_file.hpp"
 #include "generated_site.hpp"
 #include "support/process.hpp"
 #include "testbed/civicrm_schema.hpp"
@@ -22,13 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 
 uint64_t as_number(const std::string& text) { return std::stoull(text); }
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // CHECKSUM TABLE's second column: a digest of every row.
 std::string table_checksum(const std::string& database, const std::string& table) {

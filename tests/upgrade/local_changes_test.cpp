@@ -40,7 +40,7 @@ TEST_F(LocalChangesTest, APatchAfterAnUpgradeIsListedRefusedAndCanBeDiscarded) {
 
   fs::path patched = some_php_file();
   ASSERT_FALSE(patched.empty());
-  test::write_text(patched, slurp(patched) + "\n// local fix\n");
+  test::write_text(patched, read_file_if_present(patched) + "\n// local fix\n");
   test::write_text(site_.root / "modules" / "civicrm" / "CRM" / "LocalPatch.php", "<?php // ours\n");
 
   ProcessResult checked = check(release_);

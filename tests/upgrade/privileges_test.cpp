@@ -34,7 +34,7 @@ class SiteAccountTest : public UpgradeTest {
   // Every log of the state directory, in one string.
   std::string logs() const {
     std::string text;
-    for (const auto& file : fs::directory_iterator(state_dir() / "logs")) text += slurp(file.path());
+    for (const auto& file : fs::directory_iterator(state_dir() / "logs")) text += read_file_if_present(file.path());
     return text;
   }
 

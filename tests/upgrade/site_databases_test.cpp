@@ -28,10 +28,10 @@ class SiteDatabasesTest : public UpgradeTest {
   // clears them; they are rebuilt on demand).
   struct FullState {
     SiteState site;
-    std::map<std::string, std::string> logging;
+    test::Fingerprint logging;
   };
   FullState full_state() {
-    FullState s{state(), test::database_fingerprint(*test::connect(), site_.logging_db)};
+    FullState s{state(), site_database(site_.logging_db)};
     std::erase_if(s.site.tree, [](const auto& entry) { return entry.first.find("templates_c/") != std::string::npos; });
     return s;
   }

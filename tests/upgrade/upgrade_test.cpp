@@ -62,7 +62,7 @@ TEST_F(UpgradeTest, SuccessfulUpgradeLeavesTheNewReleaseAndTheSiteAsItWas) {
     EXPECT_EQ(query(site_.backdrop_db, "SELECT status FROM system WHERE name = '" + module + "'"), "1") << module;
   }
   EXPECT_EQ(query(site_.backdrop_db, "SELECT value FROM state WHERE name = 'maintenance_mode'"), maintenance);
-  std::string text = slurp(site_.config_dir / "system.core.json");
+  std::string text = read_file_if_present(site_.config_dir / "system.core.json");
   EXPECT_NE(text.find("\"site_frontpage\": \"civicrm/dashboard\""), std::string::npos) << text;
 
   // The new tree is the release's, byte for byte; nothing is left behind.
@@ -141,7 +141,7 @@ TEST_F(UpgradeTest, SecondConcurrentCiviupIsRefused) {
   // Wait until the first is inside the DB upgrade (its journal names the phase).
   fs::path journal = state_dir() / "journal.json";
   for (int i = 0; i < 300; ++i) {
-    std::string text = slurp(journal);
+    std::string text = read_file_if_present(journal);
     if (text.find("child_pgid") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -170,7 +170,7 @@ TEST_F(UpgradeTest, RefusedInputsChangeNothing) {
   // A half-upgraded database.
   auto connection = test::connect(site_.civicrm_db);
   test::execute(*connection, "UPDATE civicrm_domain SET version = '5.74.0.upgrade'");
-  before.civicrm = test::database_fingerprint(*connection, site_.civicrm_db);
+  before.civicrm = site_database(site_.civicrm_db);
   release_ = tmp_ / ("civicrm-" + std::string(kTo) + "-backdrop.tar.gz");
   ProcessResult half = upgrade();
   EXPECT_EQ(half.exit_code, 2) << half.err;
@@ -326,13 +326,13 @@ TEST_F(UpgradeTest, BackdropOperationsGoThroughBeeWhenItIsThere) {
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   // Two bootstraps: civiup's Backdrop session before the window (maintenance
   // on, disable) and after the DB upgrade (enable, caches, maintenance off).
-  std::string calls = slurp(log);
+  std::string calls = read_file_if_present(log);
   std::string session = "php-script " + state_dir().string() + "/staging/";
   size_t first = calls.find(session);
   ASSERT_NE(first, std::string::npos) << calls;
   EXPECT_NE(calls.find(session, first + 1), std::string::npos) << calls;
   EXPECT_EQ(std::count(calls.begin(), calls.end(), '\n'), 2) << calls;
-  std::string log_text = slurp(json_of(result)["log"].get<std::string>());
+  std::string log_text = read_file_if_present(json_of(result)["log"].get<std::string>());
   for (const std::string& module : site_.integration_modules) {
     EXPECT_NE(log_text.find("civiup-backdrop.php: disable " + module), std::string::npos) << log_text;
     EXPECT_NE(log_text.find("civiup-backdrop.php: enable " + module), std::string::npos) << log_text;

@@ -22,14 +22,8 @@ extends_documentation_fragment:
   - action_common_attributes
   - action_common_attributes.facts
 attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
   facts:
     support: full
-  platform:
-    platforms: posix
 seealso:
   - module: civiup.fleet.civiup_upgrade
 '''

@@ -26,13 +26,6 @@ author:
 extends_documentation_fragment:
   - civiup.fleet.civiup
   - action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 seealso:
   - module: civiup.fleet.civiup_facts
 '''

@@ -37,13 +37,6 @@ options:
 extends_documentation_fragment:
   - civiup.fleet.civiup
   - action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 notes:
   - Rows and files written since the upgrade are replaced by the snapshot's; civiup keeps what it
     replaces as a snapshot of its own, so a rollback can itself be undone with C(civiup restore).

@@ -67,13 +67,6 @@ options:
 extends_documentation_fragment:
   - civiup.fleet.civiup
   - action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 notes:
   - civiup exit codes are 0 upgraded, 1 failed and rolled back, 2 refused, 3 not fully rolled back.
   - Run it with I(url) for a health check, and in a play with C(serial) and C(max_fail_percentage=0) so
