@@ -16,7 +16,8 @@ namespace {
 
 uint64_t fnv1a(const std::string& data) {
   uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : data) {
+  for (char byte : data) {
+    auto c = static_cast<unsigned char>(byte);
     hash ^= c;
     hash *= 1099511628211ull;
   }
@@ -140,8 +141,8 @@ std::string describe_differences(const Fingerprint& before, const Fingerprint& a
       add("removed: " + key);
     } else if (it->second != value) {
       // From a little before the first difference: long definitions often differ at the end.
-      size_t first =
-          std::mismatch(value.begin(), value.end(), it->second.begin(), it->second.end()).first - value.begin();
+      auto first = static_cast<size_t>(
+          std::mismatch(value.begin(), value.end(), it->second.begin(), it->second.end()).first - value.begin());
       size_t from = first > 80 ? first - 80 : 0;
       add(fmt::format("changed: {} (from byte {})\n  before: {}\n  after:  {}", key, from, value.substr(from, 300),
                       it->second.substr(from, 300)));

@@ -20,7 +20,8 @@ namespace civiup::test {
 // installer writes it (Backdrop and CiviCRM urldecode the user and password).
 inline std::string url_encode(const std::string& text) {
   std::string out;
-  for (unsigned char c : text) {
+  for (char byte : text) {
+    auto c = static_cast<unsigned char>(byte);
     if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
       out.push_back(static_cast<char>(c));
     } else {
