@@ -18,7 +18,7 @@
 namespace civiup {
 namespace fs = std::filesystem;
 
-BackdropSession::BackdropSession(std::vector<std::string> argv, fs::path root) {
+BackdropSession::BackdropSession(std::vector<std::string> argv, const fs::path& root) {
   shown_ = argv.size() >= 2 ? fmt::format("{} {}", fs::path(argv.front()).filename().string(),
                                           fs::path(argv.back()).filename().string())
                             : argv.front();

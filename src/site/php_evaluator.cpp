@@ -187,8 +187,6 @@ class Evaluator {
     const std::string& file = file_name_;
     switch (token.kind) {
       case PhpTokenKind::kString:
-        ++pos_;
-        return make_string(token.text, file, token.line);
       case PhpTokenKind::kNumber:
         ++pos_;
         return make_string(token.text, file, token.line);

@@ -24,7 +24,7 @@ extern char** environ;
 namespace civiup {
 namespace {
 
-constexpr size_t kKeptOutput = 64 * 1024;
+constexpr size_t kKeptOutput = size_t{64} * 1024;
 
 struct Environment {
   std::vector<std::string> strings;

@@ -22,7 +22,7 @@ class BackdropSession {
  public:
   // Starts `argv` (e.g. bee --root=ROOT php-script FILE) in `root` and returns
   // at once: the bootstrap goes on while civiup does other work.
-  BackdropSession(std::vector<std::string> argv, std::filesystem::path root);
+  BackdropSession(std::vector<std::string> argv, const std::filesystem::path& root);
   // Ends the process: end of input, then SIGKILL to its group if it lingers.
   ~BackdropSession();
   BackdropSession(const BackdropSession&) = delete;

@@ -71,16 +71,16 @@ struct PackReader::Pack {
     if (index.size < 8 + 256 * 4 + 40 || std::memcmp(index.data, "\xfftOc", 4) != 0 || be32(index.data + 4) != 2) {
       return false;
     }
-    count = be32(index.data + 8 + 255 * 4);
+    count = be32(index.data + 8 + std::size_t{255} * 4);
     return index.size >= 8 + 256 * 4 + std::size_t{count} * (20 + 4 + 4) + 40 && pack.size >= 32;
   }
 
   // The object's offset in the pack, if this pack has it.
   std::optional<std::uint64_t> find(const git_oid& id) const {
     const unsigned char* fan_out = index.data + 8;
-    std::uint32_t low = id.id[0] == 0 ? 0 : be32(fan_out + (id.id[0] - 1) * 4);
-    std::uint32_t high = be32(fan_out + id.id[0] * 4);
-    const unsigned char* ids = fan_out + 256 * 4;
+    std::uint32_t low = id.id[0] == 0 ? 0 : be32(fan_out + (std::size_t{id.id[0]} - 1) * 4);
+    std::uint32_t high = be32(fan_out + std::size_t{id.id[0]} * 4);
+    const unsigned char* ids = fan_out + std::size_t{256} * 4;
     while (low < high) {
       std::uint32_t middle = low + (high - low) / 2;
       int order = std::memcmp(ids + std::size_t{middle} * 20, id.id, 20);

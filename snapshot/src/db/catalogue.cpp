@@ -164,7 +164,11 @@ void read_columns(Session& session, const std::string& schema, TableMap& tables,
 // Each table's CREATE TABLE, and the implicit period columns of a system-versioned one.
 void read_table_definitions(Session& session, const std::string& schema, TableMap& tables,
                             std::vector<TableInfo>& catalogue_tables) {
-  for (auto& [name, table] : tables) {
+  // Named references, not structured bindings: clang 14 (the fuzz build,
+  // clang-tidy) cannot capture a binding in a lambda.
+  for (auto& entry : tables) {
+    const std::string& name = entry.first;
+    TableInfo& table = entry.second;
     with_context(fmt::format("table `{}`", name), [&] {
       table.create_statement = show_create_table(session, name);
       if (table.type == "SYSTEM VERSIONED") {
@@ -187,7 +191,9 @@ void read_table_definitions(Session& session, const std::string& schema, TableMa
 // Each view's CREATE VIEW and definer, in an order each view's dependencies come first.
 std::vector<ViewInfo> read_view_definitions(Session& session, const std::string& schema, ViewMap& views) {
   std::vector<ViewInfo> unordered;
-  for (auto& [name, view] : views) {
+  for (auto& entry : views) {
+    const std::string& name = entry.first;
+    ViewInfo& view = entry.second;
     with_context(fmt::format("view `{}`", name), [&] {
       Row row = show_create(session, "SHOW CREATE VIEW " + quote_identifier(name), "view " + name);
       std::string create = text(row.at(1));

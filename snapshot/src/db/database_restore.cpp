@@ -393,9 +393,9 @@ void Restorer::load(const std::set<std::string>& tables, const std::set<std::str
   add_keys_and_digest(load_rows(data_files), verified);
   // Foreign keys once every table has its keys; with checks off this changes metadata only.
   for (const auto& [table, keys] : deferred_)
-    if (!keys.add_foreign_keys.empty())
+    if (const std::string& statement = keys.add_foreign_keys; !statement.empty())
       with_context(fmt::format("adding the foreign keys of table `{}`", table),
-                   [&] { session_->execute_ddl(keys.add_foreign_keys); });
+                   [&] { session_->execute_ddl(statement); });
   // Routines, view stand-ins, views in dependency order, triggers, events: file-name order.
   for (const DumpFile* file : program_files) {
     load_file(*session_, dir_, *file);

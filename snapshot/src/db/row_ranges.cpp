@@ -103,7 +103,7 @@ std::string ranges_file_name(const std::string& data_file_name) {
 }
 
 std::string ranges_file_content(const std::string& key, const RangeLayout& layout, std::optional<Int128> min_key,
-                                std::optional<Int128> max_key, std::vector<RangeSum> sums) {
+                                std::optional<Int128> max_key, const std::vector<RangeSum>& sums) {
   uint64_t rows = 0;
   for (const auto& s : sums) rows += s.rows;
   std::string text = fmt::format("{}\nkey {}\nlayout {} {}\nkeys {} {} {}\n", kRowRangesFormat, key,

@@ -62,7 +62,7 @@ std::string ranges_file_name(const std::string& data_file_name);
 
 // The sidecar's text: format, key column, layout, the file's key span and rows, one line per range.
 std::string ranges_file_content(const std::string& key, const RangeLayout& layout, std::optional<Int128> min_key,
-                                std::optional<Int128> max_key, std::vector<RangeSum> sums);
+                                std::optional<Int128> max_key, const std::vector<RangeSum>& sums);
 
 // The ranges of one table, from the sidecars of all its data files, merged.
 struct TableRanges {

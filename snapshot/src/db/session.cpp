@@ -393,7 +393,7 @@ void append_hex(std::string& out, const char* data, size_t size) {
   size_t start = out.size();
   out.resize(start + 2 * size);
   char* p = out.data() + start;
-  for (size_t i = 0; i < size; ++i, p += 2) std::memcpy(p, &kPairs[2 * static_cast<unsigned char>(data[i])], 2);
+  for (size_t i = 0; i < size; ++i, p += 2) std::memcpy(p, &kPairs[size_t{2} * static_cast<unsigned char>(data[i])], 2);
 }
 
 }  // namespace civiup::snapshot::db

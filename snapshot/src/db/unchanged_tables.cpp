@@ -21,12 +21,12 @@ TableComparison compare_with_dump(Session& session, const DumpManifest& dump, co
     const TableEntry* dumped = dump.find_table(name);
     auto object = std::find_if(live.begin(), live.end(),
                                [&](const LiveObject& o) { return o.name == name && o.kind == "table"; });
-    if (dumped == nullptr || object == live.end() || show_create_table(session, name) != dumped->create_statement)
+    bool redefined =
+        dumped == nullptr || object == live.end() || show_create_table(session, name) != dumped->create_statement;
+    if (redefined || (trust && object->update_epoch > dump.snapshot_epoch))  // or written after the point
       result.changed.push_back(name);
     else if (trust && object->update_epoch >= 0 && object->update_epoch < dump.snapshot_epoch)
       result.unchanged.push_back(name);
-    else if (trust && object->update_epoch > dump.snapshot_epoch)
-      result.changed.push_back(name);
     else  // no UPDATE_TIME, not trusted, or written in the second of the point (before or after it)
       to_checksum.push_back(name);
   }
