@@ -28,15 +28,15 @@ std::optional<std::string> BackdropDatabase::state_value(const std::string& name
   // The value is a BLOB: compare its existence separately from its content.
   auto exists = session_.query_scalar(fmt::format("SELECT COUNT(*) FROM {} WHERE name = ?", table("state")), {name});
   if (exists.value_or("0") == "0") return std::nullopt;
-  return session_.query_scalar(fmt::format("SELECT value FROM {} WHERE name = ?", table("state")), {name})
-      .value_or("");
+  return session_.query_scalar(fmt::format("SELECT value FROM {} WHERE name = ?", table("state")), {name}).value_or("");
 }
 
 void BackdropDatabase::set_state_value(const std::string& name, const std::optional<std::string>& value) {
   if (value) {
-    session_.execute(fmt::format("INSERT INTO {} (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)",
-                                 table("state")),
-                     {name, *value});
+    session_.execute(
+        fmt::format("INSERT INTO {} (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)",
+                    table("state")),
+        {name, *value});
   } else {
     session_.execute(fmt::format("DELETE FROM {} WHERE name = ?", table("state")), {name});
   }
@@ -51,9 +51,7 @@ bool BackdropDatabase::maintenance_mode() {
   return value && php_unserialize_truthy(*value);
 }
 
-void BackdropDatabase::set_maintenance_mode(bool on) {
-  set_state_value("maintenance_mode", php_serialize_bool(on));
-}
+void BackdropDatabase::set_maintenance_mode(bool on) { set_state_value("maintenance_mode", php_serialize_bool(on)); }
 
 std::set<std::string> BackdropDatabase::enabled_modules() {
   // Module names never hold a newline; the session's default concat limit (1 KB) would cut the list.
@@ -73,8 +71,8 @@ std::set<std::string> BackdropDatabase::enabled_modules() {
 }
 
 std::optional<std::string> BackdropDatabase::module_status(const std::string& name) {
-  return session_.query_scalar(
-      fmt::format("SELECT status FROM {} WHERE type = 'module' AND name = ?", table("system")), {name});
+  return session_.query_scalar(fmt::format("SELECT status FROM {} WHERE type = 'module' AND name = ?", table("system")),
+                               {name});
 }
 
 void BackdropDatabase::set_module_status(const std::string& name, const std::string& status) {
@@ -84,8 +82,9 @@ void BackdropDatabase::set_module_status(const std::string& name, const std::str
 }
 
 void BackdropDatabase::forget_bootstrap_cache() {
-  session_.execute(fmt::format("DELETE FROM {} WHERE cid IN ('system_list', 'bootstrap_modules', 'module_implements', 'hook_info')",
-                               table("cache_bootstrap")));
+  session_.execute(
+      fmt::format("DELETE FROM {} WHERE cid IN ('system_list', 'bootstrap_modules', 'module_implements', 'hook_info')",
+                  table("cache_bootstrap")));
 }
 
 void BackdropDatabase::clear_caches() {

@@ -83,8 +83,7 @@ ModuleScan scan_modules(const fs::path& modules_dir) {
   return scan;
 }
 
-std::vector<std::string> dependents_in_enable_order(const ModuleScan& scan,
-                                                    const std::set<std::string>& enabled,
+std::vector<std::string> dependents_in_enable_order(const ModuleScan& scan, const std::set<std::string>& enabled,
                                                     const std::string& root_module) {
   // A module depends on root when any of its dependencies is root or does.
   std::map<std::string, int> memo;  // 0 visiting, 1 yes, 2 no

@@ -5,9 +5,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "civiup/system/printable_text.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/system/printable_text.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;

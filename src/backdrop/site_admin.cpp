@@ -2,16 +2,14 @@
 
 #include <unistd.h>
 
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "civiup/system/child_process.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/system/child_process.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
-
 
 std::vector<std::string> detect_bee() {
   if (find_on_path("bee") && find_on_path("php")) return {"bee"};
@@ -20,7 +18,10 @@ std::vector<std::string> detect_bee() {
 
 SiteAdmin::SiteAdmin(BackdropDatabase database, std::vector<std::string> bee, fs::path root, bool sql_fallback,
                      BackdropSession* session)
-    : database_(std::move(database)), bee_(std::move(bee)), root_(std::move(root)), sql_fallback_(sql_fallback),
+    : database_(std::move(database)),
+      bee_(std::move(bee)),
+      root_(std::move(root)),
+      sql_fallback_(sql_fallback),
       session_(session) {}
 
 void SiteAdmin::run_bee(const std::vector<std::string>& arguments, bool (*verify)(SiteAdmin&, const std::string&),

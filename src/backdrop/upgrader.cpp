@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "civiup/system/child_process.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/base/unique_fd.hpp"
+#include "civiup/system/child_process.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -54,8 +54,9 @@ Upgrader choose_upgrader(const std::string& db_upgrade, const std::vector<std::s
   if (find_on_path("php")) {
     upgrader.kind = "runner-php";
     upgrader.argv = {"php", runner_file.string()};
-    upgrader.reason = "neither cv nor drush is on PATH and bee is not used: civiup's own runner on php, "
-                      "bootstrapping Backdrop itself";
+    upgrader.reason =
+        "neither cv nor drush is on PATH and bee is not used: civiup's own runner on php, "
+        "bootstrapping Backdrop itself";
     return upgrader;
   }
   upgrader.runner_file.clear();

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "civiup/release/release.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/release/release.hpp"
 #include "civiup/site/version_number.hpp"
 #include "preflight_checks.hpp"
 
@@ -95,9 +95,9 @@ PreflightReport run_preflight(const PreflightOptions& options) {
     if (fs::is_symlink(civicrm_dir)) {
       // The swap exchanges directory entries and staging copies the old tree's
       // owner and modes: a link would be replaced, not followed.
-      report.problems.push_back(fmt::format(
-          "{}: a symlink (to {}); civiup swaps directories: replace the link by the tree it points to",
-          civicrm_dir.string(), fs::read_symlink(civicrm_dir).string()));
+      report.problems.push_back(
+          fmt::format("{}: a symlink (to {}); civiup swaps directories: replace the link by the tree it points to",
+                      civicrm_dir.string(), fs::read_symlink(civicrm_dir).string()));
     }
     if (!fs::is_directory(civicrm_dir)) {
       fail("{}: not found (civiup upgrades CiviCRM installed in modules/civicrm)", civicrm_dir.string());

@@ -4,8 +4,8 @@
 #include <memory>
 #include <optional>
 
-#include "civiup/site/database_session.hpp"
 #include "civiup/check/preflight.hpp"
+#include "civiup/site/database_session.hpp"
 #include "civiup/site/site.hpp"
 
 namespace civiup::preflight_detail {

@@ -9,8 +9,8 @@
 #include "civiup/backdrop/backdrop_admin.hpp"
 #include "civiup/backdrop/backdrop_config.hpp"
 #include "civiup/backdrop/backdrop_modules.hpp"
-#include "civiup/site/database_privileges.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/site/database_privileges.hpp"
 #include "preflight_checks.hpp"
 
 namespace civiup::preflight_detail {
@@ -24,9 +24,8 @@ std::unique_ptr<DatabaseSession> check_database(PreflightReport& report, const s
   database.name = dsn.database;
   database.host = dsn.socket.empty() || dsn.host != "localhost" ? dsn.host : dsn.socket;
   std::unique_ptr<DatabaseSession> session;
-  bool ok = as_problem(report, [&] {
-    with_context(fmt::format("{} database", role), [&] { session = connect_database(dsn); });
-  });
+  bool ok = as_problem(
+      report, [&] { with_context(fmt::format("{} database", role), [&] { session = connect_database(dsn); }); });
   if (!ok) return nullptr;
   database.reachable = true;
   as_problem(report, [&] {
@@ -34,8 +33,8 @@ std::unique_ptr<DatabaseSession> check_database(PreflightReport& report, const s
     DatabasePrivilegeCheck privileges = check_database_privileges(dsn, role + " database");
     database.dump_method = privileges.dump_method;
     if (!privileges.checkable) {
-      report.notes.push_back(fmt::format("{} database {}: a role is active; its privileges were not checked", role,
-                                         database.dsn));
+      report.notes.push_back(
+          fmt::format("{} database {}: a role is active; its privileges were not checked", role, database.dsn));
       return;
     }
     database.missing_privileges = privileges.missing;

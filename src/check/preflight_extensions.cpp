@@ -42,8 +42,10 @@ void check_extensions(PreflightReport& report, const BackdropSettings& backdrop,
   try {
     dir = find_extensions_dir(report.root, backdrop, civicrm, session.get());
   } catch (const std::exception& e) {
-    report.notes.push_back(fmt::format("{}: extensions not listed, and not in the code snapshots unless under "
-                                       "files/civicrm", e.what()));
+    report.notes.push_back(
+        fmt::format("{}: extensions not listed, and not in the code snapshots unless under "
+                    "files/civicrm",
+                    e.what()));
     return;
   }
   report.extensions_dir = dir.path;
@@ -51,9 +53,10 @@ void check_extensions(PreflightReport& report, const BackdropSettings& backdrop,
   report.extensions_dir_source = dir.source;
   report.extensions_dir_in_snapshot = !extensions_snapshot_path(report.root, dir.path).empty();
   if (!report.extensions_dir_in_snapshot) {
-    report.notes.push_back(fmt::format(
-        "extensions directory {} is outside the Backdrop root: it is not in the code snapshots (back it up "
-        "yourself; the upgrade does not change it)", dir.path.string()));
+    report.notes.push_back(
+        fmt::format("extensions directory {} is outside the Backdrop root: it is not in the code snapshots (back it up "
+                    "yourself; the upgrade does not change it)",
+                    dir.path.string()));
   }
   for (SiteExtension& extension :
        enabled_extensions(*session, dir.path, report.root / "modules" / "civicrm", compatibility)) {
@@ -63,10 +66,11 @@ void check_extensions(PreflightReport& report, const BackdropSettings& backdrop,
                                          (report.root / "modules" / "civicrm" / "ext").string()));
     }
     if (extension.upgrade_action != "none") {
-      report.notes.push_back(fmt::format("extension {}: this upgrade will {} it (the release's "
-                                         "extension-compatibility.json: obsolete since {})",
-                                         extension.key, action_phrase(extension.upgrade_action),
-                                         extension.obsolete.empty() ? "?" : extension.obsolete));
+      report.notes.push_back(
+          fmt::format("extension {}: this upgrade will {} it (the release's "
+                      "extension-compatibility.json: obsolete since {})",
+                      extension.key, action_phrase(extension.upgrade_action),
+                      extension.obsolete.empty() ? "?" : extension.obsolete));
     }
     report.extensions.push_back({extension.key, extension.path ? extension.path->string() : "", extension.location,
                                  extension.upgrade_action, extension.obsolete});

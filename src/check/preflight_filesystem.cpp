@@ -13,18 +13,18 @@
 #include <fmt/format.h>
 
 #include "civiup/backdrop/backdrop_config.hpp"
-#include "civiup/system/child_process.hpp"
-#include "civiup/system/directory_swap.hpp"
-#include "civiup/transaction/journal.hpp"
+#include "civiup/backdrop/site_admin.hpp"
+#include "civiup/backdrop/upgrader.hpp"
 #include "civiup/base/durable_file.hpp"
-#include "civiup/system/paths.hpp"
-#include "civiup/transaction/state_trash.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/base/unique_fd.hpp"
-#include "civiup/backdrop/site_admin.hpp"
-#include "civiup/transaction/state_dir.hpp"
-#include "civiup/backdrop/upgrader.hpp"
 #include "civiup/site/site_snapshot.hpp"
+#include "civiup/system/child_process.hpp"
+#include "civiup/system/directory_swap.hpp"
+#include "civiup/system/paths.hpp"
+#include "civiup/transaction/journal.hpp"
+#include "civiup/transaction/state_dir.hpp"
+#include "civiup/transaction/state_trash.hpp"
 #include "preflight_checks.hpp"
 
 namespace civiup {
@@ -32,7 +32,6 @@ namespace fs = std::filesystem;
 
 namespace preflight_detail {
 namespace {
-
 
 // The nearest existing ancestor: the state directory need not exist yet.
 fs::path existing_ancestor(fs::path path) {
@@ -63,8 +62,8 @@ void check_not_in_use(const fs::path& state) {
 void check_journal(const fs::path& state) {
   auto record = Journal(journal_file(state)).load();
   if (record && !record->finished()) {
-    fail("state directory {}: an unfinished {} (id {}) is in its journal: run `civiup recover` first",
-         state.string(), record->transaction, record->id);
+    fail("state directory {}: an unfinished {} (id {}) is in its journal: run `civiup recover` first", state.string(),
+         record->transaction, record->id);
   }
 }
 
@@ -103,11 +102,12 @@ void check_state_dir(PreflightReport& report, const PreflightOptions& options) {
   if (!state.outside_modules) {
     report.problems.push_back(fmt::format(
         "{}: inside modules/ (Backdrop scans it for modules, and a swap cannot move a tree into itself); use "
-        "--state-dir", name));
+        "--state-dir",
+        name));
   } else if (!state.outside_web_root) {
-    report.problems.push_back(fmt::format(
-        "{}: inside the web root {} (it holds database dumps with personal data); use --state-dir", name,
-        report.root.string()));
+    report.problems.push_back(
+        fmt::format("{}: inside the web root {} (it holds database dumps with personal data); use --state-dir", name,
+                    report.root.string()));
   }
   std::error_code error;
   state.exists = fs::exists(state.path, error);
@@ -201,7 +201,8 @@ void check_tools(PreflightReport& report, const PreflightOptions& options) {
     if (upgrader.kind.empty()) {
       fail("no DB upgrade command: {}; install php (or cv) or pass --db-upgrade CMD", upgrader.reason);
     }
-    if (!find_on_path(upgrader.argv.front())) fail("--db-upgrade: {} not found (or not executable)", upgrader.argv.front());
+    if (!find_on_path(upgrader.argv.front()))
+      fail("--db-upgrade: {} not found (or not executable)", upgrader.argv.front());
     report.db_upgrade_command = upgrader.argv;
   });
   if (!report.tools["bee"]) {

@@ -48,12 +48,14 @@ std::map<std::string, std::vector<std::string>> plan_details(const PreflightRepo
       r.frontpage_is_civicrm
           ? fmt::format("front page '{}' is a CiviCRM page: moved to 'user' for the upgrade", *r.frontpage)
           : fmt::format("front page '{}': left alone", r.frontpage.value_or("?")));
-  details["disable-integrations"].push_back(fmt::format(
-      "disable integration modules: {}", r.integration_modules.empty() ? std::string("none") : joined(r.integration_modules)));
+  details["disable-integrations"].push_back(
+      fmt::format("disable integration modules: {}",
+                  r.integration_modules.empty() ? std::string("none") : joined(r.integration_modules)));
   details["swap-code"].push_back(
       fmt::format("swap modules/civicrm {} -> {}", or_unknown(r.code_version), or_unknown(r.release_version)));
-  details["upgrade-database"].push_back(fmt::format(
-      "upgrade the database: {}", r.db_upgrade_command.empty() ? std::string("(no command)") : joined(r.db_upgrade_command, " ")));
+  details["upgrade-database"].push_back(
+      fmt::format("upgrade the database: {}",
+                  r.db_upgrade_command.empty() ? std::string("(no command)") : joined(r.db_upgrade_command, " ")));
   if (r.upgrader.is_object() && r.upgrader.contains("reason")) {
     details["upgrade-database"].push_back(fmt::format("  ({})", r.upgrader["reason"].get<std::string>()));
   }
@@ -73,8 +75,9 @@ std::string plan_text(const PreflightReport& r) {
   bool window_over = false;
   for (const PlannedPhase& phase : r.plan_phases) {
     if (phase.name == "maintenance-on") {
-      out += "  in the maintenance window (the upgrader's own time plus a few seconds, whatever the database size; "
-             "civiup rehearse measures it):\n";
+      out +=
+          "  in the maintenance window (the upgrader's own time plus a few seconds, whatever the database size; "
+          "civiup rehearse measures it):\n";
     } else if (window_over) {
       out += "  after the window:\n";
       window_over = false;
@@ -97,33 +100,38 @@ std::string preflight_text(const PreflightReport& r) {
   out += "\n";
   for (const DatabaseReport& db : r.databases) {
     std::string privileges = !db.privilege_problems.empty() ? "privileges NOT ok (see problems)"
-                             : db.dump_method.empty()      ? "privileges ok"
-                                                           : "privileges ok, dumps by " + db.dump_method;
+                             : db.dump_method.empty()       ? "privileges ok"
+                                                            : "privileges ok, dumps by " + db.dump_method;
     out += fmt::format("  {:<17} {}: {}\n", db.role + " db", db.dsn,
                        db.reachable ? fmt::format("reachable, {}, {}", privileges, megabytes(db.bytes))
                                     : std::string("NOT reachable"));
   }
   const StateDirReport& s = r.state_dir;
   out += fmt::format("  state directory   {}{}\n", s.path.string(), s.exists ? "" : " (created by the upgrade)");
-  out += fmt::format("                    outside web root: {}, outside modules/: {}, same filesystem: {}, "
-                     "RENAME_EXCHANGE: {}\n",
-                     yes_no(s.outside_web_root), yes_no(s.outside_modules), yes_no(s.same_filesystem),
-                     s.exchange_supported ? yes_no(*s.exchange_supported) : "not probed");
-  out += fmt::format("                    {} free, about {} needed\n", megabytes(s.free_bytes), megabytes(s.needed_bytes));
+  out += fmt::format(
+      "                    outside web root: {}, outside modules/: {}, same filesystem: {}, "
+      "RENAME_EXCHANGE: {}\n",
+      yes_no(s.outside_web_root), yes_no(s.outside_modules), yes_no(s.same_filesystem),
+      s.exchange_supported ? yes_no(*s.exchange_supported) : "not probed");
+  out +=
+      fmt::format("                    {} free, about {} needed\n", megabytes(s.free_bytes), megabytes(s.needed_bytes));
   if (s.trash_bytes > 0) {
     out += fmt::format("                    trash: {} {}\n", megabytes(s.trash_bytes),
                        s.trash_deleter_pid ? fmt::format("being deleted (pid {})", *s.trash_deleter_pid)
                                            : std::string("left over; deleted by the next run"));
   }
-  out += fmt::format("  files directory   {} ({})\n", r.files_dir.string(), r.files_writable ? "writable" : "NOT writable");
+  out += fmt::format("  files directory   {} ({})\n", r.files_dir.string(),
+                     r.files_writable ? "writable" : "NOT writable");
   if (r.extensions_dir) {
     out += fmt::format("  extensions        {} ({}: {}){}\n", r.extensions_dir->string(), r.extensions_dir_source,
                        r.extensions_dir_setting, r.extensions_dir_in_snapshot ? "" : ", NOT in the code snapshots");
     for (const ExtensionReport& e : r.extensions) {
-      std::string what = e.upgrade_action == "none" ? std::string() : fmt::format("  <- the upgrade will {}", e.upgrade_action);
+      std::string what =
+          e.upgrade_action == "none" ? std::string() : fmt::format("  <- the upgrade will {}", e.upgrade_action);
       out += fmt::format("                    {} ({}){}\n", e.key,
-                         e.location == "missing" ? std::string("directory not found")
-                                                 : e.location == "release" ? "in the release" : e.path,
+                         e.location == "missing"   ? std::string("directory not found")
+                         : e.location == "release" ? "in the release"
+                                                   : e.path,
                          what);
     }
     if (r.extensions.empty()) out += "                    (none enabled)\n";
@@ -148,8 +156,13 @@ std::string preflight_text(const PreflightReport& r) {
 nlohmann::json preflight_json(const PreflightReport& r) {
   nlohmann::json databases = nlohmann::json::array();
   for (const DatabaseReport& db : r.databases) {
-    databases.push_back({{"role", db.role}, {"roles", db.roles}, {"name", db.name}, {"host", db.host},
-                         {"size", db.bytes}, {"dsn", db.dsn}, {"reachable", db.reachable},
+    databases.push_back({{"role", db.role},
+                         {"roles", db.roles},
+                         {"name", db.name},
+                         {"host", db.host},
+                         {"size", db.bytes},
+                         {"dsn", db.dsn},
+                         {"reachable", db.reachable},
                          {"missing_privileges", db.missing_privileges},
                          {"privilege_problems", db.privilege_problems},
                          {"dump_method", db.dump_method.empty() ? nlohmann::json() : nlohmann::json(db.dump_method)},
@@ -168,12 +181,13 @@ nlohmann::json preflight_json(const PreflightReport& r) {
   const StateDirReport& s = r.state_dir;
   return {
       {"extensions", extensions},
-      {"extensions_dir",
-       r.extensions_dir ? nlohmann::json({{"path", r.extensions_dir->string()}, {"setting", r.extensions_dir_setting},
-                                          {"source", r.extensions_dir_source},
-                                          {"in_code_snapshot", r.extensions_dir_in_snapshot},
-                                          {"release_has_compatibility_file", r.release_has_compatibility}})
-                        : nlohmann::json()},
+      {"extensions_dir", r.extensions_dir
+                             ? nlohmann::json({{"path", r.extensions_dir->string()},
+                                               {"setting", r.extensions_dir_setting},
+                                               {"source", r.extensions_dir_source},
+                                               {"in_code_snapshot", r.extensions_dir_in_snapshot},
+                                               {"release_has_compatibility_file", r.release_has_compatibility}})
+                             : nlohmann::json()},
       {"ready", r.ready()},
       {"problems", r.problems},
       {"notes", r.notes},
@@ -187,12 +201,18 @@ nlohmann::json preflight_json(const PreflightReport& r) {
       {"frontpage_is_civicrm", r.frontpage_is_civicrm},
       {"maintenance_mode", r.maintenance_mode ? nlohmann::json(*r.maintenance_mode) : nlohmann::json()},
       {"state_dir",
-       {{"path", s.path.string()}, {"exists", s.exists}, {"outside_web_root", s.outside_web_root},
-        {"outside_modules", s.outside_modules}, {"same_filesystem", s.same_filesystem},
+       {{"path", s.path.string()},
+        {"exists", s.exists},
+        {"outside_web_root", s.outside_web_root},
+        {"outside_modules", s.outside_modules},
+        {"same_filesystem", s.same_filesystem},
         {"exchange_supported", s.exchange_supported ? nlohmann::json(*s.exchange_supported) : nlohmann::json()},
-        {"free_bytes", s.free_bytes}, {"needed_bytes", s.needed_bytes}, {"trash_bytes", s.trash_bytes},
+        {"free_bytes", s.free_bytes},
+        {"needed_bytes", s.needed_bytes},
+        {"trash_bytes", s.trash_bytes},
         {"trash_deleter_pid", s.trash_deleter_pid ? nlohmann::json(*s.trash_deleter_pid) : nlohmann::json()}}},
-      {"duplicate_civicrm", [&] {
+      {"duplicate_civicrm",
+       [&] {
          std::vector<std::string> paths;
          for (const auto& path : r.duplicate_civicrm) paths.push_back(path.string());
          return paths;
@@ -202,7 +222,8 @@ nlohmann::json preflight_json(const PreflightReport& r) {
       {"tools", tools},
       {"db_upgrade_command", r.db_upgrade_command},
       {"upgrader", r.upgrader},
-      {"phases", [&] {
+      {"phases",
+       [&] {
          std::vector<std::string> names;
          for (const PlannedPhase& phase : r.plan_phases) names.push_back(phase.name);
          return names;

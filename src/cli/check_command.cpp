@@ -4,13 +4,13 @@
 
 #include <fmt/format.h>
 
-#include "civiup/cli/command_support.hpp"
+#include "civiup/base/error.hpp"
 #include "civiup/check/health_check_plan.hpp"
 #include "civiup/check/preflight.hpp"
-#include "civiup/release/release_available.hpp"
+#include "civiup/cli/command_support.hpp"
 #include "civiup/cli/release_source.hpp"
 #include "civiup/cli/reply.hpp"
-#include "civiup/base/error.hpp"
+#include "civiup/release/release_available.hpp"
 #include "civiup/upgrade/local_changes.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 #include "upgrade/phases/upgrade_phases.hpp"
@@ -93,7 +93,8 @@ nlohmann::json add_health_check(PreflightReport& report) {
   if (plan.url.empty()) {
     report.notes.push_back(fmt::format("the upgrade will run no health check unless --url is given: {}", plan.skipped));
   } else {
-    report.notes.push_back(fmt::format("the upgrade will check {} ({}) before its commit point", plan.url, plan.source));
+    report.notes.push_back(
+        fmt::format("the upgrade will check {} ({}) before its commit point", plan.url, plan.source));
   }
   return {{"checked", !plan.url.empty()},
           {"url", plan.url.empty() ? nlohmann::json() : nlohmann::json(plan.url)},
@@ -104,15 +105,13 @@ nlohmann::json add_health_check(PreflightReport& report) {
 }  // namespace
 
 void define_check_options(cxxopts::Options& options) {
-  options.add_options()
-      ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>(), "FILE")
-      ("l10n", "civicrm-X.Y.Z-l10n.tar.gz (alone, with --latest or --version: the release's own)",
-       cxxopts::value<std::string>(), "[FILE]")
-      ("db-upgrade", "the DB upgrade command line the upgrade would run", cxxopts::value<std::string>(), "CMD")
-      ("bee", "the bee command the upgrade would use ('none': SQL and plain php)", cxxopts::value<std::string>(),
-       "CMD|none")
-      ("force", "allow a same-version, downgrade or .upgrade-database run")
-      ("discard-local-changes", "local changes to modules/civicrm are a note, not a problem");
+  options.add_options()("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>(), "FILE")(
+      "l10n", "civicrm-X.Y.Z-l10n.tar.gz (alone, with --latest or --version: the release's own)",
+      cxxopts::value<std::string>(), "[FILE]")("db-upgrade", "the DB upgrade command line the upgrade would run",
+                                               cxxopts::value<std::string>(), "CMD")(
+      "bee", "the bee command the upgrade would use ('none': SQL and plain php)", cxxopts::value<std::string>(),
+      "CMD|none")("force", "allow a same-version, downgrade or .upgrade-database run")(
+      "discard-local-changes", "local changes to modules/civicrm are a note, not a problem");
   add_release_source_options(options);
   add_availability_options(options, false);
 }

@@ -3,30 +3,30 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <typeinfo>
 #include <iostream>
+#include <typeinfo>
 
 #include <unistd.h>
 
-#include <cxxopts.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <cxxopts.hpp>
+#include <nlohmann/json.hpp>
 
+#include "civiup/base/error.hpp"
 #include "civiup/cli/check_command.hpp"
+#include "civiup/cli/command_support.hpp"
 #include "civiup/cli/reply.hpp"
 #include "civiup/cli/transaction_commands.hpp"
+#include "civiup/site/site.hpp"
 #include "civiup/system/fault_point.hpp"
 #include "civiup/system/process_memory.hpp"
 #include "civiup/system/run_log.hpp"
-#include "civiup/site/site.hpp"
-#include "civiup/base/error.hpp"
-#include "civiup/transaction/state_dir.hpp"
-#include "civiup/transaction/state_trash.hpp"
 #include "civiup/system/terminal_progress.hpp"
 #include "civiup/transaction/site_changes.hpp"
+#include "civiup/transaction/state_dir.hpp"
+#include "civiup/transaction/state_trash.hpp"
 #include "civiup/transaction/transaction.hpp"
-#include "civiup/cli/command_support.hpp"
 #include "civiup/version.hpp"
 
 namespace civiup {
@@ -169,8 +169,7 @@ ParsedArgs parse_args(int argc, char** argv) {
 }
 
 const Command* find_command(std::string_view name) {
-  auto it = std::find_if(kCommands.begin(), kCommands.end(),
-                         [&](const Command& c) { return c.name == name; });
+  auto it = std::find_if(kCommands.begin(), kCommands.end(), [&](const Command& c) { return c.name == name; });
   return it == kCommands.end() ? nullptr : &*it;
 }
 
@@ -310,8 +309,9 @@ std::string command_help(const Command& command) {
   std::vector<cxxopts::HelpOptionDetails> options = option_details(command);
   for (const auto& option : options) text += option_help_line(option);
   if (options.empty()) text += "  none but the global options\n";
-  return text + "\nglobal options: --root DIR, --state-dir DIR, --json, --yes, -v, -q, --sync-delete, --help "
-                "(civiup --help)\n";
+  return text +
+         "\nglobal options: --root DIR, --state-dir DIR, --json, --yes, -v, -q, --sync-delete, --help "
+         "(civiup --help)\n";
 }
 
 std::string help_text() {

@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "civiup/base/error.hpp"
 #include "civiup/cli/release_source.hpp"
 #include "civiup/cli/reply.hpp"
-#include "civiup/base/error.hpp"
 
 namespace civiup {
 
@@ -57,10 +57,11 @@ bool accept_discarding(const GlobalOptions& global, const std::string& command, 
     if (answer == "y" || answer == "Y" || answer == "yes") return true;
   }
   Reply refusal{ExitCode::kRefused};
-  refusal.error = fmt::format("{}: {} would be discarded; {}add --discard-changes (the {} keeps them in a "
-                              "snapshot of its own, which `civiup restore` brings back)",
-                              command, discarded.summary(), can_ask ? "not confirmed; " : "",
-                              command == "civiup restore" ? "restore" : "rollback");
+  refusal.error = fmt::format(
+      "{}: {} would be discarded; {}add --discard-changes (the {} keeps them in a "
+      "snapshot of its own, which `civiup restore` brings back)",
+      command, discarded.summary(), can_ask ? "not confirmed; " : "",
+      command == "civiup restore" ? "restore" : "rollback");
   refusal.fields = {{"command", command.substr(command.find(' ') + 1)}, {"discarded", discarded.to_json()}};
   refusal.print(global);
   return false;

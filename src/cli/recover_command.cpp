@@ -3,12 +3,12 @@
 // so and exits 0.
 #include <fmt/format.h>
 
+#include "civiup/base/error.hpp"
 #include "civiup/cli/command_support.hpp"
 #include "civiup/cli/reply.hpp"
 #include "civiup/cli/transaction_commands.hpp"
-#include "civiup/transaction/journal.hpp"
 #include "civiup/site/site.hpp"
-#include "civiup/base/error.hpp"
+#include "civiup/transaction/journal.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
@@ -25,13 +25,16 @@ ExitCode recover_command(const CommandContext& context) {
   std::optional<JournalRecord> record = Journal(journal_file(state_dir)).load();
   if (!record || record->finished()) {
     Reply nothing;
-    nothing.fields = {{"command", "recover"}, {"phases", nlohmann::json::array()}, {"maintenance_seconds", 0},
-                      {"snapshot", {{"id", nullptr}}}, {"recovered", false}};
+    nothing.fields = {{"command", "recover"},
+                      {"phases", nlohmann::json::array()},
+                      {"maintenance_seconds", 0},
+                      {"snapshot", {{"id", nullptr}}},
+                      {"recovered", false}};
     nothing.summary = fmt::format("nothing to recover in {}\n", state_dir.string());
     return nothing.print(context.global);
   }
-  confirm_or_refuse(context.global, fmt::format("Finish the interrupted {} of {}?", record->transaction,
-                                                root.string()));
+  confirm_or_refuse(context.global,
+                    fmt::format("Finish the interrupted {} of {}?", record->transaction, root.string()));
   std::optional<UpgradeOutcome> outcome = recover_upgrade(state_dir);
   if (!outcome) return ExitCode::kSuccess;
   return report_upgrade(context.global, "recover", UpgradeRun::from_json(record->context), *outcome);

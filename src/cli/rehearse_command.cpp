@@ -11,11 +11,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "civiup/base/error.hpp"
 #include "civiup/cli/command_support.hpp"
 #include "civiup/cli/reply.hpp"
 #include "civiup/cli/transaction_commands.hpp"
 #include "civiup/system/run_log.hpp"
-#include "civiup/base/error.hpp"
 #include "civiup/upgrade/local_changes.hpp"
 #include "civiup/upgrade/rehearsal.hpp"
 
@@ -23,10 +23,10 @@ namespace civiup {
 
 void define_rehearse_options(cxxopts::Options& options) {
   add_upgrade_options(options);
-  options.add_options()
-      ("to-root", "where the copy is made (absent or an empty directory)", cxxopts::value<std::string>(), "COPY")
-      ("to-db-prefix", "the copy's databases are PREFIX<original name>", cxxopts::value<std::string>(), "PREFIX")
-      ("cleanup", "remove the copy and its databases after a successful rehearsal (alone: remove a kept copy)");
+  options.add_options()("to-root", "where the copy is made (absent or an empty directory)",
+                        cxxopts::value<std::string>(), "COPY")(
+      "to-db-prefix", "the copy's databases are PREFIX<original name>", cxxopts::value<std::string>(), "PREFIX")(
+      "cleanup", "remove the copy and its databases after a successful rehearsal (alone: remove a kept copy)");
 }
 
 namespace {
@@ -57,7 +57,9 @@ RehearseCommand parse(const CommandContext& context) {
 ExitCode cleanup_only(const GlobalOptions& global, const fs::path& to_root) {
   RemovedCopy removed = remove_rehearsal_copy(to_root);
   Reply reply;
-  reply.fields = {{"command", "rehearse"}, {"to_root", removed.to_root.string()}, {"cleaned_up", true},
+  reply.fields = {{"command", "rehearse"},
+                  {"to_root", removed.to_root.string()},
+                  {"cleaned_up", true},
                   {"dropped_databases", removed.dropped_databases}};
   if (!global.quiet) {
     reply.summary = fmt::format("removed the rehearsal copy {} and its databases {}\n", removed.to_root.string(),
@@ -99,8 +101,9 @@ ExitCode print_report(const GlobalOptions& global, const RehearsalPlan& plan, co
       {"maintenance_seconds", window},
       {"predicted_maintenance_seconds", window},
       {"copy_steps", phases_json(report.copy_steps)},
-      {"snapshot", {{"id", outcome != nullptr && !outcome->snapshot.empty() ? nlohmann::json(outcome->snapshot)
-                                                                              : nlohmann::json()}}},
+      {"snapshot",
+       {{"id",
+         outcome != nullptr && !outcome->snapshot.empty() ? nlohmann::json(outcome->snapshot) : nlohmann::json()}}},
       {"to_root", plan.to_root.string()},
       {"to_state_dir", plan.state_dir.string()},
       {"databases", databases_json(plan)},

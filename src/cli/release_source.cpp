@@ -14,22 +14,23 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/base/private_files.hpp"
+#include "civiup/base/unique_fd.hpp"
 #include "civiup/release/release.hpp"
 #include "civiup/release/release_download.hpp"
 #include "civiup/release/release_feed.hpp"
 #include "civiup/release/release_verify.hpp"
 #include "civiup/site/site.hpp"
-#include "civiup/base/durable_file.hpp"
-#include "civiup/base/error.hpp"
-#include "civiup/base/private_files.hpp"
-#include "civiup/base/unique_fd.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kNoKey = "not verified: no trusted key configured (--keyring FILE or /etc/civiup/trusted-keys.gpg)";
+constexpr const char* kNoKey =
+    "not verified: no trusted key configured (--keyring FILE or /etc/civiup/trusted-keys.gpg)";
 
 void remove_quietly(const fs::path& file) {
   std::error_code ignored;
@@ -116,7 +117,9 @@ Sums obtain_sums(const DownloadsDir& downloads, const std::string& version, cons
       } catch (const std::exception& e) {
         refuse(e.what());
       }
-      if (!body) refuse(fmt::format("{}: not found: a trusted key is configured ({}), so the signature is required", url, keyring.string()));
+      if (!body)
+        refuse(fmt::format("{}: not found: a trusted key is configured ({}), so the signature is required", url,
+                           keyring.string()));
       save(signature, *body);
     }
     try {
@@ -205,16 +208,18 @@ Wanted look_up(const ReleaseSourceOptions& source, const ReleaseFeed& feed, cons
     FeedRelease release = parse_check_feed(*fetch_document(feed.check_url, settings), feed.check_url);
     // The feed may still name -backdrop-unstable.tar.gz: fetch the published name beside it.
     std::string published = published_backdrop_name(url_file_name(release.backdrop_url));
-    std::string l10n = release.l10n_url.empty()
-                           ? fmt::format("{}/civicrm-{}-l10n.tar.gz", url_directory(release.backdrop_url), release.version.str())
-                           : release.l10n_url;
+    std::string l10n =
+        release.l10n_url.empty()
+            ? fmt::format("{}/civicrm-{}-l10n.tar.gz", url_directory(release.backdrop_url), release.version.str())
+            : release.l10n_url;
     return {feed.check_url, release.version, url_directory(release.backdrop_url) + "/" + published, l10n};
   }
   std::optional<Version> version = Version::try_parse(source.version);
   if (!version || version->is_prerelease() || version->is_upgrade_marker()) {
     fail("--version {}: not a stable CiviCRM version (X.Y.Z)", source.version);
   }
-  std::vector<ListedRelease> releases = parse_versions_json(*fetch_document(feed.versions_url, settings), feed.versions_url);
+  std::vector<ListedRelease> releases =
+      parse_versions_json(*fetch_document(feed.versions_url, settings), feed.versions_url);
   if (!find_release(releases, *version)) fail("{}: lists no release {}", feed.versions_url, version->str());
   return {feed.versions_url, *version, fmt::format("{}/civicrm-{}-backdrop.tar.gz", feed.download_base, version->str()),
           fmt::format("{}/civicrm-{}-l10n.tar.gz", feed.download_base, version->str())};
@@ -231,7 +236,8 @@ ResolvedRelease download_release(const ReleaseSourceOptions& source, PreflightOp
   DownloadSettings settings = DownloadSettings::from_environment(source.ca_file);
   fs::path keyring = trusted_keyring(source.keyring);
   ReleaseFeed feed = ReleaseFeed::at(source.feed);
-  if (!source.sums_url.empty() && !is_https_url(source.sums_url)) fail("--sums-url {}: not an https:// URL", source.sums_url);
+  if (!source.sums_url.empty() && !is_https_url(source.sums_url))
+    fail("--sums-url {}: not an https:// URL", source.sums_url);
 
   Wanted wanted = look_up(source, feed, settings);
   refuse_not_newer(wanted.version, root, wanted.feed, options.force);
@@ -271,8 +277,8 @@ ResolvedRelease finish_download(const ReleaseSourceOptions& source, const Wanted
   // Both entries before either download: an unlisted l10n tarball refuses at once.
   resolved.sha256 = listed_hash(sums, name, downloads / sums_name);
   std::string l10n_hash = source.matching_l10n ? listed_hash(sums, l10n_name, downloads / sums_name) : "";
-  resolved.release_file = obtain_file(downloads, name, wanted.backdrop_url, resolved.sha256, sums.origin, settings,
-                                      resolved.reused);
+  resolved.release_file =
+      obtain_file(downloads, name, wanted.backdrop_url, resolved.sha256, sums.origin, settings, resolved.reused);
   verify_layout(resolved.release_file, TarballKind::kRelease, version);
   if (source.matching_l10n) {
     bool reused = false;
@@ -280,8 +286,9 @@ ResolvedRelease finish_download(const ReleaseSourceOptions& source, const Wanted
     verify_layout(*resolved.l10n_file, TarballKind::kL10n, version);
   }
   downloads.keep_only({name, l10n_name, sums_name, sums_name + ".asc"});
-  spdlog::info("release {}: {} ({}), SHA-256 verified against {}; signature {}", version, resolved.release_file.string(),
-               resolved.reused ? "reused" : "downloaded from " + wanted.backdrop_url, sums.origin, sums.signature);
+  spdlog::info("release {}: {} ({}), SHA-256 verified against {}; signature {}", version,
+               resolved.release_file.string(), resolved.reused ? "reused" : "downloaded from " + wanted.backdrop_url,
+               sums.origin, sums.signature);
   if (sums.signature == kNoKey) spdlog::warn("{}: signature {}", sums_name, kNoKey);
   options.release_file = resolved.release_file;
   options.l10n_file = resolved.l10n_file;
@@ -325,21 +332,24 @@ ResolvedRelease verify_local_release(const ReleaseSourceOptions& source, const P
 }  // namespace
 
 void add_release_source_options(cxxopts::Options& options) {
-  options.add_options()
-      ("latest", "download the newest stable release from CiviCRM's release feed")
-      ("version", "download release X.Y.Z", cxxopts::value<std::string>(), "X.Y.Z")
-      ("feed", "the release feed's base URL (a mirror or test server)", cxxopts::value<std::string>(), "URL")
-      ("sums-url", "the URL of civicrm-X.Y.Z.SHA256SUMS", cxxopts::value<std::string>(), "URL")
-      ("sha256sums", "check a local --release against this SHA256SUMS file", cxxopts::value<std::string>(), "SUMS")
-      ("keyring", "OpenPGP keyring the SHA256SUMS signature must verify against (default "
-       "/etc/civiup/trusted-keys.gpg when it exists)", cxxopts::value<std::string>(), "FILE")
-      ("ca-file", "CA certificates for HTTPS (default: the system store, or CURL_CA_BUNDLE)",
-       cxxopts::value<std::string>(), "FILE");
+  options.add_options()("latest", "download the newest stable release from CiviCRM's release feed")(
+      "version", "download release X.Y.Z", cxxopts::value<std::string>(), "X.Y.Z")(
+      "feed", "the release feed's base URL (a mirror or test server)", cxxopts::value<std::string>(), "URL")(
+      "sums-url", "the URL of civicrm-X.Y.Z.SHA256SUMS", cxxopts::value<std::string>(), "URL")(
+      "sha256sums", "check a local --release against this SHA256SUMS file", cxxopts::value<std::string>(), "SUMS")(
+      "keyring",
+      "OpenPGP keyring the SHA256SUMS signature must verify against (default "
+      "/etc/civiup/trusted-keys.gpg when it exists)",
+      cxxopts::value<std::string>(),
+      "FILE")("ca-file", "CA certificates for HTTPS (default: the system store, or CURL_CA_BUNDLE)",
+              cxxopts::value<std::string>(), "FILE");
 }
 
 ReleaseSourceOptions release_source_options_from(const cxxopts::ParseResult& parsed) {
   ReleaseSourceOptions source;
-  auto text = [&](const char* name) { return parsed.count(name) != 0 ? parsed[name].as<std::string>() : std::string(); };
+  auto text = [&](const char* name) {
+    return parsed.count(name) != 0 ? parsed[name].as<std::string>() : std::string();
+  };
   source.latest = parsed.count("latest") != 0;
   source.version = text("version");
   source.matching_l10n = parsed.count("l10n") != 0 && parsed["l10n"].as<std::string>().empty();

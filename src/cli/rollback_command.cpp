@@ -5,18 +5,17 @@
 
 #include <fmt/format.h>
 
+#include "civiup/base/error.hpp"
 #include "civiup/cli/command_support.hpp"
 #include "civiup/cli/transaction_commands.hpp"
-#include "civiup/base/error.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
 
 void define_rollback_options(cxxopts::Options& options) {
-  options.add_options()
-      ("to", "the snapshot to return to (default: the newest pre-upgrade one)", cxxopts::value<std::string>(),
-       "SNAPSHOT")
-      ("discard-changes", "go on although rows or files written since the upgrade would be discarded");
+  options.add_options()("to", "the snapshot to return to (default: the newest pre-upgrade one)",
+                        cxxopts::value<std::string>(), "SNAPSHOT")(
+      "discard-changes", "go on although rows or files written since the upgrade would be discarded");
 }
 
 ExitCode rollback_command(const CommandContext& context) {

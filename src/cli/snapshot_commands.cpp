@@ -3,14 +3,14 @@
 
 #include <fmt/format.h>
 
+#include "civiup/base/error.hpp"
 #include "civiup/cli/command_support.hpp"
 #include "civiup/cli/reply.hpp"
 #include "civiup/cli/transaction_commands.hpp"
 #include "civiup/site/site.hpp"
-#include "civiup/upgrade/site_snapshots.hpp"
-#include "civiup/base/error.hpp"
 #include "civiup/transaction/state_lock.hpp"
 #include "civiup/transaction/state_trash.hpp"
+#include "civiup/upgrade/site_snapshots.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
@@ -19,10 +19,16 @@ namespace {
 namespace fs = std::filesystem;
 
 nlohmann::json snapshot_json(const SiteSnapshot& s) {
-  return {{"id", s.id},          {"created", s.created},         {"kind", s.kind},
-          {"code_version", s.code_version}, {"db_version", s.db_version}, {"message", s.message},
+  return {{"id", s.id},
+          {"created", s.created},
+          {"kind", s.kind},
+          {"code_version", s.code_version},
+          {"db_version", s.db_version},
+          {"message", s.message},
           {"dumps", s.dumps.empty() ? nlohmann::json() : nlohmann::json(s.dumps)},
-          {"restorable", s.dumps_usable},   {"dump_bytes", s.dump_bytes}, {"databases", s.databases}};
+          {"restorable", s.dumps_usable},
+          {"dump_bytes", s.dump_bytes},
+          {"databases", s.databases}};
 }
 
 // The dumps' size, "code only" without dumps, "BROKEN" when they are incomplete.
@@ -81,9 +87,9 @@ ExitCode snapshots_command(const CommandContext& context) {
   reply.fields = {{"snapshots", list}};
   if (snapshots.empty()) reply.summary = fmt::format("no snapshots in {}\n", where.state_dir.string());
   for (const SiteSnapshot& s : snapshots) {
-    reply.summary += fmt::format("{}  {}  {:<12} code {:<10} db {:<10} {:>9}  {}\n",
-                                 std::string_view(s.id).substr(0, 12), local_time(s.created), s.kind, s.code_version,
-                                 s.db_version, dumps_column(s), s.message);
+    reply.summary +=
+        fmt::format("{}  {}  {:<12} code {:<10} db {:<10} {:>9}  {}\n", std::string_view(s.id).substr(0, 12),
+                    local_time(s.created), s.kind, s.code_version, s.db_version, dumps_column(s), s.message);
   }
   return reply.print(context.global);
 }
@@ -143,17 +149,17 @@ ExitCode prune_command(const CommandContext& context) {
   if (keep < 0) fail("civiup prune: --keep {}: not a number of snapshots (0 or more)", keep_text);
   const SiteLocation& where = context.site();
   if (!fs::is_directory(where.state_dir)) fail("state directory {}: does not exist", where.state_dir.string());
-  confirm_or_refuse(context.global, fmt::format("Delete all but the newest {} snapshots of {}?", keep,
-                                                   where.root.string()));
+  confirm_or_refuse(context.global,
+                    fmt::format("Delete all but the newest {} snapshots of {}?", keep, where.root.string()));
   StateLock lock(where.state_dir);
   PruneResult result = prune_site_snapshots(where.state_dir, static_cast<size_t>(keep));
   empty_trash(where.state_dir);  // prune is run to free space: the trash goes too, now
   Reply reply;
-  reply.fields = {{"removed", result.removed}, {"bytes_before", result.bytes_before},
-                  {"bytes_after", result.bytes_after}};
-  reply.summary = fmt::format("removed {} snapshots; {:.1f} MB -> {:.1f} MB\n", result.removed.size(),
-                              static_cast<double>(result.bytes_before) / 1e6,
-                              static_cast<double>(result.bytes_after) / 1e6);
+  reply.fields = {
+      {"removed", result.removed}, {"bytes_before", result.bytes_before}, {"bytes_after", result.bytes_after}};
+  reply.summary =
+      fmt::format("removed {} snapshots; {:.1f} MB -> {:.1f} MB\n", result.removed.size(),
+                  static_cast<double>(result.bytes_before) / 1e6, static_cast<double>(result.bytes_after) / 1e6);
   return reply.print(context.global);
 }
 

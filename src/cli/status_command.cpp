@@ -3,17 +3,17 @@
 // broken site: every part that cannot be read says why instead of failing.
 #include <fmt/format.h>
 
-#include "civiup/system/paths.hpp"
+#include "civiup/base/error.hpp"
 #include "civiup/cli/command_support.hpp"
 #include "civiup/cli/reply.hpp"
 #include "civiup/cli/transaction_commands.hpp"
-#include "civiup/site/database_session.hpp"
-#include "civiup/transaction/journal.hpp"
 #include "civiup/release/release_available.hpp"
+#include "civiup/site/database_session.hpp"
 #include "civiup/site/site.hpp"
-#include "civiup/upgrade/site_snapshots.hpp"
-#include "civiup/base/error.hpp"
+#include "civiup/system/paths.hpp"
+#include "civiup/transaction/journal.hpp"
 #include "civiup/transaction/state_trash.hpp"
+#include "civiup/upgrade/site_snapshots.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
@@ -55,16 +55,24 @@ nlohmann::json journal_json(const fs::path& state_dir) {
   for (const JournalPhase& phase : record->phases) {
     phases.push_back({{"name", phase.name}, {"state", to_string(phase.state)}});
   }
-  return {{"transaction", record->transaction}, {"id", record->id}, {"state", to_string(record->outcome)},
-          {"finished", record->finished()}, {"error", record->error}, {"next_action", next_action(*record)},
+  return {{"transaction", record->transaction},
+          {"id", record->id},
+          {"state", to_string(record->outcome)},
+          {"finished", record->finished()},
+          {"error", record->error},
+          {"next_action", next_action(*record)},
           {"phases", phases}};
 }
 
 nlohmann::json snapshots_json(const fs::path& state_dir) {
   nlohmann::json list = nlohmann::json::array();
   for (const SiteSnapshot& s : list_site_snapshots(state_dir)) {
-    list.push_back({{"id", s.id}, {"created", s.created}, {"kind", s.kind}, {"code_version", s.code_version},
-                    {"db_version", s.db_version}, {"message", s.message}});
+    list.push_back({{"id", s.id},
+                    {"created", s.created},
+                    {"kind", s.kind},
+                    {"code_version", s.code_version},
+                    {"db_version", s.db_version},
+                    {"message", s.message}});
   }
   return list;
 }
@@ -97,17 +105,26 @@ ExitCode status_command(const CommandContext& context) {
   nlohmann::json snapshots = or_error([&] { return snapshots_json(state_dir); });
   uint64_t used = directory_bytes(state_dir);
   TrashInfo trash = inspect_trash(state_dir);
-  nlohmann::json trash_json = {{"bytes", trash.bytes},
-                               {"deleter_pid", trash.deleter_pid ? nlohmann::json(*trash.deleter_pid) : nlohmann::json()}};
-  Availability available = find_available_release(availability_options_from(parsed), state_dir,
-                                                  code.is_string() ? std::optional(code.get<std::string>()) : std::nullopt);
+  nlohmann::json trash_json = {
+      {"bytes", trash.bytes},
+      {"deleter_pid", trash.deleter_pid ? nlohmann::json(*trash.deleter_pid) : nlohmann::json()}};
+  Availability available =
+      find_available_release(availability_options_from(parsed), state_dir,
+                             code.is_string() ? std::optional(code.get<std::string>()) : std::nullopt);
   bool unfinished = journal.is_object() && journal.contains("finished") && !journal["finished"].get<bool>();
 
   Reply reply;
-  reply.fields = {{"root", root.string()}, {"state_dir", state_dir.string()}, {"code_version", code},
-                  {"db_version", database}, {"databases", databases}, {"journal", journal},
-                  {"snapshots", snapshots}, {"state_dir_bytes", used}, {"trash", trash_json},
-                  {"available", availability_json(available)}, {"available_status", availability_text(available)}};
+  reply.fields = {{"root", root.string()},
+                  {"state_dir", state_dir.string()},
+                  {"code_version", code},
+                  {"db_version", database},
+                  {"databases", databases},
+                  {"journal", journal},
+                  {"snapshots", snapshots},
+                  {"state_dir_bytes", used},
+                  {"trash", trash_json},
+                  {"available", availability_json(available)},
+                  {"available_status", availability_text(available)}};
   auto text = [](const nlohmann::json& value) {
     return value.is_string() ? value.get<std::string>() : "unknown (" + value.value("error", "?") + ")";
   };

@@ -4,13 +4,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "civiup/cli/command_support.hpp"
-#include "civiup/cli/transaction_commands.hpp"
+#include "civiup/base/error.hpp"
 #include "civiup/check/preflight.hpp"
+#include "civiup/cli/command_support.hpp"
 #include "civiup/cli/release_source.hpp"
 #include "civiup/cli/reply.hpp"
+#include "civiup/cli/transaction_commands.hpp"
 #include "civiup/site/site.hpp"
-#include "civiup/base/error.hpp"
 #include "civiup/upgrade/local_changes.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 #include "upgrade/phases/upgrade_phases.hpp"
@@ -18,24 +18,27 @@
 namespace civiup {
 
 void add_upgrade_options(cxxopts::Options& options) {
-  options.add_options()
-      ("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>(), "FILE")
-      ("l10n", "civicrm-X.Y.Z-l10n.tar.gz, unpacked over the release (alone, with --latest or --version: the "
-       "release's own)", cxxopts::value<std::string>(), "[FILE]")
-      ("db-upgrade", "the DB upgrade command line (default: cv, else drush, else civiup's own PHP runner)",
-       cxxopts::value<std::string>(), "CMD")
-      ("db-upgrade-timeout", "seconds before the DB upgrade is killed", cxxopts::value<int>()->default_value("3600"),
-       "SECONDS")
-      ("quiesce-timeout", "seconds to wait in the window for the site's open transactions before the database "
-       "snapshot", cxxopts::value<int>()->default_value("10"), "SECONDS")
-      ("force", "allow a same-version, downgrade or .upgrade-database run")
-      ("discard-local-changes", "upgrade although modules/civicrm was changed since the last upgrade")
-      ("bee", "the bee command for Backdrop operations ('none': SQL; default: bee if bee and php are on PATH)",
-       cxxopts::value<std::string>(), "CMD|none")
-      ("url", "the site's base URL: its front page and a CiviCRM page must answer before the commit "
-       "(default: the base URL in the settings, when it answers before the upgrade)",
-       cxxopts::value<std::string>(), "URL")
-      ("no-health-check", "no HTTP health check, not even of the base URL in the settings");
+  options.add_options()("release", "civicrm-X.Y.Z-backdrop.tar.gz", cxxopts::value<std::string>(), "FILE")(
+      "l10n",
+      "civicrm-X.Y.Z-l10n.tar.gz, unpacked over the release (alone, with --latest or --version: the "
+      "release's own)",
+      cxxopts::value<std::string>(),
+      "[FILE]")("db-upgrade", "the DB upgrade command line (default: cv, else drush, else civiup's own PHP runner)",
+                cxxopts::value<std::string>(), "CMD")("db-upgrade-timeout", "seconds before the DB upgrade is killed",
+                                                      cxxopts::value<int>()->default_value("3600"), "SECONDS")(
+      "quiesce-timeout",
+      "seconds to wait in the window for the site's open transactions before the database "
+      "snapshot",
+      cxxopts::value<int>()->default_value("10"),
+      "SECONDS")("force", "allow a same-version, downgrade or .upgrade-database run")(
+      "discard-local-changes", "upgrade although modules/civicrm was changed since the last upgrade")(
+      "bee", "the bee command for Backdrop operations ('none': SQL; default: bee if bee and php are on PATH)",
+      cxxopts::value<std::string>(),
+      "CMD|none")("url",
+                  "the site's base URL: its front page and a CiviCRM page must answer before the commit "
+                  "(default: the base URL in the settings, when it answers before the upgrade)",
+                  cxxopts::value<std::string>(),
+                  "URL")("no-health-check", "no HTTP health check, not even of the base URL in the settings");
   add_release_source_options(options);
 }
 
@@ -108,9 +111,11 @@ ExitCode report_upgrade(const GlobalOptions& global, const std::string& command,
   Reply reply{exit_code_for(command, outcome.result)};
   ExitCode code = reply.code;
   std::string error = outcome.result.error;
-  if (!outcome.result.undo_error.empty()) error += error.empty() ? outcome.result.undo_error : "; " + outcome.result.undo_error;
+  if (!outcome.result.undo_error.empty())
+    error += error.empty() ? outcome.result.undo_error : "; " + outcome.result.undo_error;
   // A run killed from outside recorded no error of its own.
-  if (error.empty() && code != ExitCode::kSuccess) error = fmt::format("{} {}: the run did not finish", run.transaction, run.id);
+  if (error.empty() && code != ExitCode::kSuccess)
+    error = fmt::format("{} {}: the run did not finish", run.transaction, run.id);
   if (code != ExitCode::kSuccess) reply.error = error;
   reply.fields = {
       {"command", command},
@@ -191,21 +196,21 @@ void refuse_local_changes(const UpgradeOptions& options) {
                  describe_local_changes(local));
     return;
   }
-  fail("{}; the upgrade would replace them: keep a copy, or add --discard-local-changes (the changed tree stays "
-       "in the pre-upgrade snapshot)",
-       describe_local_changes(local));
+  fail(
+      "{}; the upgrade would replace them: keep a copy, or add --discard-local-changes (the changed tree stays "
+      "in the pre-upgrade snapshot)",
+      describe_local_changes(local));
 }
 
 ExitCode upgrade_command(const CommandContext& context) {
   cxxopts::Options parser("civiup upgrade");
   add_upgrade_options(parser);
-  UpgradeOptions options = upgrade_options_from(parse_command_options(parser, context.args), context,
-                                                "civiup upgrade");
+  UpgradeOptions options = upgrade_options_from(parse_command_options(parser, context.args), context, "civiup upgrade");
   uint64_t space_needed = require_preflight(options);
   refuse_local_changes(options);
   UpgradeRun run = plan_upgrade(options);
   confirm_or_refuse(context.global, fmt::format("Upgrade CiviCRM {} to {} in {}?", run.from_code_version,
-                                                   run.to_version, run.root.string()));
+                                                run.to_version, run.root.string()));
   install_interrupt_handlers();
   UpgradeOutcome outcome = run_transaction(run, space_needed);
   return report_upgrade(context.global, "upgrade", run, outcome);

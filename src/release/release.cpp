@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "civiup/site/site.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/site/site.hpp"
 #include "release_archive.hpp"
 
 namespace civiup {

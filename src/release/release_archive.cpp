@@ -3,9 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -70,7 +70,8 @@ ArchiveReader open_reader(FdSource& source) {
   if (archive_read_open(reader.get(), &source, nullptr, read_callback, nullptr) != ARCHIVE_OK) {
     // gzip data that breaks off or is damaged is a broken download, not "not a tar".
     unsigned char magic[3] = {};
-    bool gzip = ::pread(source.fd, magic, sizeof magic, 0) == 3 && magic[0] == 0x1f && magic[1] == 0x8b && magic[2] == 8;
+    bool gzip =
+        ::pread(source.fd, magic, sizeof magic, 0) == 3 && magic[0] == 0x1f && magic[1] == 0x8b && magic[2] == 8;
     // libarchive reports "Unrecognized archive format" as EILSEQ (its ARCHIVE_ERRNO_FILE_FORMAT).
     if (gzip && archive_errno(reader.get()) != EILSEQ) {
       fail("corrupt or truncated: {}", archive_message(reader.get()));
@@ -96,8 +97,8 @@ void require_gzip(archive* reader) {
 std::string EntryRules::normalise_name(const char* raw, std::string_view role) {
   if (raw == nullptr) fail("an entry's {} cannot be decoded", role.empty() ? "name" : role);
   std::string_view name(raw);
-  std::string shown = role.empty() ? fmt::format("entry '{}'", printable(name))
-                                   : fmt::format("{} '{}'", role, printable(name));
+  std::string shown =
+      role.empty() ? fmt::format("entry '{}'", printable(name)) : fmt::format("{} '{}'", role, printable(name));
   auto refuse = [&](std::string_view cause) { fail("{}: {}", shown, cause); };
   if (name.empty()) refuse("empty name");
   if (name.size() > limits_.max_name_bytes) refuse(fmt::format("name longer than {} bytes", limits_.max_name_bytes));
@@ -147,14 +148,28 @@ EntryRules::Checked EntryRules::check(archive_entry* entry) {
   } else {
     const char* refused_type = nullptr;
     switch (archive_entry_filetype(entry)) {
-      case AE_IFREG: checked.type = EntryType::kFile; break;
-      case AE_IFDIR: checked.type = EntryType::kDirectory; break;
-      case AE_IFLNK: checked.type = EntryType::kSymlink; break;
+      case AE_IFREG:
+        checked.type = EntryType::kFile;
+        break;
+      case AE_IFDIR:
+        checked.type = EntryType::kDirectory;
+        break;
+      case AE_IFLNK:
+        checked.type = EntryType::kSymlink;
+        break;
       case AE_IFCHR:
-      case AE_IFBLK: refused_type = "a device file"; break;
-      case AE_IFIFO: refused_type = "a FIFO"; break;
-      case AE_IFSOCK: refused_type = "a socket"; break;
-      default: refused_type = "an entry of unknown type"; break;
+      case AE_IFBLK:
+        refused_type = "a device file";
+        break;
+      case AE_IFIFO:
+        refused_type = "a FIFO";
+        break;
+      case AE_IFSOCK:
+        refused_type = "a socket";
+        break;
+      default:
+        refused_type = "an entry of unknown type";
+        break;
     }
     if (refused_type != nullptr) refuse(refused_type);
   }
@@ -164,7 +179,8 @@ EntryRules::Checked EntryRules::check(archive_entry* entry) {
 
   int64_t size = archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : 0;
   if (size < 0) refuse("negative size");
-  if (checked.type == EntryType::kFile || checked.type == EntryType::kHardlink) checked.size = static_cast<uint64_t>(size);
+  if (checked.type == EntryType::kFile || checked.type == EntryType::kHardlink)
+    checked.size = static_cast<uint64_t>(size);
   if (checked.size > limits_.max_entry_bytes) {
     refuse(fmt::format("{} bytes, above the limit of {} for one file", checked.size, limits_.max_entry_bytes));
   }

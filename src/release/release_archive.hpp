@@ -11,9 +11,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include "civiup/system/printable_text.hpp"
-#include "civiup/release/release.hpp"
 #include "civiup/base/scope_guard.hpp"
+#include "civiup/release/release.hpp"
+#include "civiup/system/printable_text.hpp"
 
 namespace civiup::release_detail {
 
@@ -49,7 +49,7 @@ class EntryRules {
   explicit EntryRules(const ReleaseLimits& limits) : limits_(limits) {}
 
   struct Checked {
-    std::string path;      // normalised: "civicrm/a/b"
+    std::string path;  // normalised: "civicrm/a/b"
     EntryType type;
     std::string hardlink;  // normalised target, for kHardlink
     uint64_t size = 0;     // bytes of data that follow

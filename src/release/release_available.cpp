@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "civiup/release/release_download.hpp"
 #include "civiup/base/durable_file.hpp"
+#include "civiup/release/release_download.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -32,7 +32,7 @@ bool offline_from_environment() {
 // The versions.json text (or the error of the last attempt) for `url`,
 // from the cache while fresh, else fetched and cached.
 nlohmann::json versions_document(const std::string& url, const AvailabilityOptions& options, const fs::path& cache,
-                                  bool& cached) {
+                                 bool& cached) {
   bool can_cache = fs::is_directory(cache.parent_path());
   if (can_cache && fs::exists(cache)) {
     nlohmann::json entry = nlohmann::json::parse(read_file(cache), nullptr, false);
@@ -69,10 +69,10 @@ nlohmann::json versions_document(const std::string& url, const AvailabilityOptio
 void add_availability_options(cxxopts::Options& options, bool with_feed) {
   options.add_options()("offline", "do not ask the release feed whether a newer release exists");
   if (with_feed) {
-    options.add_options()
-        ("feed", "the release feed's base URL (a mirror or test server)", cxxopts::value<std::string>(), "URL")
-        ("ca-file", "CA certificates for HTTPS (default: the system store, or CURL_CA_BUNDLE)",
-         cxxopts::value<std::string>(), "FILE");
+    options.add_options()("feed", "the release feed's base URL (a mirror or test server)",
+                          cxxopts::value<std::string>(),
+                          "URL")("ca-file", "CA certificates for HTTPS (default: the system store, or CURL_CA_BUNDLE)",
+                                 cxxopts::value<std::string>(), "FILE");
   }
 }
 
@@ -117,7 +117,8 @@ nlohmann::json availability_json(const Availability& availability) {
 
 std::string availability_text(const Availability& availability) {
   if (availability.newer) {
-    return fmt::format("{} available{}", availability.newer->version.str(), availability.newer->security ? " (security)" : "");
+    return fmt::format("{} available{}", availability.newer->version.str(),
+                       availability.newer->security ? " (security)" : "");
   }
   if (availability.checked) return "up to date";
   if (availability.error.empty()) return "not checked (--offline)";

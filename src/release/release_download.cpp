@@ -13,8 +13,8 @@
 #include <memory>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "civiup/base/error.hpp"
 #include "civiup/base/unique_fd.hpp"
@@ -125,7 +125,8 @@ std::string transfer_error(CURLcode code, const Sink& sink, const char* error, u
   }
   if (sink.write_failed) return fmt::format("cannot write the download: {}", std::strerror(errno));
   if (code == CURLE_UNSUPPORTED_PROTOCOL) {
-    return fmt::format("refused: not https (a redirect to another scheme?): {}", error[0] ? error : curl_easy_strerror(code));
+    return fmt::format("refused: not https (a redirect to another scheme?): {}",
+                       error[0] ? error : curl_easy_strerror(code));
   }
   return error[0] != '\0' ? std::string(error) : std::string(curl_easy_strerror(code));
 }

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "civiup/release/release_download.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/release/release_download.hpp"
 
 namespace civiup {
 
@@ -56,7 +56,8 @@ FeedRelease parse_check_feed(const std::string& body, const std::string& url) {
     fail("{}: malformed feed JSON (no \"tar\".\"Backdrop\" URL)", url);
   }
   FeedRelease release{*version, json["tar"]["Backdrop"].get<std::string>(), ""};
-  if (!is_https_url(release.backdrop_url)) fail("{}: tar.Backdrop {} is not an https:// URL", url, release.backdrop_url);
+  if (!is_https_url(release.backdrop_url))
+    fail("{}: tar.Backdrop {} is not an https:// URL", url, release.backdrop_url);
   std::string expected = fmt::format("civicrm-{}-backdrop.tar.gz", version->str());
   if (published_backdrop_name(url_file_name(release.backdrop_url)) != expected) {
     fail("{}: tar.Backdrop {} is not the Backdrop tarball of {} (expected {})", url, release.backdrop_url,
@@ -89,7 +90,8 @@ std::vector<ListedRelease> parse_versions_json(const std::string& body, const st
       if (!version) continue;  // an odd old entry ("4.2.alpha") need not stop the rest
       ListedRelease release{*version, "", false, "", status};
       if (entry.contains("date") && entry["date"].is_string()) release.date = entry["date"].get<std::string>();
-      if (entry.contains("message") && entry["message"].is_string()) release.message = entry["message"].get<std::string>();
+      if (entry.contains("message") && entry["message"].is_string())
+        release.message = entry["message"].get<std::string>();
       // The feed writes "security": "true"; accept a JSON boolean too.
       if (entry.contains("security")) {
         const nlohmann::json& s = entry["security"];
@@ -102,7 +104,8 @@ std::vector<ListedRelease> parse_versions_json(const std::string& body, const st
 }
 
 std::optional<ListedRelease> find_release(const std::vector<ListedRelease>& releases, const Version& version) {
-  auto it = std::find_if(releases.begin(), releases.end(), [&](const ListedRelease& r) { return r.version == version; });
+  auto it =
+      std::find_if(releases.begin(), releases.end(), [&](const ListedRelease& r) { return r.version == version; });
   if (it == releases.end()) return std::nullopt;
   return *it;
 }

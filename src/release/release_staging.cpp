@@ -9,13 +9,13 @@
 
 #include <fmt/format.h>
 
-#include "civiup/release/release.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/base/private_files.hpp"
 #include "civiup/base/progress.hpp"
 #include "civiup/base/scope_guard.hpp"
 #include "civiup/base/unique_fd.hpp"
+#include "civiup/release/release.hpp"
 #include "release_archive.hpp"
 
 namespace civiup {
@@ -25,7 +25,7 @@ using namespace release_detail;
 namespace {
 
 constexpr mode_t kPermissionBits = 0777;  // never setuid, setgid or sticky
-constexpr uint64_t kProgressEvery = 200;    // entries between two progress reports
+constexpr uint64_t kProgressEvery = 200;  // entries between two progress reports
 
 mode_t most_common(const std::map<mode_t, size_t>& counts, mode_t fallback) {
   mode_t best = fallback;

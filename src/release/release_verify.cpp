@@ -9,18 +9,18 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
-#include <vector>
 #include <cctype>
+#include <cstring>
 #include <memory>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "civiup/system/child_process.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/base/unique_fd.hpp"
+#include "civiup/system/child_process.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -60,9 +60,8 @@ std::map<std::string, std::string> parse_sha256sums(const std::string& text, con
   for (int number = 1; std::getline(lines, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    bool hex = line.size() > 66 && std::all_of(line.begin(), line.begin() + 64, [](unsigned char c) {
-      return std::isxdigit(c) != 0;
-    });
+    bool hex = line.size() > 66 &&
+               std::all_of(line.begin(), line.begin() + 64, [](unsigned char c) { return std::isxdigit(c) != 0; });
     if (!hex || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) {
       fail("{}: line {}: not \"<sha256>  <file name>\"", source, number);
     }
@@ -101,8 +100,13 @@ std::string verify_detached_signature(const fs::path& keyring, const fs::path& s
   if (!find_on_path("gpgv")) fail("{}: gpgv is not installed (Debian package gpgv)", signature.string());
   ChildCommand command;
   // --keyring with an absolute path: gpgv uses that file alone (not ~/.gnupg/trustedkeys.kbx).
-  command.argv = {"gpgv", "--status-fd", "1", "--keyring", fs::absolute(keyring).string(),
-                  fs::absolute(signature).string(), fs::absolute(data).string()};
+  command.argv = {"gpgv",
+                  "--status-fd",
+                  "1",
+                  "--keyring",
+                  fs::absolute(keyring).string(),
+                  fs::absolute(signature).string(),
+                  fs::absolute(data).string()};
   command.env = {{"LC_ALL", "C"}};
   command.timeout = std::chrono::seconds(60);
   ChildResult result = run_child(command);
@@ -119,8 +123,10 @@ std::string verify_detached_signature(const fs::path& keyring, const fs::path& s
     spdlog::info("{}: good signature by {} (keyring {})", signature.filename().string(), fingerprint, keyring.string());
     return fingerprint;
   }
-  if (bad) fail("{}: BAD signature: the sums file was altered or the signature does not belong to it", signature.string());
-  if (missing_key) fail("{}: signed by a key that is not in the trusted keyring {}", signature.string(), keyring.string());
+  if (bad)
+    fail("{}: BAD signature: the sums file was altered or the signature does not belong to it", signature.string());
+  if (missing_key)
+    fail("{}: signed by a key that is not in the trusted keyring {}", signature.string(), keyring.string());
   fail("{}: signature not verified (gpgv exit {})", signature.string(), result.exit_code);
 }
 

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "civiup/system/printable_text.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/system/printable_text.hpp"
 
 namespace civiup {
 
@@ -54,8 +54,7 @@ DatabaseDsn parse(std::string_view url, std::string_view what, std::string_view*
   }
   dsn.driver = std::string(url.substr(0, scheme_end));
   if (dsn.driver != "mysql" && dsn.driver != "mysqli") {
-    fail("{}: unsupported database driver '{}' (civiup supports mysql and mysqli)", what,
-         printable(dsn.driver, 20));
+    fail("{}: unsupported database driver '{}' (civiup supports mysql and mysqli)", what, printable(dsn.driver, 20));
   }
   std::string_view rest = url.substr(scheme_end + 3);
   // The password may hold an unencoded '@' or '/': the host starts after the last '@'.
@@ -86,8 +85,10 @@ DatabaseDsn parse(std::string_view url, std::string_view what, std::string_view*
       if (close == std::string_view::npos) fail("{}: unterminated [IPv6] host in the URL", what);
       dsn.host = std::string(host_part.substr(1, close - 1));
       host_part = host_part.substr(close + 1);
-      if (host_part.starts_with(":")) host_part = host_part.substr(1);
-      else host_part = {};
+      if (host_part.starts_with(":"))
+        host_part = host_part.substr(1);
+      else
+        host_part = {};
     } else {
       size_t colon = host_part.find(':');
       dsn.host = std::string(host_part.substr(0, colon));
@@ -123,8 +124,8 @@ std::string dsn_with_database(std::string_view url, std::string_view database, s
 }
 
 std::string DatabaseDsn::redacted() const {
-  std::string where = socket.empty() ? (port == 0 ? host : fmt::format("{}:{}", host, port))
-                                     : fmt::format("unix({})", socket);
+  std::string where =
+      socket.empty() ? (port == 0 ? host : fmt::format("{}:{}", host, port)) : fmt::format("unix({})", socket);
   return printable(fmt::format("{}://{}@{}/{}", driver, user, where, database), 300);  // names from a file: one line
 }
 

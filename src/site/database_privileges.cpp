@@ -2,8 +2,8 @@
 // rehearse.  The dumps (pre-snapshot-databases, snapshot-databases, snapshot,
 // rehearse) and the restores (rollback, restore) run the snapshot library's
 // checks themselves; this reads the same report (snapshot::db::read_privileges).
-#include "civiup/site/database_session.hpp"
 #include "civiup/site/database_privileges.hpp"
+#include "civiup/site/database_session.hpp"
 
 #include <algorithm>
 
@@ -16,9 +16,12 @@ namespace {
 
 // What the database upgrade itself needs beyond a dump and a restore: DML, DDL
 // for CiviCRM's schema changes (CREATE TEMPORARY TABLES and EXECUTE it uses too).
-constexpr const char* kUpgradePrivileges[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER",
-                                              "INDEX", "CREATE TEMPORARY TABLES", "CREATE VIEW", "SHOW VIEW",
-                                              "TRIGGER", "CREATE ROUTINE", "ALTER ROUTINE", "EXECUTE", "EVENT"};
+constexpr const char* kUpgradePrivileges[] = {"SELECT",         "INSERT",        "UPDATE",
+                                              "DELETE",         "CREATE",        "DROP",
+                                              "ALTER",          "INDEX",         "CREATE TEMPORARY TABLES",
+                                              "CREATE VIEW",    "SHOW VIEW",     "TRIGGER",
+                                              "CREATE ROUTINE", "ALTER ROUTINE", "EXECUTE",
+                                              "EVENT"};
 
 // "'user'@'host'" for a GRANT, from "user@host".
 std::string account(const std::string& user) {
@@ -83,9 +86,12 @@ DatabasePrivilegeCheck check_database_privileges(const DatabaseDsn& dsn, const s
   }
   // In GRANT's usual order, whichever step found them missing.
   auto rank = [](const std::string& privilege) {
-    static const std::vector<std::string> order = {
-        "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "CREATE TEMPORARY TABLES",
-        "LOCK TABLES", "CREATE VIEW", "SHOW VIEW", "TRIGGER", "CREATE ROUTINE", "ALTER ROUTINE", "EXECUTE", "EVENT"};
+    static const std::vector<std::string> order = {"SELECT",      "INSERT",         "UPDATE",
+                                                   "DELETE",      "CREATE",         "DROP",
+                                                   "ALTER",       "INDEX",          "CREATE TEMPORARY TABLES",
+                                                   "LOCK TABLES", "CREATE VIEW",    "SHOW VIEW",
+                                                   "TRIGGER",     "CREATE ROUTINE", "ALTER ROUTINE",
+                                                   "EXECUTE",     "EVENT"};
     return std::find(order.begin(), order.end(), privilege) - order.begin();
   };
   std::stable_sort(check.missing.begin(), check.missing.end(),

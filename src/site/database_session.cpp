@@ -28,8 +28,8 @@ auto converting_sql_errors(std::string_view context, Body&& body) -> decltype(bo
 
 // Where Debian/Ubuntu, RHEL and source builds put the server's socket.
 std::optional<std::string> default_socket() {
-  for (const char* path : {"/run/mysqld/mysqld.sock", "/var/run/mysqld/mysqld.sock", "/var/lib/mysql/mysql.sock",
-                           "/tmp/mysql.sock"}) {
+  for (const char* path :
+       {"/run/mysqld/mysqld.sock", "/var/run/mysqld/mysqld.sock", "/var/lib/mysql/mysql.sock", "/tmp/mysql.sock"}) {
     struct stat info {};
     if (::stat(path, &info) == 0 && S_ISSOCK(info.st_mode)) return std::string(path);
   }
@@ -41,8 +41,7 @@ class ConnectorSession final : public DatabaseSession {
   ConnectorSession(std::unique_ptr<sql::Connection> connection, std::string description)
       : connection_(std::move(connection)), description_(std::move(description)) {}
 
-  std::optional<std::string> query_scalar(const std::string& sql,
-                                          const std::vector<std::string>& parameters) override {
+  std::optional<std::string> query_scalar(const std::string& sql, const std::vector<std::string>& parameters) override {
     return converting_sql_errors(context(sql), [&]() -> std::optional<std::string> {
       auto statement = prepare(sql, parameters);
       std::unique_ptr<sql::ResultSet> rows(statement->executeQuery());
@@ -61,9 +60,7 @@ class ConnectorSession final : public DatabaseSession {
   std::string description() const override { return description_; }
 
  private:
-  std::string context(const std::string& sql) const {
-    return fmt::format("{}: {}", description_, sql.substr(0, 120));
-  }
+  std::string context(const std::string& sql) const { return fmt::format("{}: {}", description_, sql.substr(0, 120)); }
 
   std::unique_ptr<sql::PreparedStatement> prepare(const std::string& sql, const std::vector<std::string>& parameters) {
     std::unique_ptr<sql::PreparedStatement> statement(connection_->prepareStatement(sql));

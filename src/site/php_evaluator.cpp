@@ -50,7 +50,10 @@ std::string php_dirname(std::string path) {
 class Evaluator {
  public:
   Evaluator(std::vector<PhpToken> tokens, const fs::path& file, PhpNames& variables, PhpNames& constants)
-      : tokens_(std::move(tokens)), file_(file), file_name_(file.string()), variables_(variables),
+      : tokens_(std::move(tokens)),
+        file_(file),
+        file_name_(file.string()),
+        variables_(variables),
         constants_(constants) {}
 
   void run() {
@@ -134,15 +137,16 @@ class Evaluator {
     if (name.kind != PhpValue::Kind::kString) return;
     value.line = line;
     auto [existing, inserted] = constants_.try_emplace(name.text, value);
-    if (!inserted && existing->second.kind == PhpValue::Kind::kNotLiteral && value.kind != PhpValue::Kind::kNotLiteral) {
+    if (!inserted && existing->second.kind == PhpValue::Kind::kNotLiteral &&
+        value.kind != PhpValue::Kind::kNotLiteral) {
       existing->second = std::move(value);
     }
   }
 
   bool at_terminator() const {
     const PhpToken& token = current();
-    return at_end() || is_punct(token, ";") || is_punct(token, ",") || is_punct(token, ")") ||
-           is_punct(token, "]") || is_punct(token, "=>");
+    return at_end() || is_punct(token, ";") || is_punct(token, ",") || is_punct(token, ")") || is_punct(token, "]") ||
+           is_punct(token, "=>");
   }
 
   // Skips to the end of an expression we cannot evaluate (balanced brackets).
@@ -171,8 +175,9 @@ class Evaluator {
       if (value.kind == PhpValue::Kind::kString && right.kind == PhpValue::Kind::kString) {
         value.text += right.text;
       } else if (value.kind != PhpValue::Kind::kNotLiteral) {
-        value = right.kind == PhpValue::Kind::kNotLiteral ? right
-                                                          : make_not_literal("a concatenation of non-strings", file_name_, line);
+        value = right.kind == PhpValue::Kind::kNotLiteral
+                    ? right
+                    : make_not_literal("a concatenation of non-strings", file_name_, line);
       }
     }
     if (!at_terminator()) {

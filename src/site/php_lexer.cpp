@@ -57,9 +57,7 @@ class Lexer {
   }
 
  private:
-  [[noreturn]] void syntax_error(int line, std::string_view what) const {
-    fail("{} line {}: {}", file_, line, what);
-  }
+  [[noreturn]] void syntax_error(int line, std::string_view what) const { fail("{} line {}: {}", file_, line, what); }
 
   char peek(size_t ahead = 0) const { return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0'; }
 
@@ -120,8 +118,8 @@ class Lexer {
     }
     if (std::isdigit(static_cast<unsigned char>(c)) != 0) {
       std::string number;
-      while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(peek())) != 0 || peek() == '.' ||
-                                     peek() == '_')) {
+      while (pos_ < text_.size() &&
+             (std::isalnum(static_cast<unsigned char>(peek())) != 0 || peek() == '.' || peek() == '_')) {
         number += peek();
         advance();
       }
@@ -198,15 +196,33 @@ class Lexer {
   // The escape "\e" of a double-quoted string, its backslash and `e` read.
   void escape(char e, std::string& value, int line) {
     switch (e) {
-      case 'n': value += '\n'; return;
-      case 't': value += '\t'; return;
-      case 'r': value += '\r'; return;
-      case 'v': value += '\v'; return;
-      case 'e': value += '\x1b'; return;
-      case 'f': value += '\f'; return;
-      case '\\': value += '\\'; return;
-      case '$': value += '$'; return;
-      case '"': value += '"'; return;
+      case 'n':
+        value += '\n';
+        return;
+      case 't':
+        value += '\t';
+        return;
+      case 'r':
+        value += '\r';
+        return;
+      case 'v':
+        value += '\v';
+        return;
+      case 'e':
+        value += '\x1b';
+        return;
+      case 'f':
+        value += '\f';
+        return;
+      case '\\':
+        value += '\\';
+        return;
+      case '$':
+        value += '$';
+        return;
+      case '"':
+        value += '"';
+        return;
       case 'x':
         if (std::isxdigit(static_cast<unsigned char>(peek())) == 0) {
           value += "\\x";

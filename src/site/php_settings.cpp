@@ -14,10 +14,14 @@ namespace {
 
 std::string describe_kind(const PhpValue& value) {
   switch (value.kind) {
-    case PhpValue::Kind::kArray: return "an array";
-    case PhpValue::Kind::kNull: return "NULL";
-    case PhpValue::Kind::kNotLiteral: return value.why_not_literal;
-    case PhpValue::Kind::kString: break;
+    case PhpValue::Kind::kArray:
+      return "an array";
+    case PhpValue::Kind::kNull:
+      return "NULL";
+    case PhpValue::Kind::kNotLiteral:
+      return value.why_not_literal;
+    case PhpValue::Kind::kString:
+      break;
   }
   return "a string";
 }
@@ -85,8 +89,8 @@ std::optional<std::string> PhpSettings::string_variable(std::string_view name,
   const PhpValue* value = variable(name, keys);
   if (value == nullptr) return std::nullopt;
   if (value->kind != PhpValue::Kind::kString) {
-    fail("{} line {}: {} is not a plain string: it is {}", value->file, value->line,
-         php_variable_name(name, keys), describe_kind(*value));
+    fail("{} line {}: {} is not a plain string: it is {}", value->file, value->line, php_variable_name(name, keys),
+         describe_kind(*value));
   }
   return value->text;
 }
@@ -100,8 +104,7 @@ std::optional<std::string> PhpSettings::string_constant(std::string_view name) c
   return value->text;
 }
 
-std::optional<std::string> find_literal_array_item(std::string_view text, std::string_view key,
-                                                   const fs::path& file) {
+std::optional<std::string> find_literal_array_item(std::string_view text, std::string_view key, const fs::path& file) {
   std::vector<PhpToken> tokens = lex_php(text, file.string());
   for (size_t i = 0; i + 2 < tokens.size(); ++i) {
     if (tokens[i].kind != PhpTokenKind::kString || tokens[i].text != key || !is_punct(tokens[i + 1], "=>")) continue;

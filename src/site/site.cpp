@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "civiup/site/php_settings.hpp"
-#include "civiup/system/printable_text.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/site/php_settings.hpp"
+#include "civiup/system/printable_text.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -174,8 +174,9 @@ BackdropSettings read_backdrop_settings(const fs::path& root) {
     read_settings_file(php, local);
     settings.local_settings_file = local;
   }
-  std::string files = settings.local_settings_file ? fmt::format("{} (+ settings.local.php)", settings.settings_file.string())
-                                                   : settings.settings_file.string();
+  std::string files = settings.local_settings_file
+                          ? fmt::format("{} (+ settings.local.php)", settings.settings_file.string())
+                          : settings.settings_file.string();
 
   // Backdrop: a $database string wins over the $databases array.
   const PhpValue* database = php.variable("database");
@@ -309,7 +310,8 @@ Version code_version_from_files(std::string_view version_php, std::string_view v
   if (!version) fail("{}: no 'version' => 'X.Y.Z' item", php_name);
   auto cms = find_literal_array_item(version_php, "cms", version_php_name);
   if (!cms) fail("{}: no 'cms' => '...' item", php_name);
-  if (*cms != "Backdrop") fail("{}: 'cms' is '{}', not 'Backdrop': not a CiviCRM release for Backdrop", php_name, printable(*cms, 40));
+  if (*cms != "Backdrop")
+    fail("{}: 'cms' is '{}', not 'Backdrop': not a CiviCRM release for Backdrop", php_name, printable(*cms, 40));
   Version code = with_context(php_name, [&] { return Version::parse(*version); });
   if (code.is_upgrade_marker()) fail("{}: '{}' is not a release version", php_name, printable(*version, 40));
 

@@ -49,8 +49,8 @@ snapshot::CodeSnapshotSpec site_code_snapshot_spec(const fs::path& root, const B
   }
   // Compiled templates are rebuilt on demand; uploads and logs are user data
   // that an upgrade never touches and a rollback must never take back.
-  spec.exclude = {"files/civicrm/templates_c", "files/civicrm/custom", "files/civicrm/upload",
-                  "files/civicrm/persist", "files/civicrm/ConfigAndLog"};
+  spec.exclude = {"files/civicrm/templates_c", "files/civicrm/custom", "files/civicrm/upload", "files/civicrm/persist",
+                  "files/civicrm/ConfigAndLog"};
   if (std::string compiled = inside(root, civicrm.template_compile_dir); !compiled.empty()) {
     spec.exclude.push_back(compiled);
   }
@@ -78,9 +78,10 @@ std::optional<std::string> unrestorable_path(const fs::path& root, const std::ve
     fs::path live = root / path;
     dev_t where = ::lstat(live.c_str(), &info) == 0 ? info.st_dev : device_of(live.parent_path());
     if (where != state) {
-      return fmt::format("{}: on another filesystem than the state directory {} (a restore exchanges it with the "
-                         "snapshot's copy by rename, which cannot cross filesystems)",
-                         live.string(), state_dir.string());
+      return fmt::format(
+          "{}: on another filesystem than the state directory {} (a restore exchanges it with the "
+          "snapshot's copy by rename, which cannot cross filesystems)",
+          live.string(), state_dir.string());
     }
   }
   return std::nullopt;

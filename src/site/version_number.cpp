@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "civiup/system/printable_text.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/system/printable_text.hpp"
 
 namespace civiup {
 namespace {
@@ -76,48 +76,54 @@ Version Version::without_upgrade_marker() const {
 std::string Version::str() const {
   std::string_view stage;
   switch (stage_) {
-    case Stage::kAlpha: stage = "alpha"; break;
-    case Stage::kBeta: stage = "beta"; break;
-    case Stage::kRc: stage = "rc"; break;
-    case Stage::kStable: break;
+    case Stage::kAlpha:
+      stage = "alpha";
+      break;
+    case Stage::kBeta:
+      stage = "beta";
+      break;
+    case Stage::kRc:
+      stage = "rc";
+      break;
+    case Stage::kStable:
+      break;
   }
   return fmt::format("{}.{}.{}{}{}", major_, minor_, stage, number_, upgrade_marker_ ? kUpgradeSuffix : "");
 }
 
-std::vector<std::string> upgrade_version_problems(const Version& code, const Version& database,
-                                                  const Version& release, bool force) {
+std::vector<std::string> upgrade_version_problems(const Version& code, const Version& database, const Version& release,
+                                                  bool force) {
   std::vector<std::string> problems;
   if (force) return problems;
   if (database.is_upgrade_marker()) {
-    problems.push_back(fmt::format(
-        "the database version is {}: an earlier CiviCRM database upgrade did not finish "
-        "(restore a snapshot, or use --force to upgrade it anyway)",
-        database.str()));
+    problems.push_back(
+        fmt::format("the database version is {}: an earlier CiviCRM database upgrade did not finish "
+                    "(restore a snapshot, or use --force to upgrade it anyway)",
+                    database.str()));
   }
   Version db = database.without_upgrade_marker();
   if (code < db) {
     problems.push_back(fmt::format("the code ({}) is older than its database ({})", code.str(), db.str()));
   }
   if (release < code) {
-    problems.push_back(fmt::format("release {} is older than the installed code {}: refusing a downgrade",
-                                   release.str(), code.str()));
+    problems.push_back(
+        fmt::format("release {} is older than the installed code {}: refusing a downgrade", release.str(), code.str()));
   } else if (release < db) {
-    problems.push_back(fmt::format("release {} is older than the database {}: refusing a downgrade",
-                                   release.str(), db.str()));
+    problems.push_back(
+        fmt::format("release {} is older than the database {}: refusing a downgrade", release.str(), db.str()));
   } else if (release == code && release == db) {
     problems.push_back(fmt::format("release {} is already installed (code and database)", release.str()));
   } else if (release == code || release == db) {
     // Half of the site is at the release already: a re-run of an interrupted
     // upgrade, which needs --force.
-    problems.push_back(fmt::format(
-        "release {} is not newer than the site (code {}, database {}); use --force to re-run",
-        release.str(), code.str(), db.str()));
+    problems.push_back(
+        fmt::format("release {} is not newer than the site (code {}, database {}); use --force to re-run",
+                    release.str(), code.str(), db.str()));
   }
   return problems;
 }
 
-void require_upgrade_allowed(const Version& code, const Version& database, const Version& release,
-                             bool force) {
+void require_upgrade_allowed(const Version& code, const Version& database, const Version& release, bool force) {
   auto problems = upgrade_version_problems(code, database, release, force);
   if (!problems.empty()) throw Error(problems.front());
 }

@@ -46,8 +46,8 @@ Environment build_environment(const std::map<std::string, std::string>& extra) {
 // The child, between fork and exec: async-signal-safe calls only (civiup has
 // threads).  It leaves by exec or _exit, so no destructor closes a descriptor
 // here; exec closes the pipes' other ends (O_CLOEXEC) and dup2 keeps 0, 1, 2.
-[[noreturn]] void exec_child(const ChildCommand& command, int output_fd, int error_fd, pid_t parent,
-                             char** argv, char** envp) {
+[[noreturn]] void exec_child(const ChildCommand& command, int output_fd, int error_fd, pid_t parent, char** argv,
+                             char** envp) {
   // Die with civiup: SIGKILL when the parent goes, whatever way it goes.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
@@ -195,8 +195,10 @@ ParsedCommandLine split_command_line(std::string_view line) {
     } else if (c == '"') {
       size_t j = i + 1;
       for (; j < line.size() && line[j] != '"'; ++j) {
-        if (line[j] == '\\' && j + 1 < line.size() && std::strchr("\"\\$`", line[j + 1]) != nullptr) ++j;
-        else if (line[j] == '$' || line[j] == '`') fail("command line: expansions are not supported; write the value itself");
+        if (line[j] == '\\' && j + 1 < line.size() && std::strchr("\"\\$`", line[j + 1]) != nullptr)
+          ++j;
+        else if (line[j] == '$' || line[j] == '`')
+          fail("command line: expansions are not supported; write the value itself");
         word.push_back(line[j]);
       }
       if (j >= line.size()) fail("command line: unterminated double quote");
@@ -207,7 +209,8 @@ ParsedCommandLine split_command_line(std::string_view line) {
       word.push_back(line[++i]);
       in_word = true;
     } else if (std::strchr("|&;<>()$`*?[]{}~#", c) != nullptr && !(in_word && std::strchr("#~", c) != nullptr)) {
-      fail("command line: '{}' needs a shell; civiup runs the command directly (quote it if it is a plain character)", c);
+      fail("command line: '{}' needs a shell; civiup runs the command directly (quote it if it is a plain character)",
+           c);
     } else {
       word.push_back(c);
       in_word = true;
@@ -217,8 +220,9 @@ ParsedCommandLine split_command_line(std::string_view line) {
   size_t first = 0;
   for (; first < words.size(); ++first) {
     size_t equals = words[first].find('=');
-    bool is_name = equals != std::string::npos && equals > 0 &&
-                   words[first].find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == equals;
+    bool is_name =
+        equals != std::string::npos && equals > 0 &&
+        words[first].find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == equals;
     if (!is_name) break;
     parsed.env[words[first].substr(0, equals)] = words[first].substr(equals + 1);
   }

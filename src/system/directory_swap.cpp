@@ -51,7 +51,8 @@ bool exchange_supported(const fs::path& dir) {
 }
 
 bool same_filesystem(const fs::path& a, const fs::path& b) {
-  struct stat first {}, second {};
+  struct stat first {
+  }, second{};
   if (::stat(a.c_str(), &first) != 0) fail_errno("stat of " + a.string());
   if (::stat(b.c_str(), &second) != 0) fail_errno("stat of " + b.string());
   return first.st_dev == second.st_dev;

@@ -87,7 +87,8 @@ void fault_point([[maybe_unused]] const std::string& phase, [[maybe_unused]] con
   if (fault.exec) {
     const char* command = std::getenv("CIVIUP_FAULT_EXEC");
     spdlog::warn("fault point {}:{}: running {}", phase, when, command ? command : "(CIVIUP_FAULT_EXEC unset)");
-    if (command == nullptr || std::system(command) != 0) fail("fault point {}:{}: CIVIUP_FAULT_EXEC failed", phase, when);
+    if (command == nullptr || std::system(command) != 0)
+      fail("fault point {}:{}: CIVIUP_FAULT_EXEC failed", phase, when);
     return;
   }
   fail("injected fault ({}:{})", phase, when);

@@ -139,8 +139,8 @@ void clear_progress_line() {
   if (progress_display_enabled()) Display::instance().clear();
 }
 
-std::string progress_line(std::string_view step, uint64_t done, uint64_t total, std::string_view unit,
-                          uint64_t bytes, double seconds) {
+std::string progress_line(std::string_view step, uint64_t done, uint64_t total, std::string_view unit, uint64_t bytes,
+                          double seconds) {
   std::string line(step);
   std::string separator = ": ";
   if (total > 0) {
@@ -152,7 +152,8 @@ std::string progress_line(std::string_view step, uint64_t done, uint64_t total, 
   }
   if (bytes > 0) {
     line += separator + megabytes(bytes);
-    if (seconds >= 0.5) line += fmt::format(", {}/s", megabytes(static_cast<uint64_t>(static_cast<double>(bytes) / seconds)));
+    if (seconds >= 0.5)
+      line += fmt::format(", {}/s", megabytes(static_cast<uint64_t>(static_cast<double>(bytes) / seconds)));
     separator = ", ";
   }
   if (separator == ": ") line += fmt::format(": {:.0f} s", seconds);

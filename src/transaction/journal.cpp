@@ -12,10 +12,10 @@
 #include <cstdint>
 #include <cstring>
 
-#include "civiup/system/printable_text.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/base/unique_fd.hpp"
+#include "civiup/system/printable_text.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;
@@ -70,7 +70,8 @@ constexpr std::array<std::pair<JournalOutcome, std::string_view>, 5> kOutcomes =
 // A pid from the record: an integer that fits an int (a float such as 1e300
 // would make nlohmann's get<int>() undefined behaviour; found by fuzz_journal).
 int pid_from(const nlohmann::json& value) {
-  if (value.is_number_unsigned() && value.get<uint64_t>() <= uint64_t{INT_MAX}) return static_cast<int>(value.get<uint64_t>());
+  if (value.is_number_unsigned() && value.get<uint64_t>() <= uint64_t{INT_MAX})
+    return static_cast<int>(value.get<uint64_t>());
   if (value.is_number_integer() && !value.is_number_unsigned()) {
     int64_t number = value.get<int64_t>();
     if (number >= INT_MIN && number <= INT_MAX) return static_cast<int>(number);
@@ -81,9 +82,7 @@ int pid_from(const nlohmann::json& value) {
 }  // namespace
 
 std::string_view to_string(PhaseState state) { return enum_name(state, kPhaseStates); }
-PhaseState phase_state_from_string(std::string_view text) {
-  return enum_from(text, kPhaseStates, "phase state");
-}
+PhaseState phase_state_from_string(std::string_view text) { return enum_from(text, kPhaseStates, "phase state"); }
 std::string_view to_string(JournalOutcome outcome) { return enum_name(outcome, kOutcomes); }
 JournalOutcome journal_outcome_from_string(std::string_view text) {
   return enum_from(text, kOutcomes, "journal outcome");
@@ -91,31 +90,32 @@ JournalOutcome journal_outcome_from_string(std::string_view text) {
 
 bool JournalRecord::past_commit_point() const {
   if (commit_phase.empty()) return false;
-  auto it = std::find_if(phases.begin(), phases.end(),
-                         [&](const JournalPhase& p) { return p.name == commit_phase; });
+  auto it = std::find_if(phases.begin(), phases.end(), [&](const JournalPhase& p) { return p.name == commit_phase; });
   return it != phases.end() && it->state == PhaseState::kDone;
 }
 
 JournalPhase* JournalRecord::find(std::string_view phase_name) {
-  auto it = std::find_if(phases.begin(), phases.end(),
-                         [&](const JournalPhase& p) { return p.name == phase_name; });
+  auto it = std::find_if(phases.begin(), phases.end(), [&](const JournalPhase& p) { return p.name == phase_name; });
   return it == phases.end() ? nullptr : &*it;
 }
 
 std::string encode_journal(const JournalRecord& record) {
   nlohmann::json phases = nlohmann::json::array();
   for (const JournalPhase& phase : record.phases) {
-    phases.push_back({{"name", phase.name},
-                      {"state", to_string(phase.state)},
-                      {"undo", phase.undo},
-                      {"seconds", phase.seconds}});
+    phases.push_back(
+        {{"name", phase.name}, {"state", to_string(phase.state)}, {"undo", phase.undo}, {"seconds", phase.seconds}});
   }
   nlohmann::json body = {
-      {"transaction", record.transaction}, {"id", record.id},
-      {"started_at", record.started_at},   {"pid", record.pid},
-      {"child_pids", record.child_pids},   {"outcome", to_string(record.outcome)},
-      {"error", record.error},             {"commit_phase", record.commit_phase},
-      {"context", record.context},         {"phases", phases},
+      {"transaction", record.transaction},
+      {"id", record.id},
+      {"started_at", record.started_at},
+      {"pid", record.pid},
+      {"child_pids", record.child_pids},
+      {"outcome", to_string(record.outcome)},
+      {"error", record.error},
+      {"commit_phase", record.commit_phase},
+      {"context", record.context},
+      {"phases", phases},
   };
   return seal_journal(body.dump(2));
 }
@@ -150,8 +150,8 @@ JournalRecord decode_journal(std::string_view text) {
     record.context = json.at("context");
     for (const auto& phase : json.at("phases")) {
       record.phases.push_back({phase.at("name").get<std::string>(),
-                               phase_state_from_string(phase.at("state").get<std::string>()),
-                               phase.at("undo"), phase.at("seconds").get<double>()});
+                               phase_state_from_string(phase.at("state").get<std::string>()), phase.at("undo"),
+                               phase.at("seconds").get<double>()});
     }
     return record;
   } catch (const nlohmann::json::exception& e) {
@@ -162,8 +162,7 @@ JournalRecord decode_journal(std::string_view text) {
 std::optional<JournalRecord> Journal::load() const {
   std::error_code error;
   if (!fs::exists(path_, error)) return std::nullopt;
-  return with_context(fmt::format("journal {}", path_.string()),
-                      [&] { return decode_journal(read_file(path_)); });
+  return with_context(fmt::format("journal {}", path_.string()), [&] { return decode_journal(read_file(path_)); });
 }
 
 namespace {

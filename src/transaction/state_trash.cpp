@@ -19,10 +19,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "civiup/system/paths.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/base/private_files.hpp"
 #include "civiup/base/unique_fd.hpp"
+#include "civiup/system/paths.hpp"
 
 namespace civiup {
 namespace fs = std::filesystem;

@@ -1,14 +1,14 @@
 #include "civiup/transaction/transaction.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <cstring>
-#include <chrono>
 #include <map>
 
 #include <fmt/format.h>
 
-#include "civiup/transaction/site_changes.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/transaction/site_changes.hpp"
 
 namespace civiup {
 namespace {
@@ -41,8 +41,8 @@ void try_save(Journal& journal, const JournalRecord& record) {
 // reports it.  `phase` is called only once the start is durable (recover makes
 // the phase from its name there).  Phase names in a run are unique.  Throws
 // what the journal or the phase throws; the caller decides what a failure means.
-void apply_phase(Journal& journal, JournalRecord& record, const std::string& name,
-                 const std::function<Phase&()>& phase, TransactionResult& result) {
+void apply_phase(Journal& journal, JournalRecord& record, const std::string& name, const std::function<Phase&()>& phase,
+                 TransactionResult& result) {
   auto start = std::chrono::steady_clock::now();
   JournalPhase* entry = record.find(name);
   if (entry == nullptr) {
@@ -79,8 +79,8 @@ TransactionRunner::TransactionRunner(Journal& journal, JournalRecord record)
 
 TransactionResult TransactionRunner::run(std::vector<std::unique_ptr<Phase>>& phases) {
   if (auto existing = journal_.load(); existing && !existing->finished()) {
-    fail("journal {} holds an unfinished {} (id {}): run `civiup recover` first",
-         journal_.path().string(), existing->transaction, existing->id);
+    fail("journal {} holds an unfinished {} (id {}): run `civiup recover` first", journal_.path().string(),
+         existing->transaction, existing->id);
   }
   TransactionResult result;
   record_.outcome = JournalOutcome::kRunning;
@@ -96,7 +96,8 @@ TransactionResult TransactionRunner::run(std::vector<std::unique_ptr<Phase>>& ph
     auto start = std::chrono::steady_clock::now();
     try {
       check_interrupted();
-      apply_phase(journal_, record_, name, [&]() -> Phase& { return *phase; }, result);
+      apply_phase(
+          journal_, record_, name, [&]() -> Phase& { return *phase; }, result);
     } catch (const std::exception& e) {
       result.error = fmt::format("phase {}: {}", name, describe(e));
       result.phases.push_back({name, "failed", seconds_since(start)});
@@ -140,8 +141,7 @@ TransactionResult TransactionRunner::run(std::vector<std::unique_ptr<Phase>>& ph
 }
 
 TransactionResult TransactionRunner::undo_started(Journal& journal, JournalRecord& record,
-                                                  const PhaseFactory& make_phase,
-                                                  TransactionResult result) {
+                                                  const PhaseFactory& make_phase, TransactionResult result) {
   for (auto it = record.phases.rbegin(); it != record.phases.rend(); ++it) {
     if (it->state == PhaseState::kUndone) continue;
     auto start = std::chrono::steady_clock::now();
@@ -198,11 +198,14 @@ TransactionResult roll_forward(Journal& journal, JournalRecord& record, const Ph
       current = name;
       start = std::chrono::steady_clock::now();
       std::unique_ptr<Phase> made;
-      apply_phase(journal, record, name, [&]() -> Phase& {
-        made = make_phase(name);
-        if (!made) fail("no phase called '{}' is known to this civiup", name);
-        return *made;
-      }, result);
+      apply_phase(
+          journal, record, name,
+          [&]() -> Phase& {
+            made = make_phase(name);
+            if (!made) fail("no phase called '{}' is known to this civiup", name);
+            return *made;
+          },
+          result);
     }
     current.clear();
     record.outcome = JournalOutcome::kCommitted;
@@ -241,6 +244,5 @@ TransactionResult TransactionRunner::recover(Journal& journal, const PhaseFactor
   journal.save(record);
   return undo_started(journal, record, make_phase, std::move(result));
 }
-
 
 }  // namespace civiup

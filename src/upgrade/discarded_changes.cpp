@@ -5,12 +5,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
 #include "civiup/site/site.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
 #include "civiup/snapshot/db/table_digests.hpp"
-#include "civiup/base/durable_file.hpp"
-#include "civiup/base/error.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 
 namespace civiup {
@@ -52,7 +52,7 @@ std::string label(const snapshot::CodeSnapshotInfo& info, const std::string& key
 
 // The post-upgrade snapshot of the upgrade that took `target` (a pre-upgrade snapshot), if any.
 std::optional<snapshot::CodeSnapshotInfo> post_upgrade_of(const snapshot::CodeRepository& repository,
-                                                         const snapshot::CodeSnapshotInfo& target) {
+                                                          const snapshot::CodeSnapshotInfo& target) {
   std::string run = label(target, "run");
   if (label(target, "kind") != "pre-upgrade" || run.empty()) return std::nullopt;
   for (const snapshot::CodeSnapshotInfo& info : repository.list()) {
@@ -137,8 +137,7 @@ DiscardedChanges find_discarded_changes(const UpgradeRun& run) {
       // Tables not written since the baseline was read (UPDATE_TIME, same server) are not read again.
       compared.reported = db::live_table_digests(database_login(dsn), dsn.database, {.known = &compared.then});
       spdlog::info("{}: {} tables read, {} unchanged since the baseline by UPDATE_TIME", dsn.database,
-                   compared.reported.tables.size() - compared.reported.tables_reused,
-                   compared.reported.tables_reused);
+                   compared.reported.tables.size() - compared.reported.tables_reused, compared.reported.tables_reused);
       compare(dsn.database, compared.then.tables, compared.reported.tables, changes.table_prefix, changes.tables);
       if (dsn.same_database(site.backdrop.database)) {
         // maintenance-on writes this row before the window's dumps: not the site's work.
@@ -168,8 +167,8 @@ size_t add_written_after_question(DiscardedChanges& changes, const fs::path& dum
     // The table the rollback wrote itself: as reported unless its other rows moved.
     auto own = window->tables.find(compared.own_table);
     if (!compared.own_table.empty() && own != window->tables.end() &&
-        db::live_rows_digest(database_login(dsn), compared.database, compared.own_table,
-                             compared.own_rows_excluded) == compared.reported_without_own) {
+        db::live_rows_digest(database_login(dsn), compared.database, compared.own_table, compared.own_rows_excluded) ==
+            compared.reported_without_own) {
       auto reported = compared.reported.tables.find(compared.own_table);
       if (reported != compared.reported.tables.end()) own->second = reported->second;
     }
@@ -194,17 +193,24 @@ size_t DiscardedChanges::after_question() const {
 nlohmann::json DiscardedChanges::to_json() const {
   nlohmann::json tables_json = nlohmann::json::array();
   for (const DiscardedTable& t : tables) {
-    tables_json.push_back({{"database", t.database}, {"table", t.table}, {"change", t.change},
-                           {"rows_then", t.rows_then}, {"rows_now", t.rows_now}, {"after_question", t.after_question}});
+    tables_json.push_back({{"database", t.database},
+                           {"table", t.table},
+                           {"change", t.change},
+                           {"rows_then", t.rows_then},
+                           {"rows_now", t.rows_now},
+                           {"after_question", t.after_question}});
   }
   // A rollback to a snapshot of another release lists its whole tree: the first 100.
   nlohmann::json files_json = nlohmann::json::array();
   for (size_t i = 0; i < files.size() && i < 100; ++i) {
     files_json.push_back({{"path", files[i].path}, {"change", files[i].change}});
   }
-  nlohmann::json json = {{"since", since},           {"tables", tables_json},
-                         {"files", files_json},     {"files_total", files.size()},
-                         {"after_question", after_question()}, {"seconds", seconds}};
+  nlohmann::json json = {{"since", since},
+                         {"tables", tables_json},
+                         {"files", files_json},
+                         {"files_total", files.size()},
+                         {"after_question", after_question()},
+                         {"seconds", seconds}};
   if (!after_question_unchecked.empty()) json["after_question_unchecked"] = after_question_unchecked;
   return json;
 }

@@ -32,9 +32,9 @@ LocalChanges find_local_changes(const fs::path& root, const fs::path& state_dir)
 }
 
 std::string describe_local_changes(const LocalChanges& local, size_t shown) {
-  std::string text = fmt::format("modules/civicrm: {} file{} changed since civiup installed {} (snapshot {})",
-                                 local.changes.size(), local.changes.size() == 1 ? "" : "s", local.baseline_version,
-                                 local.baseline.substr(0, 12));
+  std::string text =
+      fmt::format("modules/civicrm: {} file{} changed since civiup installed {} (snapshot {})", local.changes.size(),
+                  local.changes.size() == 1 ? "" : "s", local.baseline_version, local.baseline.substr(0, 12));
   for (size_t i = 0; i < local.changes.size() && i < shown; ++i) {
     const snapshot::PathChange& change = local.changes[i];
     text += fmt::format("{}{} ({})", i == 0 ? ": " : ", ",

@@ -5,27 +5,27 @@
 
 #include <algorithm>
 #include <cctype>
-#include <initializer_list>
 #include <chrono>
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
 
+#include "civiup/base/durable_file.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/base/private_files.hpp"
+#include "civiup/release/release.hpp"
 #include "civiup/site/database_privileges.hpp"
 #include "civiup/site/database_session.hpp"
-#include "civiup/release/release.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/snapshot/db/database_dump.hpp"
 #include "civiup/snapshot/db/database_restore.hpp"
-#include "civiup/base/durable_file.hpp"
 #include "civiup/system/paths.hpp"
-#include "civiup/base/error.hpp"
-#include "civiup/base/private_files.hpp"
+#include "civiup/system/terminal_progress.hpp"
 #include "civiup/transaction/state_lock.hpp"
 #include "civiup/transaction/state_trash.hpp"
-#include "civiup/system/terminal_progress.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 #include "civiup/version.hpp"
 
@@ -40,9 +40,10 @@ void require_absent_or_empty(const fs::path& dir, std::string_view what) {
   std::error_code error;
   if (!fs::exists(fs::symlink_status(dir, error))) return;
   if (!fs::is_directory(fs::symlink_status(dir, error)) || !fs::is_empty(dir, error)) {
-    fail("{} {}: exists and is not an empty directory (rehearse never writes over anything; remove it, or "
-         "`civiup rehearse --cleanup --to-root` a previous copy)",
-         what, dir.string());
+    fail(
+        "{} {}: exists and is not an empty directory (rehearse never writes over anything; remove it, or "
+        "`civiup rehearse --cleanup --to-root` a previous copy)",
+        what, dir.string());
   }
 }
 
@@ -76,11 +77,13 @@ void require_copy_privileges(const RehearsalDatabase& database, const std::strin
   std::string pattern;
   for (char c : prefix) pattern += c == '_' ? std::string("\\_") : std::string(1, c);
   auto at = check.user.rfind('@');
-  std::string account = at == std::string::npos ? "'" + check.user + "'"
-                                                : fmt::format("'{}'@'{}'", check.user.substr(0, at), check.user.substr(at + 1));
-  fail("--to-db-prefix {}: user {} cannot create and upgrade the copy database {}: lacks {} on it; fix: GRANT ALL ON "
-       "`{}%`.* TO {} (what a hosting panel grants for a prefix), or choose a prefix the user has such a grant for",
-       prefix, check.user, database.to, fmt::join(check.missing, ", "), pattern, account);
+  std::string account = at == std::string::npos
+                            ? "'" + check.user + "'"
+                            : fmt::format("'{}'@'{}'", check.user.substr(0, at), check.user.substr(at + 1));
+  fail(
+      "--to-db-prefix {}: user {} cannot create and upgrade the copy database {}: lacks {} on it; fix: GRANT ALL ON "
+      "`{}%`.* TO {} (what a hosting panel grants for a prefix), or choose a prefix the user has such a grant for",
+      prefix, check.user, database.to, fmt::join(check.missing, ", "), pattern, account);
 }
 
 template <typename Body>
@@ -235,8 +238,10 @@ void repoint_logging_triggers(const RehearsalPlan& plan) {
   // Whole groups (table, timing, event) in action order, so recreating keeps the order.
   auto names = session->query_scalar(
       "SELECT GROUP_CONCAT(TRIGGER_NAME ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER "
-      "SEPARATOR '\n') FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND CONCAT(EVENT_OBJECT_TABLE, "
-      "ACTION_TIMING, EVENT_MANIPULATION) IN (SELECT CONCAT(EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION) FROM "
+      "SEPARATOR '\n') FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND "
+      "CONCAT(EVENT_OBJECT_TABLE, "
+      "ACTION_TIMING, EVENT_MANIPULATION) IN (SELECT CONCAT(EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION) "
+      "FROM "
       "information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND LOCATE(?, ACTION_STATEMENT) > 0)",
       {logging->from});
   if (!names) return;
@@ -244,13 +249,19 @@ void repoint_logging_triggers(const RehearsalPlan& plan) {
   std::istringstream lines(*names);
   for (std::string name; std::getline(lines, name);) {
     auto field = [&](const std::string& expression) {
-      return session->query_scalar("SELECT " + expression + " FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "
-                                   "DATABASE() AND TRIGGER_NAME = ?", {name}).value_or("");
+      return session
+          ->query_scalar("SELECT " + expression +
+                             " FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "
+                             "DATABASE() AND TRIGGER_NAME = ?",
+                         {name})
+          .value_or("");
     };
-    std::string head = field("CONCAT(ACTION_TIMING, ' ', EVENT_MANIPULATION, ' ON `', REPLACE(EVENT_OBJECT_TABLE, '`', "
-                             "'``'), '` FOR EACH ROW ')");
-    std::string definer = field("CONCAT(QUOTE(SUBSTRING_INDEX(DEFINER, '@', 1)), '@', QUOTE(SUBSTRING_INDEX(DEFINER, "
-                                "'@', -1)))");
+    std::string head = field(
+        "CONCAT(ACTION_TIMING, ' ', EVENT_MANIPULATION, ' ON `', REPLACE(EVENT_OBJECT_TABLE, '`', "
+        "'``'), '` FOR EACH ROW ')");
+    std::string definer = field(
+        "CONCAT(QUOTE(SUBSTRING_INDEX(DEFINER, '@', 1)), '@', QUOTE(SUBSTRING_INDEX(DEFINER, "
+        "'@', -1)))");
     std::string body = field("ACTION_STATEMENT");
     triggers.emplace_back(name, field("SQL_MODE"));
     triggers.back().second += '\n' + fmt::format("CREATE DEFINER={} TRIGGER {} {}{}", definer, quote_identifier(name),
@@ -262,12 +273,12 @@ void repoint_logging_triggers(const RehearsalPlan& plan) {
   for (const auto& [name, mode_and_create] : triggers) {
     size_t newline = mode_and_create.find('\n');
     std::string mode = mode_and_create.substr(0, newline);  // names and commas only
-    std::erase_if(mode, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_' && c != ','; });
+    std::erase_if(mode,
+                  [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_' && c != ','; });
     session->execute("SET SESSION sql_mode = '" + mode + "'");
     session->execute(mode_and_create.substr(newline + 1));
   }
-  spdlog::info("{} triggers of {} now write into {}, not {}", triggers.size(), civicrm->to, logging->to,
-               logging->from);
+  spdlog::info("{} triggers of {} now write into {}, not {}", triggers.size(), civicrm->to, logging->to, logging->from);
 }
 
 std::string copy_name(const RehearsalPlan& plan, const std::string& production) {
@@ -416,7 +427,8 @@ void require_release_allowed(const Site& site, const UpgradeOptions& upgrade) {
 
 // Databases: <prefix><original name>, each new on its server.
 void plan_copy_databases(RehearsalPlan& plan, const std::string& prefix) {
-  if (prefix.empty()) fail("civiup rehearse: --to-db-prefix NAME is required (the copy's databases are NAME<original>)");
+  if (prefix.empty())
+    fail("civiup rehearse: --to-db-prefix NAME is required (the copy's databases are NAME<original>)");
   for (char c : prefix) {
     if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_') {
       fail("--to-db-prefix {}: only letters, digits and _ are allowed", prefix);
@@ -431,15 +443,15 @@ void plan_copy_databases(RehearsalPlan& plan, const std::string& prefix) {
   }
   const std::string& uf = plan.site.civicrm.uf_dsn.database;
   if (uf != backdrop.database && uf != civicrm.database) {
-    fail("{}: CIVICRM_UF_DSN names database {}, neither settings.php's nor CIVICRM_DSN's; the copy could not be "
-         "pointed at itself",
-         plan.site.civicrm.settings_file.string(), uf);
+    fail(
+        "{}: CIVICRM_UF_DSN names database {}, neither settings.php's nor CIVICRM_DSN's; the copy could not be "
+        "pointed at itself",
+        plan.site.civicrm.settings_file.string(), uf);
   }
   for (const RehearsalDatabase& database : plan.databases) {
     if (database.to.size() > 64) fail("--to-db-prefix {}: database name {} is longer than 64", prefix, database.to);
     if (production_names.contains(database.to)) {
-      fail("--to-db-prefix {}: the copy of {} would be {}, a production database", prefix, database.from,
-           database.to);
+      fail("--to-db-prefix {}: the copy of {} would be {}, a production database", prefix, database.from, database.to);
     }
     if (database_exists(database.dsn, database.to)) {
       fail("--to-db-prefix {}: database {} exists already on {} (rehearse never writes into an existing database)",

@@ -2,16 +2,16 @@
 // Read-only, like plan_upgrade: every refusal happens before anything changes.
 #include <spdlog/spdlog.h>
 
-#include "civiup/system/paths.hpp"
 #include "civiup/backdrop/backdrop_admin.hpp"
 #include "civiup/backdrop/backdrop_config.hpp"
+#include "civiup/backdrop/site_admin.hpp"
+#include "civiup/base/error.hpp"
 #include "civiup/site/database_session.hpp"
 #include "civiup/site/site.hpp"
-#include "civiup/backdrop/site_admin.hpp"
-#include "civiup/snapshot/code/code_repository.hpp"
-#include "civiup/upgrade/site_snapshots.hpp"
-#include "civiup/base/error.hpp"
 #include "civiup/site/site_snapshot.hpp"
+#include "civiup/snapshot/code/code_repository.hpp"
+#include "civiup/system/paths.hpp"
+#include "civiup/upgrade/site_snapshots.hpp"
 #include "civiup/upgrade/upgrade.hpp"
 
 namespace civiup {
@@ -59,7 +59,8 @@ UpgradeRun plan_rollback(const RollbackOptions& options) {
       chosen = &s;
       break;
     }
-    if (chosen == nullptr) fail("state directory {}: no pre-upgrade snapshot with usable dumps", run.state_dir.string());
+    if (chosen == nullptr)
+      fail("state directory {}: no pre-upgrade snapshot with usable dumps", run.state_dir.string());
   }
   run.restore_snapshot = chosen->id;
   // Refused here, before anything changes, rather than by restore-files halfway.
@@ -73,7 +74,8 @@ UpgradeRun plan_rollback(const RollbackOptions& options) {
   std::unique_ptr<DatabaseSession> civicrm = connect_database(site.civicrm.dsn);
   run.from_db_version = read_database_version(*civicrm).str();
   std::unique_ptr<DatabaseSession> backdrop_session = connect_database(site.backdrop.database);
-  run.original.maintenance_mode = BackdropDatabase(*backdrop_session, site.backdrop.table_prefix).state_value("maintenance_mode");
+  run.original.maintenance_mode =
+      BackdropDatabase(*backdrop_session, site.backdrop.table_prefix).state_value("maintenance_mode");
   run.original.frontpage = ActiveConfig(site.backdrop, backdrop_session.get()).frontpage();
   run.bee_argv = detect_bee();
   return run;

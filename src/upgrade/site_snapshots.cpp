@@ -7,15 +7,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "civiup/system/paths.hpp"
 #include "civiup/backdrop/civicrm_extensions.hpp"
+#include "civiup/base/error.hpp"
 #include "civiup/site/database_session.hpp"
-#include "civiup/transaction/journal.hpp"
+#include "civiup/site/site_snapshot.hpp"
 #include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/snapshot/db/database_dump.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
-#include "civiup/base/error.hpp"
-#include "civiup/site/site_snapshot.hpp"
+#include "civiup/system/paths.hpp"
+#include "civiup/transaction/journal.hpp"
 #include "civiup/upgrade/upgrade_run.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
 #include "civiup/version.hpp"
@@ -36,8 +36,16 @@ std::vector<SiteSnapshot> list_site_snapshots(const fs::path& state_dir) {
   std::vector<SiteSnapshot> snapshots;
   if (!fs::is_directory(state_dir / "code.git")) return snapshots;
   for (const snapshot::CodeSnapshotInfo& info : snapshot::CodeRepository::open(state_dir / "code.git").list()) {
-    SiteSnapshot s{info.id, info.created, label(info, "kind"), label(info, "code_version"), label(info, "db_version"),
-                   info.message, label(info, "dumps"), false, 0, {}};
+    SiteSnapshot s{info.id,
+                   info.created,
+                   label(info, "kind"),
+                   label(info, "code_version"),
+                   label(info, "db_version"),
+                   info.message,
+                   label(info, "dumps"),
+                   false,
+                   0,
+                   {}};
     if (!s.dumps.empty()) {
       fs::path dir = state_dir / "dumps" / s.dumps;
       // The Backdrop and logging dumps exist unless their databases were the
@@ -69,10 +77,8 @@ SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir,
   }
   snapshot::CodeSnapshotSpec spec = site_code_snapshot_spec(root, site.backdrop, site.civicrm, extensions);
   spec.message = message.empty() ? fmt::format("manual snapshot of CiviCRM {}", site.code_version.str()) : message;
-  spec.labels = {{"kind", "manual"},
-                 {"code_version", site.code_version.str()},
-                 {"db_version", db_version},
-                 {"dumps", name}};
+  spec.labels = {
+      {"kind", "manual"}, {"code_version", site.code_version.str()}, {"db_version", db_version}, {"dumps", name}};
   spec.tool_version = kVersion;
 
   fs::path dumps = state_dir / "dumps" / name;
@@ -95,9 +101,11 @@ SiteSnapshot take_site_snapshot(const fs::path& root, const fs::path& state_dir,
   // The commit comes last: a snapshot is listed only once its dumps are complete.
   snapshot::CodeSnapshotResult result = repository.snapshot(spec);
   spdlog::info("snapshot {}: code {} and every database ({})", result.info.id, site.code_version.str(), dumps.string());
-  SiteSnapshot taken{result.info.id, result.info.created, "manual", site.code_version.str(), db_version,
-                     spec.message, name, true, directory_bytes(dumps), {}};
-  for (const SiteDatabase& database : site_databases(site.backdrop, site.civicrm)) taken.databases.push_back(database.role());
+  SiteSnapshot taken{
+      result.info.id, result.info.created,    "manual", site.code_version.str(), db_version, spec.message, name,
+      true,           directory_bytes(dumps), {}};
+  for (const SiteDatabase& database : site_databases(site.backdrop, site.civicrm))
+    taken.databases.push_back(database.role());
   return taken;
 }
 

@@ -9,24 +9,24 @@
 
 #include "civiup/backdrop/backdrop_config.hpp"
 #include "civiup/backdrop/backdrop_modules.hpp"
-#include "civiup/system/child_process.hpp"
 #include "civiup/backdrop/civicrm_extensions.hpp"
-#include "civiup/site/database_session.hpp"
-#include "civiup/system/directory_swap.hpp"
-#include "civiup/check/health_check_plan.hpp"
-#include "civiup/transaction/journal.hpp"
-#include "civiup/release/release.hpp"
-#include "civiup/system/run_log.hpp"
-#include "civiup/site/site.hpp"
 #include "civiup/backdrop/site_admin.hpp"
-#include "civiup/system/paths.hpp"
+#include "civiup/backdrop/upgrader.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/base/private_files.hpp"
+#include "civiup/check/health_check_plan.hpp"
+#include "civiup/release/release.hpp"
+#include "civiup/site/database_session.hpp"
+#include "civiup/site/site.hpp"
+#include "civiup/site/site_snapshot.hpp"
+#include "civiup/system/child_process.hpp"
+#include "civiup/system/directory_swap.hpp"
+#include "civiup/system/paths.hpp"
+#include "civiup/system/run_log.hpp"
+#include "civiup/transaction/journal.hpp"
 #include "civiup/transaction/state_lock.hpp"
 #include "civiup/transaction/state_trash.hpp"
-#include "civiup/site/site_snapshot.hpp"
 #include "civiup/upgrade/upgrade_world.hpp"
-#include "civiup/backdrop/upgrader.hpp"
 #include "upgrade/phases/undo_records.hpp"
 #include "upgrade/phases/upgrade_phases.hpp"
 
@@ -34,7 +34,6 @@ namespace civiup {
 namespace fs = std::filesystem;
 
 namespace {
-
 
 // The nearest existing ancestor (the state directory may not exist yet).
 fs::path existing_ancestor(fs::path path) {
@@ -54,8 +53,8 @@ void check_state_dir(const fs::path& state_dir, const fs::path& root) {
          state.string(), root.string());
   }
   if (!same_filesystem(existing_ancestor(real_state), root / "modules")) {
-    fail("state directory {}: not on the filesystem of {} (the code swap is a rename); use --state-dir",
-         state.string(), (root / "modules").string());
+    fail("state directory {}: not on the filesystem of {} (the code swap is a rename); use --state-dir", state.string(),
+         (root / "modules").string());
   }
 }
 
@@ -78,8 +77,8 @@ void refuse_unfinished_journal(const fs::path& state_dir) {
     fail("state directory {}: in use by civiup (pid {}), which is running a {}", state_dir.string(), journal->pid,
          journal->transaction);
   }
-  fail("state directory {}: an unfinished {} (id {}) is in its journal: run `civiup recover` first",
-       state_dir.string(), journal->transaction, journal->id);
+  fail("state directory {}: an unfinished {} (id {}) is in its journal: run `civiup recover` first", state_dir.string(),
+       journal->transaction, journal->id);
 }
 
 UpgradeRun start_run(const std::string& transaction, const std::optional<fs::path>& root_option, const fs::path& cwd,
@@ -118,7 +117,8 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
   }
   // The upgrade itself would work, but `civiup rollback` could not bring these back.
   snapshot::CodeSnapshotSpec spec = site_code_snapshot_spec(run.root, site.backdrop, site.civicrm, run.extensions_dir);
-  if (auto why = unrestorable_path(run.root, spec.paths, run.state_dir)) fail("{}; a rollback could not restore it", *why);
+  if (auto why = unrestorable_path(run.root, spec.paths, run.state_dir))
+    fail("{}; a rollback could not restore it", *why);
   run.from_code_version = site.code_version.str();
   run.from_db_version = database.str();
   run.to_version = release.version()->str();
@@ -128,8 +128,10 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
   // Modules: no competing civicrm copy; the integrations to switch off.
   ModuleScan scan = scan_modules(run.root / "modules");
   if (auto duplicate = scan.duplicates.find("civicrm"); duplicate != scan.duplicates.end()) {
-    fail("{}: a second copy of civicrm competes with modules/civicrm (Backdrop scans modules/ recursively); "
-         "remove it", duplicate->second.front().parent_path().string());
+    fail(
+        "{}: a second copy of civicrm competes with modules/civicrm (Backdrop scans modules/ recursively); "
+        "remove it",
+        duplicate->second.front().parent_path().string());
   }
   std::unique_ptr<DatabaseSession> backdrop_session = connect_database(site.backdrop.database);
   // The logging database is dumped and restored with the others: refuse now, not mid-run.
@@ -157,8 +159,8 @@ UpgradeRun plan_upgrade(const UpgradeOptions& options) {
   run.health_source = health.source;
   run.health_skipped = health.skipped;
   run.bee_argv = bee_for_run(options.bee);
-  Upgrader upgrader = choose_upgrader(options.db_upgrade, run.bee_argv, run.root,
-                                      run.staging_dir() / kUpgradeRunnerName);
+  Upgrader upgrader =
+      choose_upgrader(options.db_upgrade, run.bee_argv, run.root, run.staging_dir() / kUpgradeRunnerName);
   if (upgrader.kind.empty()) fail("no DB upgrade command: {}; give --db-upgrade 'COMMAND'", upgrader.reason);
   spdlog::debug("DB upgrade: {} ({})", fmt::join(upgrader.argv, " "), upgrader.reason);
   run.db_upgrade_argv = upgrader.argv;
@@ -185,8 +187,8 @@ namespace {
 // The state dir and the directories that hold dumps, staged code and logs are
 // the owner's only (0700): dumps hold personal data, logs name the site's tables.
 void prepare_state_dir(const fs::path& state_dir) {
-  for (const fs::path& dir : {state_dir, state_dir / "dumps", state_dir / "pre-dumps", state_dir / "staging",
-                              state_dir / "logs"})
+  for (const fs::path& dir :
+       {state_dir, state_dir / "dumps", state_dir / "pre-dumps", state_dir / "staging", state_dir / "logs"})
     make_private_directory(dir);
 }
 
@@ -212,7 +214,7 @@ UpgradeOutcome outcome_from(const TransactionResult& result, const Journal& jour
   outcome.maintenance_seconds = maintenance_seconds(result.phases);
   if (auto record = journal.load()) {
     outcome.snapshot = record->transaction == "rollback" ? record->context.value("restore_snapshot", "")
-                                                          : code_snapshot_of(*record, "snapshot-code");
+                                                         : code_snapshot_of(*record, "snapshot-code");
     // The state a finished rollback or restore replaced, kept as a snapshot.
     std::string kept = code_snapshot_of(*record, "keep-replaced");
     if (!kept.empty() && result.outcome == JournalOutcome::kCommitted) outcome.extra["kept_snapshot"] = kept;

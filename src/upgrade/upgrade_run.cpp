@@ -101,7 +101,6 @@ UpgradeRun UpgradeRun::from_json(const nlohmann::json& json) {
   }
 }
 
-
 std::string new_run_id() {
   std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm utc{};

@@ -12,9 +12,7 @@ UpgradeWorld::UpgradeWorld(UpgradeRun run)
 
 UpgradeWorld::~UpgradeWorld() = default;
 
-bool UpgradeWorld::shared_database() const {
-  return civicrm_settings_.dsn.same_database(backdrop_settings_.database);
-}
+bool UpgradeWorld::shared_database() const { return civicrm_settings_.dsn.same_database(backdrop_settings_.database); }
 
 DatabaseSession& UpgradeWorld::civicrm_db() {
   if (!civicrm_db_) civicrm_db_ = connect_database(civicrm_settings_.dsn);

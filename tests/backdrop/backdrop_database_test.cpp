@@ -6,8 +6,8 @@
 #include "civiup/backdrop/backdrop_config.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
-#include "support/temp_dir.hpp"
 #include "support/site_dsn.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
 
 namespace civiup {
@@ -15,19 +15,23 @@ namespace {
 
 // The Backdrop tables civiup touches, as Backdrop 1.x creates them.
 void create_backdrop_tables(sql::Connection& c, const std::string& prefix) {
-  test::execute(c, "CREATE TABLE `" + prefix + "state` (name VARCHAR(255) NOT NULL PRIMARY KEY, value LONGBLOB NOT NULL)");
-  test::execute(c, "CREATE TABLE `" + prefix + "system` (filename VARCHAR(255) NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, "
-                   "type VARCHAR(12) NOT NULL, status INT NOT NULL DEFAULT 0, KEY (type, name))");
+  test::execute(c,
+                "CREATE TABLE `" + prefix + "state` (name VARCHAR(255) NOT NULL PRIMARY KEY, value LONGBLOB NOT NULL)");
+  test::execute(c, "CREATE TABLE `" + prefix +
+                       "system` (filename VARCHAR(255) NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, "
+                       "type VARCHAR(12) NOT NULL, status INT NOT NULL DEFAULT 0, KEY (type, name))");
   for (const char* cache : {"cache", "cache_bootstrap", "cache_page", "cache_views", "cache_layout_path"}) {
     test::execute(c, "CREATE TABLE `" + prefix + cache + "` (cid VARCHAR(255) NOT NULL PRIMARY KEY, data LONGBLOB)");
-    test::execute(c, "INSERT INTO `" + prefix + cache + "` VALUES ('states', 'x'), ('system_list', 'x'), "
-                     "('bootstrap_modules', 'x'), ('other', 'x')");
+    test::execute(c, "INSERT INTO `" + prefix + cache +
+                         "` VALUES ('states', 'x'), ('system_list', 'x'), "
+                         "('bootstrap_modules', 'x'), ('other', 'x')");
   }
-  test::execute(c, "INSERT INTO `" + prefix + "system` VALUES "
-                   "('modules/civicrm/backdrop/civicrm.module', 'civicrm', 'module', 1), "
-                   "('modules/webform_civicrm/webform_civicrm.module', 'webform_civicrm', 'module', 1), "
-                   "('modules/off/off.module', 'off', 'module', 0), "
-                   "('themes/basis', 'basis', 'theme', 1)");
+  test::execute(c, "INSERT INTO `" + prefix +
+                       "system` VALUES "
+                       "('modules/civicrm/backdrop/civicrm.module', 'civicrm', 'module', 1), "
+                       "('modules/webform_civicrm/webform_civicrm.module', 'webform_civicrm', 'module', 1), "
+                       "('modules/off/off.module', 'off', 'module', 0), "
+                       "('themes/basis', 'basis', 'theme', 1)");
 }
 
 class BackdropDatabaseTest : public ::testing::TestWithParam<std::string> {
@@ -65,7 +69,9 @@ TEST_P(BackdropDatabaseTest, ModulesAreListedAndSwitchedWithBootstrapCacheDroppe
   EXPECT_EQ(backdrop.module_status("missing"), std::nullopt);
   backdrop.set_module_status("webform_civicrm", "0");
   EXPECT_EQ(backdrop.enabled_modules(), (std::set<std::string>{"civicrm"}));
-  EXPECT_EQ(count("SELECT COUNT(*) FROM `" + GetParam() + "cache_bootstrap` WHERE cid IN ('system_list','bootstrap_modules')"), "0");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM `" + GetParam() +
+                  "cache_bootstrap` WHERE cid IN ('system_list','bootstrap_modules')"),
+            "0");
   EXPECT_EQ(count("SELECT COUNT(*) FROM `" + GetParam() + "cache_bootstrap` WHERE cid='other'"), "1");
 }
 
@@ -78,8 +84,9 @@ TEST_P(BackdropDatabaseTest, ClearCachesEmptiesViewsPageAndLayoutCaches) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM `" + GetParam() + "cache` WHERE cid='other'"), "1");
 }
 
-INSTANTIATE_TEST_SUITE_P(Prefixes, BackdropDatabaseTest, ::testing::Values("", "bd_"),
-                         [](const auto& param_info) { return param_info.param.empty() ? std::string("NoPrefix") : std::string("Prefix"); });
+INSTANTIATE_TEST_SUITE_P(Prefixes, BackdropDatabaseTest, ::testing::Values("", "bd_"), [](const auto& param_info) {
+  return param_info.param.empty() ? std::string("NoPrefix") : std::string("Prefix");
+});
 
 TEST(PhpSerialized, TruthinessAsPhpSeesIt) {
   EXPECT_TRUE(php_unserialize_truthy("b:1;"));
@@ -122,7 +129,8 @@ TEST(FrontPage, BrokenConfigIsAnErrorNamingTheFile) {
     read_frontpage(dir / "active");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind((dir / "active/system.core.json").string() + ": not valid JSON", 0), 0u) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind((dir / "active/system.core.json").string() + ": not valid JSON", 0), 0u)
+        << e.what();
   }
 }
 

@@ -1,9 +1,9 @@
 // The atomic swap: both trees exchanged in one step, nothing lost.
 #include <gtest/gtest.h>
 
-#include "civiup/system/directory_swap.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/system/directory_swap.hpp"
 #include "support/temp_dir.hpp"
 
 namespace civiup {

@@ -38,7 +38,8 @@ TEST(BackdropModules, DirectAndTransitiveDependentsInEnableOrder) {
   write_module(root, "disabled_one", "disabled_one", "dependencies[] = civicrm\n");
   ModuleScan scan = scan_modules(root / "modules");
   EXPECT_TRUE(scan.duplicates.empty());
-  std::set<std::string> enabled = {"civicrm", "civicrmtheme", "webform_civicrm", "webform", "civicrm_extra", "unrelated"};
+  std::set<std::string> enabled = {"civicrm", "civicrmtheme",  "webform_civicrm",
+                                   "webform", "civicrm_extra", "unrelated"};
   // By name, except that a module waits for the modules it depends on.
   EXPECT_EQ(dependents_in_enable_order(scan, enabled),
             (std::vector<std::string>{"webform_civicrm", "civicrm_extra", "civicrmtheme"}));

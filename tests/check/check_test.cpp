@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "civiup/transaction/journal.hpp"
 #include "civiup/base/durable_file.hpp"
+#include "civiup/transaction/journal.hpp"
 #include "civiup/transaction/state_lock.hpp"
 #include "civiup/upgrade/phase_plan.hpp"
 #include "support/fingerprint.hpp"
@@ -78,8 +78,8 @@ class Check : public ::testing::Test {
   nlohmann::json run_check(std::vector<std::string> extra, int expected_exit,
                            const test::ProcessOptions& options = {}) {
     before = everything();
-    std::vector<std::string> args = {"--json", "check", "--root", site.root.string(), "--release", release.string(),
-                                     "--db-upgrade", "/bin/true"};
+    std::vector<std::string> args = {"--json",    "check",          "--root",       site.root.string(),
+                                     "--release", release.string(), "--db-upgrade", "/bin/true"};
     args.insert(args.end(), extra.begin(), extra.end());
     test::ProcessResult result = test::run_civiup(args, options);
     EXPECT_EQ(result.exit_code, expected_exit) << result.out << result.err;
@@ -148,7 +148,9 @@ TEST_F(Check, ReadySiteExitsZeroWithThePlan) {
 
 TEST_F(Check, ModuleDisableOrderPutsDependentsFirst) {
   auto modules = check({}, 0)["integration_modules"].get<std::vector<std::string>>();
-  auto position = [&](const std::string& name) { return std::find(modules.begin(), modules.end(), name) - modules.begin(); };
+  auto position = [&](const std::string& name) {
+    return std::find(modules.begin(), modules.end(), name) - modules.begin();
+  };
   EXPECT_LT(position("civicrm_entity_reports"), position("civicrm_entity"));
   EXPECT_EQ(std::count(modules.begin(), modules.end(), "civicrm_group_roles"), 0) << "disabled already";
 }
@@ -184,14 +186,14 @@ TEST_F(Check, TrashInTheStateDirectoryIsShownAndCountsAsFree) {
   fs::create_directories(state / "trash" / "staging-x");
   fs::permissions(state, fs::perms::owner_all, fs::perm_options::replace);
   write_file_durably(state / "trash" / "staging-x" / "big", std::string(1 << 20, 'x'), 0600);
-  auto json_result = test::run_civiup({"--json", "check", "--root", site.root.string(), "--release", release.string(),
-                                       "--db-upgrade", "/bin/true"});
+  auto json_result = test::run_civiup(
+      {"--json", "check", "--root", site.root.string(), "--release", release.string(), "--db-upgrade", "/bin/true"});
   ASSERT_EQ(json_result.exit_code, 0) << json_result.out << json_result.err;
   nlohmann::json json = nlohmann::json::parse(json_result.out);
   EXPECT_EQ(json["state_dir"]["trash_bytes"], 1 << 20);
   EXPECT_TRUE(json["state_dir"]["trash_deleter_pid"].is_null());
-  auto text = test::run_civiup({"check", "--root", site.root.string(), "--release", release.string(), "--db-upgrade",
-                                "/bin/true"});
+  auto text = test::run_civiup(
+      {"check", "--root", site.root.string(), "--release", release.string(), "--db-upgrade", "/bin/true"});
   EXPECT_NE(text.out.find("trash: 1.0 MB left over"), std::string::npos) << text.out;
   EXPECT_TRUE(fs::exists(state / "trash" / "staging-x" / "big")) << "check deleted the trash";
 }
@@ -241,7 +243,8 @@ TEST_F(Check, UnreachableDatabase) {
   std::string port = fmt::format(":{}/", test::require_test_server().port);
   ASSERT_NE(text.find(port), std::string::npos);
   std::string broken = text;
-  for (size_t at = broken.find(port); at != std::string::npos; at = broken.find(port, at + 1)) broken.replace(at, port.size(), ":1/");
+  for (size_t at = broken.find(port); at != std::string::npos; at = broken.find(port, at + 1))
+    broken.replace(at, port.size(), ":1/");
   test::write_text(settings, broken);
   nlohmann::json json = check({}, 2);
   EXPECT_PROBLEM(json, "civicrm database: connecting to mysql://");
@@ -259,8 +262,8 @@ TEST_F(Check, NoDatabaseUpgradeCommand) {
   before = everything();
   test::ProcessOptions options;
   options.extra_env["PATH"] = "/nonexistent";
-  auto result = test::run_civiup({"--json", "check", "--root", site.root.string(), "--release", release.string()},
-                                 options);
+  auto result =
+      test::run_civiup({"--json", "check", "--root", site.root.string(), "--release", release.string()}, options);
   EXPECT_EQ(result.exit_code, 2) << result.err;
   nlohmann::json json = nlohmann::json::parse(result.out);
   EXPECT_PROBLEM(json, "no DB upgrade command: neither cv, drush nor php is on PATH");
@@ -309,9 +312,7 @@ TEST_F(Check, UnfinishedJournalSaysRecover) {
   record.pid = 999999;
   Journal(state / "journal.json").save(record);
   nlohmann::json json;
-  {
-    json = run_check({}, 2);
-  }
+  { json = run_check({}, 2); }
   EXPECT_PROBLEM(json, "run `civiup recover` first");
   fs::remove_all(state);
 }
@@ -334,7 +335,8 @@ TEST_F(Check, UserWithoutThePrivilegesAnUpgradeNeeds) {
   auto admin = test::connect();
   test::execute(*admin, fmt::format("DROP USER IF EXISTS '{}'@'%'", user));
   test::execute(*admin, fmt::format("CREATE USER '{}'@'%' IDENTIFIED BY 'ro-pass'", user));
-  test::execute(*admin, fmt::format("GRANT SELECT, INSERT, UPDATE, DELETE ON `{}`.* TO '{}'@'%'", site.civicrm_db, user));
+  test::execute(*admin,
+                fmt::format("GRANT SELECT, INSERT, UPDATE, DELETE ON `{}`.* TO '{}'@'%'", site.civicrm_db, user));
   testbed::DatabaseServer server = site.account;
   fs::path settings = site.root / "civicrm.settings.php";
   std::string text = civiup::read_file(settings);
@@ -476,15 +478,18 @@ TEST_F(CheckCompatibility, ExtensionsTheUpgradeWillDisableOrUninstallAreFlagged)
   EXPECT_EQ((*find_extension(json, "org.civicrm.afform"))["upgrade_action"], "none");
   std::string notes = json["notes"].dump();
   EXPECT_NE(notes.find("extension com.example.legacyreports: this upgrade will disable and uninstall it"),
-            std::string::npos) << notes;
+            std::string::npos)
+      << notes;
   EXPECT_EQ(notes.find("not.installed.anywhere"), std::string::npos) << notes;
 
   // The text plan says the same.
-  test::ProcessResult text = test::run_civiup({"check", "--root", site.root.string(), "--release", release.string(),
-                                               "--db-upgrade", "/bin/true"});
+  test::ProcessResult text = test::run_civiup(
+      {"check", "--root", site.root.string(), "--release", release.string(), "--db-upgrade", "/bin/true"});
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("com.example.legacyreports (" + (site.root / "files/civicrm/ext/legacyreports").string() +
-                          ")  <- the upgrade will disable, uninstall"), std::string::npos) << text.out;
+                          ")  <- the upgrade will disable, uninstall"),
+            std::string::npos)
+      << text.out;
 }
 
 class CheckCustomExtensionsDir : public Check {

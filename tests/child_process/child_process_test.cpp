@@ -7,9 +7,9 @@
 #include <chrono>
 #include <thread>
 
-#include "civiup/system/child_process.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/system/child_process.hpp"
 #include "civiup/transaction/transaction.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -24,7 +24,9 @@ TEST(ChildProcess, RunsInCwdWithEnvAndStreamsLines) {
   std::vector<std::string> lines;
   pid_t started = 0;
   ChildResult result = run_child({{"sh", "-c", "pwd; echo \"$CIVIUP_X\"; echo err >&2; exit 3"},
-                                  {{"CIVIUP_X", "hello"}}, dir.path(), 10s,
+                                  {{"CIVIUP_X", "hello"}},
+                                  dir.path(),
+                                  10s,
                                   [&](pid_t pid) { started = pid; },
                                   [&](std::string_view line) { lines.emplace_back(line); }});
   EXPECT_EQ(result.exit_code, 3);
@@ -92,7 +94,12 @@ TEST(ChildProcess, ChildDiesWithItsParent) {
   // A shell stands in for civiup: it runs this test binary's helper mode,
   // which starts a child through run_child and is then SIGKILLed.
   if (const char* mode = std::getenv("CIVIUP_CHILD_TEST_PARENT")) {
-    run_child({{"sh", "-c", std::string("echo $$ > ") + mode + "/child.pid; sleep 3; touch " + mode + "/late"}, {}, {}, 60s, {}, {}});
+    run_child({{"sh", "-c", std::string("echo $$ > ") + mode + "/child.pid; sleep 3; touch " + mode + "/late"},
+               {},
+               {},
+               60s,
+               {},
+               {}});
     return;
   }
   char self[4096];
@@ -130,7 +137,8 @@ TEST(ChildProcess, KillProcessGroupStopsAStrayGroup) {
 }
 
 TEST(CommandLine, SplitsLikeAShellForSimpleCommands) {
-  auto parsed = split_command_line("CIVICRM_UPGRADE_ACTIVE=1 cv upgrade:db --no-interaction 'a b' \"c \\\"d\\\"\" e\\ f");
+  auto parsed =
+      split_command_line("CIVICRM_UPGRADE_ACTIVE=1 cv upgrade:db --no-interaction 'a b' \"c \\\"d\\\"\" e\\ f");
   EXPECT_EQ(parsed.env, (std::map<std::string, std::string>{{"CIVICRM_UPGRADE_ACTIVE", "1"}}));
   EXPECT_EQ(parsed.argv, (std::vector<std::string>{"cv", "upgrade:db", "--no-interaction", "a b", "c \"d\"", "e f"}));
 }

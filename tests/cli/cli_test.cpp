@@ -22,8 +22,8 @@ TEST(Cli, VersionPrintsTheProjectVersion) {
 TEST(Cli, HelpListsEveryCommandOfTheContract) {
   auto result = run_civiup({"--help"});
   ASSERT_EQ(result.exit_code, 0);
-  for (const char* name : {"check", "upgrade", "rollback", "recover", "status", "snapshot",
-                           "snapshots", "restore", "prune", "rehearse"}) {
+  for (const char* name :
+       {"check", "upgrade", "rollback", "recover", "status", "snapshot", "snapshots", "restore", "prune", "rehearse"}) {
     EXPECT_NE(result.out.find(std::string("\n  ") + name + " "), std::string::npos) << name;
   }
   for (const char* option : {"--root", "--state-dir", "--json", "--yes", "--verbose", "--quiet"}) {

@@ -3,8 +3,8 @@
 // completion knows every command.
 #include <gtest/gtest.h>
 
-#include "civiup/cli/cli.hpp"
 #include "civiup/base/durable_file.hpp"
+#include "civiup/cli/cli.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -35,9 +35,9 @@ TEST(Install, PutsTheManPageAndTheCompletionInPlace) {
     EXPECT_NE(man.find(".TP\n.B " + name + "\n"), std::string::npos) << name << " not described in the man page";
     EXPECT_NE(completion_text.find(" " + name), std::string::npos) << name << " missing from the completion";
   }
-  for (const char* option : {"\\-\\-to\\-root", "\\-\\-to\\-db\\-prefix", "\\-\\-cleanup", "\\-\\-discard\\-local\\-changes",
-                             "\\-\\-discard\\-changes", "\\-\\-no\\-health\\-check", "\\-\\-verbose", "\\-\\-json",
-                             "EXIT STATUS", "FILES", "EXAMPLES"}) {
+  for (const char* option : {"\\-\\-to\\-root", "\\-\\-to\\-db\\-prefix", "\\-\\-cleanup",
+                             "\\-\\-discard\\-local\\-changes", "\\-\\-discard\\-changes", "\\-\\-no\\-health\\-check",
+                             "\\-\\-verbose", "\\-\\-json", "EXIT STATUS", "FILES", "EXAMPLES"}) {
     EXPECT_NE(man.find(option), std::string::npos) << option;
   }
 

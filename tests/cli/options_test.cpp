@@ -13,8 +13,8 @@
 
 #include <cxxopts.hpp>
 
-#include "civiup/cli/cli.hpp"
 #include "civiup/base/durable_file.hpp"
+#include "civiup/cli/cli.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -152,10 +152,11 @@ TEST(Options, TheManPageSynopsisOfEachCommandHasExactlyItsOptions) {
     Names defined = defined_options(command);
     Names in_synopsis = long_options_in(man_synopsis(man, command.name));
     EXPECT_EQ(minus(defined, in_synopsis), Names{})
-        << "civiup " << command.name << ": missing from the man page's synopsis:" << joined(minus(defined, in_synopsis));
+        << "civiup " << command.name
+        << ": missing from the man page's synopsis:" << joined(minus(defined, in_synopsis));
     EXPECT_EQ(minus(in_synopsis, defined), Names{})
-        << "civiup " << command.name << ": in the man page's synopsis but not an option:"
-        << joined(minus(in_synopsis, defined));
+        << "civiup " << command.name
+        << ": in the man page's synopsis but not an option:" << joined(minus(in_synopsis, defined));
   }
 }
 
@@ -179,9 +180,10 @@ TEST(Options, TheCompletionOffersExactlyEachCommandsOptions) {
     std::string name(command.name);
     Names offered = minus(long_options_offered({name, "--"}), global);
     Names defined = minus(defined_options(command), global);  // a command's --version X.Y.Z shares the name
-    EXPECT_EQ(minus(defined, offered), Names{}) << "civiup " << name << ": the completion lacks" << joined(minus(defined, offered));
-    EXPECT_EQ(minus(offered, defined), Names{}) << "civiup " << name << ": the completion offers"
-                                                << joined(minus(offered, defined));
+    EXPECT_EQ(minus(defined, offered), Names{})
+        << "civiup " << name << ": the completion lacks" << joined(minus(defined, offered));
+    EXPECT_EQ(minus(offered, defined), Names{})
+        << "civiup " << name << ": the completion offers" << joined(minus(offered, defined));
   }
 }
 
@@ -210,11 +212,11 @@ TEST(Options, TheCompletionKnowsWhichOptionsTakeAValue) {
     for (const auto& option : parser.group_help("").options) {
       std::string word = "--" + option.l.front();
       std::vector<std::string> offered = complete({name, word, ""});
-      bool offers_options = std::any_of(offered.begin(), offered.end(), [](const std::string& w) {
-        return w.starts_with("--");
-      });
+      bool offers_options =
+          std::any_of(offered.begin(), offered.end(), [](const std::string& w) { return w.starts_with("--"); });
       if (option.is_boolean) {
-        EXPECT_TRUE(offers_options) << "civiup " << name << " " << word << ": a flag, yet the completion expects a value";
+        EXPECT_TRUE(offers_options) << "civiup " << name << " " << word
+                                    << ": a flag, yet the completion expects a value";
       } else {
         EXPECT_FALSE(offers_options) << "civiup " << name << " " << word
                                      << ": takes a value, yet the completion offers options after it";

@@ -73,8 +73,11 @@ nlohmann::json DownloadTest::feed_json(const std::string& version) const {
 
 test::ProcessResult DownloadTest::civiup(const std::string& command, std::vector<std::string> extra,
                                          std::map<std::string, std::string> env) {
-  std::vector<std::string> args = {"--json",     command,           "--root",  root_.string(), "--state-dir",
-                                   state_.string(), "--feed", server_->base_url(), "--ca-file", pki_.ca_cert.string()};
+  std::vector<std::string> args = {"--json",      command,
+                                   "--root",      root_.string(),
+                                   "--state-dir", state_.string(),
+                                   "--feed",      server_->base_url(),
+                                   "--ca-file",   pki_.ca_cert.string()};
   args.insert(args.end(), extra.begin(), extra.end());
   test::ProcessOptions options;
   options.extra_env = std::move(env);
@@ -89,7 +92,8 @@ test::ProcessResult DownloadTest::check_latest(std::vector<std::string> extra, s
 std::vector<std::string> DownloadTest::downloads() const {
   std::vector<std::string> names;
   if (!fs::exists(state_ / "downloads")) return names;
-  for (const auto& entry : fs::directory_iterator(state_ / "downloads")) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(state_ / "downloads"))
+    names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }

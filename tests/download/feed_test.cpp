@@ -4,10 +4,10 @@
 // refused in them.
 #include <gtest/gtest.h>
 
-#include "civiup/release/release_feed.hpp"
-#include "civiup/cli/release_source.hpp"
-#include "civiup/release/release_verify.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/cli/release_source.hpp"
+#include "civiup/release/release_feed.hpp"
+#include "civiup/release/release_verify.hpp"
 #include "support/error_of.hpp"
 #include "support/temp_dir.hpp"
 
@@ -55,7 +55,8 @@ TEST(ReleaseFeed, BadCheckAnswersAreRefused) {
             }).find("not an https:// URL"),
             std::string::npos);
   EXPECT_NE(error_of([&] {
-              parse_check_feed(R"({"rev":"5.76.2","tar":{"Backdrop":"https://x/civicrm-5.76.1-backdrop.tar.gz"}})", url);
+              parse_check_feed(R"({"rev":"5.76.2","tar":{"Backdrop":"https://x/civicrm-5.76.1-backdrop.tar.gz"}})",
+                               url);
             }).find("is not the Backdrop tarball of 5.76.2"),
             std::string::npos);
 }
@@ -68,8 +69,9 @@ TEST(ReleaseFeed, VersionsJsonListsReleasesWithTheSecurityFlag) {
   EXPECT_TRUE(listed->security);
   EXPECT_EQ(listed->date, "2024-07-10");
   EXPECT_FALSE(find_release(releases, Version::parse("5.76.1")));
-  EXPECT_NE(error_of([] { parse_versions_json(R"({"5.76": {"status": "stable"}})", "v.json"); }).find("no \"releases\""),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([] { parse_versions_json(R"({"5.76": {"status": "stable"}})", "v.json"); }).find("no \"releases\""),
+      std::string::npos);
 }
 
 TEST(ReleaseFeed, NewerReleaseSkipsTestingBranchesAndCarriesSecurityForward) {
@@ -86,7 +88,8 @@ TEST(ReleaseFeed, NewerReleaseSkipsTestingBranchesAndCarriesSecurityForward) {
 
 TEST(Sha256Sums, ParsesSha256sumOutputAndFindsBothBackdropNames) {
   std::string a(64, 'a'), b(64, 'B');
-  auto sums = parse_sha256sums(a + "  civicrm-5.76.2-backdrop-unstable.tar.gz\r\n" + b + " *dir/civicrm-5.76.2-l10n.tar.gz\n\n", "S");
+  auto sums = parse_sha256sums(
+      a + "  civicrm-5.76.2-backdrop-unstable.tar.gz\r\n" + b + " *dir/civicrm-5.76.2-l10n.tar.gz\n\n", "S");
   EXPECT_EQ(listed_sha256(sums, "civicrm-5.76.2-backdrop.tar.gz"), a);
   EXPECT_EQ(listed_sha256(sums, "civicrm-5.76.2-l10n.tar.gz"), std::string(64, 'b'));
   EXPECT_FALSE(listed_sha256(sums, "civicrm-5.76.2-drupal.tar.gz"));
@@ -117,8 +120,14 @@ TEST(ReleaseOptions, BareL10nMeansTheMatchingTarballAndAFileStillWorks) {
   EXPECT_TRUE(parse({"--latest", "--l10n"}).matching_l10n);
   EXPECT_FALSE(parse({"--latest", "--l10n", "fr.tar.gz"}).matching_l10n);
   EXPECT_EQ(parse({"--version", "5.76.2"}).version, "5.76.2");
-  EXPECT_EQ(error_of([&] { parse({"--release", "x.tar.gz", "--l10n"}); }), "--l10n without a file needs --latest or --version");
-  EXPECT_EQ(error_of([&] { parse({"--release", "x.tar.gz", "--latest"}); }), "--release, --latest and --version exclude each other");
+  EXPECT_EQ(error_of([&] {
+              parse({"--release", "x.tar.gz", "--l10n"});
+            }),
+            "--l10n without a file needs --latest or --version");
+  EXPECT_EQ(error_of([&] {
+              parse({"--release", "x.tar.gz", "--latest"});
+            }),
+            "--release, --latest and --version exclude each other");
   EXPECT_EQ(error_of([&] { parse({"--latest", "--sha256sums", "S"}); }), "--sha256sums checks a --release FILE");
 }
 

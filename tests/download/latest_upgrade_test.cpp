@@ -57,7 +57,7 @@ TEST_F(LatestUpgrade, CheckDownloadsVerifiesAndReusesThenTheUpgradeRunsOnTheVeri
   EXPECT_EQ(source["signature"], "verified: key " + trusted_->fingerprint());
   EXPECT_EQ(source["file"], (state_ / "downloads" / "civicrm-5.75.0-backdrop.tar.gz").string());
   EXPECT_EQ(downloads(), (std::vector<std::string>{"civicrm-5.75.0-backdrop.tar.gz", "civicrm-5.75.0-l10n.tar.gz",
-                                                    "civicrm-5.75.0.SHA256SUMS", "civicrm-5.75.0.SHA256SUMS.asc"}));
+                                                   "civicrm-5.75.0.SHA256SUMS", "civicrm-5.75.0.SHA256SUMS.asc"}));
   EXPECT_EQ(mode_of(state_ / "downloads"), 0700u);
   for (const std::string& name : downloads()) EXPECT_EQ(mode_of(state_ / "downloads" / name), 0600u) << name;
 
@@ -69,12 +69,13 @@ TEST_F(LatestUpgrade, CheckDownloadsVerifiesAndReusesThenTheUpgradeRunsOnTheVeri
   EXPECT_EQ(server_->count_requests("/civicrm-5.75.0-l10n.tar.gz"), 1u);
 
   // The text form names the feed and the signature's state.
-  test::ProcessResult text = test::run_civiup({"check", "--root", root_.string(), "--state-dir", state_.string(),
-                                               "--latest", "--feed", server_->base_url(), "--ca-file",
-                                               pki_.ca_cert.string(), "--db-upgrade", "/bin/true"});
+  test::ProcessResult text =
+      test::run_civiup({"check", "--root", root_.string(), "--state-dir", state_.string(), "--latest", "--feed",
+                        server_->base_url(), "--ca-file", pki_.ca_cert.string(), "--db-upgrade", "/bin/true"});
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("release feed: " + server_->base_url() + "/check?stability=stable names 5.75.0"),
-            std::string::npos) << text.out;
+            std::string::npos)
+      << text.out;
   EXPECT_NE(text.out.find("signature not verified: no trusted key configured"), std::string::npos) << text.out;
 
   test::ProcessResult upgrade = civiup("upgrade", {"--latest", "--l10n", "--keyring", keyring_.string(), "--yes",
@@ -82,7 +83,8 @@ TEST_F(LatestUpgrade, CheckDownloadsVerifiesAndReusesThenTheUpgradeRunsOnTheVeri
   ASSERT_EQ(upgrade.exit_code, 0) << upgrade.out << upgrade.err;
   EXPECT_EQ(json_of(upgrade)["to_version"], "5.75.0");
   EXPECT_EQ(read_code_version(root_ / "modules" / "civicrm").str(), "5.75.0");
-  EXPECT_TRUE(fs::exists(root_ / "modules/civicrm/l10n/fr_FR/LC_MESSAGES/civicrm.mo")) << "the l10n tarball was unpacked";
+  EXPECT_TRUE(fs::exists(root_ / "modules/civicrm/l10n/fr_FR/LC_MESSAGES/civicrm.mo"))
+      << "the l10n tarball was unpacked";
   EXPECT_EQ(server_->count_requests("/civicrm-5.75.0-backdrop.tar.gz"), 1u) << "the upgrade reused the download";
 
   // Now the newest is installed: --latest has nothing to do.
@@ -98,9 +100,9 @@ TEST_F(LatestUpgrade, ExactVersionAndALocalReleaseCheckedAgainstItsSums) {
   EXPECT_EQ(server_->count_requests("/civicrm-5.75.0-backdrop.tar.gz"), 1u);
 
   fs::path tarball = served("civicrm-5.75.0-backdrop.tar.gz");
-  std::vector<std::string> local = {"check", "--release", tarball.string(), "--sha256sums",
-                                    served(sums_name()).string(), "--keyring", keyring_.string(),
-                                    "--db-upgrade", "/bin/true"};
+  std::vector<std::string> local = {
+      "check",     "--release",       tarball.string(), "--sha256sums", served(sums_name()).string(),
+      "--keyring", keyring_.string(), "--db-upgrade",   "/bin/true"};
   test::ProcessResult good = civiup(local[0], {local.begin() + 1, local.end()});
   ASSERT_EQ(good.exit_code, 0) << good.out << good.err;
   EXPECT_EQ(json_of(good)["release_source"]["signature"], "verified: key " + trusted_->fingerprint());

@@ -67,7 +67,8 @@ TEST_F(DownloadTest, TruncatedDownloadIsRefusedAndResumedLater) {
   // has no database: the run stops later, in preflight.)
   server_->route(kTarball, {});
   test::ProcessResult again = check_latest();
-  EXPECT_EQ(server_->requests().back().find("GET /civicrm-5.75.0-backdrop.tar.gz bytes=" + std::to_string(half) + "-"), 0u)
+  EXPECT_EQ(server_->requests().back().find("GET /civicrm-5.75.0-backdrop.tar.gz bytes=" + std::to_string(half) + "-"),
+            0u)
       << server_->requests().back();
   auto names = downloads();
   EXPECT_NE(std::find(names.begin(), names.end(), "civicrm-5.75.0-backdrop.tar.gz"), names.end()) << again.err;
@@ -94,7 +95,8 @@ TEST_F(DownloadTest, ServerErrorsAreRefused) {
   server_->route(kTarball, {{"mode", "status"}, {"status", 404}});
   expect_refused(check_latest(), "civicrm-5.75.0-backdrop.tar.gz: HTTP 404");
   server_->route(kTarball, {});
-  server_->route("/check", {{"mode", "status"}, {"status", 500}, {"body", R"({"rev":null,"message":"Unexpected exception"})"}});
+  server_->route("/check",
+                 {{"mode", "status"}, {"status", 500}, {"body", R"({"rev":null,"message":"Unexpected exception"})"}});
   expect_refused(check_latest(), "check?stability=stable: HTTP 500: Unexpected exception");
 }
 
@@ -111,8 +113,8 @@ TEST_F(DownloadTest, StalledServerIsRefusedAfterTheLowSpeedTimeout) {
 
 TEST_F(DownloadTest, RedirectToHttpIsRefused) {
   publish();
-  server_->route(kTarball, {{"mode", "redirect"},
-                            {"location", fmt::format("http://127.0.0.1:{}{}", server_->port(), kTarball)}});
+  server_->route(kTarball,
+                 {{"mode", "redirect"}, {"location", fmt::format("http://127.0.0.1:{}{}", server_->port(), kTarball)}});
   expect_refused(check_latest(), "not https");
   EXPECT_EQ(server_->count_requests(kTarball), 1u) << "the http URL was never fetched";
 }
@@ -157,7 +159,8 @@ TEST_F(DownloadTest, FeedNamingAnOlderVersionIsRefused) {
 
 TEST_F(DownloadTest, UnknownVersionIsRefused) {
   publish();
-  expect_refused(civiup("check", {"--version", "5.75.9", "--db-upgrade", "/bin/true"}), "versions.json: lists no release 5.75.9");
+  expect_refused(civiup("check", {"--version", "5.75.9", "--db-upgrade", "/bin/true"}),
+                 "versions.json: lists no release 5.75.9");
 }
 
 }  // namespace

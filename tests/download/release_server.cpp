@@ -23,7 +23,8 @@ namespace {
 void run_or_throw(const std::vector<std::string>& argv, const ProcessOptions& options = {}) {
   ProcessResult result = run_process(argv, options);
   if (result.exit_code != 0) {
-    throw std::runtime_error(fmt::format("{} failed ({}): {}{}", argv.front(), result.exit_code, result.out, result.err));
+    throw std::runtime_error(
+        fmt::format("{} failed ({}): {}{}", argv.front(), result.exit_code, result.out, result.err));
   }
 }
 
@@ -34,12 +35,13 @@ Pki make_pki(const fs::path& dir) {
   Pki pki{dir / "ca.pem", dir / "server.pem", dir / "server.key"};
   auto path = [&](const char* name) { return (dir / name).string(); };
   const std::vector<std::string> ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
-  std::vector<std::string> ca = {"openssl", "req", "-x509", "-keyout", path("ca.key"), "-out", pki.ca_cert.string(),
-                                 "-days", "2", "-subj", "/CN=civiup test CA"};
+  std::vector<std::string> ca = {
+      "openssl", "req", "-x509", "-keyout",           path("ca.key"), "-out", pki.ca_cert.string(),
+      "-days",   "2",   "-subj", "/CN=civiup test CA"};
   ca.insert(ca.begin() + 3, ec.begin(), ec.end());
   run_or_throw(ca);
-  std::vector<std::string> csr = {"openssl", "req", "-keyout", pki.server_key.string(), "-out", path("server.csr"),
-                                  "-subj", "/CN=127.0.0.1"};
+  std::vector<std::string> csr = {"openssl",          "req",   "-keyout",      pki.server_key.string(), "-out",
+                                  path("server.csr"), "-subj", "/CN=127.0.0.1"};
   csr.insert(csr.begin() + 2, ec.begin(), ec.end());
   csr.insert(csr.begin() + 2, "-new");
   run_or_throw(csr);
@@ -66,9 +68,7 @@ SigningKey::SigningKey(const fs::path& home, const std::string& name) : home_(ho
   if (fingerprint_.empty()) throw std::runtime_error("gpg made no key: " + listing.out + listing.err);
 }
 
-SigningKey::~SigningKey() {
-  run_process({"gpgconf", "--homedir", home_.string(), "--kill", "gpg-agent"});
-}
+SigningKey::~SigningKey() { run_process({"gpgconf", "--homedir", home_.string(), "--kill", "gpg-agent"}); }
 
 void SigningKey::export_keyring(const fs::path& keyring) const {
   ProcessResult exported = run_process({"gpg", "--homedir", home_.string(), "--batch", "--export", fingerprint_});

@@ -47,9 +47,9 @@ TEST_F(DownloadTest, StatusReportsASecurityReleaseAndCachesTheAnswer) {
 TEST_F(DownloadTest, StatusWithoutANetworkStillSucceedsQuickly) {
   publish();
   // Nothing listens on port 1; a stalled feed is given up after 5 s.
-  test::ProcessResult closed = test::run_civiup({"--json", "status", "--root", root_.string(), "--state-dir",
-                                                 state_.string(), "--feed", "https://127.0.0.1:1"},
-                                                test::ProcessOptions{{}, kOnline, ""});
+  test::ProcessResult closed = test::run_civiup(
+      {"--json", "status", "--root", root_.string(), "--state-dir", state_.string(), "--feed", "https://127.0.0.1:1"},
+      test::ProcessOptions{{}, kOnline, ""});
   EXPECT_EQ(closed.exit_code, 0) << closed.err;
   EXPECT_TRUE(json_of(closed)["available"].is_null());
   server_->route("/versions.json", {{"mode", "stall"}});

@@ -50,7 +50,9 @@ class OwnServer {
     return "pid=$(cat '" + pidfile + "'); kill -9 $pid; while kill -0 $pid 2>/dev/null; do sleep 0.05; done";
   }
 
-  bool alive() const { return test::run_process({"bash", "-c", "kill -0 $(cat '" + (dir_ / "mariadb.pid").string() + "')"}).exit_code == 0; }
+  bool alive() const {
+    return test::run_process({"bash", "-c", "kill -0 $(cat '" + (dir_ / "mariadb.pid").string() + "')"}).exit_code == 0;
+  }
 
   void restart() { run_library("mariadb_restart"); }
 
@@ -184,7 +186,8 @@ class DiskFullTest : public UpgradeTest {
 
 TEST_F(DiskFullTest, DiskFullDuringTheDumpRollsBackCleanly) {
   SiteState before = state();
-  ProcessResult failed = upgrade({{"CIVIUP_FAULT", "snapshot-databases:before:exec"}, {"CIVIUP_FAULT_EXEC", fill_command()}});
+  ProcessResult failed =
+      upgrade({{"CIVIUP_FAULT", "snapshot-databases:before:exec"}, {"CIVIUP_FAULT_EXEC", fill_command()}});
   std::string error = json_of(failed)["error"].is_string() ? json_of(failed)["error"].get<std::string>() : "";
   std::printf("[ fault    ] disk full at the dump: exit %d: %s\n", failed.exit_code, error.c_str());
   EXPECT_TRUE(failed.exit_code == 1 || failed.exit_code == 3) << failed.out << failed.err;

@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "civiup/release/release.hpp"
 #include "civiup/base/scope_guard.hpp"
+#include "civiup/release/release.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -48,24 +48,29 @@ void settings_seeds(const fs::path& out) {
     put(out / "fuzz_backdrop_settings", fmt::format("settings-{}.php", i), test::backdrop_settings(database_lines[i]));
   }
   const std::vector<std::pair<std::string, std::string>> dsns = {
-      {"mysql://civi:civipass@db.example:3307/civicrm?new_link=true", "mysql://backdrop:secret@db.example:3307/backdrop?new_link=true"},
+      {"mysql://civi:civipass@db.example:3307/civicrm?new_link=true",
+       "mysql://backdrop:secret@db.example:3307/backdrop?new_link=true"},
       {"mysql://c%40x:p%25w@127.0.0.1/civicrm", "mysqli://b:s@localhost/backdrop"},
       {"mysql://civi:pw@unix(/tmp/m.sock)/civicrm", "mysql://b:s@[fe80::1]:3306/bd"},
   };
   // Regressions: quoted fragments of the file spanning lines in an error.
-  put(out / "fuzz_backdrop_settings", "regression-multiline.php", "<?php\n$database = 'mysql://u:p@h/db';\n$database_prefix = 'x' . ;\n// x\n");
-  put(out / "fuzz_civicrm_settings", "regression-multiline-driver.php", "<?php\ndefine('CIVICRM_DSN', 'my\nsql://u:p@h/db');\n");
+  put(out / "fuzz_backdrop_settings", "regression-multiline.php",
+      "<?php\n$database = 'mysql://u:p@h/db';\n$database_prefix = 'x' . ;\n// x\n");
+  put(out / "fuzz_civicrm_settings", "regression-multiline-driver.php",
+      "<?php\ndefine('CIVICRM_DSN', 'my\nsql://u:p@h/db');\n");
   for (size_t i = 0; i < dsns.size(); ++i) {
     put(out / "fuzz_civicrm_settings", fmt::format("civicrm-settings-{}.php", i),
         test::civicrm_settings(dsns[i].first, dsns[i].second));
   }
   // CiviCRM's template: a run-time test DSN branch before the real one.
   put(out / "fuzz_civicrm_settings", "template.php",
-      "<?php\nif (!defined('CIVICRM_DSN')) {\n  if (CIVICRM_UF === 'UnitTests' && isset($GLOBALS['_CV']['TEST_DB_DSN'])) {\n"
+      "<?php\nif (!defined('CIVICRM_DSN')) {\n  if (CIVICRM_UF === 'UnitTests' && "
+      "isset($GLOBALS['_CV']['TEST_DB_DSN'])) {\n"
       "    define('CIVICRM_DSN', $GLOBALS['_CV']['TEST_DB_DSN']);\n  }\n  else {\n"
       "    define('CIVICRM_DSN', 'mysql://u:p@h/civicrm?new_link=true');\n  }\n}\n"
       "define(\"CIVICRM_UF_DSN\", \"mysql://u:p@h/bd\");\n$civicrm_root = dirname(__FILE__) . '/modules/civicrm';\n"
-      "define('CIVICRM_TEMPLATE_COMPILEDIR', __DIR__ . '/files/civicrm/templates_c/');\n/* comment */ // comment\n# comment\n");
+      "define('CIVICRM_TEMPLATE_COMPILEDIR', __DIR__ . '/files/civicrm/templates_c/');\n/* comment */ // comment\n# "
+      "comment\n");
 }
 
 void version_seeds(const fs::path& out) {
@@ -75,7 +80,8 @@ void version_seeds(const fs::path& out) {
   put(out / "fuzz_version", "files-5.75.0", test::version_php("5.75.0") + '\0' + test::version_xml("5.75.0"));
   // Regressions: errors quoting multi-line text broke the one-line rule.
   put(out / "fuzz_version", "regression-multiline", "5.\n75.0");
-  put(out / "fuzz_version", "files-multiline-cms", test::version_php("5.75.0", "Dru\npal") + '\0' + test::version_xml("5.75.0"));
+  put(out / "fuzz_version", "files-multiline-cms",
+      test::version_php("5.75.0", "Dru\npal") + '\0' + test::version_xml("5.75.0"));
   put(out / "fuzz_version", "files-drupal", test::version_php("5.75.0", "Drupal") + '\0' + test::version_xml("5.75.0"));
 }
 

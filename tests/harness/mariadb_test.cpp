@@ -17,8 +17,7 @@ TEST(Harness, PrivateServerAnswersRealQueries) {
   execute(*connection, "INSERT INTO t VALUES (1, '\xF0\x9F\x98\x80'), (2, ''), (3, NULL)");
   EXPECT_EQ(query_column(*connection, "SELECT COALESCE(s, 'NULL') FROM t ORDER BY id"),
             (std::vector<std::string>{"\xF0\x9F\x98\x80", "", "NULL"}));
-  EXPECT_EQ(query_column(*connection, "SELECT COUNT(*) FROM seq_1_to_1000"),
-            (std::vector<std::string>{"1000"}));
+  EXPECT_EQ(query_column(*connection, "SELECT COUNT(*) FROM seq_1_to_1000"), (std::vector<std::string>{"1000"}));
 }
 
 TEST(Harness, ServerIsThePrivateOneOfScriptsTest) {

@@ -29,8 +29,8 @@ namespace {
 // it, registers how to mend it, and the next case starts from the mended site.
 struct CaseRun {
   const testbed::Site& site;
-  const fs::path& dir;               // the case's own scratch dir (outside the site)
-  fs::path state_dir;                // must not exist after a refusal
+  const fs::path& dir;                      // the case's own scratch dir (outside the site)
+  fs::path state_dir;                       // must not exist after a refusal
   std::vector<std::function<void()>> mend;  // run newest first after the case
 
   // Moves `file` aside (so its inode and times come back as they were) and
@@ -105,7 +105,8 @@ fs::path other_filesystem(CaseRun& run) {
     return mount_point;
   }
   std::cout << fmt::format("[ hostile  ] cannot mount a tmpfs ({}); using /dev/shm\n", std::strerror(errno));
-  struct stat shm {}, site {};
+  struct stat shm {
+  }, site{};
   if (::stat("/dev/shm", &shm) == 0 && ::stat(run.dir.c_str(), &site) == 0 && shm.st_dev != site.st_dev) {
     fs::path scratch = fs::path("/dev/shm") / fmt::format("civiup-hostile-{}", ::getpid());
     fs::create_directories(scratch);
@@ -119,65 +120,90 @@ std::vector<BrokenSite> broken_sites() {
   const std::string password = test::require_test_server().password;
   const std::string port = fmt::format(":{}/", test::require_test_server().port);
   return {
-      {"no-settings-php", [](CaseRun& run) { run.replace_file(run.site.root / "settings.php", std::nullopt); },
+      {"no-settings-php",
+       [](CaseRun& run) { run.replace_file(run.site.root / "settings.php", std::nullopt); },
        {"not a Backdrop root: no settings.php"}},
       {"settings-without-database",
        [](CaseRun& run) { run.edit_file(run.site.root / "settings.php", "$database = ", "$db_url = "); },
        {"settings.php", "no database settings"}},
-      {"no-civicrm-settings-php", [](CaseRun& run) { run.replace_file(run.site.root / "civicrm.settings.php", std::nullopt); },
+      {"no-civicrm-settings-php",
+       [](CaseRun& run) { run.replace_file(run.site.root / "civicrm.settings.php", std::nullopt); },
        {"civicrm.settings.php: not found"}},
-      {"dsn-from-getenv", [](CaseRun& run) {
+      {"dsn-from-getenv",
+       [](CaseRun& run) {
          fs::path file = run.site.root / "civicrm.settings.php";
          run.replace_file(file, std::regex_replace(read_file(file), std::regex(R"(define\('CIVICRM_DSN', '[^']*'\);)"),
                                                    "define('CIVICRM_DSN', getenv('CIVICRM_DSN'));"));
-       }, {"civicrm.settings.php", "CIVICRM_DSN is not a plain string: it is a call of getenv()"}},
-      {"unreachable-database", [port](CaseRun& run) {
+       },
+       {"civicrm.settings.php", "CIVICRM_DSN is not a plain string: it is a call of getenv()"}},
+      {"unreachable-database",
+       [port](CaseRun& run) {
          run.edit_file(run.site.root / "settings.php", port, ":1/");
          run.edit_file(run.site.root / "civicrm.settings.php", port, ":1/");
-       }, {"civicrm database", ":1/", "Can't connect"}},
-      {"wrong-password", [password](CaseRun& run) {
+       },
+       {"civicrm database", ":1/", "Can't connect"}},
+      {"wrong-password",
+       [password](CaseRun& run) {
          run.edit_file(run.site.root / "settings.php", password, "wrong-pw-4711");
          run.edit_file(run.site.root / "civicrm.settings.php", password, "wrong-pw-4711");
-       }, {"civicrm database", "Access denied"}},
-      {"no-civicrm-domain", [](CaseRun& run) {
+       },
+       {"civicrm database", "Access denied"}},
+      {"no-civicrm-domain",
+       [](CaseRun& run) {
          sql(run.site, "RENAME TABLE civicrm_domain TO civiup_hidden_domain");
-         run.mend.emplace_back([&site = run.site] { sql(site, "RENAME TABLE civiup_hidden_domain TO civicrm_domain"); });
-       }, {"reading the CiviCRM version of", "no civicrm_domain table"}},
-      {"upgrade-marker-in-database", [](CaseRun& run) {
+         run.mend.emplace_back(
+             [&site = run.site] { sql(site, "RENAME TABLE civiup_hidden_domain TO civicrm_domain"); });
+       },
+       {"reading the CiviCRM version of", "no civicrm_domain table"}},
+      {"upgrade-marker-in-database",
+       [](CaseRun& run) {
          sql(run.site, "UPDATE civicrm_domain SET version = '5.74.0.upgrade'");
          run.mend.emplace_back([&site = run.site] { sql(site, "UPDATE civicrm_domain SET version = '5.74.0'"); });
-       }, {"5.74.0.upgrade", "did not finish"}},
-      {"read-only-files-directory", [](CaseRun& run) {
+       },
+       {"5.74.0.upgrade", "did not finish"}},
+      {"read-only-files-directory",
+       [](CaseRun& run) {
          fs::permissions(run.site.root / "files", fs::perms(0555));
          run.mend.emplace_back([root = run.site.root] { fs::permissions(root / "files", fs::perms(0755)); });
-       }, {"files directory", "not writable"}},
-      {"state-dir-in-web-root", [](CaseRun& run) { run.state_dir = run.site.root / "private" / "civiup"; },
+       },
+       {"files directory", "not writable"}},
+      {"state-dir-in-web-root",
+       [](CaseRun& run) { run.state_dir = run.site.root / "private" / "civiup"; },
        {"state directory", "inside the web root"}},
-      {"state-dir-in-modules", [](CaseRun& run) { run.state_dir = run.site.root / "modules" / ".civiup"; },
+      {"state-dir-in-modules",
+       [](CaseRun& run) { run.state_dir = run.site.root / "modules" / ".civiup"; },
        {"state directory", "inside modules/"}},
       // DESIGN.md §3: the state directory must share modules/'s filesystem (the swap is a rename).
-      {"state-dir-on-another-filesystem", [](CaseRun& run) {
+      {"state-dir-on-another-filesystem",
+       [](CaseRun& run) {
          fs::path other = other_filesystem(run);
          if (other.empty()) throw std::runtime_error("no other filesystem to put a state directory on");
          run.state_dir = other / "state";
-       }, {"state directory", "not on the filesystem of"}},
-      {"second-civicrm-under-modules", [](CaseRun& run) {
+       },
+       {"state directory", "not on the filesystem of"}},
+      {"second-civicrm-under-modules",
+       [](CaseRun& run) {
          fs::path contrib = run.site.root / "modules" / "contrib";
          fs::create_directories(contrib / "civicrm" / "backdrop");
-         fs::copy_file(run.site.root / "modules/civicrm/backdrop/civicrm.info", contrib / "civicrm/backdrop/civicrm.info");
+         fs::copy_file(run.site.root / "modules/civicrm/backdrop/civicrm.info",
+                       contrib / "civicrm/backdrop/civicrm.info");
          run.mend.emplace_back([contrib] { fs::remove_all(contrib); });
-       }, {"modules/contrib/civicrm/backdrop/civicrm.info", "a second copy of civicrm"}},
-      {"no-modules-civicrm", [](CaseRun& run) {
+       },
+       {"modules/contrib/civicrm/backdrop/civicrm.info", "a second copy of civicrm"}},
+      {"no-modules-civicrm",
+       [](CaseRun& run) {
          fs::rename(run.site.root / "modules/civicrm", run.dir / "civicrm-moved");
          run.mend.emplace_back([&run] { fs::rename(run.dir / "civicrm-moved", run.site.root / "modules/civicrm"); });
-       }, {"modules/civicrm: not found"}},
+       },
+       {"modules/civicrm: not found"}},
   };
 }
 
 void expect_no_password(const std::vector<const test::ProcessResult*>& results) {
   for (const test::ProcessResult* result : results) {
     for (const std::string* output : {&result->out, &result->err}) {
-      for (const std::string& secret : {test::require_test_server().password, std::string("wrong-pw-4711"), kSpecialPassword}) {
+      for (const std::string& secret :
+           {test::require_test_server().password, std::string("wrong-pw-4711"), kSpecialPassword}) {
         EXPECT_EQ(output->find(secret), std::string::npos) << "a password in civiup's output: " << *output;
       }
     }
@@ -248,7 +274,8 @@ TEST(BrokenSites, PasswordWithSpecialCharactersWorks) {
   EXPECT_NE(read_file(site.root / "modules/civicrm/xml/version.xml").find(std::string("<version_no>") + kTo),
             std::string::npos);
   expect_no_password({&check, &upgrade});
-  std::cout << fmt::format("[ hostile  ] {:<32} exit {}  (upgraded to {})\n", "special-password", upgrade.exit_code, kTo);
+  std::cout << fmt::format("[ hostile  ] {:<32} exit {}  (upgraded to {})\n", "special-password", upgrade.exit_code,
+                           kTo);
   if (!::testing::Test::HasFailure()) {
     drop_databases(site);
     set_special_user(false);

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <algorithm>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -153,8 +153,7 @@ struct WatchedRun {
   std::vector<std::string> leaks;
 };
 
-WatchedRun watched_upgrade(const testbed::Site& site, const fs::path& release,
-                           std::map<std::string, std::string> env) {
+WatchedRun watched_upgrade(const testbed::Site& site, const fs::path& release, std::map<std::string, std::string> env) {
   env["CIVIUP_STANDIN_DELAY_MS"] = "150";  // the upgrader runs ~1.5 s: time to look at it
   WatchedRun run;
   ProcessListWatch watch;
@@ -182,7 +181,8 @@ TEST(Credentials, PasswordNeverOnACommandLineInLogsJournalOrOutput) {
   WatchedRun upgraded = watched_upgrade(site, good_release(temp / "r1"), {});
   EXPECT_EQ(upgraded.result.exit_code, 0) << upgraded.result.out << upgraded.result.err;
   // A failing one that rolls back, watched.
-  WatchedRun failed = watched_upgrade(site, good_release(temp / "r2", "5.76.0"), {{"CIVIUP_STANDIN_FAIL_AT", "change-rows"}});
+  WatchedRun failed =
+      watched_upgrade(site, good_release(temp / "r2", "5.76.0"), {{"CIVIUP_STANDIN_FAIL_AT", "change-rows"}});
   EXPECT_EQ(failed.result.exit_code, 1) << failed.result.out << failed.result.err;
   EXPECT_EQ(database_version(site), kTo) << "the failed upgrade was not rolled back";
 

@@ -50,8 +50,8 @@ std::string standin_upgrader() { return std::string(CIVIUP_TESTBED_BINARY) + " u
 test::ProcessResult run_civiup_on(const std::string& command, const testbed::Site& site, const fs::path& release,
                                   const std::vector<std::string>& extra,
                                   const std::map<std::string, std::string>& env) {
-  std::vector<std::string> args = {command, "--root", site.root.string(), "--release", release.string(),
-                                   "--db-upgrade", standin_upgrader()};
+  std::vector<std::string> args = {command,          "--root",       site.root.string(), "--release",
+                                   release.string(), "--db-upgrade", standin_upgrader()};
   if (command == "upgrade") args.emplace_back("--yes");
   args.insert(args.end(), extra.begin(), extra.end());
   test::ProcessOptions options;
@@ -59,7 +59,8 @@ test::ProcessResult run_civiup_on(const std::string& command, const testbed::Sit
   return test::run_civiup(args, options);
 }
 
-std::string expect_one_line_error(const test::ProcessResult& result, int exit, const std::vector<std::string>& needles) {
+std::string expect_one_line_error(const test::ProcessResult& result, int exit,
+                                  const std::vector<std::string>& needles) {
   EXPECT_EQ(result.exit_code, exit) << "stdout: " << result.out << "\nstderr: " << result.err;
   const std::string& err = result.err;
   EXPECT_TRUE(err.starts_with("civiup: error: ")) << "stderr: " << err;

@@ -169,7 +169,8 @@ void write_gzip(const fs::path& path, const std::string& bytes) {
   archive_entry_set_filetype(entry.get(), AE_IFREG);
   archive_entry_set_size(entry.get(), static_cast<la_int64_t>(bytes.size()));
   if (archive_write_add_filter_gzip(a) != ARCHIVE_OK || archive_write_set_format_raw(a) != ARCHIVE_OK ||
-      archive_write_open_filename(a, path.c_str()) != ARCHIVE_OK || archive_write_header(a, entry.get()) != ARCHIVE_OK ||
+      archive_write_open_filename(a, path.c_str()) != ARCHIVE_OK ||
+      archive_write_header(a, entry.get()) != ARCHIVE_OK ||
       archive_write_data(a, bytes.data(), bytes.size()) != static_cast<la_ssize_t>(bytes.size()) ||
       archive_write_close(a) != ARCHIVE_OK) {
     const char* message = archive_error_string(a);
@@ -182,13 +183,16 @@ std::vector<HostileTarball> hostile_tarballs() {
       // --- not a gzip'd tar, or a broken one
       {"empty-file", "empty file", [](const fs::path& p) { test::write_text(p, ""); }},
       {"empty-archive", "holds no entries", items({})},
-      {"not-a-tar", "not a gzip'd tar archive", [](const fs::path& p) { test::write_text(p, "<html>404 Not Found</html>\n"); }},
-      {"gzip-of-text", "not a gzip'd tar archive", [](const fs::path& p) { write_gzip(p, "just some text, not a tar\n"); }},
+      {"not-a-tar", "not a gzip'd tar archive",
+       [](const fs::path& p) { test::write_text(p, "<html>404 Not Found</html>\n"); }},
+      {"gzip-of-text", "not a gzip'd tar archive",
+       [](const fs::path& p) { write_gzip(p, "just some text, not a tar\n"); }},
       {"plain-tar", "not gzip-compressed",
        [](const fs::path& p) { test::write_tarball(p, test::backdrop_release(kTo), test::Compression::kNone); }},
       {"bzip2-tar", "compressed with bzip2, not gzip",
        [](const fs::path& p) { test::write_tarball(p, test::backdrop_release(kTo), test::Compression::kBzip2); }},
-      {"truncated-half", "corrupt or truncated: truncated gzip input", edited([](std::string& b) { b.resize(b.size() / 2); })},
+      {"truncated-half", "corrupt or truncated: truncated gzip input",
+       edited([](std::string& b) { b.resize(b.size() / 2); })},
       {"truncated-tail", "corrupt or truncated", edited([](std::string& b) { b.resize(b.size() - 12); })},
       {"bad-gzip-data", "corrupt or truncated", edited([](std::string& b) {
          for (size_t i = b.size() / 3; i < b.size() / 3 + 40; ++i) b[i] = static_cast<char>(~b[i]);
@@ -201,10 +205,12 @@ std::vector<HostileTarball> hostile_tarballs() {
       {"no-version-xml", "no civicrm/xml/version.xml", without("civicrm/xml/version.xml")},
       {"no-backdrop-module", "no civicrm/backdrop/civicrm.info", without("civicrm/backdrop/civicrm.info")},
       {"version-not-literal", "'version' is not a plain literal",
-       version_php("<?php\nfunction civicrmVersion() {\n  return array('version' => CIVICRM_NEXT, 'cms' => 'Backdrop');\n}\n")},
+       version_php(
+           "<?php\nfunction civicrmVersion() {\n  return array('version' => CIVICRM_NEXT, 'cms' => 'Backdrop');\n}\n")},
       {"version-from-getenv", "'version' is not a plain literal",
        version_php("<?php\nreturn array('version' => getenv('V'), 'cms' => 'Backdrop');\n")},
-      {"version-files-disagree", "says 5.75.0 but", [](const fs::path& p) {
+      {"version-files-disagree", "says 5.75.0 but",
+       [](const fs::path& p) {
          auto list = test::backdrop_release(kTo);
          for (TarItem& item : list) {
            if (item.name == "civicrm/xml/version.xml") item.content = test::version_xml("5.76.0");
@@ -215,19 +221,25 @@ std::vector<HostileTarball> hostile_tarballs() {
       {"downgrade", "refusing a downgrade", release_at("5.73.0"), false},
       {"same-version", "5.74.0 is already installed", release_at(kFrom), false},
       // --- names that leave the tree or are not names
-      {"dotdot-entry", "entry 'civicrm/../evil.php': path leaves the tree ('..')", plus({test::file("civicrm/../evil.php", "<?php")})},
-      {"absolute-path", "entry '/etc/cron.d/evil': absolute path", plus({test::file("/etc/cron.d/evil", "* * * * * root x")})},
-      {"outside-top-dir", "entry 'index.php': outside the top directory civicrm/", plus({test::file("index.php", "<?php")})},
-      {"non-utf8-name", "entry 'civicrm/caf\\xe9.php': name is not valid UTF-8", plus({test::file("civicrm/caf\xe9.php", "x")})},
+      {"dotdot-entry", "entry 'civicrm/../evil.php': path leaves the tree ('..')",
+       plus({test::file("civicrm/../evil.php", "<?php")})},
+      {"absolute-path", "entry '/etc/cron.d/evil': absolute path",
+       plus({test::file("/etc/cron.d/evil", "* * * * * root x")})},
+      {"outside-top-dir", "entry 'index.php': outside the top directory civicrm/",
+       plus({test::file("index.php", "<?php")})},
+      {"non-utf8-name", "entry 'civicrm/caf\\xe9.php': name is not valid UTF-8",
+       plus({test::file("civicrm/caf\xe9.php", "x")})},
       {"control-char-name", "name holds a control character", plus({test::file("civicrm/a\nb.php", "x")})},
       {"backslash-name", "name holds a control character or backslash", plus({test::file("civicrm\\..\\x.php", "x")})},
       {"very-long-name", "name longer than 1024 bytes", plus({test::file("civicrm/" + std::string(1100, 'n'), "x")})},
-      {"long-component", "a path component longer than 255 bytes", plus({test::file("civicrm/" + std::string(300, 'c'), "x")})},
+      {"long-component", "a path component longer than 255 bytes",
+       plus({test::file("civicrm/" + std::string(300, 'c'), "x")})},
       {"deep-nesting", "nested deeper than 32 directories", plus({test::file(deep_name(40), "x")})},
       {"duplicate-entry", "entry 'civicrm/CRM/Core/Config.php': duplicate entry",
        plus({test::file("civicrm/CRM/Core/Config.php", "<?php // the second copy wins in a naive extractor\n")})},
       // --- links
-      {"symlink-leaves-tree", "entry 'civicrm/etc': symlink to '../../etc' leaves the tree", plus({test::symlink("civicrm/etc", "../../etc")})},
+      {"symlink-leaves-tree", "entry 'civicrm/etc': symlink to '../../etc' leaves the tree",
+       plus({test::symlink("civicrm/etc", "../../etc")})},
       {"symlink-absolute", "symlink to the absolute path '/etc'", plus({test::symlink("civicrm/etc", "/etc")})},
       {"symlink-chain-leaves", "entry 'civicrm/b': symlink to 'a/../../..' leaves the tree",
        plus({test::symlink("civicrm/a", "CRM"), test::symlink("civicrm/b", "a/../../..")})},
@@ -235,16 +247,22 @@ std::vector<HostileTarball> hostile_tarballs() {
       {"file-through-symlink", "entry 'civicrm/up/x.php': reached through the symlink 'civicrm/up'",
        plus({test::symlink("civicrm/up", "CRM"), test::file("civicrm/up/x.php", "<?php")})},
       {"top-dir-symlink", "entry 'civicrm'", items({test::symlink("civicrm", "/etc")})},
-      {"hardlink-absolute", "hardlink target '/etc/passwd': absolute path", plus({test::hardlink("civicrm/passwd", "/etc/passwd")})},
+      {"hardlink-absolute", "hardlink target '/etc/passwd': absolute path",
+       plus({test::hardlink("civicrm/passwd", "/etc/passwd")})},
       {"hardlink-dotdot", "path leaves the tree", plus({test::hardlink("civicrm/passwd", "../../etc/passwd")})},
-      {"hardlink-not-in-archive", "not an earlier file of the archive", plus({test::hardlink("civicrm/x", "civicrm/not-there")})},
+      {"hardlink-not-in-archive", "not an earlier file of the archive",
+       plus({test::hardlink("civicrm/x", "civicrm/not-there")})},
       // --- what must never be unpacked
-      {"char-device", "entry 'civicrm/null': a device file", plus({special("civicrm/null", TarItem::Type::kCharDevice)})},
-      {"block-device", "entry 'civicrm/sda': a device file", plus({special("civicrm/sda", TarItem::Type::kBlockDevice)})},
+      {"char-device", "entry 'civicrm/null': a device file",
+       plus({special("civicrm/null", TarItem::Type::kCharDevice)})},
+      {"block-device", "entry 'civicrm/sda': a device file",
+       plus({special("civicrm/sda", TarItem::Type::kBlockDevice)})},
       {"fifo", "entry 'civicrm/pipe': a FIFO", plus({special("civicrm/pipe", TarItem::Type::kFifo)})},
-      {"setuid-file", "entry 'civicrm/bin/suid': setuid or setgid bit", plus({test::file("civicrm/bin/suid", "#!/bin/sh\n", 04755)})},
+      {"setuid-file", "entry 'civicrm/bin/suid': setuid or setgid bit",
+       plus({test::file("civicrm/bin/suid", "#!/bin/sh\n", 04755)})},
       {"setgid-dir", "entry 'civicrm/sgid': setuid or setgid bit", plus({test::directory("civicrm/sgid/", 02775)})},
-      {"entry-below-file", "below 'civicrm/CRM/Core/Config.php', which is a file", plus({test::file("civicrm/CRM/Core/Config.php/x", "x")})},
+      {"entry-below-file", "below 'civicrm/CRM/Core/Config.php', which is a file",
+       plus({test::file("civicrm/CRM/Core/Config.php/x", "x")})},
       // --- bombs
       {"huge-declared-file", "entry 'civicrm/huge.bin': 8589934591 bytes, above the limit",
        raw_after_release([] { return raw_tar_header("civicrm/huge.bin", '0', 077777777777ULL); })},

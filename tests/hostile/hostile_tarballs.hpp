@@ -24,7 +24,9 @@ std::vector<HostileTarball> hostile_tarballs();
 // for what libarchive's writer will not produce: a header that declares 8 GiB
 // with no data behind it, a GNU sparse entry.
 std::string raw_tar_header(const std::string& name, char type, unsigned long long size,
-                           const std::string& magic = std::string("ustar\0" "00", 8));
+                           const std::string& magic = std::string("ustar\0"
+                                                                  "00",
+                                                                  8));
 // `tar` gzip-compressed (libarchive's raw format, gzip filter).
 void write_gzip(const std::filesystem::path& path, const std::string& bytes);
 

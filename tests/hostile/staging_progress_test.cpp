@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "civiup/release/release.hpp"
 #include "civiup/base/progress.hpp"
+#include "civiup/release/release.hpp"
 #include "hostile/hostile_site.hpp"
 #include "support/temp_dir.hpp"
 

@@ -42,7 +42,8 @@ TEST(HostileTarballs, EveryTarballIsRefusedWithOneLineAndChangesNothing) {
     EXPECT_EQ(state_differences(before, site_state(site)), "");
     EXPECT_FALSE(fs::exists(state_dir)) << "a refused run created the state directory";
     std::cout << fmt::format("[ hostile  ] {:<24} exit 2  {}\n", hostile.name, upgrade_line.substr(15, 200));
-    if (::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count() == failures_before) ++refused;
+    if (::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count() == failures_before)
+      ++refused;
   }
   std::cout << fmt::format("[ hostile  ] {} hostile tarballs, {} refused as expected by upgrade and check\n",
                            corpus.size(), refused);

@@ -27,9 +27,9 @@ namespace {
 // Where a power cut is tried: each phase's "before" point comes right after
 // the journal recorded the previous phase, its "after" point right after the
 // phase acted and before the journal says so.
-const std::vector<std::string> kPoints = {"stage-release",  "snapshot-code",    "pre-snapshot-databases", "maintenance-on",
-                                          "snapshot-databases", "swap-code",    "clear-templates",
-                                          "upgrade-database", "maintenance-off", "commit"};
+const std::vector<std::string> kPoints = {
+    "stage-release", "snapshot-code",   "pre-snapshot-databases", "maintenance-on",  "snapshot-databases",
+    "swap-code",     "clear-templates", "upgrade-database",       "maintenance-off", "commit"};
 
 // Why power cuts cannot be simulated here, or "" when they can.
 std::string why_no_power_cut() {
@@ -133,12 +133,11 @@ TEST_P(PowerCutTest, PowerCutAndRecovered) {
   std::printf("[ powercut ] %s: before and after, recovered\n", phase.c_str());
 }
 
-INSTANTIATE_TEST_SUITE_P(SwapAndJournalSteps, PowerCutTest, ::testing::ValuesIn(kPoints),
-                         [](const auto& param_info) {
-                           std::string name = param_info.param;
-                           std::erase(name, '-');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(SwapAndJournalSteps, PowerCutTest, ::testing::ValuesIn(kPoints), [](const auto& param_info) {
+  std::string name = param_info.param;
+  std::erase(name, '-');
+  return name;
+});
 
 // The power also fails while recover undoes the swap; recover runs again.
 class PowerCutDuringRecoverTest : public PowerCutTest {};

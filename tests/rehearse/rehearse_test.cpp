@@ -36,11 +36,17 @@ class RehearseTest : public UpgradeTest {
 
   ProcessResult rehearse(std::map<std::string, std::string> env = {}, std::vector<std::string> extra = {},
                          const fs::path& to_root = {}, const std::string& prefix = kPrefix) {
-    std::vector<std::string> args = {"rehearse",  "--root",        site_.root.string(),
-                                     "--release", release_.string(), "--to-root",
+    std::vector<std::string> args = {"rehearse",
+                                     "--root",
+                                     site_.root.string(),
+                                     "--release",
+                                     release_.string(),
+                                     "--to-root",
                                      (to_root.empty() ? copy_root() : to_root).string(),
-                                     "--to-db-prefix", prefix,
-                                     "--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db",
+                                     "--to-db-prefix",
+                                     prefix,
+                                     "--db-upgrade",
+                                     std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db",
                                      "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     test::ProcessOptions options;
@@ -54,8 +60,8 @@ class RehearseTest : public UpgradeTest {
 
   bool database_exists(const std::string& name) {
     auto connection = test::connect();
-    return test::query_column(*connection, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" +
-                                               name + "'")
+    return test::query_column(*connection,
+                              "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" + name + "'")
                .front() != "0";
   }
 };
@@ -94,7 +100,8 @@ TEST_F(RehearseTest, TheCopyIsUpgradedAndProductionIsUntouched) {
   EXPECT_EQ(copy.civicrm.civicrm_root->string().rfind(copy_root().string(), 0), 0u);
   EXPECT_EQ(query(copy_db(site_.civicrm_db),
                   "SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND "
-                  "VIEW_DEFINITION LIKE '%`" + site_.civicrm_db + "`%'"),
+                  "VIEW_DEFINITION LIKE '%`" +
+                      site_.civicrm_db + "`%'"),
             "0")
       << "the copy's views must not read production's tables";
 
@@ -152,8 +159,7 @@ TEST_F(RehearseTest, APrefixTheSiteAccountHasNoGrantForIsRefusedWithTheGrant) {
   nlohmann::json json = json_of(result);
   const std::string error = json.value("error", "");
   EXPECT_NE(error.find("cannot create and upgrade the copy database nogrant_"), std::string::npos) << error;
-  EXPECT_NE(error.find("GRANT ALL ON `nogrant\\_%`.* TO '" + site_.account.user + "'@'%'"), std::string::npos)
-      << error;
+  EXPECT_NE(error.find("GRANT ALL ON `nogrant\\_%`.* TO '" + site_.account.user + "'@'%'"), std::string::npos) << error;
   EXPECT_FALSE(fs::exists(copy_root()));
   EXPECT_FALSE(database_exists("nogrant_" + site_.civicrm_db));
 }

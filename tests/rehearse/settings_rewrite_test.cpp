@@ -35,15 +35,15 @@ TEST(SettingsRewrite, DsnsPathsAndArrayItemsNameTheCopy) {
       "$other = '/var/www/site.old/x';\n"
       "define('CIVICRM_UF_BASEURL', 'http://example.org/');\n";
   expect_rewrite(text, to_copy(), 5,
-            "<?php\n"
-            "$database = 'mysql://u:p%40ss@db.example:3306/rh_bd';\n"
-            "// $database = 'mysql://u:p@host/bd';  a comment stays as it is\n"
-            "$databases['default']['default'] = array('database' => 'rh_bd', 'username' => 'bd');\n"
-            "define('CIVICRM_DSN', 'mysql://u:p@unix(/run/my.sock)/rh_crm?new_link=true');\n"
-            "$civicrm_root = '/srv/copy/modules/civicrm/';\n"
-            "define('CIVICRM_TEMPLATE_COMPILEDIR', '/srv/copy/files/civicrm/templates_c/');\n"
-            "$other = '/var/www/site.old/x';\n"
-            "define('CIVICRM_UF_BASEURL', 'http://example.org/');\n");
+                 "<?php\n"
+                 "$database = 'mysql://u:p%40ss@db.example:3306/rh_bd';\n"
+                 "// $database = 'mysql://u:p@host/bd';  a comment stays as it is\n"
+                 "$databases['default']['default'] = array('database' => 'rh_bd', 'username' => 'bd');\n"
+                 "define('CIVICRM_DSN', 'mysql://u:p@unix(/run/my.sock)/rh_crm?new_link=true');\n"
+                 "$civicrm_root = '/srv/copy/modules/civicrm/';\n"
+                 "define('CIVICRM_TEMPLATE_COMPILEDIR', '/srv/copy/files/civicrm/templates_c/');\n"
+                 "$other = '/var/www/site.old/x';\n"
+                 "define('CIVICRM_UF_BASEURL', 'http://example.org/');\n");
 }
 
 TEST(SettingsRewrite, BaseUrlOnlyWhenGiven) {
@@ -53,8 +53,8 @@ TEST(SettingsRewrite, BaseUrlOnlyWhenGiven) {
       "$base_url = 'http://example.org';\n"
       "if (!defined('CIVICRM_UF_BASEURL')) {\n  define( 'CIVICRM_UF_BASEURL' , 'http://example.org/');\n}\n";
   expect_rewrite(text, rewrite, 2,
-            "$base_url = 'http://copy.test/';\n"
-            "if (!defined('CIVICRM_UF_BASEURL')) {\n  define( 'CIVICRM_UF_BASEURL' , 'http://copy.test/');\n}\n");
+                 "$base_url = 'http://copy.test/';\n"
+                 "if (!defined('CIVICRM_UF_BASEURL')) {\n  define( 'CIVICRM_UF_BASEURL' , 'http://copy.test/');\n}\n");
 }
 
 TEST(SettingsRewrite, InterpolatingStringsAndQuotesAreLeftOrKeptExact) {
@@ -63,9 +63,9 @@ TEST(SettingsRewrite, InterpolatingStringsAndQuotesAreLeftOrKeptExact) {
       "$b = 'it\\'s /var/www/site';\n"
       "$c = '/var/www/site/it\\'s';\n";
   expect_rewrite(text, to_copy(), 1,
-            "$a = \"mysql://u:p@h/$db\";\n"
-            "$b = 'it\\'s /var/www/site';\n"
-            "$c = '/srv/copy/it\\'s';\n");
+                 "$a = \"mysql://u:p@h/$db\";\n"
+                 "$b = 'it\\'s /var/www/site';\n"
+                 "$c = '/srv/copy/it\\'s';\n");
 }
 
 // The rewriter reads the settings reader's tokens: a quote in a heredoc or a

@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "civiup/release/release.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/release/release.hpp"
 #include "release/tarball_writer.hpp"
 #include "support/temp_dir.hpp"
 

@@ -60,9 +60,14 @@ void write_tarball(const std::filesystem::path& path, const std::vector<TarItem>
   std::unique_ptr<archive, WriterFree> writer(archive_write_new());
   archive* a = writer.get();
   switch (compression) {
-    case Compression::kGzip: check(a, archive_write_add_filter_gzip(a), "gzip"); break;
-    case Compression::kBzip2: check(a, archive_write_add_filter_bzip2(a), "bzip2"); break;
-    case Compression::kNone: break;
+    case Compression::kGzip:
+      check(a, archive_write_add_filter_gzip(a), "gzip");
+      break;
+    case Compression::kBzip2:
+      check(a, archive_write_add_filter_bzip2(a), "bzip2");
+      break;
+    case Compression::kNone:
+      break;
   }
   check(a, archive_write_set_format_pax_restricted(a), "format");
   check(a, archive_write_open_filename(a, path.c_str()), path.string());
@@ -76,10 +81,12 @@ void write_tarball(const std::filesystem::path& path, const std::vector<TarItem>
     switch (item.type) {
       case TarItem::Type::kFile:
         archive_entry_set_filetype(e, AE_IFREG);
-        archive_entry_set_size(e, item.declared_size >= 0 ? item.declared_size
-                                                          : static_cast<int64_t>(item.content.size()));
+        archive_entry_set_size(
+            e, item.declared_size >= 0 ? item.declared_size : static_cast<int64_t>(item.content.size()));
         break;
-      case TarItem::Type::kDirectory: archive_entry_set_filetype(e, AE_IFDIR); break;
+      case TarItem::Type::kDirectory:
+        archive_entry_set_filetype(e, AE_IFDIR);
+        break;
       case TarItem::Type::kSymlink:
         archive_entry_set_filetype(e, AE_IFLNK);
         archive_entry_set_symlink(e, item.link.c_str());
@@ -97,7 +104,9 @@ void write_tarball(const std::filesystem::path& path, const std::vector<TarItem>
         archive_entry_set_filetype(e, AE_IFBLK);
         archive_entry_set_rdev(e, makedev(8, 0));
         break;
-      case TarItem::Type::kFifo: archive_entry_set_filetype(e, AE_IFIFO); break;
+      case TarItem::Type::kFifo:
+        archive_entry_set_filetype(e, AE_IFIFO);
+        break;
     }
     archive_entry_set_perm(e, item.mode);
     check(a, archive_write_header(a, e), item.name);

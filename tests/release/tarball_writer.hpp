@@ -13,9 +13,9 @@ struct TarItem {
   enum class Type { kFile, kDirectory, kSymlink, kHardlink, kCharDevice, kBlockDevice, kFifo };
   std::string name;
   Type type = Type::kFile;
-  std::string content;   // kFile
-  std::string link;      // kSymlink target, kHardlink target name
-  mode_t mode = 0644;    // permission bits (setuid etc. included as given)
+  std::string content;         // kFile
+  std::string link;            // kSymlink target, kHardlink target name
+  mode_t mode = 0644;          // permission bits (setuid etc. included as given)
   int64_t declared_size = -1;  // kFile: a size other than content.size() in the header (-1: the real one)
 };
 

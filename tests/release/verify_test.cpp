@@ -7,9 +7,9 @@
 
 #include <fstream>
 
-#include "civiup/release/release.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/release/release.hpp"
 #include "release/tarball_writer.hpp"
 #include "site/site_files.hpp"
 #include "support/temp_dir.hpp"
@@ -111,8 +111,7 @@ TEST_F(Verify, DrupalAndWordPressReleasesAreRefused) {
   EXPECT_REFUSED(refusal(test::backdrop_release("5.75.0", "Drupal")), "'cms' is 'Drupal', not 'Backdrop'");
   EXPECT_REFUSED(refusal(test::backdrop_release("5.75.0", "WordPress")), "'cms' is 'WordPress'");
   // The WordPress plugin nests everything one level deeper.
-  EXPECT_REFUSED(refusal({test::directory("civicrm/"), test::file("civicrm/civicrm/civicrm-version.php",
-                                                                  "<?php\n")}),
+  EXPECT_REFUSED(refusal({test::directory("civicrm/"), test::file("civicrm/civicrm/civicrm-version.php", "<?php\n")}),
                  "no civicrm/civicrm-version.php");
 }
 
@@ -133,7 +132,8 @@ TEST_F(Verify, MissingVersionFiles) {
 
 TEST_F(Verify, VersionThatIsNotAPlainLiteral) {
   auto items = test::backdrop_release("5.75.0");
-  items[1].content = "<?php\nfunction civicrmVersion() {\n  return array('version' => CIVICRM_NEXT, 'cms' => 'Backdrop');\n}\n";
+  items[1].content =
+      "<?php\nfunction civicrmVersion() {\n  return array('version' => CIVICRM_NEXT, 'cms' => 'Backdrop');\n}\n";
   EXPECT_REFUSED(refusal(items), "civicrm/civicrm-version.php line 3: 'version' is not a plain literal");
   items[1].content = test::version_php("five");
   EXPECT_REFUSED(refusal(items), "'five' is not a CiviCRM version");
@@ -145,7 +145,8 @@ TEST_F(Verify, DotDotEntry) {
 }
 
 TEST_F(Verify, AbsolutePath) {
-  EXPECT_REFUSED(refusal(release_plus({test::file("/etc/cron.d/evil", "x")})), "entry '/etc/cron.d/evil': absolute path");
+  EXPECT_REFUSED(refusal(release_plus({test::file("/etc/cron.d/evil", "x")})),
+                 "entry '/etc/cron.d/evil': absolute path");
 }
 
 TEST_F(Verify, EntryOutsideTheTopDirectory) {
@@ -243,7 +244,8 @@ TEST_F(Verify, Truncated) {
 TEST_F(Verify, BadGzip) {
   test::write_tarball(tarball, test::backdrop_release("5.75.0"));
   std::string bytes = read_file(tarball);
-  for (size_t i = bytes.size() / 3; i < bytes.size() / 3 + 40 && i < bytes.size(); ++i) bytes[i] = static_cast<char>(~bytes[i]);
+  for (size_t i = bytes.size() / 3; i < bytes.size() / 3 + 40 && i < bytes.size(); ++i)
+    bytes[i] = static_cast<char>(~bytes[i]);
   test::write_text(tarball, bytes);
   EXPECT_FALSE(refusal_of_file().empty());
   // A broken gzip header.

@@ -68,11 +68,11 @@ TEST(VersionRules, PrereleaseOrder) {
 
 TEST(VersionRules, ForceAllowsEverything) {
   EXPECT_TRUE(problems("5.75.0", "5.75.0.upgrade", "5.74.0", true).empty());
-  EXPECT_NO_THROW(require_upgrade_allowed(Version::parse("5.75.0"), Version::parse("5.75.0"),
-                                          Version::parse("5.75.0"), true));
-  EXPECT_THROW(require_upgrade_allowed(Version::parse("5.75.0"), Version::parse("5.75.0"),
-                                       Version::parse("5.75.0"), false),
-               Error);
+  EXPECT_NO_THROW(
+      require_upgrade_allowed(Version::parse("5.75.0"), Version::parse("5.75.0"), Version::parse("5.75.0"), true));
+  EXPECT_THROW(
+      require_upgrade_allowed(Version::parse("5.75.0"), Version::parse("5.75.0"), Version::parse("5.75.0"), false),
+      Error);
 }
 
 TEST(VersionRules, MalformedVersions) {

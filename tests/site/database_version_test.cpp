@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "civiup/base/error.hpp"
 #include "civiup/site/database_session.hpp"
 #include "civiup/site/site.hpp"
-#include "civiup/base/error.hpp"
 #include "site/site_files.hpp"
 #include "support/error_of.hpp"
 #include "support/site_dsn.hpp"
@@ -23,8 +23,9 @@ using test::php_quote;
 using test::url_encode;
 
 void create_domain(sql::Connection& c, const std::vector<std::string>& versions) {
-  test::execute(c, "CREATE TABLE civicrm_domain (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, "
-                   "name VARCHAR(64), version VARCHAR(32))");
+  test::execute(c,
+                "CREATE TABLE civicrm_domain (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, "
+                "name VARCHAR(64), version VARCHAR(32))");
   for (const std::string& version : versions) {
     test::execute(c, fmt::format("INSERT INTO civicrm_domain (name, version) VALUES ('Default', '{}')", version));
   }

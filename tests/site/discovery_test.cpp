@@ -3,10 +3,10 @@
 // as text, and the code version.  Each broken item is one line naming the file.
 #include <gtest/gtest.h>
 
-#include "civiup/site/php_settings.hpp"
-#include "civiup/site/site.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/site/php_settings.hpp"
+#include "civiup/site/site.hpp"
 #include "site/site_files.hpp"
 #include "support/error_of.hpp"
 
@@ -19,11 +19,11 @@ using test::write_text;
 
 using test::error_of;
 
-#define EXPECT_ONE_LINE_ERROR(body, needle)                                   \
-  do {                                                                        \
-    std::string message_ = error_of([&] { (void)(body); });                   \
-    EXPECT_NE(message_.find(needle), std::string::npos) << message_;          \
-    EXPECT_EQ(message_.find('\n'), std::string::npos) << message_;            \
+#define EXPECT_ONE_LINE_ERROR(body, needle)                          \
+  do {                                                               \
+    std::string message_ = error_of([&] { (void)(body); });          \
+    EXPECT_NE(message_.find(needle), std::string::npos) << message_; \
+    EXPECT_EQ(message_.find('\n'), std::string::npos) << message_;   \
   } while (false)
 
 class Discovery : public ::testing::Test {
@@ -56,8 +56,7 @@ TEST_F(Discovery, NoRootAboveTheWorkingDirectory) {
 
 TEST_F(Discovery, DatabaseStringForm) {
   write_site(root);  // its settings.php says `$database_prefix = '';` after the DSN
-  write_text(root / "settings.php",
-             civiup::read_file(root / "settings.php") + "$database_prefix = 'bd_';\n");
+  write_text(root / "settings.php", civiup::read_file(root / "settings.php") + "$database_prefix = 'bd_';\n");
   Site site = discover_site(root);
   EXPECT_EQ(site.root, root);
   EXPECT_EQ(site.backdrop.database.user, "backdrop");
@@ -145,8 +144,8 @@ TEST_F(Discovery, EveryDatabaseOnceWithItsRoles) {
   write_site(root);
   auto with_logging = [&](const std::string& dsn) {
     std::string text = civiup::read_file(root / "civicrm.settings.php");
-    write_text(root / "civicrm.settings.php", text + "if (!defined('CIVICRM_LOGGING_DSN')) {\n  define('CIVICRM_LOGGING_DSN', '" +
-                                                     dsn + "');\n}\n");
+    write_text(root / "civicrm.settings.php",
+               text + "if (!defined('CIVICRM_LOGGING_DSN')) {\n  define('CIVICRM_LOGGING_DSN', '" + dsn + "');\n}\n");
   };
   Site site = discover_site(root);
   EXPECT_FALSE(site.civicrm.logging_dsn);
@@ -168,7 +167,8 @@ TEST_F(Discovery, EveryDatabaseOnceWithItsRoles) {
   with_logging("mysql://civi:civipass@db.example:3307/civicrm_log?new_link=true");
   site = discover_site(root);
   std::vector<SiteDatabase> databases = site_databases(site.backdrop, site.civicrm);
-  EXPECT_EQ(labels(databases), (std::vector<std::string>{"civicrm civicrm", "backdrop backdrop", "logging civicrm_log"}));
+  EXPECT_EQ(labels(databases),
+            (std::vector<std::string>{"civicrm civicrm", "backdrop backdrop", "logging civicrm_log"}));
   EXPECT_EQ(databases[2].role(), "logging");
   EXPECT_EQ(databases[2].dsn.user, "civi");
 }
@@ -212,8 +212,9 @@ TEST_F(Discovery, CodeVersionFilesDisagree) {
 
 TEST_F(Discovery, CodeVersionNotALiteral) {
   write_site(root);
-  write_text(root / "modules/civicrm/civicrm-version.php",
-             "<?php\nfunction civicrmVersion() {\n  return array('version' => '5.' . '74.0', 'cms' => 'Backdrop');\n}\n");
+  write_text(
+      root / "modules/civicrm/civicrm-version.php",
+      "<?php\nfunction civicrmVersion() {\n  return array('version' => '5.' . '74.0', 'cms' => 'Backdrop');\n}\n");
   EXPECT_ONE_LINE_ERROR(discover_site(root), "'version' is not a plain literal");
 }
 
@@ -372,7 +373,8 @@ TEST_F(Discovery, OnlyARunTimeDsnIsAClearError) {
   write_text(root / "civicrm.settings.php",
              "<?php\ndefine('CIVICRM_DSN', getenv('CIVICRM_DSN'));\ndefine('CIVICRM_UF_DSN', 'mysql://u:p@h/d');\n"
              "define('CIVICRM_TEMPLATE_COMPILEDIR', '/tmp/t');\n");
-  EXPECT_ONE_LINE_ERROR(read_civicrm_settings(root), "line 2: CIVICRM_DSN is not a plain string: it is a call of getenv()");
+  EXPECT_ONE_LINE_ERROR(read_civicrm_settings(root),
+                        "line 2: CIVICRM_DSN is not a plain string: it is a call of getenv()");
 }
 
 }  // namespace

@@ -18,13 +18,26 @@ std::vector<std::string> lexed(std::string_view text, PhpLexStart start = PhpLex
     if (token.kind == PhpTokenKind::kEnd) break;
     const char* kind = "?";
     switch (token.kind) {
-      case PhpTokenKind::kVariable: kind = "var"; break;
-      case PhpTokenKind::kString: kind = "str"; break;
-      case PhpTokenKind::kNumber: kind = "num"; break;
-      case PhpTokenKind::kIdentifier: kind = "id"; break;
-      case PhpTokenKind::kPunct: kind = "p"; break;
-      case PhpTokenKind::kNotLiteral: kind = "not"; break;
-      case PhpTokenKind::kEnd: break;
+      case PhpTokenKind::kVariable:
+        kind = "var";
+        break;
+      case PhpTokenKind::kString:
+        kind = "str";
+        break;
+      case PhpTokenKind::kNumber:
+        kind = "num";
+        break;
+      case PhpTokenKind::kIdentifier:
+        kind = "id";
+        break;
+      case PhpTokenKind::kPunct:
+        kind = "p";
+        break;
+      case PhpTokenKind::kNotLiteral:
+        kind = "not";
+        break;
+      case PhpTokenKind::kEnd:
+        break;
     }
     out.push_back(std::string(kind) + ":" + token.text);
   }
@@ -57,8 +70,7 @@ TEST(PhpLexer, DoubleQuotedEscapesAsPhpReadsThem) {
 }
 
 TEST(PhpLexer, CommentsOfAllThreeKindsHideTheirQuotes) {
-  EXPECT_EQ(lexed("# it's\n$a = 1; // don't\n/* 'open \" */ $b"),
-            (Tokens{"var:a", "p:=", "num:1", "p:;", "var:b"}));
+  EXPECT_EQ(lexed("# it's\n$a = 1; // don't\n/* 'open \" */ $b"), (Tokens{"var:a", "p:=", "num:1", "p:;", "var:b"}));
   // A string holding comment markers is a string.
   EXPECT_EQ(lexed(R"('# not // a /* comment')"), (Tokens{"str:# not // a /* comment"}));
 }

@@ -17,8 +17,9 @@ inline std::string version_php(const std::string& version, const std::string& cm
 }
 
 inline std::string version_xml(const std::string& version) {
-  return fmt::format("<?xml version=\"1.0\" encoding=\"iso-8859-1\" ?>\n<version>\n  <version_no>{}</version_no>\n</version>\n",
-                     version);
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"iso-8859-1\" ?>\n<version>\n  <version_no>{}</version_no>\n</version>\n",
+      version);
 }
 
 inline std::string backdrop_settings(const std::string& database_line) {
@@ -47,9 +48,10 @@ inline std::string civicrm_settings(const std::string& dsn, const std::string& u
 
 // index.php, core/, settings.php with `database_line`, the config dir,
 // civicrm.settings.php and modules/civicrm at `version`.
-inline void write_site(const std::filesystem::path& root,
-                       const std::string& database_line = "$database = 'mysql://backdrop:secret@db.example:3307/backdrop';",
-                       const std::string& version = "5.74.0") {
+inline void write_site(
+    const std::filesystem::path& root,
+    const std::string& database_line = "$database = 'mysql://backdrop:secret@db.example:3307/backdrop';",
+    const std::string& version = "5.74.0") {
   write_text(root / "index.php", "<?php\n");
   std::filesystem::create_directories(root / "core");
   std::filesystem::create_directories(root / "files/config_abc123/active");

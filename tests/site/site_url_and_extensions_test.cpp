@@ -8,10 +8,10 @@
 #include <iostream>
 
 #include "civiup/backdrop/civicrm_extensions.hpp"
-#include "civiup/check/health_check_plan.hpp"
-#include "civiup/site/site.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/check/health_check_plan.hpp"
+#include "civiup/site/site.hpp"
 #include "civiup/site/site_snapshot.hpp"
 #include "site/site_files.hpp"
 
@@ -36,7 +36,8 @@ class SiteSettings : public ::testing::Test {
 TEST_F(SiteSettings, BaseUrlComesFromBaseUrlThenCiviCrmBaseUrl) {
   EXPECT_EQ(site_base_url(backdrop(), civicrm()).skipped,
             "no base URL in the settings ($base_url in settings.php, CIVICRM_UF_BASEURL in civicrm.settings.php)");
-  append(root / "civicrm.settings.php", "if (!defined('CIVICRM_UF_BASEURL')) {\n  define('CIVICRM_UF_BASEURL', 'https://crm.example.org/');\n}\n");
+  append(root / "civicrm.settings.php",
+         "if (!defined('CIVICRM_UF_BASEURL')) {\n  define('CIVICRM_UF_BASEURL', 'https://crm.example.org/');\n}\n");
   HealthCheckPlan plan = site_base_url(backdrop(), civicrm());
   EXPECT_EQ(plan.url, "https://crm.example.org/");
   EXPECT_EQ(plan.source, "CIVICRM_UF_BASEURL in civicrm.settings.php");
@@ -94,15 +95,18 @@ TEST_F(SiteSettings, ExtensionsDirFromCiviCrmSettingAndPaths) {
   EXPECT_EQ(std::count(spec.paths.begin(), spec.paths.end(), "sites/ext"), 1);
 
   // Relative: under [civicrm.files], which $civicrm_paths may move.
-  append(root / "civicrm.settings.php", "$civicrm_setting['Directory Preferences']['extensionsDir'] = 'myext/';\n"
-                                        "$civicrm_paths['civicrm.files']['path'] = '/srv/civi-files';\n");
+  append(root / "civicrm.settings.php",
+         "$civicrm_setting['Directory Preferences']['extensionsDir'] = 'myext/';\n"
+         "$civicrm_paths['civicrm.files']['path'] = '/srv/civi-files';\n");
   EXPECT_EQ(find_extensions_dir(root, backdrop(), civicrm(), nullptr).path, fs::path("/srv/civi-files/myext"));
   // Groups merge in the order they were made: a later group wins, as in PHP's array_merge.
-  append(root / "civicrm.settings.php", "$civicrm_setting['Directory Preferences']['extensionsDir'] = '/opt/civicrm-ext/';\n");
+  append(root / "civicrm.settings.php",
+         "$civicrm_setting['Directory Preferences']['extensionsDir'] = '/opt/civicrm-ext/';\n");
   dir = find_extensions_dir(root, backdrop(), civicrm(), nullptr);
   EXPECT_EQ(dir.path, fs::path("/opt/civicrm-ext"));
   EXPECT_EQ(extensions_snapshot_path(root, dir.path), "");
-  append(root / "civicrm.settings.php", "$civicrm_setting['Directory Preferences']['extensionsDir'] = '[nowhere.known]/ext';\n");
+  append(root / "civicrm.settings.php",
+         "$civicrm_setting['Directory Preferences']['extensionsDir'] = '[nowhere.known]/ext';\n");
   EXPECT_THROW(find_extensions_dir(root, backdrop(), civicrm(), nullptr), Error);  // the caller notes it
 }
 
@@ -112,7 +116,8 @@ TEST(ExtensionCompatibility, ParsesCiviCrmsFormat) {
     "org.civicrm.angularex": {"obsolete": "5.69", "disable": true, "uninstall": true},
     "org.civicrm.afform-gui": {"obsolete": "5.35", "force-uninstall": true, "replacement": "org.civicrm.afform_admin"},
     "only.disabled": {"obsolete": "5.80", "disable": true},
-    "only.listed": {"obsolete": "5.8"}})", "x.json");
+    "only.listed": {"obsolete": "5.8"}})",
+                                               "x.json");
   ASSERT_EQ(entries.size(), 5u);
   EXPECT_EQ(upgrade_action(entries["hotfix_extup"]), "force-uninstall");
   EXPECT_EQ(upgrade_action(entries["org.civicrm.angularex"]), "disable, uninstall");

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/snapshot/code/code_repository.hpp"
 #include "support/temp_dir.hpp"
 
 namespace civiup::test {
@@ -23,11 +23,11 @@ namespace fs = std::filesystem;
 namespace snap = civiup::snapshot;
 
 struct TreeEntry {
-  char type = '?';        // 'd', 'f', 'l'
+  char type = '?';         // 'd', 'f', 'l'
   std::uint32_t mode = 0;  // 07777 bits (0 for symlinks: their mode means nothing)
   uid_t uid = 0;
   gid_t gid = 0;
-  std::string content;     // file bytes or link target (directories: empty)
+  std::string content;  // file bytes or link target (directories: empty)
   bool operator==(const TreeEntry&) const = default;
 };
 

@@ -49,7 +49,8 @@ class ProgressTest : public CodeSnapshotTest {
   // 300 files (more than one report's worth) and a symlink, which counts as a file.
   static constexpr uint64_t kFiles = 301;
   void write_site() {
-    for (int i = 0; i < 300; ++i) write_file(site() / fmt::format("dir{}/file{}.php", i % 7, i), fmt::format("<?php // {}\n", i));
+    for (int i = 0; i < 300; ++i)
+      write_file(site() / fmt::format("dir{}/file{}.php", i % 7, i), fmt::format("<?php // {}\n", i));
     make_symlink("dir0/file0.php", site() / "link.php");
   }
   snap::CodeSnapshotResult take_with(civiup::Progress& progress) {
@@ -68,7 +69,8 @@ class ProgressTest : public CodeSnapshotTest {
   }
   std::vector<fs::path> packs() {
     std::vector<fs::path> out;
-    for (const auto& file : fs::directory_iterator(repository().directory() / "objects/pack")) out.push_back(file.path());
+    for (const auto& file : fs::directory_iterator(repository().directory() / "objects/pack"))
+      out.push_back(file.path());
     return out;
   }
 };

@@ -1,7 +1,7 @@
 // What a snapshot selects, what it records about itself, where it may be
 // restored, and how snapshots are listed, found, compared and deleted.
-#include <sys/stat.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -51,9 +51,9 @@ TEST_F(Selection, OnlyTheGivenPathsAndTheirAncestorsAreRecorded) {
   set_mode(site() / "modules", 0750);
   auto result = take({"modules/civicrm", "settings.php"});
   TreeDescription back = restored(result.info.id);
-  EXPECT_EQ(paths_of(back), (std::vector<std::string>{"modules", "modules/civicrm", "modules/civicrm/civicrm.module",
-                                                      "modules/civicrm/packages", "modules/civicrm/packages/x.php",
-                                                      "settings.php"}));
+  EXPECT_EQ(paths_of(back),
+            (std::vector<std::string>{"modules", "modules/civicrm", "modules/civicrm/civicrm.module",
+                                      "modules/civicrm/packages", "modules/civicrm/packages/x.php", "settings.php"}));
   EXPECT_EQ(back.at("modules").mode, 0750u) << "an ancestor keeps its mode";
   EXPECT_EQ(back.at("settings.php").mode, 0640u);
 }
@@ -148,7 +148,8 @@ TEST_F(Metadata, MessageTimeLabelsToolVersionAndSelectionComeBack) {
   EXPECT_EQ(info.created, info.created_ns / 1'000'000'000);
 
   // Stock git sees the same message on the commit.
-  std::string body = shell(fmt::format("git --git-dir={} log -1 --format=%B {}", quoted(repository().directory()), info.id));
+  std::string body =
+      shell(fmt::format("git --git-dir={} log -1 --format=%B {}", quoted(repository().directory()), info.id));
   EXPECT_EQ(body.substr(0, spec.message.size()), spec.message);
 }
 
@@ -179,7 +180,8 @@ TEST_F(Metadata, AnAmbiguousPrefixIsRefused) {
   // A second name differing only in the last digit (made with stock git, as
   // a chance collision would be): a 39-digit prefix now names two snapshots.
   std::string twin = id.substr(0, 39) + (id.back() == '0' ? "1" : "0");
-  shell(fmt::format("git --git-dir={} update-ref refs/civiup/snapshots/{} {}", quoted(repository().directory()), twin, id));
+  shell(fmt::format("git --git-dir={} update-ref refs/civiup/snapshots/{} {}", quoted(repository().directory()), twin,
+                    id));
   EXPECT_EQ(repository().find(id).id, id);
   try {
     repository().find(id.substr(0, 39));

@@ -95,11 +95,12 @@ TEST_F(StockGit, SeesAHealthyRepositoryWithTheSnapshotsAsReferences) {
   auto second = take();
   std::string repo = quoted(repository().directory());
   shell(fmt::format("git --git-dir={} fsck --full --strict --no-dangling", repo));
-  std::string refs = shell(fmt::format("git --git-dir={} for-each-ref --format='%(objectname)' refs/civiup/snapshots/", repo));
+  std::string refs =
+      shell(fmt::format("git --git-dir={} for-each-ref --format='%(objectname)' refs/civiup/snapshots/", repo));
   EXPECT_NE(refs.find(first.info.id), std::string::npos);
   EXPECT_NE(refs.find(second.info.id), std::string::npos);
-  std::string stat = shell(fmt::format("git --git-dir={} diff --name-status {}:tree {}:tree", repo, first.info.id,
-                                       second.info.id));
+  std::string stat =
+      shell(fmt::format("git --git-dir={} diff --name-status {}:tree {}:tree", repo, first.info.id, second.info.id));
   EXPECT_EQ(stat, "A\tadded.php\n");
   // Stock git never gets the stat cache as its index.
   EXPECT_FALSE(fs::exists(repository().directory() / "index"));

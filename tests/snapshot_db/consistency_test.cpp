@@ -54,10 +54,12 @@ ANALYZE TABLE checking, savings)sql");  // DATA_LENGTH plans the key ranges
   ScratchDatabase copy("bankcopy");
   db::restore_database(snapshot_login(), copy.name(), temp / "dump");  // verifies the manifest's checksums
   auto connection = copy.connect();
-  EXPECT_EQ(query_column(*connection, "SELECT (SELECT SUM(balance) FROM checking) + (SELECT SUM(balance) FROM savings)"),
-            std::vector<std::string>{total});
-  EXPECT_EQ(query_column(*connection, "SELECT (SELECT SUM(balance) FROM savings) - 40000000 - 10 * COUNT(*) FROM transfer"),
-            std::vector<std::string>{"0"})
+  EXPECT_EQ(
+      query_column(*connection, "SELECT (SELECT SUM(balance) FROM checking) + (SELECT SUM(balance) FROM savings)"),
+      std::vector<std::string>{total});
+  EXPECT_EQ(
+      query_column(*connection, "SELECT (SELECT SUM(balance) FROM savings) - 40000000 - 10 * COUNT(*) FROM transfer"),
+      std::vector<std::string>{"0"})
       << "the transfer log is of the same point as the balances";
 }
 
@@ -93,7 +95,8 @@ ANALYZE TABLE savings)sql");
     connection->setAutoCommit(false);
     for (int i = 0; !stop; ++i) {
       int id = 1 + (i * 7919) % 20000;
-      execute(*connection, fmt::format("UPDATE `{}`.checking SET balance = balance - 10 WHERE id = {}", one.name(), id));
+      execute(*connection,
+              fmt::format("UPDATE `{}`.checking SET balance = balance - 10 WHERE id = {}", one.name(), id));
       execute(*connection, fmt::format("UPDATE `{}`.savings SET balance = balance + 10 WHERE id = {}", two.name(), id));
       connection->commit();
       ++transfers;
@@ -103,8 +106,8 @@ ANALYZE TABLE savings)sql");
   db::DumpOptions options;
   options.jobs = 2;
   options.chunk_bytes = 1 << 20;
-  auto manifests = db::dump_databases({{login, one.name(), temp / "one", {}}, {login, two.name(), temp / "two", {}}},
-                                      options);
+  auto manifests =
+      db::dump_databases({{login, one.name(), temp / "one", {}}, {login, two.name(), temp / "two", {}}}, options);
   int during = transfers;
   stop = true;
   writer.join();
@@ -119,7 +122,8 @@ ANALYZE TABLE savings)sql");
   db::restore_database(snapshot_login(), copy_two.name(), temp / "two");
   auto connection = copy_one.connect();
   EXPECT_EQ(query_column(*connection, fmt::format("SELECT (SELECT SUM(balance) FROM checking) + (SELECT SUM(balance) "
-                                                  "FROM `{}`.savings)", copy_two.name())),
+                                                  "FROM `{}`.savings)",
+                                                  copy_two.name())),
             std::vector<std::string>{"40000000"})
       << "the two databases were dumped at different points";
   execute(*admin, fmt::format("DROP USER '{}'@'%'", user));

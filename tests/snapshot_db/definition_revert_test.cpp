@@ -41,8 +41,8 @@ TEST(DefinitionRevert, AddedColumnsKeysAndForeignKeysAreDropped) {
   EXPECT_EQ(db::revert_statement("note", live, kDumped, db::AlterAlgorithm::mysql_instant)->substr(0, 39),
             "ALTER TABLE `note` DROP COLUMN `odd``na");
   EXPECT_TRUE(revert(live)->ends_with(", ALGORITHM=NOCOPY"));
-  EXPECT_TRUE(db::revert_statement("note", live, kDumped, db::AlterAlgorithm::mysql_instant)
-                  ->ends_with(", ALGORITHM=INSTANT"));
+  EXPECT_TRUE(
+      db::revert_statement("note", live, kDumped, db::AlterAlgorithm::mysql_instant)->ends_with(", ALGORITHM=INSTANT"));
 }
 
 TEST(DefinitionRevert, OnlyAnotherAutoIncrement) {

@@ -5,14 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <future>
 #include <cstring>
+#include <future>
 #include <iostream>
 
-#include "civiup/snapshot/db/dump_manifest.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/base/scope_guard.hpp"
+#include "civiup/snapshot/db/dump_manifest.hpp"
 #include "snapshot_fixture.hpp"
 
 namespace civiup::test {
@@ -81,7 +81,8 @@ TEST(DumpErrors, MissingReloadPrivilegeNamesBackupStage) {
 
   // Without a lock and with one worker, not even LOCK TABLES is needed.
   auto no_lock = limited_user("snap_nolock", live.name(), "SELECT, SHOW VIEW, EVENT, TRIGGER");
-  EXPECT_NE(dump_error(no_lock, live.name(), temp / "dump3").find("lacks the LOCK TABLES privilege"), std::string::npos);
+  EXPECT_NE(dump_error(no_lock, live.name(), temp / "dump3").find("lacks the LOCK TABLES privilege"),
+            std::string::npos);
   db::DumpOptions options;
   options.jobs = 1;
   options.consistency = db::DumpConsistency::None;
@@ -121,8 +122,8 @@ TEST(RestoreErrors, MissingPrivilegeFailsBeforeAnythingIsDropped) {
     std::cout << "  error: " << e.what() << "\n";
     EXPECT_NE(std::string(e.what()).find("lacks the TRIGGER privilege"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(query_column(*live.connect(), "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" +
-                                              live.name() + "'"),
+  EXPECT_EQ(query_column(*live.connect(),
+                         "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + live.name() + "'"),
             std::vector<std::string>{"2"});
 }
 
@@ -131,7 +132,8 @@ void create_incompressible_table(const std::string& database, int rows) {
   run_sql(database, fmt::format(R"sql(
 CREATE TABLE big (id INT PRIMARY KEY, name VARCHAR(100), note TEXT, KEY (name));
 INSERT INTO big SELECT seq, CONCAT('name ', MD5(seq)), CONCAT(MD5(seq), SHA1(seq), MD5(-seq), SHA2(seq, 256))
-  FROM seq_1_to_{})sql", rows));
+  FROM seq_1_to_{})sql",
+                                rows));
 }
 
 std::string restore_error(const db::DatabaseLogin& login, const std::string& database,
@@ -222,8 +224,9 @@ TEST(RestoreErrors, OtherDefinerWithoutSuperOrSetUserIsRefusedBeforeAnythingIsDr
   TempDir temp;
   ScratchDatabase live("restdefiner");
   execute(*connect(), "CREATE OR REPLACE USER 'snap_owner'@'%'");
-  run_sql(live.name(), "CREATE TABLE contact (id INT PRIMARY KEY, name VARCHAR(20));\n"
-                       "CREATE DEFINER = 'snap_owner'@'%' VIEW contact_names AS SELECT name FROM contact");
+  run_sql(live.name(),
+          "CREATE TABLE contact (id INT PRIMARY KEY, name VARCHAR(20));\n"
+          "CREATE DEFINER = 'snap_owner'@'%' VIEW contact_names AS SELECT name FROM contact");
   db::dump_database(snapshot_login(), live.name(), temp / "dump");
   auto login = limited_user("snap_nosuper", live.name(), "ALL PRIVILEGES");
   std::string error = restore_error(login, live.name(), temp / "dump");
@@ -231,8 +234,8 @@ TEST(RestoreErrors, OtherDefinerWithoutSuperOrSetUserIsRefusedBeforeAnythingIsDr
   std::cout << "  error: " << error << "\n";
   EXPECT_NE(error.find("lacks the SUPER or SET USER privilege"), std::string::npos) << error;
   EXPECT_NE(error.find("view `contact_names` with DEFINER snap_owner@%"), std::string::npos) << error;
-  EXPECT_EQ(query_column(*live.connect(), "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" +
-                                              live.name() + "'"),
+  EXPECT_EQ(query_column(*live.connect(),
+                         "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + live.name() + "'"),
             std::vector<std::string>{"2"});
 
   // With SET USER the same restore goes through.

@@ -15,9 +15,9 @@
 
 #include <iostream>
 
-#include "civiup/snapshot/db/dump_manifest.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/snapshot/db/dump_manifest.hpp"
 #include "snapshot_fixture.hpp"
 #include "support/process.hpp"
 
@@ -52,7 +52,8 @@ TEST(InterruptedDump, KilledDumpHasNoManifestAndIsRefused) {
   db::dump_database(snapshot_login(), live.name(), dumps / "1-complete");
 
   // civiup-dbsnap in its own process, SIGKILLed while it writes the big table.
-  std::vector<std::string> env_strings = {"CIVIUP_DB_HOST=" + server.host, fmt::format("CIVIUP_DB_PORT={}", server.port),
+  std::vector<std::string> env_strings = {"CIVIUP_DB_HOST=" + server.host,
+                                          fmt::format("CIVIUP_DB_PORT={}", server.port),
                                           "CIVIUP_DB_USER=" + server.user, "MYSQL_PWD=" + server.password};
   std::vector<char*> envp;
   for (auto& entry : env_strings) envp.push_back(entry.data());
@@ -101,8 +102,7 @@ TEST(InterruptedDump, ConnectionKilledByTheServerIsAClearError) {
   });
   // KILL the connection that streams the big table (not the catalogue's
   // SELECT MIN/MAX of its key), from another connection.
-  bool killed = kill_when_running(fmt::format("DB = '{}' AND INFO LIKE 'SELECT `id`,%FROM `big`%'", live.name()),
-                                  dump);
+  bool killed = kill_when_running(fmt::format("DB = '{}' AND INFO LIKE 'SELECT `id`,%FROM `big`%'", live.name()), dump);
   expect_ends_within(dump, std::chrono::seconds(120), "the dump whose connection was killed");
   ASSERT_TRUE(killed) << "the dump finished before its connection could be killed";
   EXPECT_TRUE(is_one_line(error)) << error;
@@ -152,8 +152,7 @@ INSERT INTO contact SELECT seq, CONCAT('name ', seq) FROM seq_1_to_1000)sql");
     EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("nothing was dropped"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(query_column(*untouched.connect(), "SHOW COLUMNS FROM contact"),
-            (std::vector<std::string>{"id", "other"}))
+  EXPECT_EQ(query_column(*untouched.connect(), "SHOW COLUMNS FROM contact"), (std::vector<std::string>{"id", "other"}))
       << "the corrupt file was found before the table it replaces was dropped";
 }
 

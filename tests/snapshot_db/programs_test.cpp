@@ -60,7 +60,8 @@ CREATE TRIGGER contact_au AFTER UPDATE ON contact FOR EACH ROW
 BEGIN
   DECLARE message VARCHAR(100) DEFAULT 'a;;b $$ //';
   INSERT INTO contact_log (contact_id, what) VALUES (NEW.id, CONCAT(message, ' ', OLD.name, '->', NEW.name));
-END)sql", "\n//\n");
+END)sql",
+          "\n//\n");
   ScratchDatabase copy("trigcopy");
   expect_round_trip_into(temp, original.name(), copy);
   auto connection = copy.connect();
@@ -109,7 +110,8 @@ CREATE PROCEDURE count_rows(IN minimum INT, OUT total INT) SQL SECURITY INVOKER
 BEGIN
   /* a block comment; with ;; inside */
   SELECT COUNT(*) INTO total FROM t WHERE id >= minimum;
-END)sql", "\n//\n");
+END)sql",
+          "\n//\n");
   ScratchDatabase copy("routcopy");
   expect_round_trip_into(temp, original.name(), copy);
   auto connection = copy.connect();

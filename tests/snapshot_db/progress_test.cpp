@@ -70,8 +70,8 @@ TEST(Progress, DumpAndRestoreReportEveryTable) {
   EXPECT_EQ(dumping.total_, 3u);
   EXPECT_EQ(dumping.unit_, "tables");
   EXPECT_EQ(dumping.units_, 3u) << "each table counted once, however many key ranges it has";
-  EXPECT_EQ(dumping.bytes_, manifest.tables[0].data_bytes + manifest.tables[1].data_bytes +
-                                manifest.tables[2].data_bytes);
+  EXPECT_EQ(dumping.bytes_,
+            manifest.tables[0].data_bytes + manifest.tables[1].data_bytes + manifest.tables[2].data_bytes);
   EXPECT_EQ(dumping.ends, 1);
 
   ScratchDatabase copy("progresscopy");

@@ -150,8 +150,10 @@ TEST(RowRangeRepair, AnOlderDumpWithoutRowRangesStillRestores) {
   db::DumpManifest manifest = db::load_manifest(temp / "dump");
   std::vector<db::DumpFile> kept;
   for (const auto& file : manifest.files) {
-    if (file.kind == db::kRowRangesKind) fs::remove(temp / "dump" / file.name);
-    else kept.push_back(file);
+    if (file.kind == db::kRowRangesKind)
+      fs::remove(temp / "dump" / file.name);
+    else
+      kept.push_back(file);
   }
   ASSERT_LT(kept.size(), manifest.files.size());
   manifest.files = kept;

@@ -73,8 +73,8 @@ TEST(SelectiveRestore, ChecksumsFindChangesWithoutUpdateTime) {
   auto report =
       restore_after(live.name(), temp / "dump", "UPDATE contact SET name = 'changed' WHERE id = 1500", options);
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"contact"});
-  EXPECT_EQ(sorted(report.checksummed_tables), (std::vector<std::string>{"contact", "contact", "email", "log",
-                                                                         "setting"}))
+  EXPECT_EQ(sorted(report.checksummed_tables),
+            (std::vector<std::string>{"contact", "contact", "email", "log", "setting"}))
       << "every table compared by checksum, then the reloaded one verified";
 }
 
@@ -124,8 +124,8 @@ INSERT INTO note SELECT seq, 1 + seq % 2000, CONCAT(seq, ' ', REPEAT('note ', 50
   for (const auto& file : manifest.files) files += file.kind == "data" && file.object == "note";
   ASSERT_EQ(files, 1u);
 
-  auto report = restore_as_before(live.name(), temp / "dump", before, "ALTER TABLE note MODIFY body MEDIUMTEXT",
-                                  reload_only());
+  auto report =
+      restore_as_before(live.name(), temp / "dump", before, "ALTER TABLE note MODIFY body MEDIUMTEXT", reload_only());
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
 }
 
@@ -209,8 +209,8 @@ TEST(SelectiveRestore, ManyChangedRowsAreReloadedNotRepaired) {
   TempDir temp;
   ScratchDatabase live("selmany");
   create_big_note(live.name());
-  auto report =
-      restore_after(live.name(), temp / "dump", "UPDATE note SET modified = '2026-11-26 00:00:00' WHERE id % 10 IN (1, 2)");
+  auto report = restore_after(live.name(), temp / "dump",
+                              "UPDATE note SET modified = '2026-11-26 00:00:00' WHERE id % 10 IN (1, 2)");
   EXPECT_EQ(report.restored_tables, std::vector<std::string>{"note"});
   EXPECT_TRUE(report.repaired_tables.empty());
 }

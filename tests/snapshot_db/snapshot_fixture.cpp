@@ -146,8 +146,9 @@ bool kill_when_running(const std::string& condition, const std::future<void>& wo
 void expect_ends_within(const std::future<void>& work, std::chrono::seconds limit, const std::string& what) {
   if (work.wait_for(limit) == std::future_status::ready) return;
   std::cerr << what << " did not end within " << limit.count() << " s; the server's connections:\n";
-  for (const auto& row : query_rows(*connect(), "SELECT ID, DB, COMMAND, TIME, STATE, LEFT(INFO, 100) FROM "
-                                                "information_schema.PROCESSLIST"))
+  for (const auto& row : query_rows(*connect(),
+                                    "SELECT ID, DB, COMMAND, TIME, STATE, LEFT(INFO, 100) FROM "
+                                    "information_schema.PROCESSLIST"))
     std::cerr << "  " << fmt::format("{}", fmt::join(row, " | ")) << "\n";
   std::cerr.flush();
   std::abort();  // the hung call still uses this test's state: nothing safe is left to do

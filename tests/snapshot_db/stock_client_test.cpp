@@ -39,8 +39,8 @@ CREATE EVENT cleanup ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABL
   options.extra_env["MYSQL_PWD"] = server.password;
   options.extra_env["DUMP"] = (temp / "dump").string();
   // Exactly the documented command, with the connection options any site needs.
-  std::string command = fmt::format("zstdcat \"$DUMP\"/*.sql.zst | mariadb --comments -h {} -P {} -u {} {}", server.host,
-                                    server.port, server.user, copy.name());
+  std::string command = fmt::format("zstdcat \"$DUMP\"/*.sql.zst | mariadb --comments -h {} -P {} -u {} {}",
+                                    server.host, server.port, server.user, copy.name());
   ProcessResult result = run_process({"sh", "-c", command}, options);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   expect_same_image(database_fingerprint(original.name()), database_fingerprint(copy.name()));

@@ -117,8 +117,9 @@ INSERT INTO t VALUES (1, NULL, NULL, NULL, NULL), (2, '', '', '', ''), (3, 'NULL
   db::dump_database(snapshot_login(), original.name(), dir);
   db::restore_database(snapshot_login(), copy.name(), dir);
   auto connection = copy.connect();
-  EXPECT_EQ(query_column(*connection, "SELECT CONCAT_WS(',', id, s IS NULL, b IS NULL, e IS NULL, txt IS NULL, "
-                                      "LENGTH(s), LENGTH(b), txt) FROM t ORDER BY id"),
+  EXPECT_EQ(query_column(*connection,
+                         "SELECT CONCAT_WS(',', id, s IS NULL, b IS NULL, e IS NULL, txt IS NULL, "
+                         "LENGTH(s), LENGTH(b), txt) FROM t ORDER BY id"),
             (std::vector<std::string>{"1,1,1,1,1", "2,0,0,0,0,0,0,", "3,0,0,0,0,4,4,\\N"}));
 }
 

@@ -119,8 +119,8 @@ TEST(DeltaDump, RedumpsOnlyChangedTablesAndRestoresLikeAFullDump) {
     if (file.kind != "data" && file.kind != "table") continue;
     bool reused = file.object == "country" || file.object == "state_province";
     if (reused) ++linked;
-    bool shared = fs::exists(temp / "pre" / file.name) &&
-                  inode(temp / "delta" / file.name) == inode(temp / "pre" / file.name);
+    bool shared =
+        fs::exists(temp / "pre" / file.name) && inode(temp / "delta" / file.name) == inode(temp / "pre" / file.name);
     EXPECT_EQ(shared, reused) << file.name;
   }
   EXPECT_EQ(linked, 4);  // two table files, two data files

@@ -73,11 +73,15 @@ Fingerprint database_fingerprint(sql::Connection& connection, const std::string&
   auto put = [&](const std::string& key, const std::string& value) {
     image[key] = replace_all(value, "`" + database + "`", "`DB`");
   };
-  for (const auto& row : query_rows(connection, "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM "
-                                                 "information_schema.SCHEMATA WHERE SCHEMA_NAME = " + schema))
+  for (const auto& row : query_rows(connection,
+                                    "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM "
+                                    "information_schema.SCHEMATA WHERE SCHEMA_NAME = " +
+                                        schema))
     put("database", row[0] + " " + row[1]);
-  for (const auto& row : query_rows(connection, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
-                                                 "WHERE TABLE_SCHEMA = " + schema)) {
+  for (const auto& row : query_rows(connection,
+                                    "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
+                                    "WHERE TABLE_SCHEMA = " +
+                                        schema)) {
     const std::string& name = row[0];
     if (row[1] == "VIEW") {
       auto create = query_rows(connection, "SHOW CREATE VIEW " + quote(name));
@@ -92,23 +96,29 @@ Fingerprint database_fingerprint(sql::Connection& connection, const std::string&
       put("history rows " + name,
           query_rows(connection, "SELECT COUNT(*) FROM " + quote(name) + " FOR SYSTEM_TIME ALL").at(0).at(0));
   }
-  for (const auto& row : query_rows(connection, "SELECT TRIGGER_NAME, DEFINER FROM information_schema.TRIGGERS "
-                                                 "WHERE TRIGGER_SCHEMA = " + schema)) {
+  for (const auto& row : query_rows(connection,
+                                    "SELECT TRIGGER_NAME, DEFINER FROM information_schema.TRIGGERS "
+                                    "WHERE TRIGGER_SCHEMA = " +
+                                        schema)) {
     auto create = query_rows(connection, "SHOW CREATE TRIGGER " + quote(row[0]));
     // Trigger, sql_mode, statement, character_set_client, collation_connection, Database Collation, Created
     put("trigger " + row[0], fmt::format("{} | {} | {} {} {} | {}", create.at(0).at(2), create[0][1], create[0][3],
                                          create[0][4], create[0][5], row[1]));
   }
-  for (const auto& row : query_rows(connection, "SELECT ROUTINE_TYPE, ROUTINE_NAME, DEFINER FROM "
-                                                 "information_schema.ROUTINES WHERE ROUTINE_SCHEMA = " + schema)) {
+  for (const auto& row : query_rows(connection,
+                                    "SELECT ROUTINE_TYPE, ROUTINE_NAME, DEFINER FROM "
+                                    "information_schema.ROUTINES WHERE ROUTINE_SCHEMA = " +
+                                        schema)) {
     auto create = query_rows(connection, fmt::format("SHOW CREATE {} {}", row[0], quote(row[1])));
     // Name, sql_mode, Create, character_set_client, collation_connection, Database Collation
     put(fmt::format("{} {}", row[0] == "FUNCTION" ? "function" : "procedure", row[1]),
         fmt::format("{} | {} | {} {} {} | {}", create.at(0).at(2), create[0][1], create[0][3], create[0][4],
                     create[0][5], row[2]));
   }
-  for (const auto& row : query_rows(connection, "SELECT EVENT_NAME, DEFINER, STATUS FROM information_schema.EVENTS "
-                                                 "WHERE EVENT_SCHEMA = " + schema)) {
+  for (const auto& row : query_rows(connection,
+                                    "SELECT EVENT_NAME, DEFINER, STATUS FROM information_schema.EVENTS "
+                                    "WHERE EVENT_SCHEMA = " +
+                                        schema)) {
     auto create = query_rows(connection, "SHOW CREATE EVENT " + quote(row[0]));
     // Event, sql_mode, time_zone, Create Event, character_set_client, collation_connection, Database Collation
     put("event " + row[0], fmt::format("{} | {} | {} | {} {} {} | {} {}", create.at(0).at(3), create[0][1],

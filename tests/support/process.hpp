@@ -14,8 +14,8 @@ struct ProcessResult {
 };
 
 struct ProcessOptions {
-  std::filesystem::path cwd;                      // empty: inherit
-  std::map<std::string, std::string> extra_env;   // added to (or replacing in) the environment
+  std::filesystem::path cwd;                     // empty: inherit
+  std::map<std::string, std::string> extra_env;  // added to (or replacing in) the environment
   std::string stdin_text;
 };
 

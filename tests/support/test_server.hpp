@@ -10,7 +10,7 @@
 namespace civiup::test {
 
 struct TestServer {
-  std::string host;      // 127.0.0.1
+  std::string host;  // 127.0.0.1
   int port = 0;
   std::string socket;
   std::string user;

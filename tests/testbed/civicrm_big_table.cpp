@@ -47,16 +47,19 @@ constexpr const char* kKeys =
 std::string civicrm_big_table_rows(uint64_t first, uint64_t last) {
   // Statuses as CiviCRM's contribution_status: 1 Completed, 2 Pending, 7 Refunded.
   return fmt::format(
-      "INSERT INTO civicrm_financial_trxn (id, from_financial_account_id, to_financial_account_id, trxn_date, total_amount,"
+      "INSERT INTO civicrm_financial_trxn (id, from_financial_account_id, to_financial_account_id, trxn_date, "
+      "total_amount,"
       " fee_amount, net_amount, currency, is_payment, trxn_id, trxn_result_code, status_id, payment_processor_id,"
       " payment_instrument_id, card_type_id, check_number, pan_truncation, order_reference)"
       " SELECT seq, IF(seq % 3 = 0, NULL, 1 + seq % 7), 1 + seq % 12,"
       " '2012-01-01 00:00:00' + INTERVAL (seq * 97) % 400000000 SECOND, amount, ROUND(amount * 0.029 + 0.30, 2),"
       " amount - ROUND(amount * 0.029 + 0.30, 2), ELT(1 + seq % 4, 'USD', 'EUR', 'GBP', 'USD'), seq % 10 <> 0,"
-      " CONCAT('ch_', MD5(CONCAT('ftrxn', seq))), IF(seq % 5 = 0, NULL, CONCAT('approved ', seq % 1000, ': AVS match, CVV2 ok')),"
+      " CONCAT('ch_', MD5(CONCAT('ftrxn', seq))), IF(seq % 5 = 0, NULL, CONCAT('approved ', seq % 1000, ': AVS match, "
+      "CVV2 ok')),"
       " IF(seq % 50 = 0, 7, 1 + (seq % 9 = 0)), IF(seq % 4 = 0, NULL, 1 + seq % 3), 1 + seq % 5,"
       " IF(seq % 5 = 1, 1 + seq % 4, NULL), IF(seq % 5 = 3, LPAD(seq % 1000000, 8, '0'), NULL),"
-      " IF(seq % 5 = 1, LPAD(seq % 10000, 4, '0'), NULL), IF(seq % 2 = 0, CONCAT('ORD-', UPPER(LEFT(SHA1(seq), 20))), NULL)"
+      " IF(seq % 5 = 1, LPAD(seq % 10000, 4, '0'), NULL), IF(seq % 2 = 0, CONCAT('ORD-', UPPER(LEFT(SHA1(seq), 20))), "
+      "NULL)"
       " FROM (SELECT seq, ROUND(5 + (seq * 7919 % 100000) / 100, 2) AS amount FROM seq_{}_to_{}) s",
       first, last);
 }

@@ -106,7 +106,8 @@ SplitTable split_table(const std::string& create) {
     const std::vector<std::string> wanted = key_columns(constraint.substr(constraint.find("FOREIGN KEY")));
     const bool covered = std::any_of(indexed_lines.begin(), indexed_lines.end(), [&](const std::string& key) {
       const std::vector<std::string> have = key_columns(key);
-      return !has_prefix_length(key) && have.size() >= wanted.size() && std::equal(wanted.begin(), wanted.end(), have.begin());
+      return !has_prefix_length(key) && have.size() >= wanted.size() &&
+             std::equal(wanted.begin(), wanted.end(), have.begin());
     });
     if (covered) continue;
     std::istringstream words(constraint);
@@ -118,7 +119,8 @@ SplitTable split_table(const std::string& create) {
     indexed_lines.push_back(split.keys.back());
   }
   split.create = lines.front() + "\n";
-  for (size_t i = 0; i < columns.size(); ++i) split.create += "  " + columns[i] + (i + 1 < columns.size() ? ",\n" : "\n");
+  for (size_t i = 0; i < columns.size(); ++i)
+    split.create += "  " + columns[i] + (i + 1 < columns.size() ? ",\n" : "\n");
   split.create += lines.back();
   const std::string& head = lines.front();  // CREATE TABLE `name` (
   split.name = head.substr(head.find('`'), head.rfind('`') - head.find('`') + 1);
@@ -161,7 +163,8 @@ void load_small(SqlSession& session, const SiteSpec& spec, uint64_t contacts) {
   session.run_all(civicrm_table_statements());
   insert_civicrm_reference_rows(session, spec.version);
   for (uint64_t first = 2; first <= contacts; first += kContactsPerBatch) {
-    CiviCrmBulkStatements bulk = civicrm_bulk_statements(first, std::min(contacts, first + kContactsPerBatch - 1), contacts);
+    CiviCrmBulkStatements bulk =
+        civicrm_bulk_statements(first, std::min(contacts, first + kContactsPerBatch - 1), contacts);
     session.run_all(bulk.contact_lane);
     session.run_all(bulk.activity_lane);
   }
@@ -180,7 +183,8 @@ void load_large(SqlSession& session, SqlSession& second, const SiteSpec& spec, u
       }
     };
   };
-  run_in_parallel({lane(session, &CiviCrmBulkStatements::contact_lane), lane(second, &CiviCrmBulkStatements::activity_lane)});
+  run_in_parallel(
+      {lane(session, &CiviCrmBulkStatements::contact_lane), lane(second, &CiviCrmBulkStatements::activity_lane)});
 
   // Secondary keys: each ALTER touches only its own table, so two can run at
   // once; the big tables alternate between the connections.
@@ -205,7 +209,8 @@ void load_big_table(SqlSession& session, SqlSession& second, uint64_t rows) {
   auto lane = [rows](SqlSession& on, uint64_t start) {
     return [&on, rows, start] {
       for (uint64_t first = start; first <= rows; first += 2 * kBigTableRowsPerStatement) {
-        const std::string statement = civicrm_big_table_rows(first, std::min(rows, first + kBigTableRowsPerStatement - 1));
+        const std::string statement =
+            civicrm_big_table_rows(first, std::min(rows, first + kBigTableRowsPerStatement - 1));
         // The two lanes' inserts meet at chunk edges; InnoDB may pick one as a
         // deadlock victim and roll its statement back whole: run it again.
         for (int attempt = 1;; ++attempt) {
@@ -253,13 +258,16 @@ void create_civicrm_tables(SqlSession& session, const DatabaseServer& server, co
   owner.run_all(civicrm_routine_statements());
   for (const std::string& key : kSiteExtensions) {
     std::string name = key.substr(key.rfind('.') + 1);
-    session.run(fmt::format("INSERT INTO civicrm_extension (type, full_name, name, label, file, schema_version, is_active) "
-                            "VALUES ('module', '{0}', '{1}', '{1}', '{1}', NULL, 1)", key, name));
+    session.run(
+        fmt::format("INSERT INTO civicrm_extension (type, full_name, name, label, file, schema_version, is_active) "
+                    "VALUES ('module', '{0}', '{1}', '{1}', '{1}', NULL, 1)",
+                    key, name));
   }
   if (!spec.extensions_dir_setting.empty()) {
-    session.run(fmt::format("INSERT INTO civicrm_setting (name, value, domain_id, contact_id, is_domain) "
-                            "VALUES ('extensionsDir', 's:{}:\"{}\";', 1, NULL, 1)",
-                            spec.extensions_dir_setting.size(), spec.extensions_dir_setting));
+    session.run(
+        fmt::format("INSERT INTO civicrm_setting (name, value, domain_id, contact_id, is_domain) "
+                    "VALUES ('extensionsDir', 's:{}:\"{}\";', 1, NULL, 1)",
+                    spec.extensions_dir_setting.size(), spec.extensions_dir_setting));
   }
   session.run("SET SESSION unique_checks = 1");
   session.run("SET SESSION foreign_key_checks = 1");

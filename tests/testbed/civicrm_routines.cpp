@@ -38,7 +38,9 @@ std::vector<std::string> civicrm_routine_statements() {
     for (char& c : name) c = static_cast<char>(c - 'A' + 'a');
     r.push_back("CREATE TRIGGER civicrm_email_after_" + name + " AFTER " + event +
                 " ON civicrm_email FOR EACH ROW BEGIN\n"
-                "UPDATE civicrm_contact SET modified_date = CURRENT_TIMESTAMP WHERE id = " + row + ".contact_id;\n"
+                "UPDATE civicrm_contact SET modified_date = CURRENT_TIMESTAMP WHERE id = " +
+                row +
+                ".contact_id;\n"
                 "END");
   }
   // A view reading another view: a dump must create them in dependency order.
@@ -60,8 +62,8 @@ std::vector<std::string> civicrm_routine_statements() {
 
 std::vector<std::string> civicrm_logging_trigger_statements(const std::string& logging_db,
                                                             const std::vector<std::string>& extra_columns) {
-  std::vector<std::string> columns = {"id", "contact_type", "display_name", "sort_name", "first_name", "last_name",
-                                      "is_deleted"};
+  std::vector<std::string> columns = {"id",         "contact_type", "display_name", "sort_name",
+                                      "first_name", "last_name",    "is_deleted"};
   columns.insert(columns.end(), extra_columns.begin(), extra_columns.end());
   std::vector<std::string> r;
   for (const char* event : {"INSERT", "UPDATE", "DELETE"}) {
@@ -79,7 +81,8 @@ std::vector<std::string> civicrm_logging_trigger_statements(const std::string& l
     r.push_back("CREATE TRIGGER civicrm_contact_after_" + name + " AFTER " + event +
                 " ON civicrm_contact FOR EACH ROW BEGIN\n"
                 "IF ( @civicrm_disable_logging IS NULL OR @civicrm_disable_logging = 0 ) THEN\n"
-                "INSERT INTO " + quote_name(logging_db) + ".log_civicrm_contact (" + list +
+                "INSERT INTO " +
+                quote_name(logging_db) + ".log_civicrm_contact (" + list +
                 "log_conn_id, log_user_id, log_action) VALUES (" + values + "@uniqueID, @civicrm_user_id, '" + action +
                 "');\nEND IF;\nEND");
   }

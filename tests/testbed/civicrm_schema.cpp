@@ -8,7 +8,8 @@ namespace civiup::testbed {
 namespace {
 
 // CiviCRM 5.x creates every table like this (utf8mb4, DYNAMIC rows).
-constexpr const char* kTableOptions = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci ROW_FORMAT=DYNAMIC";
+constexpr const char* kTableOptions =
+    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci ROW_FORMAT=DYNAMIC";
 
 std::string table(const std::string& name, const std::string& body) {
   return "CREATE TABLE `" + name + "` (\n" + body + "\n)" + kTableOptions;

@@ -7,29 +7,26 @@ namespace civiup::testbed {
 namespace {
 
 constexpr std::string_view kWords[] = {
-    "Contact",    "Email",      "Address",   "Phone",      "Activity",   "Contribution", "Membership",
-    "Event",      "Participant", "Group",    "Tag",        "Mailing",    "Campaign",     "Case",
-    "Relationship", "Note",     "Domain",    "Setting",    "Option",     "Value",        "Field",
-    "Custom",     "Report",     "Payment",   "Processor",  "Financial",  "Account",      "Trxn",
-    "Line",       "Item",       "Price",     "Set",        "Pledge",     "Grant",        "Survey",
-    "Petition",   "Queue",      "Job",       "Log",        "Cache",      "Menu",         "Navigation",
-    "Dashboard",  "Widget",     "Profile",   "Form",       "Page",       "Controller",   "Selector",
-    "Search",     "Builder",    "Display",   "Afform",     "Api4",       "Action",       "Entity",
-    "Query",      "Select",     "Where",     "Join",       "Order",      "Limit",        "Result",
-    "Utils",      "Array",      "String",    "Date",       "Money",      "Rule",         "Hook",
-    "Dispatcher", "Container",  "Service",   "Event",      "Token",      "Message",      "Template",
-    "Smarty",     "Resources",  "Angular",   "Bundle",     "Asset",      "Extension",    "Manager",
-    "Upgrade",    "Incremental", "Schema",   "Table",      "Column",     "Index",        "Trigger",
-    "Import",     "Export",     "Parser",    "Dedupe",     "Merger",     "Batch",        "Mapper",
-    "Permission", "Role",       "User",      "Session",    "Config",     "Locale",       "Country",
-    "State",      "County",     "Currency",  "Location",   "Type",       "Status",       "Priority",
-    "Source",     "Target",     "Assignee",  "Subject",    "Details",    "Amount",       "Total",
-    "Fee",        "Net",        "Receive",   "Thankyou",   "Receipt",    "Invoice",      "Refund",
-    "Cancel",     "Renew",      "Pending",   "Completed",  "Failed",     "Recur",        "Schedule",
-    "Reminder",   "Mosaico"};
+    "Contact",     "Email",      "Address",    "Phone",    "Activity", "Contribution", "Membership",   "Event",
+    "Participant", "Group",      "Tag",        "Mailing",  "Campaign", "Case",         "Relationship", "Note",
+    "Domain",      "Setting",    "Option",     "Value",    "Field",    "Custom",       "Report",       "Payment",
+    "Processor",   "Financial",  "Account",    "Trxn",     "Line",     "Item",         "Price",        "Set",
+    "Pledge",      "Grant",      "Survey",     "Petition", "Queue",    "Job",          "Log",          "Cache",
+    "Menu",        "Navigation", "Dashboard",  "Widget",   "Profile",  "Form",         "Page",         "Controller",
+    "Selector",    "Search",     "Builder",    "Display",  "Afform",   "Api4",         "Action",       "Entity",
+    "Query",       "Select",     "Where",      "Join",     "Order",    "Limit",        "Result",       "Utils",
+    "Array",       "String",     "Date",       "Money",    "Rule",     "Hook",         "Dispatcher",   "Container",
+    "Service",     "Event",      "Token",      "Message",  "Template", "Smarty",       "Resources",    "Angular",
+    "Bundle",      "Asset",      "Extension",  "Manager",  "Upgrade",  "Incremental",  "Schema",       "Table",
+    "Column",      "Index",      "Trigger",    "Import",   "Export",   "Parser",       "Dedupe",       "Merger",
+    "Batch",       "Mapper",     "Permission", "Role",     "User",     "Session",      "Config",       "Locale",
+    "Country",     "State",      "County",     "Currency", "Location", "Type",         "Status",       "Priority",
+    "Source",      "Target",     "Assignee",   "Subject",  "Details",  "Amount",       "Total",        "Fee",
+    "Net",         "Receive",    "Thankyou",   "Receipt",  "Invoice",  "Refund",       "Cancel",       "Renew",
+    "Pending",     "Completed",  "Failed",     "Recur",    "Schedule", "Reminder",     "Mosaico"};
 
-constexpr std::array<std::string_view, 12> kVerbs = {"get", "set", "create", "delete", "update", "load",
-                                                    "build", "format", "validate", "process", "render", "check"};
+constexpr std::array<std::string_view, 12> kVerbs = {"get",   "set",    "create",   "delete",  "update", "load",
+                                                     "build", "format", "validate", "process", "render", "check"};
 
 void append_identifier(std::string& out, DeterministicRandom& random, int parts) {
   for (int i = 0; i < parts; ++i) out += kWords[random.below(std::size(kWords))];

@@ -54,7 +54,8 @@ struct EntryFreer {
 
 void check(archive* a, int status, const std::string& what) {
   if (status < ARCHIVE_WARN) {
-    throw std::runtime_error(fmt::format("{}: {}", what, archive_error_string(a) ? archive_error_string(a) : "libarchive error"));
+    throw std::runtime_error(
+        fmt::format("{}: {}", what, archive_error_string(a) ? archive_error_string(a) : "libarchive error"));
   }
 }
 
@@ -69,10 +70,12 @@ void write_release_tree(const fs::path& parent, const ReleaseSpec& spec) {
   ReleaseLayout layout(spec);
   fs::create_directories(parent);
   if (fs::exists(parent / "civicrm")) {
-    throw std::runtime_error(fmt::format("writing release {}: {} already exists", spec.version, (parent / "civicrm").string()));
+    throw std::runtime_error(
+        fmt::format("writing release {}: {} already exists", spec.version, (parent / "civicrm").string()));
   }
   for (const std::string& directory : layout.directories()) {
-    if (::mkdir((parent / directory).c_str(), 0755) != 0) fail_errno(fmt::format("mkdir {}", (parent / directory).string()));
+    if (::mkdir((parent / directory).c_str(), 0755) != 0)
+      fail_errno(fmt::format("mkdir {}", (parent / directory).string()));
     ::chmod((parent / directory).c_str(), 0755);
   }
   for (const PlannedFile& file : layout.files()) write_file(parent / file.path, layout.content(file), file.mode);

@@ -47,7 +47,8 @@ constexpr std::array<TopDirectory, 14> kTopDirectories = {{
 
 std::string lowercase(std::string_view word) {
   std::string out(word);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -136,15 +137,18 @@ std::vector<PlannedFile> fixed_files(const ReleaseSpec& spec) {
   add("civicrm-version.php", version_php(spec));
   add("xml/version.xml", version_xml(spec));
   add("README.md", "# CiviCRM\n\nConstituent relationship management for non-profits.\n");
-  add("release-notes.md", fmt::format("# CiviCRM {}\n\nReleased as a test-bed release (seed {}).\n", spec.version, spec.seed));
-  add("composer.json", fmt::format("{{\n  \"name\": \"civicrm/civicrm-core\",\n  \"version\": \"{}\"\n}}\n", spec.version));
+  add("release-notes.md",
+      fmt::format("# CiviCRM {}\n\nReleased as a test-bed release (seed {}).\n", spec.version, spec.seed));
+  add("composer.json",
+      fmt::format("{{\n  \"name\": \"civicrm/civicrm-core\",\n  \"version\": \"{}\"\n}}\n", spec.version));
   add(fmt::format("CRM/Upgrade/Incremental/sql/{}.mysql.tpl", spec.version),
       fmt::format("{{* file to handle db changes in {} during upgrade *}}\n", spec.version));
   add("templates/CRM/common/civicrm.settings.php.template",
       "<?php\nif (!defined('CIVICRM_DSN')) {\n  define('CIVICRM_DSN', '%%dbsDSN%%');\n}\n");
   // The CiviCRM classes civiup's upgrade runner calls, as a stand-in (tests/testbed/php/civicrm_standin.php).
   add("CRM/Core/ClassLoader.php", std::string(kCiviCrmStandinPhp));
-  add("CRM/Core/Config.php", "<?php\n// CRM_Core_Config is defined in CRM/Core/ClassLoader.php (the test bed's stand-in).\n");
+  add("CRM/Core/Config.php",
+      "<?php\n// CRM_Core_Config is defined in CRM/Core/ClassLoader.php (the test bed's stand-in).\n");
   add("bin/regen.sh", "#!/bin/bash\n# Regenerates the schema files.\nset -e\necho regen\n", 0755);
   if (!spec.extension_compatibility.empty()) add("extension-compatibility.json", spec.extension_compatibility);
   // Core extensions the release bundles in civicrm/ext (a site's civicrm_extension lists them too).
@@ -152,7 +156,8 @@ std::vector<PlannedFile> fixed_files(const ReleaseSpec& spec) {
                            std::pair{"authx", "authx"}, std::pair{"org.civicrm.flexmailer", "flexmailer"}}) {
     add(fmt::format("ext/{}/info.xml", name),
         fmt::format("<?xml version=\"1.0\"?>\n<extension key=\"{}\" type=\"module\">\n  <file>{}</file>\n"
-                    "  <version>{}</version>\n</extension>\n", key, name, spec.version));
+                    "  <version>{}</version>\n</extension>\n",
+                    key, name, spec.version));
   }
   // Smarty: packages/Smarty until 6.17, vendor/smarty/smarty from 6.18 on (the
   // 6.18 release moved it; nothing in civiup may look for the old place).
@@ -185,7 +190,8 @@ std::vector<std::vector<std::string>> plan_directories(DeterministicRandom& rand
     std::vector<std::string> directories = {top_path};
     std::vector<int> depth = {0};
     taken.insert(top_path);
-    size_t wanted = std::max<size_t>(1, static_cast<size_t>(std::llround(top.share * static_cast<double>(directory_total))));
+    size_t wanted =
+        std::max<size_t>(1, static_cast<size_t>(std::llround(top.share * static_cast<double>(directory_total))));
     if (top.kind == PlannedFile::Kind::Binary || top.mode != 0644) wanted = 1;
     while (directories.size() < wanted) {
       size_t parent = random.below(directories.size());
@@ -232,7 +238,8 @@ std::string text_header(const PlannedFile& file) {
   }
   if (path.ends_with(".tpl")) return fmt::format("{{* {} *}}\n", path);
   if (path.ends_with(".sh")) return fmt::format("#!/bin/bash\n# {}\n", path);
-  if (path.ends_with(".xml")) return fmt::format("<?xml version=\"1.0\" encoding=\"iso-8859-1\" ?>\n<!-- {} -->\n", path);
+  if (path.ends_with(".xml"))
+    return fmt::format("<?xml version=\"1.0\" encoding=\"iso-8859-1\" ?>\n<!-- {} -->\n", path);
   return fmt::format("/* {} */\n", path);
 }
 
@@ -301,7 +308,8 @@ ReleaseLayout::ReleaseLayout(const ReleaseSpec& spec) {
   for (PlannedFile& file : generated) {
     uint64_t bucket = hash_of(file.path, spec.seed) % 100;
     if (bucket >= 25 && bucket < 27 && (hash_of(file.path, hash_of(spec.version)) & 1) != 0) continue;
-    file.content_key = bucket < 25 ? hash_of(file.path, hash_of(spec.version, spec.seed)) : hash_of(file.path, spec.seed);
+    file.content_key =
+        bucket < 25 ? hash_of(file.path, hash_of(spec.version, spec.seed)) : hash_of(file.path, spec.seed);
     files.push_back(std::move(file));
   }
 

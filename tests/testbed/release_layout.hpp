@@ -13,12 +13,12 @@ namespace civiup::testbed {
 
 struct PlannedFile {
   enum class Kind { Fixed, Text, Binary };
-  std::string path;       // relative to the release's parent: "civicrm/CRM/Core/Config.php"
+  std::string path;  // relative to the release's parent: "civicrm/CRM/Core/Config.php"
   Kind kind = Kind::Text;
-  uint64_t size = 0;      // planned bytes (Text: header included)
+  uint64_t size = 0;  // planned bytes (Text: header included)
   uint64_t content_key = 0;
   unsigned mode = 0644;
-  std::string fixed;      // Kind::Fixed: the whole content
+  std::string fixed;  // Kind::Fixed: the whole content
 };
 
 class ReleaseLayout {

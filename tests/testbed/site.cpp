@@ -55,18 +55,38 @@ std::vector<SiteModule> site_modules(const SiteSpec& spec) {
   modules.push_back({"civicrm", "modules/civicrm/backdrop/civicrm.module", {}, true, false, true, false});
   // The release's own integration modules (the real test site has civicrmtheme on).
   for (const std::string& name : spec.release.bundled_modules) {
-    modules.push_back({name, fmt::format("modules/civicrm/backdrop/modules/{0}/{0}.module", name), {"civicrm"}, true,
-                       true, true, false});
+    modules.push_back({name,
+                       fmt::format("modules/civicrm/backdrop/modules/{0}/{0}.module", name),
+                       {"civicrm"},
+                       true,
+                       true,
+                       true,
+                       false});
   }
   // Contrib: one integration module depending on civicrm directly, one only
   // through it (in a subdirectory: Backdrop scans modules/ recursively), one
   // disabled integration module, and unrelated modules.
-  modules.push_back({"civicrm_entity", "modules/civicrm_entity/civicrm_entity.module", {"civicrm", "entity_plus"},
-                     true, true, false, false});
-  modules.push_back({"civicrm_entity_reports", "modules/custom/civicrm_entity_reports/civicrm_entity_reports.module",
-                     {"civicrm_entity"}, true, true, false, false});
-  modules.push_back({"civicrm_group_roles", "modules/civicrm_group_roles/civicrm_group_roles.module", {"civicrm"},
-                     false, true, false, false});
+  modules.push_back({"civicrm_entity",
+                     "modules/civicrm_entity/civicrm_entity.module",
+                     {"civicrm", "entity_plus"},
+                     true,
+                     true,
+                     false,
+                     false});
+  modules.push_back({"civicrm_entity_reports",
+                     "modules/custom/civicrm_entity_reports/civicrm_entity_reports.module",
+                     {"civicrm_entity"},
+                     true,
+                     true,
+                     false,
+                     false});
+  modules.push_back({"civicrm_group_roles",
+                     "modules/civicrm_group_roles/civicrm_group_roles.module",
+                     {"civicrm"},
+                     false,
+                     true,
+                     false,
+                     false});
   modules.push_back({"entity_plus", "modules/entity_plus/entity_plus.module", {}, true, false, false, false});
   modules.push_back({"webform", "modules/webform/webform.module", {"node"}, true, false, false, false});
   modules.push_back({"devel", "modules/devel/devel.module", {}, false, false, false, false});
@@ -89,8 +109,8 @@ Site generate_site(const fs::path& root, const DatabaseServer& server, const Sit
   SqlSession admin(server, "");
   recreate_database(admin, spec.backdrop_db);
   if (spec.civicrm_db != spec.backdrop_db) recreate_database(admin, spec.civicrm_db);
-  const bool own_logging_db = !spec.logging_db.empty() && spec.logging_db != spec.civicrm_db &&
-                              spec.logging_db != spec.backdrop_db;
+  const bool own_logging_db =
+      !spec.logging_db.empty() && spec.logging_db != spec.civicrm_db && spec.logging_db != spec.backdrop_db;
   if (own_logging_db) recreate_database(admin, spec.logging_db);
   if (!spec.privileged_db_user) create_site_account(admin, account, spec);
   SqlSession backdrop(server, spec.backdrop_db);

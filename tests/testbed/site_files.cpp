@@ -86,8 +86,7 @@ std::string civicrm_settings_php(const fs::path& root, const DatabaseServer& ser
   return "<?php\n"
          "/**\n * CiviCRM Configuration File.\n */\n"
          "global $civicrm_root, $civicrm_setting, $civicrm_paths;\n\n" +
-         define("CIVICRM_UF", "Backdrop") +
-         "\n/**\n * Content Management System (CMS) Datasource.\n */\n" +
+         define("CIVICRM_UF", "Backdrop") + "\n/**\n * Content Management System (CMS) Datasource.\n */\n" +
          define("CIVICRM_UF_DSN", server.dsn(spec.backdrop_db) + "?new_link=true") +
          "\n/**\n * CiviCRM Database Settings.\n */\n" +
          define("CIVICRM_DSN", server.dsn(spec.civicrm_db) + "?new_link=true") +
@@ -139,14 +138,16 @@ std::string system_core_json(const SiteSpec& spec) {
 std::vector<std::pair<std::string, std::string>> active_config_objects(const SiteSpec& spec) {
   return {{"system.core", system_core_json(spec)},
           {"system.performance",
-           "{\n    \"_config_name\": \"system.performance\",\n    \"cache\": 1,\n    \"page_cache_maximum_age\": 300\n}\n"}};
+           "{\n    \"_config_name\": \"system.performance\",\n    \"cache\": 1,\n    \"page_cache_maximum_age\": "
+           "300\n}\n"}};
 }
 
 namespace {
 
 std::string info_file(const SiteModule& module) {
-  std::string info = fmt::format("name = {}\ndescription = {} for the civiup test site.\ntype = module\nbackdrop = 1.x\n",
-                                 module.name, module.name);
+  std::string info =
+      fmt::format("name = {}\ndescription = {} for the civiup test site.\ntype = module\nbackdrop = 1.x\n", module.name,
+                  module.name);
   info += module.core ? "package = Core\n" : "package = Contrib\n";
   for (const std::string& dependency : module.dependencies) info += fmt::format("dependencies[] = {}\n", dependency);
   info += module.core ? "version = BACKDROP_VERSION\n" : "version = 1.x-1.0.0\n";
@@ -158,9 +159,9 @@ std::string info_file(const SiteModule& module) {
 void write_civicrm_files(const fs::path& files) {
   for (int i = 0; i < 24; ++i) {
     uint64_t h = hash_of(std::to_string(i), 77);
-    std::string name = fmt::format("%%{:02X}^{:02X}{:01X}^{:02X}{:01X}{:02X}%%{}.tpl.php", h & 0xff, (h >> 8) & 0xff,
-                                   (h >> 16) & 0xf, (h >> 20) & 0xff, (h >> 28) & 0xf, (h >> 32) & 0xff,
-                                   vocabulary_word(h));
+    std::string name =
+        fmt::format("%%{:02X}^{:02X}{:01X}^{:02X}{:01X}{:02X}%%{}.tpl.php", h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xf,
+                    (h >> 20) & 0xff, (h >> 28) & 0xf, (h >> 32) & 0xff, vocabulary_word(h));
     write_text(files / "civicrm" / "templates_c" / "en_US" / fmt::format("%%{:02X}", h & 0xff) / name,
                "<?php /* Smarty version 2.6.31, created on 2024-05-01 */ ?>\n" + pseudo_source(h, 1500 + h % 4000));
   }
@@ -168,7 +169,8 @@ void write_civicrm_files(const fs::path& files) {
     std::string bytes = "%PDF-1.4\n";
     DeterministicRandom random(hash_of("upload", static_cast<uint64_t>(i)));
     for (int b = 0; b < 3000; ++b) bytes.push_back(static_cast<char>(random.next() & 0xff));
-    write_text(files / "civicrm" / "custom" / fmt::format("receipt_{}_{:08x}.pdf", i + 1, random.next() & 0xffffffff), bytes);
+    write_text(files / "civicrm" / "custom" / fmt::format("receipt_{}_{:08x}.pdf", i + 1, random.next() & 0xffffffff),
+               bytes);
   }
   write_text(files / "civicrm" / "custom" / "photo_portrait.jpg", "\xff\xd8\xff\xe0" + std::string(2048, '\x42'));
   write_text(files / "civicrm" / "ConfigAndLog" / "CiviCRM.3b8f2e.log", "Jan 01 00:00:00  [info] CiviCRM installed\n");
@@ -201,7 +203,8 @@ void write_site_files(const fs::path& root, const DatabaseServer& server, const 
     write_text(root / spec.extensions_dir / name / "info.xml", extension_info_xml(key, name));
     write_text(root / spec.extensions_dir / name / (name + ".php"), fmt::format("<?php\n// {} extension\n", key));
   }
-  write_text(root / spec.extensions_dir / "mosaico" / "info.xml", extension_info_xml("uk.co.vedaconsulting.mosaico", "mosaico"));
+  write_text(root / spec.extensions_dir / "mosaico" / "info.xml",
+             extension_info_xml("uk.co.vedaconsulting.mosaico", "mosaico"));
 
   // The installed release, at the site's version.
   ReleaseSpec release = spec.release;

@@ -16,9 +16,9 @@ struct SiteModule {
   std::string filename;                   // relative to the root: "modules/civicrm_entity/civicrm_entity.module"
   std::vector<std::string> dependencies;  // the .info's dependencies[]
   bool enabled = true;
-  bool depends_on_civicrm = false;        // directly or transitively (not civicrm itself)
-  bool written_by_release = false;        // lives in modules/civicrm (the release writes it)
-  bool core = false;                      // lives in core/modules
+  bool depends_on_civicrm = false;  // directly or transitively (not civicrm itself)
+  bool written_by_release = false;  // lives in modules/civicrm (the release writes it)
+  bool core = false;                // lives in core/modules
 };
 
 // Core modules, civicrm, the release's bundled modules and the contrib

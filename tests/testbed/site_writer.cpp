@@ -1,14 +1,14 @@
 #include "testbed/site_writer.hpp"
 
-#include <csignal>
-#include <chrono>
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <map>
-#include <string>
-#include <vector>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -57,8 +57,9 @@ int write_load_main(int argc, char** argv) {
     if (arg == "--until-maintenance") {
       until_maintenance = true;
     } else if (arg == "-h" || arg == "--help") {
-      fmt::print("civiup-testbed write-load --civicrm-db C --backdrop-db B [--prefix P] [--rate N] "
-                 "[--until-maintenance] --log FILE\n");
+      fmt::print(
+          "civiup-testbed write-load --civicrm-db C --backdrop-db B [--prefix P] [--rate N] "
+          "[--until-maintenance] --log FILE\n");
       return 0;
     } else if (i + 1 < argc && arg.starts_with("--")) {
       options[arg] = argv[++i];
@@ -91,12 +92,15 @@ int write_load_main(int argc, char** argv) {
     }
     // CiviCRM: a new contact, and an update of the previous one.
     bool crm_done = commit(crm, {fmt::format("INSERT INTO civicrm_contact (contact_type, display_name) "
-                                             "VALUES ('Individual', 'load {}')", n),
+                                             "VALUES ('Individual', 'load {}')",
+                                             n),
                                  fmt::format("UPDATE civicrm_contact SET first_name = 'updated {}' "
-                                             "WHERE display_name = 'load {}'", n, n - 1)});
+                                             "WHERE display_name = 'load {}'",
+                                             n, n - 1)});
     if (crm_done) fmt::print(log, "crm {} {}\n", n, maintenance_on(state, prefix) ? "on" : "off");
     bool bd_done = commit(bd, {fmt::format("INSERT INTO `{}node` (type, title, uid, created) "
-                                           "VALUES ('post', 'load {}', 1, {})", prefix, n, n),
+                                           "VALUES ('post', 'load {}', 1, {})",
+                                           prefix, n, n),
                                fmt::format("UPDATE `{}node` SET status = 0 WHERE title = 'load {}'", prefix, n - 1)});
     if (bd_done) fmt::print(log, "bd {} {}\n", n, maintenance_on(state, prefix) ? "on" : "off");
     std::fflush(log);

@@ -5,12 +5,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
-#include <thread>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -49,7 +49,8 @@ void log_call(const std::string& root, const std::vector<std::string>& words) {
   if (log == nullptr) return;
   bool opens_window = words.size() >= 2 && (words[0] == "maintenance-mode" || words[0] == "mm") && words[1] == "1";
   bool in_window = opens_window || maintenance_on(root);
-  std::ofstream(log, std::ios::app) << fmt::format("{}{}\n", fmt::join(words, " "), in_window ? " (in the window)" : "");
+  std::ofstream(log, std::ios::app) << fmt::format("{}{}\n", fmt::join(words, " "),
+                                                   in_window ? " (in the window)" : "");
 }
 
 // CIVIUP_STANDIN_BEE_BOOT_SECONDS: what one Backdrop bootstrap costs (1.5-2 s on a real site).

@@ -73,9 +73,10 @@ struct Knobs {
     Knobs knobs;
     knobs.fail_at = environment("CIVIUP_STANDIN_FAIL_AT");
     knobs.hang_at = environment("CIVIUP_STANDIN_HANG");
-    knobs.exit0_with_upgrade = !environment("CIVIUP_STANDIN_EXIT0_UPGRADE").empty() &&
-                               environment("CIVIUP_STANDIN_EXIT0_UPGRADE") != "0";
-    if (!environment("CIVIUP_STANDIN_DELAY_MS").empty()) knobs.delay_ms = std::atoi(environment("CIVIUP_STANDIN_DELAY_MS").c_str());
+    knobs.exit0_with_upgrade =
+        !environment("CIVIUP_STANDIN_EXIT0_UPGRADE").empty() && environment("CIVIUP_STANDIN_EXIT0_UPGRADE") != "0";
+    if (!environment("CIVIUP_STANDIN_DELAY_MS").empty())
+      knobs.delay_ms = std::atoi(environment("CIVIUP_STANDIN_DELAY_MS").c_str());
     knobs.log_file = environment("CIVIUP_STANDIN_LOG");
     for (const std::string* step : {&knobs.fail_at, &knobs.hang_at}) {
       if (step->empty()) continue;
@@ -93,8 +94,12 @@ class StandinUpgrade {
   // `logging`: the database of CIVICRM_LOGGING_DSN, when it has one (null: none).
   StandinUpgrade(SqlSession& session, std::string from, std::string to, Knobs knobs, SqlSession* logging = nullptr,
                  std::string logging_db = {})
-      : session_(session), from_(std::move(from)), to_(std::move(to)), knobs_(std::move(knobs)),
-        suffix_(std::regex_replace(to_, std::regex("[^0-9A-Za-z]"), "_")), logging_(logging),
+      : session_(session),
+        from_(std::move(from)),
+        to_(std::move(to)),
+        knobs_(std::move(knobs)),
+        suffix_(std::regex_replace(to_, std::regex("[^0-9A-Za-z]"), "_")),
+        logging_(logging),
         logging_db_(std::move(logging_db)) {}
 
   // The exit code; records the outcome in `outcome`.
@@ -128,7 +133,8 @@ class StandinUpgrade {
 
   void log_outcome(const std::string& outcome) const { append_log(knobs_.log_file, from_, to_, outcome); }
 
-  static void append_log(const std::string& file, const std::string& from, const std::string& to, const std::string& outcome) {
+  static void append_log(const std::string& file, const std::string& from, const std::string& to,
+                         const std::string& outcome) {
     if (file.empty()) return;
     std::ofstream log(file, std::ios::app);
     log << fmt::format("cwd={} from={} to={} outcome={}\n", fs::current_path().string(), from, to, outcome);
@@ -140,8 +146,9 @@ class StandinUpgrade {
     if (step == "start") return start();
     if (step == "drop-triggers") {
       say("Dropping SQL triggers.");
-      for (const std::string& name : session_.column("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS"
-                                                     " WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME LIKE 'civicrm\\_%'")) {
+      for (const std::string& name :
+           session_.column("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS"
+                           " WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME LIKE 'civicrm\\_%'")) {
         session_.run("DROP TRIGGER IF EXISTS " + quote_name(name));
         dropped_triggers_.insert(name);
       }
@@ -153,21 +160,24 @@ class StandinUpgrade {
     } else if (step == "add-column") {
       say(fmt::format("[1/4] Upgrade DB to {}: SQL", to_));
       if (has_table("civicrm_contact")) {
-        session_.run(fmt::format("ALTER TABLE civicrm_contact ADD COLUMN IF NOT EXISTS {} VARCHAR(255) DEFAULT NULL"
-                                 " COMMENT 'added by the stand-in upgrade to {}'",
-                                 quote_name(added_column()), to_));
+        session_.run(
+            fmt::format("ALTER TABLE civicrm_contact ADD COLUMN IF NOT EXISTS {} VARCHAR(255) DEFAULT NULL"
+                        " COMMENT 'added by the stand-in upgrade to {}'",
+                        quote_name(added_column()), to_));
       }
       // CiviCRM's upgrade keeps the log tables' columns in step (fixSchemaDifferences).
       if (logging_ != nullptr) {
-        logging_->run(fmt::format("ALTER TABLE log_civicrm_contact ADD COLUMN IF NOT EXISTS {} VARCHAR(255) DEFAULT NULL",
-                                  quote_name(added_column())));
+        logging_->run(
+            fmt::format("ALTER TABLE log_civicrm_contact ADD COLUMN IF NOT EXISTS {} VARCHAR(255) DEFAULT NULL",
+                        quote_name(added_column())));
       }
     } else if (step == "create-table") {
       say(fmt::format("[2/4] Upgrade DB to {}: Create {}", to_, added_table()));
       session_.run(fmt::format(
           "CREATE TABLE IF NOT EXISTS {} (id INT UNSIGNED NOT NULL AUTO_INCREMENT, name VARCHAR(64) NOT NULL,"
           " value TEXT DEFAULT NULL, created_date TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (id),"
-          " UNIQUE KEY UI_name (name)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci ROW_FORMAT=DYNAMIC",
+          " UNIQUE KEY UI_name (name)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci "
+          "ROW_FORMAT=DYNAMIC",
           quote_name(added_table())));
       session_.run(fmt::format("INSERT IGNORE INTO {} (name, value) VALUES ('upgraded_from', {}), ('upgraded_to', {})",
                                quote_name(added_table()), quote_text(from_), quote_text(to_)));
@@ -190,15 +200,18 @@ class StandinUpgrade {
     say(fmt::format("Found CiviCRM database version {}.", from_));
     say(fmt::format("Found CiviCRM code version {}.", to_));
     if (from_.ends_with(".upgrade")) {
-      throw std::runtime_error(fmt::format("the database version {} is a partial upgrade; restore the database from a backup", from_));
+      throw std::runtime_error(
+          fmt::format("the database version {} is a partial upgrade; restore the database from a backup", from_));
     }
     if (version_numbers(from_) == version_numbers(to_)) {
       say(fmt::format("You are already upgraded to CiviCRM {}", to_));
       return false;
     }
     if (version_numbers(from_) > version_numbers(to_)) {
-      throw std::runtime_error(fmt::format("Your database is marked with an unexpected version number: {}. The v{} codebase"
-                                           " may not be compatible with your database state.", from_, to_));
+      throw std::runtime_error(
+          fmt::format("Your database is marked with an unexpected version number: {}. The v{} codebase"
+                      " may not be compatible with your database state.",
+                      from_, to_));
     }
     say("Checking pre-upgrade messages.");
     say("(No messages)");
@@ -220,8 +233,9 @@ class StandinUpgrade {
                                quote_text("upgraded to " + to_)));
     }
     if (has_table("civicrm_extension")) {
-      session_.run(fmt::format("UPDATE civicrm_extension SET schema_version = {} WHERE full_name = 'org.civicrm.search_kit'",
-                               quote_text(to_)));
+      session_.run(
+          fmt::format("UPDATE civicrm_extension SET schema_version = {} WHERE full_name = 'org.civicrm.search_kit'",
+                      quote_text(to_)));
     }
     if (has_table("civicrm_extension")) retire_obsolete_extensions();
     if (has_table("civicrm_cache")) session_.run("DELETE FROM civicrm_cache");
@@ -244,7 +258,8 @@ class StandinUpgrade {
         say(fmt::format("The extension {} is now obsolete and has been disabled.", key));
       }
       if (uninstall) {
-        session_.run(fmt::format("DELETE FROM civicrm_extension WHERE full_name = {} AND is_active = 0", quote_text(key)));
+        session_.run(
+            fmt::format("DELETE FROM civicrm_extension WHERE full_name = {} AND is_active = 0", quote_text(key)));
       }
     }
   }
@@ -268,7 +283,8 @@ class StandinUpgrade {
 
   bool has_table(const std::string& name) {
     return session_.value(fmt::format("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
-                                      " AND TABLE_NAME = {}", quote_text(name))) != "0";
+                                      " AND TABLE_NAME = {}",
+                                      quote_text(name))) != "0";
   }
 
   std::string added_column() const { return "upgrade_" + suffix_ + "_note"; }
@@ -286,8 +302,9 @@ class StandinUpgrade {
 }  // namespace
 
 const std::vector<std::string>& standin_upgrade_steps() {
-  static const std::vector<std::string> steps = {"start", "drop-triggers", "mark", "add-column", "create-table",
-                                                 "change-rows", "rebuild-triggers", "stamp", "finish"};
+  static const std::vector<std::string> steps = {
+      "start",       "drop-triggers",    "mark",  "add-column", "create-table",
+      "change-rows", "rebuild-triggers", "stamp", "finish"};
   return steps;
 }
 
@@ -311,7 +328,8 @@ int run_standin_upgrade(const StandinUpgradeOptions& options) {
   try {
     knobs = Knobs::from_environment();
     dsn = php_define_value(read_file(root / "civicrm.settings.php"), "CIVICRM_DSN");
-    if (dsn.empty()) throw std::runtime_error(fmt::format("no CIVICRM_DSN in {}", (root / "civicrm.settings.php").string()));
+    if (dsn.empty())
+      throw std::runtime_error(fmt::format("no CIVICRM_DSN in {}", (root / "civicrm.settings.php").string()));
     if (to.empty()) {
       const fs::path version_php = root / "modules" / "civicrm" / "civicrm-version.php";
       to = version_from_civicrm_version_php(read_file(version_php));

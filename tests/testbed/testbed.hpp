@@ -28,9 +28,9 @@ struct DatabaseServer {
 // A CiviCRM release for Backdrop, as the tarball civicrm-X.Y.Z-backdrop.tar.gz holds it.
 struct ReleaseSpec {
   std::string version = "5.75.0";
-  std::string cms = "Backdrop";      // "Drupal" or "WordPress" make a release civiup must refuse
-  size_t file_count = 300;           // about this many files in all; ~16,000 at a real release's scale
-  uint64_t total_bytes = 4u << 20;   // about this many bytes unpacked; ~165 MB at a real release's scale
+  std::string cms = "Backdrop";     // "Drupal" or "WordPress" make a release civiup must refuse
+  size_t file_count = 300;          // about this many files in all; ~16,000 at a real release's scale
+  uint64_t total_bytes = 4u << 20;  // about this many bytes unpacked; ~165 MB at a real release's scale
   // Integration modules the release ships under civicrm/backdrop/modules/ (each
   // with an .info whose dependencies include civicrm).
   std::vector<std::string> bundled_modules = {"civicrmtheme"};
@@ -41,7 +41,7 @@ struct ReleaseSpec {
 
   static constexpr const char* kDefaultExtensionCompatibility =
       "{\n  \"com.ixiam.modules.quicksearch\": {\n    \"obsolete\": \"5.8\",\n    \"disable\": true,\n"
-      "    \"uninstall\": true\n  }\n}\n";                 // same spec and seed => byte-identical tree
+      "    \"uninstall\": true\n  }\n}\n";  // same spec and seed => byte-identical tree
 
   // The real scale: about 16,300 files in about 2,900 directories, about 165 MB.
   static ReleaseSpec release_scale(const std::string& version);
@@ -54,9 +54,9 @@ void write_release_tree(const fs::path& parent, const ReleaseSpec& spec);
 fs::path write_release_tarball(const fs::path& directory, const ReleaseSpec& spec);
 
 struct SiteSpec {
-  std::string version = "5.74.0";      // the installed release and civicrm_domain.version
-  std::string backdrop_db;             // database names (must be given)
-  std::string civicrm_db;              // equal to backdrop_db => one shared database
+  std::string version = "5.74.0";  // the installed release and civicrm_domain.version
+  std::string backdrop_db;         // database names (must be given)
+  std::string civicrm_db;          // equal to backdrop_db => one shared database
   // CIVICRM_LOGGING_DSN: detailed logging's log_civicrm_* tables moved into
   // this database, written by triggers in the CiviCRM one ("": they stay in
   // the CiviCRM database, no CIVICRM_LOGGING_DSN).
@@ -64,16 +64,16 @@ struct SiteSpec {
   // Backdrop 1.28+ `$settings['config_active_class'] = 'ConfigDatabaseStorage'`:
   // the active config in the table {prefix}active_config, no active directory.
   bool config_in_database = false;
-  bool databases_array_form = false;   // settings.php: $databases array instead of $database DSN
-  std::string table_prefix;            // Backdrop table prefix (CiviCRM tables never get one)
-  std::string site_frontpage = "node"; // system.core.json site_frontpage ("civicrm/dashboard" to test that path)
+  bool databases_array_form = false;       // settings.php: $databases array instead of $database DSN
+  std::string table_prefix;                // Backdrop table prefix (CiviCRM tables never get one)
+  std::string site_frontpage = "node";     // system.core.json site_frontpage ("civicrm/dashboard" to test that path)
   uint64_t civicrm_data_bytes = 2u << 20;  // size knob: a few MB to several GB of CiviCRM rows
   // One big table the upgrade never touches, counted in civicrm_data_bytes
   // (the contacts get what it leaves): civicrm_financial_trxn with this many
   // rows (0: the table is not created).  The "week later" rollback scenario
   // of scripts/bench upgrade: 4,000,000 rows in a 1.5 GB database.
   uint64_t big_table_rows = 0;
-  ReleaseSpec release;                 // the installed modules/civicrm (its version is forced to `version`)
+  ReleaseSpec release;  // the installed modules/civicrm (its version is forced to `version`)
   // The site's database account, written into settings.php and
   // civicrm.settings.php.  By default one of the site's own, created with
   // only GRANT ALL ON `<db>`.* for each of the site's databases (what
@@ -82,7 +82,7 @@ struct SiteSpec {
   // by it (it is their DEFINER).  `privileged_db_user`: the server's own
   // account instead (DatabaseServer; every privilege, so dumps take BACKUP STAGE).
   bool privileged_db_user = false;
-  std::string db_user;                  // the own account's name; empty: the Backdrop database's name
+  std::string db_user;  // the own account's name; empty: the Backdrop database's name
   std::string db_password = "site-db-pw";
   // CIVICRM_UF_BASEURL: by default a closed port on 127.0.0.1, so the default
   // health check's probe is refused at once (a test that serves the site sets it).
@@ -101,15 +101,15 @@ inline const std::vector<std::string> kSiteExtensions = {"org.example.donorsearc
 
 // What was generated, for the test to assert against.
 struct Site {
-  fs::path root;                    // the Backdrop root (index.php, settings.php, modules/, files/)
-  fs::path config_dir;              // files/config_<hash>/active (absent with config_in_database)
+  fs::path root;        // the Backdrop root (index.php, settings.php, modules/, files/)
+  fs::path config_dir;  // files/config_<hash>/active (absent with config_in_database)
   std::string backdrop_db;
   std::string civicrm_db;
   std::string logging_db;           // "" without CIVICRM_LOGGING_DSN
   bool config_in_database = false;  // config_dir then does not exist
   std::string table_prefix;
   std::vector<std::string> integration_modules;  // enabled, depending on civicrm (directly or not)
-  DatabaseServer account;           // the account in the settings files (user and password)
+  DatabaseServer account;                        // the account in the settings files (user and password)
 };
 
 // The account generate_site writes into the settings: the server's own with

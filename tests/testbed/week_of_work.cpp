@@ -56,7 +56,8 @@ std::pair<uint64_t, uint64_t> add_contacts(SqlSession& crm, uint64_t contacts) {
 uint64_t update_big_table(SqlSession& crm, uint64_t count, uint32_t seed) {
   const std::string table = kCiviCrmBigTable;
   if (crm.value(fmt::format("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
-                            " AND TABLE_NAME = '{}'", table)) == "0") {
+                            " AND TABLE_NAME = '{}'",
+                            table)) == "0") {
     return 0;
   }
   const std::string low = crm.value("SELECT MIN(id) FROM " + table);
@@ -65,10 +66,12 @@ uint64_t update_big_table(SqlSession& crm, uint64_t count, uint32_t seed) {
       spread_ids(std::stoull(low), std::stoull(crm.value("SELECT MAX(id) FROM " + table)), count, seed);
   std::string list;
   for (uint64_t id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
-  crm.run(fmt::format("UPDATE {} SET status_id = 7, trxn_result_code = CONCAT('week of work: refunded ', id)"
-                      " WHERE id IN ({})", table, list));
-  return std::stoull(crm.value(
-      fmt::format("SELECT COUNT(*) FROM {} WHERE trxn_result_code LIKE 'week of work: refunded %'", table)));
+  crm.run(
+      fmt::format("UPDATE {} SET status_id = 7, trxn_result_code = CONCAT('week of work: refunded ', id)"
+                  " WHERE id IN ({})",
+                  table, list));
+  return std::stoull(
+      crm.value(fmt::format("SELECT COUNT(*) FROM {} WHERE trxn_result_code LIKE 'week of work: refunded %'", table)));
 }
 
 // The site slogan in system.core: the active config file under
@@ -88,7 +91,9 @@ std::string change_config(SqlSession& bd, const std::string& prefix, const fs::p
   }
   const std::string active_config = quote_name(prefix + "active_config");
   const std::string json = bd.value("SELECT data FROM " + active_config + " WHERE name = 'system.core'");
-  if (json.empty()) throw std::runtime_error("week-of-work: no system.core config under " + root.string() + "/files or in the database");
+  if (json.empty())
+    throw std::runtime_error("week-of-work: no system.core config under " + root.string() +
+                             "/files or in the database");
   nlohmann::ordered_json config = nlohmann::ordered_json::parse(json);
   config["site_slogan"] = slogan;
   bd.run(fmt::format("UPDATE {} SET data = {} WHERE name = 'system.core'", active_config, quote_text(config.dump(4))));
@@ -97,11 +102,14 @@ std::string change_config(SqlSession& bd, const std::string& prefix, const fs::p
 
 void change_backdrop(SqlSession& bd, const std::string& prefix) {
   auto t = [&](const char* name) { return quote_name(prefix + name); };
-  bd.run(fmt::format("INSERT INTO {} (type, title, uid, created) VALUES ('post', 'Volunteer evening recap', 1, 1716000000),"
-                     " ('page', 'Privacy policy (updated)', 1, 1716000100)", t("node")));
-  bd.run(fmt::format("INSERT INTO {} (uid, name, pass, mail, status, created)"
-                     " SELECT MAX(uid) + 1, 'week-editor', '$S$Dweek', 'editor@example.org', 1, 1716000200 FROM {}",
-                     t("users"), t("users")));
+  bd.run(fmt::format(
+      "INSERT INTO {} (type, title, uid, created) VALUES ('post', 'Volunteer evening recap', 1, 1716000000),"
+      " ('page', 'Privacy policy (updated)', 1, 1716000100)",
+      t("node")));
+  bd.run(
+      fmt::format("INSERT INTO {} (uid, name, pass, mail, status, created)"
+                  " SELECT MAX(uid) + 1, 'week-editor', '$S$Dweek', 'editor@example.org', 1, 1716000200 FROM {}",
+                  t("users"), t("users")));
   bd.run(fmt::format("UPDATE {} SET value = 'i:1716003600;' WHERE name = 'cron_last'", t("state")));
 }
 
@@ -114,8 +122,9 @@ int week_of_work_main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
-      fmt::print("civiup-testbed week-of-work --root R --civicrm-db C --backdrop-db B [--prefix P] [--contacts 50]"
-                 " [--big-table-updates 1000] [--seed 1]\n");
+      fmt::print(
+          "civiup-testbed week-of-work --root R --civicrm-db C --backdrop-db B [--prefix P] [--contacts 50]"
+          " [--big-table-updates 1000] [--seed 1]\n");
       return 0;
     }
     const bool known = options.contains(arg) || arg == "--root" || arg == "--civicrm-db" || arg == "--backdrop-db";
@@ -126,7 +135,8 @@ int week_of_work_main(int argc, char** argv) {
     }
   }
   for (const char* required : {"--root", "--civicrm-db", "--backdrop-db"}) {
-    if (!options.contains(required)) throw std::runtime_error(std::string("week-of-work: ") + required + " is required");
+    if (!options.contains(required))
+      throw std::runtime_error(std::string("week-of-work: ") + required + " is required");
   }
   const DatabaseServer server = DatabaseServer::from_environment();
   SqlSession crm(server, options["--civicrm-db"]);

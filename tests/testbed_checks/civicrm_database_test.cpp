@@ -35,18 +35,25 @@ TEST(CiviCrmDatabase, DomainVersionTablesKeysAndIndexes) {
                                     " WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY'")),
             80);
   // A self-reference (contact.employer_id) and a table without a primary key (detailed logging).
-  EXPECT_EQ(db.civicrm_value("SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA ="
-                             " DATABASE() AND TABLE_NAME = 'civicrm_contact' AND REFERENCED_TABLE_NAME = 'civicrm_contact'"),
-            "1");
+  EXPECT_EQ(
+      db.civicrm_value("SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA ="
+                       " DATABASE() AND TABLE_NAME = 'civicrm_contact' AND REFERENCED_TABLE_NAME = 'civicrm_contact'"),
+      "1");
   EXPECT_EQ(db.civicrm_value("SELECT COUNT(*) FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE()"
                              " AND TABLE_NAME = 'log_civicrm_contact' AND CONSTRAINT_TYPE = 'PRIMARY KEY'"),
             "0");
-  for (const std::string table : {"civicrm_contact", "civicrm_email", "civicrm_phone", "civicrm_address", "civicrm_activity",
-                                  "civicrm_activity_contact", "civicrm_contribution", "civicrm_membership",
-                                  "civicrm_participant", "civicrm_event", "civicrm_option_group", "civicrm_option_value",
-                                  "civicrm_country", "civicrm_state_province", "civicrm_group", "civicrm_group_contact",
-                                  "civicrm_entity_tag", "civicrm_tag", "civicrm_note", "civicrm_log", "civicrm_cache",
-                                  "civicrm_group_contact_cache", "civicrm_setting", "log_civicrm_contact"}) {
+  for (const std::string table : {"civicrm_contact",      "civicrm_email",
+                                  "civicrm_phone",        "civicrm_address",
+                                  "civicrm_activity",     "civicrm_activity_contact",
+                                  "civicrm_contribution", "civicrm_membership",
+                                  "civicrm_participant",  "civicrm_event",
+                                  "civicrm_option_group", "civicrm_option_value",
+                                  "civicrm_country",      "civicrm_state_province",
+                                  "civicrm_group",        "civicrm_group_contact",
+                                  "civicrm_entity_tag",   "civicrm_tag",
+                                  "civicrm_note",         "civicrm_log",
+                                  "civicrm_cache",        "civicrm_group_contact_cache",
+                                  "civicrm_setting",      "log_civicrm_contact"}) {
     EXPECT_GT(as_int(db.civicrm_value("SELECT COUNT(*) FROM " + table)), 0) << table;
   }
 }
@@ -55,19 +62,20 @@ TEST(CiviCrmDatabase, DomainVersionTablesKeysAndIndexes) {
 // with foreign_key_checks off, so nothing else checks it).
 void expect_no_orphans(const GeneratedSite& db) {
   auto connection = connect(db.site().civicrm_db);
-  auto keys = query_column(*connection,
-                           "SELECT CONCAT_WS(' ', TABLE_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME)"
-                           " FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE()"
-                           " AND REFERENCED_TABLE_NAME IS NOT NULL");
+  auto keys =
+      query_column(*connection,
+                   "SELECT CONCAT_WS(' ', TABLE_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME)"
+                   " FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE()"
+                   " AND REFERENCED_TABLE_NAME IS NOT NULL");
   ASSERT_GE(keys.size(), 50u);
   for (const std::string& key : keys) {
     std::istringstream parts(key);
     std::string table, column, referenced, referenced_column;
     parts >> table >> column >> referenced >> referenced_column;
-    const auto orphans = query_column(
-        *connection, fmt::format("SELECT COUNT(*) FROM `{0}` t LEFT JOIN `{2}` r ON r.`{3}` = t.`{1}`"
-                                 " WHERE t.`{1}` IS NOT NULL AND r.`{3}` IS NULL",
-                                 table, column, referenced, referenced_column));
+    const auto orphans =
+        query_column(*connection, fmt::format("SELECT COUNT(*) FROM `{0}` t LEFT JOIN `{2}` r ON r.`{3}` = t.`{1}`"
+                                              " WHERE t.`{1}` IS NOT NULL AND r.`{3}` IS NULL",
+                                              table, column, referenced, referenced_column));
     EXPECT_EQ(orphans, std::vector<std::string>{"0"}) << key;
   }
 }
@@ -84,7 +92,9 @@ TEST(CiviCrmDatabase, FunctionTriggersAndAViewOnAView) {
   EXPECT_EQ(db.civicrm_value("SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"
                              " AND ROUTINE_NAME = 'civicrm_strip_non_numeric' AND ROUTINE_TYPE = 'FUNCTION'"),
             "1");
-  EXPECT_GE(as_int(db.civicrm_value("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()")), 5);
+  EXPECT_GE(
+      as_int(db.civicrm_value("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()")),
+      5);
   auto connection = connect(db.site().civicrm_db);
   execute(*connection, "INSERT INTO civicrm_phone (contact_id, phone) VALUES (1, '(617) 555-0199')");
   EXPECT_EQ(query_column(*connection, "SELECT phone_numeric FROM civicrm_phone WHERE phone = '(617) 555-0199'"),
@@ -111,7 +121,8 @@ TEST(CiviCrmDatabase, EveryByteValueRoundTripsInBlobAndVarbinary) {
   // ... and through the client library, byte for byte.
   auto connection = connect(db.site().civicrm_db);
   std::unique_ptr<sql::Statement> statement(connection->createStatement());
-  std::unique_ptr<sql::ResultSet> rows(statement->executeQuery("SELECT document, checksum FROM civicrm_file WHERE id = 1"));
+  std::unique_ptr<sql::ResultSet> rows(
+      statement->executeQuery("SELECT document, checksum FROM civicrm_file WHERE id = 1"));
   ASSERT_TRUE(rows->next());
   EXPECT_EQ(std::string(rows->getString(1)), every_byte);
   EXPECT_EQ(std::string(rows->getString(2)), every_byte);
@@ -128,13 +139,17 @@ TEST(CiviCrmDatabase, FourByteUtf8AndControlCharacters) {
   EXPECT_GT(as_int(db.civicrm_value("SELECT COUNT(*) FROM civicrm_contact WHERE last_name = '" + fraktur + "'")), 0);
   EXPECT_EQ(db.civicrm("SELECT DISTINCT last_name FROM civicrm_contact WHERE last_name LIKE '%raktur'"),
             std::vector<std::string>{fraktur});
-  EXPECT_GT(as_int(db.civicrm_value("SELECT COUNT(*) FROM civicrm_activity WHERE details LIKE '%\xF0\x9F\x8E\x89%'")), 0);
+  EXPECT_GT(as_int(db.civicrm_value("SELECT COUNT(*) FROM civicrm_activity WHERE details LIKE '%\xF0\x9F\x8E\x89%'")),
+            0);
   EXPECT_GT(as_int(db.civicrm_value("SELECT COUNT(*) FROM civicrm_contact WHERE LENGTH(display_name) >"
                                     " CHAR_LENGTH(display_name) + 2")),
             0);
   // CiviCRM's \x01-separated values.
-  EXPECT_GT(as_int(db.civicrm_value("SELECT COUNT(*) FROM civicrm_participant WHERE role_id = CONCAT('1', CHAR(1), '2')")), 0);
-  EXPECT_EQ(db.civicrm_value("SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()"),
+  EXPECT_GT(
+      as_int(db.civicrm_value("SELECT COUNT(*) FROM civicrm_participant WHERE role_id = CONCAT('1', CHAR(1), '2')")),
+      0);
+  EXPECT_EQ(db.civicrm_value(
+                "SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()"),
             "utf8mb4");
 }
 
@@ -155,38 +170,46 @@ TEST(CiviCrmDatabase, NullNextToEmptyString) {
 TEST(CiviCrmDatabase, DecimalDatetimeJsonAndGeneratedColumns) {
   GeneratedSite db;
   auto column_type = [&](const std::string& table, const std::string& column) {
-    return db.civicrm_value(fmt::format("SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
-                                        " AND TABLE_NAME = '{}' AND COLUMN_NAME = '{}'",
-                                        table, column));
+    return db.civicrm_value(
+        fmt::format("SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+                    " AND TABLE_NAME = '{}' AND COLUMN_NAME = '{}'",
+                    table, column));
   };
   EXPECT_EQ(column_type("civicrm_contribution", "total_amount"), "decimal(20,2)");
   EXPECT_EQ(column_type("civicrm_membership_type", "minimum_fee"), "decimal(18,9)");
   EXPECT_EQ(column_type("civicrm_contribution", "receive_date"), "datetime");
   EXPECT_EQ(column_type("civicrm_address", "geo_code_1"), "double");
   // MariaDB's JSON is LONGTEXT with a json_valid() check.
-  EXPECT_EQ(db.civicrm_value("SELECT COUNT(*) FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()"
-                             " AND TABLE_NAME = 'civicrm_search_display' AND CHECK_CLAUSE LIKE '%json_valid%'"),
-            "1");
+  EXPECT_EQ(
+      db.civicrm_value("SELECT COUNT(*) FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()"
+                       " AND TABLE_NAME = 'civicrm_search_display' AND CHECK_CLAUSE LIKE '%json_valid%'"),
+      "1");
   EXPECT_EQ(db.civicrm_value("SELECT JSON_VALUE(settings, '$.limit') FROM civicrm_search_display WHERE id = 1"), "50");
   EXPECT_EQ(db.civicrm_value("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
                              " AND IS_GENERATED = 'ALWAYS'"),
             "2");
-  EXPECT_EQ(db.civicrm_value("SELECT COUNT(*) FROM civicrm_contribution WHERE total_with_tax <> total_amount + tax_amount"), "0");
+  EXPECT_EQ(
+      db.civicrm_value("SELECT COUNT(*) FROM civicrm_contribution WHERE total_with_tax <> total_amount + tax_amount"),
+      "0");
   EXPECT_GT(as_int(db.civicrm_value("SELECT COUNT(*) FROM civicrm_contribution WHERE tax_amount > 0")), 0);
   EXPECT_EQ(db.civicrm_value("SELECT COUNT(*) FROM civicrm_contact WHERE sort_initial <> LEFT(sort_name, 1)"), "0");
   // Exact decimal text: cents survive.
-  EXPECT_GT(as_int(db.civicrm_value("SELECT COUNT(*) FROM civicrm_contribution WHERE total_amount <> FLOOR(total_amount)")), 0);
+  EXPECT_GT(
+      as_int(db.civicrm_value("SELECT COUNT(*) FROM civicrm_contribution WHERE total_amount <> FLOOR(total_amount)")),
+      0);
 }
 
 // InnoDB's data + index bytes of the database, after fresh statistics.
 uint64_t database_bytes(const GeneratedSite& db) {
   auto connection = connect(db.site().civicrm_db);
-  for (const std::string& table : query_column(*connection, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE"
-                                                            " TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'")) {
+  for (const std::string& table : query_column(*connection,
+                                               "SELECT TABLE_NAME FROM information_schema.TABLES WHERE"
+                                               " TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'")) {
     query_column(*connection, "ANALYZE TABLE `" + table + "`");
   }
-  return std::stoull(query_column(*connection, "SELECT SUM(DATA_LENGTH + INDEX_LENGTH) FROM information_schema.TABLES"
-                                               " WHERE TABLE_SCHEMA = DATABASE()")
+  return std::stoull(query_column(*connection,
+                                  "SELECT SUM(DATA_LENGTH + INDEX_LENGTH) FROM information_schema.TABLES"
+                                  " WHERE TABLE_SCHEMA = DATABASE()")
                          .at(0));
 }
 

@@ -69,8 +69,10 @@ TEST(Release, TarballHoldsABackdropReleaseUnderCivicrm) {
     }
   }
   EXPECT_GE(deepest, 4u);
-  EXPECT_NEAR(static_cast<double>(files), static_cast<double>(spec.file_count), static_cast<double>(spec.file_count) * 0.05);
-  EXPECT_NEAR(static_cast<double>(bytes), static_cast<double>(spec.total_bytes), static_cast<double>(spec.total_bytes) * 0.15);
+  EXPECT_NEAR(static_cast<double>(files), static_cast<double>(spec.file_count),
+              static_cast<double>(spec.file_count) * 0.05);
+  EXPECT_NEAR(static_cast<double>(bytes), static_cast<double>(spec.total_bytes),
+              static_cast<double>(spec.total_bytes) * 0.15);
   EXPECT_EQ(entries["civicrm/bin/regen.sh"].mode, 0755u);
   EXPECT_EQ(entries["civicrm/civicrm-version.php"].mode, 0644u);
 }
@@ -91,9 +93,12 @@ TEST(Release, SameSpecGivesTheSameBytesAndVersionsDiffer) {
   for (const auto& [name, entry] : new_files) {
     if (entry.directory) continue;
     auto it = old_files.find(name);
-    if (it == old_files.end()) ++added;
-    else if (it->second.content == entry.content) ++same;
-    else ++changed;
+    if (it == old_files.end())
+      ++added;
+    else if (it->second.content == entry.content)
+      ++same;
+    else
+      ++changed;
   }
   for (const auto& [name, entry] : old_files) removed += (!entry.directory && !new_files.count(name)) ? 1U : 0U;
   EXPECT_GT(same, changed) << "most files stay the same between versions";
@@ -153,7 +158,8 @@ TEST(Release, ReleaseScaleTarballIsWrittenInSeconds) {
   size_t files = 0, directories = 0;
   int64_t bytes = 0;
   for (const auto& [name, entry] : entries) {
-    if (entry.directory) ++directories;
+    if (entry.directory)
+      ++directories;
     else {
       ++files;
       bytes += entry.size;

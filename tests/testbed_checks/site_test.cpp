@@ -38,16 +38,18 @@ TEST(Site, TheSitesAccountHasAllOnItsDatabasesOnlyAndDefinesItsPrograms) {
   EXPECT_EQ(site.account.user, site.backdrop_db);
   EXPECT_NE(site.account.user, testbed_server().user);
   auto connection = connect();
-  std::vector<std::string> grants = query_column(*connection, fmt::format("SHOW GRANTS FOR '{}'@'%'", site.account.user));
+  std::vector<std::string> grants =
+      query_column(*connection, fmt::format("SHOW GRANTS FOR '{}'@'%'", site.account.user));
   std::sort(grants.begin(), grants.end());
   ASSERT_EQ(grants.size(), 3u) << fmt::format("{}", fmt::join(grants, "\n"));
   EXPECT_TRUE(grants[0].starts_with(fmt::format("GRANT ALL PRIVILEGES ON `{}`.*", site.backdrop_db))) << grants[0];
   EXPECT_TRUE(grants[1].starts_with(fmt::format("GRANT ALL PRIVILEGES ON `{}`.*", site.civicrm_db))) << grants[1];
   EXPECT_TRUE(grants[2].starts_with("GRANT USAGE ON *.*")) << grants[2];
   const std::string definer = site.account.user + "@%";
-  for (const char* query : {"SELECT DISTINCT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()",
-                            "SELECT DISTINCT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()",
-                            "SELECT DISTINCT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"})
+  for (const char* query :
+       {"SELECT DISTINCT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()",
+        "SELECT DISTINCT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()",
+        "SELECT DISTINCT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"})
     EXPECT_EQ(generated.civicrm(query), std::vector<std::string>{definer}) << query;
 
   // --privileged-db-user: the server's own account in the settings.
@@ -55,7 +57,8 @@ TEST(Site, TheSitesAccountHasAllOnItsDatabasesOnlyAndDefinesItsPrograms) {
   spec.privileged_db_user = true;
   GeneratedSite privileged(spec);
   EXPECT_EQ(privileged.site().account.user, testbed_server().user);
-  EXPECT_NE(read_file(privileged.site().root / "civicrm.settings.php").find(testbed_server().dsn(privileged.site().civicrm_db)),
+  EXPECT_NE(read_file(privileged.site().root / "civicrm.settings.php")
+                .find(testbed_server().dsn(privileged.site().civicrm_db)),
             std::string::npos);
 }
 
@@ -154,9 +157,11 @@ TEST(Site, InstalledReleaseAndIntegrationModules) {
 
 TEST(BackdropDatabase, HoldsStateSystemAndEveryCacheTable) {
   GeneratedSite generated;
-  EXPECT_EQ(generated.backdrop("SELECT value FROM state WHERE name = 'maintenance_mode'"), std::vector<std::string>{"b:0;"});
+  EXPECT_EQ(generated.backdrop("SELECT value FROM state WHERE name = 'maintenance_mode'"),
+            std::vector<std::string>{"b:0;"});
   auto status = [&](const std::string& name) {
-    auto values = generated.backdrop(fmt::format("SELECT status FROM system WHERE type = 'module' AND name = '{}'", name));
+    auto values =
+        generated.backdrop(fmt::format("SELECT status FROM system WHERE type = 'module' AND name = '{}'", name));
     return values.size() == 1 ? values[0] : "<" + std::to_string(values.size()) + " rows>";
   };
   EXPECT_EQ(status("civicrm"), "1");
@@ -171,8 +176,9 @@ TEST(BackdropDatabase, HoldsStateSystemAndEveryCacheTable) {
   for (const std::string table : {"cache", "cache_bootstrap", "cache_page", "cache_views", "cache_layout_path"}) {
     EXPECT_GT(std::stoi(generated.backdrop("SELECT COUNT(*) FROM " + table).at(0)), 0) << table;
   }
-  EXPECT_EQ(generated.backdrop("SELECT COUNT(*) FROM cache_bootstrap WHERE cid IN ('system_list', 'bootstrap_modules')"),
-            std::vector<std::string>{"2"});
+  EXPECT_EQ(
+      generated.backdrop("SELECT COUNT(*) FROM cache_bootstrap WHERE cid IN ('system_list', 'bootstrap_modules')"),
+      std::vector<std::string>{"2"});
 }
 
 TEST(BackdropDatabase, SharedDatabaseHoldsBothSetsOfTables) {
@@ -183,7 +189,8 @@ TEST(BackdropDatabase, SharedDatabaseHoldsBothSetsOfTables) {
   EXPECT_EQ(site.backdrop_db, site.civicrm_db);
   const std::string settings = read_file(site.root / "civicrm.settings.php");
   EXPECT_EQ(capture(settings, R"(define\('CIVICRM_DSN', '([^'?]*))"), site.account.dsn(site.backdrop_db));
-  EXPECT_EQ(generated.backdrop("SELECT value FROM bd_state WHERE name = 'maintenance_mode'"), std::vector<std::string>{"b:0;"});
+  EXPECT_EQ(generated.backdrop("SELECT value FROM bd_state WHERE name = 'maintenance_mode'"),
+            std::vector<std::string>{"b:0;"});
   EXPECT_EQ(generated.civicrm_value("SELECT version FROM civicrm_domain"), generated.spec().version);
 }
 

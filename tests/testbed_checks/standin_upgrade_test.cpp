@@ -57,7 +57,8 @@ TEST_F(StandinUpgrade, UpgradesToTheInstalledCodeVersion) {
   const std::string triggers = trigger_count();
   auto result = upgrade();
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-  EXPECT_TRUE(contains(result.out, "Found CiviCRM database version 5.74.0.\nFound CiviCRM code version 5.75.0.\n")) << result.out;
+  EXPECT_TRUE(contains(result.out, "Found CiviCRM database version 5.74.0.\nFound CiviCRM code version 5.75.0.\n"))
+      << result.out;
   EXPECT_TRUE(contains(result.out, "Finish Upgrade DB to 5.75.0\n")) << result.out;
   EXPECT_EQ(db_version(), "5.75.0");
   // A column added, a table created, rows changed, triggers back.
@@ -117,7 +118,8 @@ TEST_F(StandinUpgrade, HangIsEndedOnlyByATimeout) {
   options.extra_env = {{"CIVIUP_STANDIN_HANG", "add-column"}};
   auto result = run_process({"timeout", "--signal=TERM", "2", testbed_binary(), "upgrade-db"}, options);
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  EXPECT_EQ(result.exit_code, 124) << "timeout(1) reports a command it had to stop with 124\n" << result.out << result.err;
+  EXPECT_EQ(result.exit_code, 124) << "timeout(1) reports a command it had to stop with 124\n"
+                                   << result.out << result.err;
   EXPECT_GE(seconds, 1.9);
   EXPECT_TRUE(contains(result.out, "Hanging at step 'add-column'")) << result.out;
   EXPECT_EQ(db_version(), "5.75.0.upgrade");

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <map>
 
-#include "civiup/transaction/journal.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/transaction/journal.hpp"
 #include "civiup/transaction/state_lock.hpp"
 #include "civiup/transaction/transaction.hpp"
 #include "support/process.hpp"
@@ -19,8 +19,8 @@ namespace {
 struct World {
   std::map<std::string, int> values;
   std::vector<std::string> calls;
-  std::string fail_apply;   // phase whose apply throws (after changing its value)
-  std::string fail_undo;    // phase whose undo throws
+  std::string fail_apply;  // phase whose apply throws (after changing its value)
+  std::string fail_undo;   // phase whose undo throws
 };
 
 class SetValuePhase : public Phase {
@@ -245,9 +245,8 @@ TEST(StateLock, SecondHolderIsRefusedWithThePid) {
     StateLock second(dir.path());
     FAIL() << "second lock in the same state dir must be refused";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "state directory " + dir.path().string() + " is in use by another civiup (pid " +
-                  std::to_string(::getpid()) + ")");
+    EXPECT_EQ(std::string(e.what()), "state directory " + dir.path().string() + " is in use by another civiup (pid " +
+                                         std::to_string(::getpid()) + ")");
   }
 }
 

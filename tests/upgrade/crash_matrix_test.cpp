@@ -24,10 +24,9 @@ const std::vector<std::string>& kMatrix = phases::phase_order("upgrade");
 // Inside the long steps: killed at a progress report of the phase's long step
 // ("<phase>:inside" is its begin, "inside@N" the Nth report; terminal_progress.hpp).
 const std::vector<std::string> kInsidePoints = {
-    "stage-release:inside",        "stage-release:inside@2",      "snapshot-code:inside",
-    "snapshot-code:inside@3",      "pre-snapshot-databases:inside@5",
-    "snapshot-databases:inside",   "snapshot-databases:inside@5",
-    "upgrade-database:inside",     "commit:inside"};
+    "stage-release:inside",        "stage-release:inside@2",          "snapshot-code:inside",
+    "snapshot-code:inside@3",      "pre-snapshot-databases:inside@5", "snapshot-databases:inside",
+    "snapshot-databases:inside@5", "upgrade-database:inside",         "commit:inside"};
 
 // The commit point is "verify" recorded done; killed at "verify:after" the
 // journal has not recorded it, so that run is rolled back (verify changes nothing).
@@ -77,12 +76,11 @@ TEST_P(CrashMatrixTest, KilledAtTheFaultPointsAndRecovered) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryUpgradePhase, CrashMatrixTest, ::testing::ValuesIn(kMatrix),
-                         [](const auto& param_info) {
-                           std::string name = param_info.param;
-                           std::erase(name, '-');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(EveryUpgradePhase, CrashMatrixTest, ::testing::ValuesIn(kMatrix), [](const auto& param_info) {
+  std::string name = param_info.param;
+  std::erase(name, '-');
+  return name;
+});
 
 // "commit:after" (the matrix's commit case stops after "commit:before").
 class CrashPastCommitTest : public CrashMatrixTest {};
@@ -129,13 +127,12 @@ TEST_P(CrashInsideTest, KilledInsideALongStepAndRecovered) {
   expect_same(before, state());
 }
 
-INSTANTIATE_TEST_SUITE_P(LongSteps, CrashInsideTest, ::testing::ValuesIn(kInsidePoints),
-                         [](const auto& param_info) {
-                           std::string name = param_info.param;
-                           std::erase_if(name, [](char c) { return c == '-' || c == ':'; });
-                           std::replace(name.begin(), name.end(), '@', '_');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(LongSteps, CrashInsideTest, ::testing::ValuesIn(kInsidePoints), [](const auto& param_info) {
+  std::string name = param_info.param;
+  std::erase_if(name, [](char c) { return c == '-' || c == ':'; });
+  std::replace(name.begin(), name.end(), '@', '_');
+  return name;
+});
 
 // Recover itself is killed (in the undo of the swap, then of the DB upgrade)
 // and run again.
@@ -162,9 +159,10 @@ TEST_F(CrashMatrixTest, ExternalKillAtSpreadOutMomentsIsRecovered) {
   // seconds even on a quiet machine and the moments fall in different phases.
   for (int delay_ms : {150, 500, 1000, 1700, 2600}) {
     SCOPED_TRACE("killed after " + std::to_string(delay_ms) + " ms");
-    std::vector<std::string> args = {CIVIUP_BINARY, "upgrade", "--root", site_.root.string(), "--release",
-                                     release_.string(), "--db-upgrade",
-                                     std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--yes", "--json"};
+    std::vector<std::string> args = {
+        CIVIUP_BINARY, "upgrade",         "--root",       site_.root.string(),
+        "--release",   release_.string(), "--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db",
+        "--yes",       "--json"};
     pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
@@ -187,7 +185,8 @@ TEST_F(CrashMatrixTest, ExternalKillAtSpreadOutMomentsIsRecovered) {
     EXPECT_EQ(recovered.exit_code, 0) << recovered.out << recovered.err;
     EXPECT_EQ(recovered.err.find("civiup: error"), std::string::npos) << recovered.err;
     if (finished || json_of(recovered)["recovered"] == "rolled_forward") {
-      std::printf("[ crash    ] killed after %d ms: %s\n", delay_ms, finished ? "the run had finished" : "rolled forward");
+      std::printf("[ crash    ] killed after %d ms: %s\n", delay_ms,
+                  finished ? "the run had finished" : "rolled forward");
       expect_upgraded();
       return;  // upgraded: the later moments would need a fresh site
     }

@@ -44,9 +44,9 @@ TEST_F(ErrorBoundaryTest, AStateDirectoryWhoseParentIsNotWritableIsOneLineAndExi
   SiteState before = state();
   // The tests run as root, which writes anywhere: drop the capabilities that
   // override file modes, so the 0555 parent refuses as it would a site user.
-  ProcessResult result = test::run_process({"setpriv", "--bounding-set=-dac_override,-dac_read_search",
-                                            CIVIUP_BINARY, "snapshot", "--root", site_.root.string(),
-                                            "--state-dir", (parent / "state").string(), "--json"});
+  ProcessResult result =
+      test::run_process({"setpriv", "--bounding-set=-dac_override,-dac_read_search", CIVIUP_BINARY, "snapshot",
+                         "--root", site_.root.string(), "--state-dir", (parent / "state").string(), "--json"});
   expect_one_error(result, 2, (parent / "state").string());
   EXPECT_NE(result.err.find("Permission denied"), std::string::npos) << result.err;
   EXPECT_FALSE(fs::exists(parent / "state"));
@@ -100,8 +100,7 @@ TEST_F(ErrorBoundaryTest, ARollForwardThatFailsExitsThreeAndRecoverFinishesIt) {
   ASSERT_EQ(upgrade({{"CIVIUP_FAULT", "commit:before:kill"}}).exit_code, 128 + SIGKILL);
   test::ProcessOptions failing;
   failing.extra_env = {{"CIVIUP_FAULT", "commit:before"}};
-  ProcessResult failed =
-      test::run_civiup({"recover", "--root", site_.root.string(), "--yes", "--json"}, failing);
+  ProcessResult failed = test::run_civiup({"recover", "--root", site_.root.string(), "--yes", "--json"}, failing);
   expect_one_error(failed, 3, "commit");
   EXPECT_EQ(json_of(failed)["recovered"], false) << failed.out;
   ProcessResult finished = test::run_civiup({"recover", "--root", site_.root.string(), "--yes", "--json"});

@@ -105,8 +105,8 @@ TEST_F(ExtensionsUpgradeTest, From6_4To6_19WithSmartyInVendor) {
   spec.version = "6.4.0";
   make_site(spec);
   make_release("6.19.0");
-  ProcessResult check = test::run_civiup({"check", "--root", site_.root.string(), "--release", release_.string(),
-                                          "--db-upgrade", "/bin/true", "--json"});
+  ProcessResult check = test::run_civiup(
+      {"check", "--root", site_.root.string(), "--release", release_.string(), "--db-upgrade", "/bin/true", "--json"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   ProcessResult result = upgrade();
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;

@@ -70,8 +70,10 @@ void HttpServer::serve() {
         std::tie(status, body) = it->second;
       }
     }
-    std::string response = fmt::format("HTTP/1.1 {} X\r\nContent-Type: text/html\r\nContent-Length: {}\r\n"
-                                       "Connection: close\r\n\r\n{}", status, body.size(), body);
+    std::string response = fmt::format(
+        "HTTP/1.1 {} X\r\nContent-Type: text/html\r\nContent-Length: {}\r\n"
+        "Connection: close\r\n\r\n{}",
+        status, body.size(), body);
     ssize_t ignored = ::write(client.get(), response.data(), response.size());
     (void)ignored;
   }

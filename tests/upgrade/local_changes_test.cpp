@@ -1,8 +1,8 @@
 // Local patches: files of modules/civicrm changed since the previous civiup
 // upgrade installed that tree.  `check` lists them, `upgrade` refuses them
 // (exit 2, nothing changed) unless --discard-local-changes is given.
-#include <regex>
 #include <gtest/gtest.h>
+#include <regex>
 
 #include "civiup/site/site.hpp"
 #include "upgrade/upgrade_fixture.hpp"
@@ -47,8 +47,7 @@ TEST_F(LocalChangesTest, APatchAfterAnUpgradeIsListedRefusedAndCanBeDiscarded) {
   EXPECT_EQ(checked.exit_code, 2) << checked.out << checked.err;
   nlohmann::json report = json_of(checked);
   EXPECT_EQ(report["local_changes"].size(), 2u) << checked.out;
-  EXPECT_NE(report["error"].get<std::string>().find("2 files changed since civiup installed 5.75.0"),
-            std::string::npos)
+  EXPECT_NE(report["error"].get<std::string>().find("2 files changed since civiup installed 5.75.0"), std::string::npos)
       << report["error"];
 
   SiteState before = state();

@@ -52,8 +52,8 @@ TEST_F(PrivilegedUpgradeTest, WaitsForTheSitesOpenTransactionsThenSaysWhichAreLe
   auto site_session = test::connect(site_.backdrop_db);
   std::unique_ptr<sql::Statement> statement(site_session->createStatement());
   statement->execute("START TRANSACTION");
-  std::unique_ptr<sql::ResultSet>(statement->executeQuery("SELECT uid FROM " + site_.table_prefix +
-                                                          "users WHERE uid = 1 FOR UPDATE"));
+  std::unique_ptr<sql::ResultSet>(
+      statement->executeQuery("SELECT uid FROM " + site_.table_prefix + "users WHERE uid = 1 FOR UPDATE"));
 
   auto started = std::chrono::steady_clock::now();
   ProcessResult result = upgrade({}, {"--quiesce-timeout", "1"});

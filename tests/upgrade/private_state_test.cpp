@@ -44,9 +44,9 @@ class PrivateStateTest : public UpgradeTest {
 };
 
 TEST_F(PrivateStateTest, EveryCommandLeavesTheStateDirectoryOwnerOnly) {
-  ProcessResult upgraded = run_umask0({"upgrade", "--root", site_.root.string(), "--release", release_.string(),
-                                   "--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--yes",
-                                   "--json"});
+  ProcessResult upgraded =
+      run_umask0({"upgrade", "--root", site_.root.string(), "--release", release_.string(), "--db-upgrade",
+                  std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--yes", "--json"});
   ASSERT_EQ(upgraded.exit_code, 0) << upgraded.out << upgraded.err;
   expect_private(state_dir(), "upgrade");
   ASSERT_TRUE(fs::exists(state_dir() / "code.git" / "objects" / "pack"));
@@ -67,8 +67,8 @@ TEST_F(PrivateStateTest, EveryCommandLeavesTheStateDirectoryOwnerOnly) {
   fs::path copy = tmp_ / "copy";
   grant_prefix("prv_");
   ProcessResult rehearsed = run_umask0({"rehearse", "--root", site_.root.string(), "--release", release_.string(),
-                                    "--to-root", copy.string(), "--to-db-prefix", "prv_", "--db-upgrade",
-                                    std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--json"});
+                                        "--to-root", copy.string(), "--to-db-prefix", "prv_", "--db-upgrade",
+                                        std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--json"});
   EXPECT_EQ(rehearsed.exit_code, 0) << rehearsed.out << rehearsed.err;
   expect_private(state_dir(), "rehearse (production's state directory)");
   expect_private(fs::path(copy.string() + ".civiup"), "rehearse (the copy's state directory)");

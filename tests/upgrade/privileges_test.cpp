@@ -27,9 +27,7 @@ class SiteAccountTest : public UpgradeTest {
                              std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--json"});
   }
 
-  ProcessResult rollback() {
-    return test::run_civiup({"rollback", "--root", site_.root.string(), "--yes", "--json"});
-  }
+  ProcessResult rollback() { return test::run_civiup({"rollback", "--root", site_.root.string(), "--yes", "--json"}); }
 
   // Every log of the state directory, in one string.
   std::string logs() const {
@@ -92,8 +90,7 @@ TEST_F(SiteAccountTest, AnAccountLackingAPrivilegeFailsAtCheckNotMidUpgrade) {
   SiteState before = state();
   ProcessResult upgraded = upgrade();
   EXPECT_EQ(upgraded.exit_code, 2) << upgraded.out << upgraded.err;
-  EXPECT_NE(json_of(upgraded)["error"].get<std::string>().find("lacks LOCK TABLES"), std::string::npos)
-      << upgraded.out;
+  EXPECT_NE(json_of(upgraded)["error"].get<std::string>().find("lacks LOCK TABLES"), std::string::npos) << upgraded.out;
   expect_same(before, state());
 }
 
@@ -129,9 +126,9 @@ class DdlDuringTheOnlineDumpTest : public SiteAccountTest, public ::testing::Wit
 TEST_P(DdlDuringTheOnlineDumpTest, EndsUpInTheWindowsSnapshot) {
   const std::string node = site_.table_prefix + "node";
   const std::string alter = fmt::format(fmt::runtime(GetParam()), node);
-  const std::string exec = fmt::format(
-      "mariadb --no-defaults -h {} -P {} -u '{}' -p'{}' '{}' -e '{}'", site_.account.host, site_.account.port,
-      site_.account.user, site_.account.password, site_.backdrop_db, alter);
+  const std::string exec =
+      fmt::format("mariadb --no-defaults -h {} -P {} -u '{}' -p'{}' '{}' -e '{}'", site_.account.host,
+                  site_.account.port, site_.account.user, site_.account.password, site_.backdrop_db, alter);
   ProcessResult result = upgrade({{"CIVIUP_FAULT", "pre-snapshot-databases:inside@1:exec"},
                                   {"CIVIUP_FAULT_EXEC", exec},
                                   {"CIVIUP_STANDIN_FAIL_AT", "change-rows"}});
@@ -152,15 +149,16 @@ TEST_P(DdlDuringTheOnlineDumpTest, EndsUpInTheWindowsSnapshot) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AddedColumn, DdlDuringTheOnlineDumpTest,
-    ::testing::Values(
-        // In place: the online dump reads the old columns from its snapshot.
-        "ALTER TABLE `{}` ADD COLUMN ddl_probe INT NOT NULL DEFAULT 7, ALGORITHM=INSTANT",
-        // A rebuild: the snapshot cannot read the table any more ("Table definition has
-        // changed"), and the online dump starts again from a new point.
-        "ALTER TABLE `{}` ADD COLUMN ddl_probe INT NOT NULL DEFAULT 7, ALGORITHM=COPY"),
-    [](const auto& param_info) { return param_info.index == 0 ? std::string("Instant") : std::string("TableCopy"); });
+INSTANTIATE_TEST_SUITE_P(AddedColumn, DdlDuringTheOnlineDumpTest,
+                         ::testing::Values(
+                             // In place: the online dump reads the old columns from its snapshot.
+                             "ALTER TABLE `{}` ADD COLUMN ddl_probe INT NOT NULL DEFAULT 7, ALGORITHM=INSTANT",
+                             // A rebuild: the snapshot cannot read the table any more ("Table definition has
+                             // changed"), and the online dump starts again from a new point.
+                             "ALTER TABLE `{}` ADD COLUMN ddl_probe INT NOT NULL DEFAULT 7, ALGORITHM=COPY"),
+                         [](const auto& param_info) {
+                           return param_info.index == 0 ? std::string("Instant") : std::string("TableCopy");
+                         });
 
 // The server's own account has RELOAD: the dumps block DDL with BACKUP STAGE,
 // and an upgrade and its rollback work as with the site's account.

@@ -103,7 +103,8 @@ TEST_F(RestoreTest, RollbackSaysWhatItWouldDiscardAndKeepsIt) {
   nlohmann::json discarded = json_of(refused)["discarded"];
   ASSERT_EQ(discarded["tables"].size(), 1u) << refused.out;
   EXPECT_EQ(discarded["tables"][0]["table"], "civicrm_contact");
-  EXPECT_EQ(discarded["tables"][0]["rows_then"].get<uint64_t>() + 1, discarded["tables"][0]["rows_now"].get<uint64_t>());
+  EXPECT_EQ(discarded["tables"][0]["rows_then"].get<uint64_t>() + 1,
+            discarded["tables"][0]["rows_now"].get<uint64_t>());
   EXPECT_EQ(std::to_string(discarded["tables"][0]["rows_then"].get<uint64_t>()), contacts);
   ASSERT_EQ(discarded["files"].size(), 1u) << refused.out;
   EXPECT_NE(discarded["files"][0]["path"].get<std::string>().find("system.core.json"), std::string::npos);

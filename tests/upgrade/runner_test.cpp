@@ -61,8 +61,9 @@ TEST_F(RunnerTest, PhpFatalErrorIsAFailureAndRollsBack) {
 // window held one bee call, one bootstrap, per step (nine here: 13.5 s).
 TEST_F(RunnerTest, ThroughBeeNoBootstrapIsCiviupsShareOfTheWindow) {
   fs::path bee_log = tmp_ / "bee.log";
-  ProcessResult result = upgrade({{"CIVIUP_STANDIN_BEE_LOG", bee_log.string()}, {"CIVIUP_STANDIN_BEE_BOOT_SECONDS", "1.5"}},
-                                 {"--bee", std::string(CIVIUP_TESTBED_BINARY) + " bee"});
+  ProcessResult result =
+      upgrade({{"CIVIUP_STANDIN_BEE_LOG", bee_log.string()}, {"CIVIUP_STANDIN_BEE_BOOT_SECONDS", "1.5"}},
+              {"--bee", std::string(CIVIUP_TESTBED_BINARY) + " bee"});
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(query(site_.civicrm_db, "SELECT version FROM civicrm_domain"), kTo);
   std::string calls = read_file_if_present(bee_log);

@@ -37,17 +37,18 @@ class SiteDatabasesTest : public UpgradeTest {
   }
   void expect_same_full(const FullState& before, const FullState& after) {
     expect_same(before.site, after.site);
-    EXPECT_TRUE(before.logging == after.logging)
-        << "logging database differs:\n" << test::describe_differences(before.logging, after.logging);
+    EXPECT_TRUE(before.logging == after.logging) << "logging database differs:\n"
+                                                 << test::describe_differences(before.logging, after.logging);
   }
 
   std::string frontpage_row() {
     return query(site_.backdrop_db, "SELECT data FROM active_config WHERE name = 'system.core'");
   }
   std::string log_columns() {
-    return query(site_.logging_db, "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM "
-                                   "information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
-                                   "'log_civicrm_contact'");
+    return query(site_.logging_db,
+                 "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM "
+                 "information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
+                 "'log_civicrm_contact'");
   }
 
   ProcessResult check() {
@@ -74,8 +75,10 @@ TEST_F(SiteDatabasesTest, CheckListsEveryDatabaseOnceAndRefusesAnUnreachableLogg
   // of a contact logged into the logging database by CiviCRM's trigger.
   EXPECT_FALSE(fs::exists(site_.config_dir)) << "no active config directory with the config in the database";
   EXPECT_NE(frontpage_row().find("\"site_frontpage\": \"civicrm/dashboard\""), std::string::npos) << frontpage_row();
-  EXPECT_EQ(query(site_.civicrm_db, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-                                    "AND TABLE_NAME LIKE 'log\\_%'"), "0");
+  EXPECT_EQ(query(site_.civicrm_db,
+                  "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                  "AND TABLE_NAME LIKE 'log\\_%'"),
+            "0");
   std::string logged = query(site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact");
   test::execute(*test::connect(site_.civicrm_db), "UPDATE civicrm_contact SET display_name = 'logged' WHERE id = 1");
   EXPECT_EQ(std::stoi(query(site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact")), std::stoi(logged) + 1);
@@ -114,7 +117,8 @@ TEST_F(SiteDatabasesTest, CheckListsEveryDatabaseOnceAndRefusesAnUnreachableLogg
   for (const auto& problem : out["problems"]) {
     std::string text = problem.get<std::string>();
     EXPECT_EQ(text.find('\n'), std::string::npos) << text;
-    if (text.find("logging database") != std::string::npos && text.find(site_.logging_db + "_gone") != std::string::npos) {
+    if (text.find("logging database") != std::string::npos &&
+        text.find(site_.logging_db + "_gone") != std::string::npos) {
       ++naming;
     }
   }
@@ -144,7 +148,8 @@ TEST_F(SiteDatabasesTest, RollbackRestoresTheLoggingDatabaseAndTheConfigTable) {
     logging_dump = logging_dump || entry.path().filename() == "logging";
   }
   EXPECT_TRUE(logging_dump) << "dumps/<run>/logging/";
-  nlohmann::json snapshots = json_of(test::run_civiup({"snapshots", "--root", site_.root.string(), "--json"}))["snapshots"];
+  nlohmann::json snapshots =
+      json_of(test::run_civiup({"snapshots", "--root", site_.root.string(), "--json"}))["snapshots"];
   bool listed = false;
   for (const auto& snapshot : snapshots) {
     if (snapshot["kind"] != "pre-upgrade") continue;
@@ -168,10 +173,10 @@ ProcessResult rehearse_into(const fs::path& copy, const std::string& prefix, con
                             const fs::path& release, std::map<std::string, std::string> env = {}) {
   test::ProcessOptions options;
   options.extra_env = std::move(env);
-  return test::run_civiup({"rehearse", "--root", root.string(), "--release", release.string(), "--to-root",
-                           copy.string(), "--to-db-prefix", prefix, "--db-upgrade",
-                           std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--yes", "--json"},
-                          options);
+  return test::run_civiup(
+      {"rehearse", "--root", root.string(), "--release", release.string(), "--to-root", copy.string(), "--to-db-prefix",
+       prefix, "--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db", "--yes", "--json"},
+      options);
 }
 
 TEST_F(SiteDatabasesTest, RehearsalCopiesTheLoggingDatabaseAndPointsTheCopyAtIt) {
@@ -211,9 +216,11 @@ TEST_F(SiteDatabasesTest, TheCopysLoggingTriggersWriteIntoTheCopy) {
 
   auto connection = test::connect(prefix + site_.civicrm_db);
   test::execute(*connection, "UPDATE civicrm_contact SET display_name = 'in the copy' WHERE id = 1");
-  EXPECT_EQ(query(prefix + site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact WHERE display_name = 'in the copy'"),
-            "1");
-  EXPECT_EQ(query(site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact WHERE display_name = 'in the copy'"), "0");
+  EXPECT_EQ(
+      query(prefix + site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact WHERE display_name = 'in the copy'"),
+      "1");
+  EXPECT_EQ(query(site_.logging_db, "SELECT COUNT(*) FROM log_civicrm_contact WHERE display_name = 'in the copy'"),
+            "0");
   expect_same_full(before, full_state());
 
   ProcessResult cleaned = test::run_civiup({"rehearse", "--cleanup", "--to-root", copy.string(), "--json"});

@@ -79,7 +79,9 @@ TEST_F(SiteUrlTest, AnUnreachableUrlIsSkippedAndSaid) {
   EXPECT_TRUE(out["health_check"]["url"].is_null());
   std::string skipped = out["health_check"]["skipped"].get<std::string>();
   EXPECT_NE(skipped.find("http://127.0.0.1:1/ (CIVICRM_UF_BASEURL in civicrm.settings.php) did not pass before the "
-                         "upgrade"), std::string::npos) << skipped;
+                         "upgrade"),
+            std::string::npos)
+      << skipped;
   EXPECT_NE(run_log(out).find("no health check: http://127.0.0.1:1/"), std::string::npos);
   std::cout << "[ measure  ] upgrade with a refused base URL: " << seconds << " s\n";
 }

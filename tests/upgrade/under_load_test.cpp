@@ -34,9 +34,18 @@ class UnderLoadTest : public UpgradeTest {
  protected:
   void start_writer(bool until_maintenance = false) {
     log_ = tmp_ / "writes.log";
-    std::vector<std::string> args = {CIVIUP_TESTBED_BINARY, "write-load", "--civicrm-db", site_.civicrm_db,
-                                     "--backdrop-db", site_.backdrop_db, "--prefix", site_.table_prefix,
-                                     "--rate", "100", "--log", log_.string()};
+    std::vector<std::string> args = {CIVIUP_TESTBED_BINARY,
+                                     "write-load",
+                                     "--civicrm-db",
+                                     site_.civicrm_db,
+                                     "--backdrop-db",
+                                     site_.backdrop_db,
+                                     "--prefix",
+                                     site_.table_prefix,
+                                     "--rate",
+                                     "100",
+                                     "--log",
+                                     log_.string()};
     if (until_maintenance) args.push_back("--until-maintenance");
     writer_ = ::fork();
     ASSERT_GE(writer_, 0);
@@ -85,8 +94,7 @@ class UnderLoadTest : public UpgradeTest {
     return present(site_.civicrm_db, "SELECT display_name FROM civicrm_contact WHERE display_name LIKE 'load %'");
   }
   std::set<long> bd_present() {
-    return present(site_.backdrop_db,
-                   "SELECT title FROM `" + site_.table_prefix + "node` WHERE title LIKE 'load %'");
+    return present(site_.backdrop_db, "SELECT title FROM `" + site_.table_prefix + "node` WHERE title LIKE 'load %'");
   }
 
   // Every write committed before maintenance mode is present; nothing is
@@ -97,8 +105,8 @@ class UnderLoadTest : public UpgradeTest {
     for (long n : before) missing += now.contains(n) ? 0U : 1U;
     EXPECT_EQ(missing, 0u) << what << ": writes committed before maintenance mode are missing";
     for (long n : now) EXPECT_TRUE(all.contains(n)) << what << ": row " << n << " was never committed";
-    return fmt::format("{}: {} committed, {} before maintenance mode, all of them present; {} present in all",
-                       what, all.size(), before.size(), now.size());
+    return fmt::format("{}: {} committed, {} before maintenance mode, all of them present; {} present in all", what,
+                       all.size(), before.size(), now.size());
   }
 
   // The site apart from the writer's two tables.
@@ -121,8 +129,9 @@ class UnderLoadTest : public UpgradeTest {
 TEST_F(UnderLoadTest, AFailedUpgradeUnderLoadKeepsEveryWriteCommittedBeforeMaintenance) {
   SiteState before = others();
   std::string other_contacts_before =
-      query(site_.civicrm_db, "SELECT CONCAT(COUNT(*), ':', SUM(CRC32(CONCAT_WS('|', id, display_name, "
-                              "IFNULL(first_name, ''))))) FROM civicrm_contact WHERE display_name NOT LIKE 'load %'");
+      query(site_.civicrm_db,
+            "SELECT CONCAT(COUNT(*), ':', SUM(CRC32(CONCAT_WS('|', id, display_name, "
+            "IFNULL(first_name, ''))))) FROM civicrm_contact WHERE display_name NOT LIKE 'load %'");
   start_writer();
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   ProcessResult failed = upgrade({{"CIVIUP_STANDIN_FAIL_AT", "change-rows"}});
@@ -181,8 +190,7 @@ TEST_F(UnderLoadTest, ARollbackUnderLoadKeepsEveryCommittedWriteInItsSnapshot) {
   EXPECT_EQ(crm_present().size(), added["civicrm_contact"]) << "what was reported discarded is what came back";
   EXPECT_EQ(bd_present().size(), added[node]);
   std::printf("[ load     ] rollback reported +%llu contacts, +%llu nodes; %s\n",
-              static_cast<unsigned long long>(added["civicrm_contact"]),
-              static_cast<unsigned long long>(added[node]),
+              static_cast<unsigned long long>(added["civicrm_contact"]), static_cast<unsigned long long>(added[node]),
               expect_kept(log.crm_before, log.crm_all, crm_present(), "civicrm").c_str());
   expect_kept(log.bd_before, log.bd_all, bd_present(), "backdrop");
 }

@@ -15,13 +15,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "civiup/transaction/journal.hpp"
 #include "civiup/base/durable_file.hpp"
+#include "civiup/transaction/journal.hpp"
 #include "support/fingerprint.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
-#include "support/text.hpp"
 #include "support/test_server.hpp"
+#include "support/text.hpp"
 #include "testbed/testbed.hpp"
 
 namespace civiup {
@@ -75,16 +75,17 @@ class UpgradeTest : public ::testing::Test {
   }
 
   void expect_same(const SiteState& before, const SiteState& after) {
-    EXPECT_TRUE(before.tree == after.tree) << "code tree differs:\n" << test::describe_differences(before.tree, after.tree);
-    EXPECT_TRUE(before.backdrop == after.backdrop)
-        << "Backdrop database differs:\n" << test::describe_differences(before.backdrop, after.backdrop);
-    EXPECT_TRUE(before.civicrm == after.civicrm)
-        << "CiviCRM database differs:\n" << test::describe_differences(before.civicrm, after.civicrm);
+    EXPECT_TRUE(before.tree == after.tree) << "code tree differs:\n"
+                                           << test::describe_differences(before.tree, after.tree);
+    EXPECT_TRUE(before.backdrop == after.backdrop) << "Backdrop database differs:\n"
+                                                   << test::describe_differences(before.backdrop, after.backdrop);
+    EXPECT_TRUE(before.civicrm == after.civicrm) << "CiviCRM database differs:\n"
+                                                 << test::describe_differences(before.civicrm, after.civicrm);
   }
 
   ProcessResult upgrade(std::map<std::string, std::string> env = {}, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"upgrade", "--root", site_.root.string(), "--release", release_.string(),
-                                     "--yes", "--json"};
+                                     "--yes",   "--json"};
     // A test's own --bee replaces the runner's "--bee none".
     bool own_bee = std::find(extra.begin(), extra.end(), "--bee") != extra.end();
     if (!(own_bee && upgrader_ == "runner")) args.insert(args.end(), upgrader_args().begin(), upgrader_args().end());
@@ -99,7 +100,8 @@ class UpgradeTest : public ::testing::Test {
   // civiup's own PHP runner on the release's PHP stand-in of CiviCRM (no
   // --db-upgrade, no cv or drush on PATH, `php FILE` as bee is not used).
   const std::vector<std::string>& upgrader_args() const {
-    static const std::vector<std::string> standin = {"--db-upgrade", std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db"};
+    static const std::vector<std::string> standin = {"--db-upgrade",
+                                                     std::string(CIVIUP_TESTBED_BINARY) + " upgrade-db"};
     static const std::vector<std::string> runner = {"--bee", "none"};
     return upgrader_ == "runner" ? runner : standin;
   }

@@ -4,12 +4,12 @@
 // (definitions and checksums), maintenance mode, front page, modules.
 #include <gtest/gtest.h>
 #include <algorithm>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <thread>
 
-#include "civiup/transaction/journal.hpp"
 #include "civiup/site/site.hpp"
+#include "civiup/transaction/journal.hpp"
 #include "civiup/upgrade/phase_plan.hpp"
 #include "upgrade/tree_filters.hpp"
 #include "upgrade/upgrade_fixture.hpp"
@@ -32,15 +32,15 @@ std::vector<std::string> up_to_the_commit_point(const std::string& transaction) 
 TEST(PhaseTable, TheNamesAndTheOrderAreTheJournalsContract) {
   EXPECT_EQ(phases::phase_order("upgrade"),
             (std::vector<std::string>{"preflight", "stage-release", "snapshot-code", "pre-snapshot-databases",
-                                      "maintenance-on", "snapshot-databases", "frontpage-off",
-                                      "disable-integrations", "swap-code", "permissions", "clear-templates",
-                                      "upgrade-database", "enable-integrations", "clear-caches",
-                                      "restore-frontpage", "maintenance-off", "verify", "commit"}));
-  EXPECT_EQ(phases::phase_order("rollback"),
-            (std::vector<std::string>{"preflight", "restore-snapshot", "pre-snapshot-databases", "maintenance-on",
-                                      "snapshot-databases", "keep-replaced", "swap-code", "restore-files",
-                                      "clear-templates", "restore-databases", "clear-caches", "maintenance-off",
-                                      "verify", "finish-rollback"}));
+                                      "maintenance-on", "snapshot-databases", "frontpage-off", "disable-integrations",
+                                      "swap-code", "permissions", "clear-templates", "upgrade-database",
+                                      "enable-integrations", "clear-caches", "restore-frontpage", "maintenance-off",
+                                      "verify", "commit"}));
+  EXPECT_EQ(
+      phases::phase_order("rollback"),
+      (std::vector<std::string>{"preflight", "restore-snapshot", "pre-snapshot-databases", "maintenance-on",
+                                "snapshot-databases", "keep-replaced", "swap-code", "restore-files", "clear-templates",
+                                "restore-databases", "clear-caches", "maintenance-off", "verify", "finish-rollback"}));
   EXPECT_EQ(up_to_the_commit_point("upgrade").back(), "verify");
 }
 
@@ -99,8 +99,7 @@ TEST_P(PhaseFaultTest, FailureRollsBackToTheSiteAsItWas) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryPhaseBeforeTheCommitPoint, PhaseFaultTest,
-                         ::testing::ValuesIn(up_to_the_commit_point("upgrade")),
-                         [](const auto& param_info) {
+                         ::testing::ValuesIn(up_to_the_commit_point("upgrade")), [](const auto& param_info) {
                            std::string name = param_info.param;
                            std::erase(name, '-');
                            return name;
@@ -137,7 +136,9 @@ TEST_P(UpgraderTest, UpgraderThatHangsIsKilledAndRollsBack) {
 
 TEST_F(UpgradeTest, SecondConcurrentCiviupIsRefused) {
   ProcessResult first;
-  std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "6"}); });
+  std::thread running([&] {
+    first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "6"});
+  });
   // Wait until the first is inside the DB upgrade (its journal names the phase).
   fs::path journal = state_dir() / "journal.json";
   for (int i = 0; i < 300; ++i) {
@@ -183,7 +184,9 @@ TEST_P(UpgraderTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
   SiteState before = state();
   // SIGKILL of civiup itself while the upgrader runs: the upgrader dies with it.
   ProcessResult first;
-  std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"}); });
+  std::thread running([&] {
+    first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"});
+  });
   int pid = civiup_pid_once_upgrader_runs();
   ASSERT_NE(pid, 0) << "the upgrade never reached its DB upgrade";
   ::kill(pid, SIGKILL);
@@ -214,7 +217,6 @@ TEST_P(UpgraderTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
 
 namespace civiup {
 namespace {
-
 
 class RollbackTest : public UpgradeTest {
  protected:
@@ -272,8 +274,7 @@ TEST_P(RollbackFaultTest, FailedRollbackLeavesTheUpgradedSite) {
   EXPECT_EQ(read_code_version(site_.root / "modules" / "civicrm").str(), kTo);
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryRollbackPhase, RollbackFaultTest,
-                         ::testing::ValuesIn(up_to_the_commit_point("rollback")),
+INSTANTIATE_TEST_SUITE_P(EveryRollbackPhase, RollbackFaultTest, ::testing::ValuesIn(up_to_the_commit_point("rollback")),
                          [](const auto& param_info) {
                            std::string name = param_info.param;
                            std::erase(name, '-');
@@ -306,7 +307,8 @@ TEST_F(UpgradeTest, HealthCheckThatFindsAFatalErrorRollsBack) {
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
   std::string error = json_of(result)["error"].get<std::string>();
   EXPECT_NE(error.find("phase verify: health check " + server.base_url() + "/: the page says \"Fatal error\""),
-            std::string::npos) << error;
+            std::string::npos)
+      << error;
   expect_same(before, state());
 }
 
@@ -316,9 +318,7 @@ TEST_F(UpgradeTest, HealthCheckThatFindsAFatalErrorRollsBack) {
 namespace civiup {
 namespace {
 
-std::vector<std::string> with_bee() {
-  return {"--bee", std::string(CIVIUP_TESTBED_BINARY) + " bee"};
-}
+std::vector<std::string> with_bee() { return {"--bee", std::string(CIVIUP_TESTBED_BINARY) + " bee"}; }
 
 TEST_F(UpgradeTest, BackdropOperationsGoThroughBeeWhenItIsThere) {
   fs::path log = tmp_ / "bee.log";
@@ -385,7 +385,9 @@ TEST_P(UpgraderTest, FailedUndoExitsThreeAndRecoverFinishesTheRollback) {
 TEST_P(UpgraderTest, SigtermDuringTheDbUpgradeRollsBack) {
   SiteState before = state();
   ProcessResult first;
-  std::thread running([&] { first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"}); });
+  std::thread running([&] {
+    first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"});
+  });
   int pid = civiup_pid_once_upgrader_runs();
   ASSERT_NE(pid, 0) << "the upgrade never reached its DB upgrade";
   ::kill(pid, SIGTERM);
@@ -402,8 +404,8 @@ namespace civiup {
 namespace {
 
 TEST_F(RollbackTest, ManualSnapshotIsListedRestoredAndPruned) {
-  ProcessResult taken = test::run_civiup(
-      {"snapshot", "--root", site_.root.string(), "--message", "before my edits", "--json"});
+  ProcessResult taken =
+      test::run_civiup({"snapshot", "--root", site_.root.string(), "--message", "before my edits", "--json"});
   ASSERT_EQ(taken.exit_code, 0) << taken.out << taken.err;
   std::string id = json_of(taken)["snapshot"]["id"].get<std::string>();
   EXPECT_EQ(json_of(taken)["snapshot"]["code_version"], kFrom);

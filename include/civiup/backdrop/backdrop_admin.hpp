@@ -21,8 +21,7 @@ namespace civiup {
 class BackdropDatabase {
  public:
   // `session` is connected to the Backdrop database; `prefix` is its table prefix.
-  BackdropDatabase(DatabaseSession& session, std::string prefix)
-      : session_(session), prefix_(std::move(prefix)) {}
+  BackdropDatabase(DatabaseSession& session, std::string prefix) : session_(session), prefix_(std::move(prefix)) {}
 
   // The raw value of a `state` row, nullopt when the row does not exist.
   std::optional<std::string> state_value(const std::string& name);

@@ -12,7 +12,7 @@
 namespace civiup {
 
 struct ModuleInfo {
-  std::string name;                       // machine name: the .info file's basename
+  std::string name;  // machine name: the .info file's basename
   std::filesystem::path info_file;
   std::string type;                       // "module", "theme", "layout" ... ("" = module)
   std::vector<std::string> dependencies;  // machine names, version constraints dropped
@@ -34,8 +34,7 @@ ModuleScan scan_modules(const std::filesystem::path& modules_dir);
 // The enabled modules that depend on `root_module` directly or through other
 // modules, `root_module` excluded, ordered so that each module comes after
 // everything it depends on (the order to enable them; reverse it to disable).
-std::vector<std::string> dependents_in_enable_order(const ModuleScan& scan,
-                                                    const std::set<std::string>& enabled,
+std::vector<std::string> dependents_in_enable_order(const ModuleScan& scan, const std::set<std::string>& enabled,
                                                     const std::string& root_module = "civicrm");
 
 }  // namespace civiup

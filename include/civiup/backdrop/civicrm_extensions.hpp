@@ -19,11 +19,11 @@ namespace civiup {
 // One entry of extension-compatibility.json: {"obsolete": "5.69", "disable":
 // true, "uninstall": true, "force-uninstall": true, "replacement": "key"}.
 struct ExtensionCompatibility {
-  std::string obsolete;      // the release since which it is obsolete ("" when not given)
+  std::string obsolete;  // the release since which it is obsolete ("" when not given)
   bool disable = false;
   bool uninstall = false;
   bool force_uninstall = false;
-  std::string replacement;   // an extension CiviCRM installs instead
+  std::string replacement;  // an extension CiviCRM installs instead
 };
 
 // Parses the file's JSON object; throws "<what>: <cause>" on anything else.
@@ -40,8 +40,8 @@ std::string upgrade_action(const ExtensionCompatibility& entry);
 // "[civicrm.files]/ext/" and other "[variable]/rest" forms, a relative path
 // under [civicrm.files], or an absolute path).
 struct ExtensionsDir {
-  std::string setting;   // e.g. "[civicrm.files]/ext/"
-  std::string source;    // "default", "civicrm_setting table", "$civicrm_setting in civicrm.settings.php"
+  std::string setting;  // e.g. "[civicrm.files]/ext/"
+  std::string source;   // "default", "civicrm_setting table", "$civicrm_setting in civicrm.settings.php"
   std::filesystem::path path;
 };
 

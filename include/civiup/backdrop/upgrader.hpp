@@ -16,11 +16,11 @@
 namespace civiup {
 
 struct Upgrader {
-  std::string kind;                         // "command" (--db-upgrade), "cv", "drush", "runner-bee", "runner-php"; "" none
-  std::vector<std::string> argv;            // run in the Backdrop root
-  std::map<std::string, std::string> env;   // --db-upgrade's leading NAME=value words
-  std::filesystem::path runner_file;        // the runner's path in argv (runner kinds only)
-  std::string reason;                       // why this one, for check and the log
+  std::string kind;               // "command" (--db-upgrade), "cv", "drush", "runner-bee", "runner-php"; "" none
+  std::vector<std::string> argv;  // run in the Backdrop root
+  std::map<std::string, std::string> env;  // --db-upgrade's leading NAME=value words
+  std::filesystem::path runner_file;       // the runner's path in argv (runner kinds only)
+  std::string reason;                      // why this one, for check and the log
 
   bool uses_runner() const { return !runner_file.empty(); }
   nlohmann::json to_json() const;

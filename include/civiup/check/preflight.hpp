@@ -26,13 +26,13 @@ struct PlannedPhase {
 };
 
 struct PreflightOptions {
-  std::optional<std::filesystem::path> root;   // --root; else the cwd or its nearest Backdrop parent
+  std::optional<std::filesystem::path> root;  // --root; else the cwd or its nearest Backdrop parent
   std::filesystem::path cwd = std::filesystem::current_path();
-  std::filesystem::path state_dir;              // --state-dir; empty: <root>.civiup
+  std::filesystem::path state_dir;  // --state-dir; empty: <root>.civiup
   std::filesystem::path release_file;
   std::optional<std::filesystem::path> l10n_file;
-  std::string db_upgrade;                       // --db-upgrade; empty: cv, drush, or civiup's runner (upgrader.hpp)
-  std::string bee;                              // --bee: a bee command line; "none": SQL; empty: bee+php from PATH
+  std::string db_upgrade;  // --db-upgrade; empty: cv, drush, or civiup's runner (upgrader.hpp)
+  std::string bee;         // --bee: a bee command line; "none": SQL; empty: bee+php from PATH
   bool force = false;
   // The upgrade's phases in their order (civiup/upgrade/phase_plan.hpp): the
   // plan the report prints.  check/ is below upgrade/ and gets them as data.
@@ -40,16 +40,16 @@ struct PreflightOptions {
 };
 
 struct DatabaseReport {
-  std::string role;                      // "civicrm", "backdrop", "logging", or joined by '+' when one database
-  std::vector<std::string> roles;        // the same as a list
-  std::string dsn;                       // redacted: no password
-  std::string name;                      // the database's name
-  std::string host;                      // its host (or socket path)
+  std::string role;                // "civicrm", "backdrop", "logging", or joined by '+' when one database
+  std::vector<std::string> roles;  // the same as a list
+  std::string dsn;                 // redacted: no password
+  std::string name;                // the database's name
+  std::string host;                // its host (or socket path)
   bool reachable = false;
   std::vector<std::string> missing_privileges;
   std::vector<std::string> privilege_problems;  // also in PreflightReport::problems
-  std::string dump_method;               // "BACKUP STAGE" (the user has RELOAD) or "LOCK TABLES"
-  uint64_t bytes = 0;                    // data + index, what a dump roughly needs
+  std::string dump_method;                      // "BACKUP STAGE" (the user has RELOAD) or "LOCK TABLES"
+  uint64_t bytes = 0;                           // data + index, what a dump roughly needs
 };
 
 struct StateDirReport {
@@ -60,17 +60,17 @@ struct StateDirReport {
   bool same_filesystem = false;
   std::optional<bool> exchange_supported;  // nullopt: the probe could not run
   uint64_t free_bytes = 0;
-  uint64_t needed_bytes = 0;               // dumps + staged tree + code snapshot (estimates)
-  uint64_t trash_bytes = 0;                // in <state>/trash, freed before a run that needs them
-  std::optional<int> trash_deleter_pid;    // a background deleter is emptying the trash
+  uint64_t needed_bytes = 0;             // dumps + staged tree + code snapshot (estimates)
+  uint64_t trash_bytes = 0;              // in <state>/trash, freed before a run that needs them
+  std::optional<int> trash_deleter_pid;  // a background deleter is emptying the trash
 };
 
 struct ExtensionReport {
   std::string key;
-  std::string path;             // its directory; "" when not found
-  std::string location;         // "extensions-dir", "release", "missing"
-  std::string upgrade_action;   // "none", "disable", "disable, uninstall", "force-uninstall"
-  std::string obsolete;         // "obsolete since" from extension-compatibility.json
+  std::string path;            // its directory; "" when not found
+  std::string location;        // "extensions-dir", "release", "missing"
+  std::string upgrade_action;  // "none", "disable", "disable, uninstall", "force-uninstall"
+  std::string obsolete;        // "obsolete since" from extension-compatibility.json
 };
 
 struct PreflightReport {
@@ -80,8 +80,8 @@ struct PreflightReport {
   std::optional<std::string> db_version;
   std::optional<std::string> release_version;
   uint64_t release_files = 0;
-  uint64_t release_bytes = 0;             // unpacked, l10n included
-  std::vector<DatabaseReport> databases;  // CiviCRM, Backdrop, logging; one entry per distinct database
+  uint64_t release_bytes = 0;                    // unpacked, l10n included
+  std::vector<DatabaseReport> databases;         // CiviCRM, Backdrop, logging; one entry per distinct database
   std::vector<std::string> integration_modules;  // to disable, in disable order
   std::optional<std::string> frontpage;
   bool frontpage_is_civicrm = false;
@@ -91,17 +91,17 @@ struct PreflightReport {
   std::filesystem::path files_dir;
   bool files_writable = false;
   std::map<std::string, std::optional<std::filesystem::path>> tools;  // bee, drush, cv -> path on PATH
-  std::vector<std::string> db_upgrade_command;  // what the upgrade would run (empty: none found)
-  nlohmann::json upgrader;                      // {kind, command, reason} (Upgrader::to_json)
-  std::optional<std::filesystem::path> extensions_dir;  // where the site's extensions are
-  std::string extensions_dir_setting;   // the extensionsDir value, e.g. "[civicrm.files]/ext/"
-  std::string extensions_dir_source;    // "default", "civicrm_setting table", "$civicrm_setting in ..."
+  std::vector<std::string> db_upgrade_command;                        // what the upgrade would run (empty: none found)
+  nlohmann::json upgrader;                                            // {kind, command, reason} (Upgrader::to_json)
+  std::optional<std::filesystem::path> extensions_dir;                // where the site's extensions are
+  std::string extensions_dir_setting;       // the extensionsDir value, e.g. "[civicrm.files]/ext/"
+  std::string extensions_dir_source;        // "default", "civicrm_setting table", "$civicrm_setting in ..."
   bool extensions_dir_in_snapshot = false;  // inside the root: part of every code snapshot
   std::vector<ExtensionReport> extensions;  // the enabled ones, by key
   bool release_has_compatibility = false;   // the release ships extension-compatibility.json
 
-  std::vector<std::string> problems;      // each stops the upgrade
-  std::vector<std::string> notes;         // worth knowing, not stopping
+  std::vector<std::string> problems;  // each stops the upgrade
+  std::vector<std::string> notes;     // worth knowing, not stopping
 
   bool ready() const { return problems.empty(); }
 };
@@ -114,6 +114,5 @@ PreflightReport run_preflight(const PreflightOptions& options);
 // ok/exit_code/error, which the command adds).
 std::string preflight_text(const PreflightReport& report);
 nlohmann::json preflight_json(const PreflightReport& report);
-
 
 }  // namespace civiup

@@ -67,7 +67,7 @@ struct Command {
   // For the usage line only: the options that must be given, space-separated;
   // "a|b|c" is a choice of one ("release|latest|version").
   std::string_view required;
-  std::string_view operands;  // words after the options ("SNAPSHOT"), or ""
+  std::string_view operands;               // words after the options ("SNAPSHOT"), or ""
   ExitCode (*run)(const CommandContext&);  // nullptr: not built yet
 };
 

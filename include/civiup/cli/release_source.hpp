@@ -19,14 +19,14 @@
 namespace civiup {
 
 struct ReleaseSourceOptions {
-  bool latest = false;          // --latest: the newest stable release
-  std::string version;          // --version X.Y.Z
-  bool matching_l10n = false;   // --l10n without a file: the release's l10n tarball too
-  std::string feed;             // --feed BASE: a mirror or test server (release_feed.hpp)
-  std::string sums_url;         // --sums-url: where civicrm-X.Y.Z.SHA256SUMS is
-  std::string keyring;          // --keyring FILE; default /etc/civiup/trusted-keys.gpg if present
-  std::string ca_file;          // --ca-file FILE (else CURL_CA_BUNDLE, else the system store)
-  std::string sha256sums;       // --sha256sums FILE: checks a local --release
+  bool latest = false;         // --latest: the newest stable release
+  std::string version;         // --version X.Y.Z
+  bool matching_l10n = false;  // --l10n without a file: the release's l10n tarball too
+  std::string feed;            // --feed BASE: a mirror or test server (release_feed.hpp)
+  std::string sums_url;        // --sums-url: where civicrm-X.Y.Z.SHA256SUMS is
+  std::string keyring;         // --keyring FILE; default /etc/civiup/trusted-keys.gpg if present
+  std::string ca_file;         // --ca-file FILE (else CURL_CA_BUNDLE, else the system store)
+  std::string sha256sums;      // --sha256sums FILE: checks a local --release
 
   bool downloads() const { return latest || !version.empty(); }
 };
@@ -40,16 +40,16 @@ ReleaseSourceOptions release_source_options_from(const cxxopts::ParseResult& par
 std::vector<std::string> expand_bare_l10n(std::vector<std::string> args);
 
 struct ResolvedRelease {
-  std::string feed;              // the feed URL used (empty for a local file)
+  std::string feed;  // the feed URL used (empty for a local file)
   std::string version;
-  bool downloaded = false;       // false: a local --release FILE
-  bool reused = false;           // a finished, verified download from an earlier run
+  bool downloaded = false;  // false: a local --release FILE
+  bool reused = false;      // a finished, verified download from an earlier run
   std::filesystem::path release_file;
   std::optional<std::filesystem::path> l10n_file;
   std::string release_url;
   std::string sha256;
-  std::string sums;              // where the SHA256SUMS came from (URL or file)
-  std::string signature;         // "verified: key <fingerprint>" or "not verified: <why>"
+  std::string sums;       // where the SHA256SUMS came from (URL or file)
+  std::string signature;  // "verified: key <fingerprint>" or "not verified: <why>"
 };
 
 // Resolves the release the options ask for and puts its file(s) into

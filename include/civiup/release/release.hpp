@@ -35,8 +35,8 @@ struct ReleaseLimits {
   // more than `ratio_floor_bytes` are unpacked, so small tarballs of zeros pass.
   double max_compression_ratio = 100.0;
   uint64_t ratio_floor_bytes = uint64_t{32} << 20;
-  size_t max_name_bytes = 1024;                     // a whole entry name
-  size_t max_depth = 32;                            // path components
+  size_t max_name_bytes = 1024;  // a whole entry name
+  size_t max_depth = 32;         // path components
 };
 
 enum class TarballKind {

@@ -16,9 +16,9 @@
 namespace civiup {
 
 struct AvailabilityOptions {
-  std::string feed;     // --feed BASE; empty: latest.civicrm.org
-  std::string ca_file;  // --ca-file
-  bool offline = false; // --offline or CIVIUP_OFFLINE=1
+  std::string feed;      // --feed BASE; empty: latest.civicrm.org
+  std::string ca_file;   // --ca-file
+  bool offline = false;  // --offline or CIVIUP_OFFLINE=1
 };
 
 // --offline (and --feed, --ca-file when `with_feed`) for a command's parser.
@@ -26,10 +26,10 @@ void add_availability_options(cxxopts::Options& options, bool with_feed);
 AvailabilityOptions availability_options_from(const cxxopts::ParseResult& parsed);
 
 struct Availability {
-  bool checked = false;                 // false: offline, or the version unknown
-  std::optional<ListedRelease> newer;   // nullopt and checked: up to date
-  bool cached = false;                  // the answer came from the cache
-  std::string error;                    // why it is unknown (network, feed)
+  bool checked = false;                // false: offline, or the version unknown
+  std::optional<ListedRelease> newer;  // nullopt and checked: up to date
+  bool cached = false;                 // the answer came from the cache
+  std::string error;                   // why it is unknown (network, feed)
 };
 
 // Never throws.  Reads and writes <state>/release-feed.json only when the

@@ -10,10 +10,10 @@ namespace civiup {
 struct DatabaseDsn {
   std::string driver = "mysql";  // mysql or mysqli (the same server protocol)
   std::string user;
-  std::string password;          // never printed: see redacted()
+  std::string password;  // never printed: see redacted()
   std::string host = "localhost";
-  int port = 0;                  // 0: the default (3306, or the socket for localhost)
-  std::string socket;            // unix socket path, when given
+  int port = 0;        // 0: the default (3306, or the socket for localhost)
+  std::string socket;  // unix socket path, when given
   std::string database;
 
   // "mysql://user@host:port/database": for messages and logs (no password).

@@ -12,9 +12,9 @@
 namespace civiup {
 
 struct DatabasePrivilegeCheck {
-  std::string user;          // CURRENT_USER(), user@host
-  bool checkable = true;     // false with an active role (then only notes)
-  std::string dump_method;   // how dumps get their consistent point: "BACKUP STAGE" or "LOCK TABLES"
+  std::string user;                   // CURRENT_USER(), user@host
+  bool checkable = true;              // false with an active role (then only notes)
+  std::string dump_method;            // how dumps get their consistent point: "BACKUP STAGE" or "LOCK TABLES"
   std::vector<std::string> missing;   // privilege names the user lacks on the database
   std::vector<std::string> problems;  // one line each: what is missing, why, and the GRANT that fixes it
 };

@@ -15,10 +15,10 @@ namespace civiup {
 
 // What settings.php (+ settings.local.php) says.
 struct BackdropSettings {
-  std::filesystem::path settings_file;                    // <root>/settings.php
+  std::filesystem::path settings_file;                       // <root>/settings.php
   std::optional<std::filesystem::path> local_settings_file;  // <root>/settings.local.php, when present
-  DatabaseDsn database;                                   // $database or $databases['default']['default']
-  std::string table_prefix;                               // $database_prefix or the array's 'prefix'
+  DatabaseDsn database;                                      // $database or $databases['default']['default']
+  std::string table_prefix;                                  // $database_prefix or the array's 'prefix'
   // $config_directories['active'], absolute; empty when the active config is
   // in the database and no such directory exists.
   std::filesystem::path config_dir;
@@ -39,16 +39,16 @@ struct BackdropSettings {
 // What civicrm.settings.php (next to settings.php) says.
 struct CiviCrmSettings {
   std::filesystem::path settings_file;
-  DatabaseDsn dsn;                           // CIVICRM_DSN: the CiviCRM database
-  DatabaseDsn uf_dsn;                        // CIVICRM_UF_DSN: the Backdrop database, as CiviCRM sees it
-  std::filesystem::path template_compile_dir;  // CIVICRM_TEMPLATE_COMPILEDIR (templates_c)
+  DatabaseDsn dsn;                                    // CIVICRM_DSN: the CiviCRM database
+  DatabaseDsn uf_dsn;                                 // CIVICRM_UF_DSN: the Backdrop database, as CiviCRM sees it
+  std::filesystem::path template_compile_dir;         // CIVICRM_TEMPLATE_COMPILEDIR (templates_c)
   std::optional<std::filesystem::path> civicrm_root;  // $civicrm_root, as written
   // CIVICRM_LOGGING_DSN: detailed logging's log_civicrm_* tables in a database of
   // their own, written by triggers in the CiviCRM database.  Unset: they live in
   // the CiviCRM database.
   std::optional<DatabaseDsn> logging_dsn;
-  std::optional<std::string> base_url;       // CIVICRM_UF_BASEURL, when a literal
-  std::string base_url_problem;              // why CIVICRM_UF_BASEURL could not be read
+  std::optional<std::string> base_url;  // CIVICRM_UF_BASEURL, when a literal
+  std::string base_url_problem;         // why CIVICRM_UF_BASEURL could not be read
   // $civicrm_setting['domain']['extensionsDir'] (or under another group name
   // but 'contact', as CiviCRM's SettingsManager merges them): a mandatory
   // value that wins over the database's.
@@ -74,11 +74,11 @@ struct SiteDatabase {
 std::vector<SiteDatabase> site_databases(const BackdropSettings& backdrop, const CiviCrmSettings& civicrm);
 
 struct Site {
-  std::filesystem::path root;        // the Backdrop root (absolute)
+  std::filesystem::path root;         // the Backdrop root (absolute)
   std::filesystem::path civicrm_dir;  // <root>/modules/civicrm: the tree an upgrade replaces
   BackdropSettings backdrop;
   CiviCrmSettings civicrm;
-  Version code_version;              // civicrm-version.php, agreeing with xml/version.xml
+  Version code_version;  // civicrm-version.php, agreeing with xml/version.xml
 };
 
 // True when `dir` has index.php, settings.php and core/ or modules/.

@@ -17,8 +17,7 @@ namespace civiup {
 // `extensions_dir` (CiviCRM's extensionsDir, resolved): added when it lies
 // inside the root but outside the paths above (by default it is
 // files/civicrm/ext, inside files/civicrm).
-snapshot::CodeSnapshotSpec site_code_snapshot_spec(const std::filesystem::path& root,
-                                                   const BackdropSettings& backdrop,
+snapshot::CodeSnapshotSpec site_code_snapshot_spec(const std::filesystem::path& root, const BackdropSettings& backdrop,
                                                    const CiviCrmSettings& civicrm,
                                                    const std::filesystem::path& extensions_dir = {});
 

@@ -47,12 +47,11 @@ class Version {
 // that is not newer than both, a half-upgraded (".upgrade") database, code
 // older than its database.  Empty = allowed.  `force` (--force) allows
 // everything: an administrator re-running a failed upgrade knows better.
-std::vector<std::string> upgrade_version_problems(const Version& code, const Version& database,
-                                                  const Version& release, bool force);
+std::vector<std::string> upgrade_version_problems(const Version& code, const Version& database, const Version& release,
+                                                  bool force);
 
 // The same as an error: throws the first problem (the `upgrade` command's form;
 // `check` lists them all).
-void require_upgrade_allowed(const Version& code, const Version& database, const Version& release,
-                             bool force);
+void require_upgrade_allowed(const Version& code, const Version& database, const Version& release, bool force);
 
 }  // namespace civiup

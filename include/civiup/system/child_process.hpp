@@ -18,18 +18,18 @@
 namespace civiup {
 
 struct ChildCommand {
-  std::vector<std::string> argv;                 // argv[0] is looked up in PATH
-  std::map<std::string, std::string> env;        // added to civiup's environment
-  std::filesystem::path cwd;                     // empty: civiup's own
-  std::chrono::milliseconds timeout{0};          // 0: none
-  std::function<void(pid_t)> on_start;           // e.g. journal the pid before it can act
-  std::function<void(std::string_view)> on_line; // each line of merged stdout+stderr
+  std::vector<std::string> argv;                  // argv[0] is looked up in PATH
+  std::map<std::string, std::string> env;         // added to civiup's environment
+  std::filesystem::path cwd;                      // empty: civiup's own
+  std::chrono::milliseconds timeout{0};           // 0: none
+  std::function<void(pid_t)> on_start;            // e.g. journal the pid before it can act
+  std::function<void(std::string_view)> on_line;  // each line of merged stdout+stderr
 };
 
 struct ChildResult {
-  int exit_code = -1;       // 128+N when killed by signal N
+  int exit_code = -1;  // 128+N when killed by signal N
   bool timed_out = false;
-  std::string output;       // the last 64 KiB of merged output, for messages
+  std::string output;  // the last 64 KiB of merged output, for messages
   double seconds = 0;
 };
 

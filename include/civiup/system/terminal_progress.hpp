@@ -28,8 +28,8 @@ void clear_progress_line();
 
 // "dumping civicrm: 12/47 tables, 85 MB, 41 MB/s"; without counts or bytes
 // "upgrading the database: 12 s".
-std::string progress_line(std::string_view step, uint64_t done, uint64_t total, std::string_view unit,
-                          uint64_t bytes, double seconds);
+std::string progress_line(std::string_view step, uint64_t done, uint64_t total, std::string_view unit, uint64_t bytes,
+                          double seconds);
 
 // Whether a step belongs to a phase's apply or to its undo.  An undo is never
 // interrupted (SIGINT/SIGTERM started it and must not stop it) and has its own

@@ -44,8 +44,8 @@ void delete_trash_later(const std::filesystem::path& state_dir);
 void sweep_trash(const std::filesystem::path& state_dir, uint64_t needed_bytes);
 
 struct TrashInfo {
-  uint64_t bytes = 0;               // regular files' sizes in the trash
-  std::optional<int> deleter_pid;   // a deleter holds trash.lock now
+  uint64_t bytes = 0;              // regular files' sizes in the trash
+  std::optional<int> deleter_pid;  // a deleter holds trash.lock now
 };
 
 // What the trash holds and whether a deleter is at work.  Read-only: creates nothing.

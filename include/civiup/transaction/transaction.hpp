@@ -57,11 +57,10 @@ struct PhaseReport {
 
 struct TransactionResult {
   JournalOutcome outcome = JournalOutcome::kRunning;
-  std::string error;                 // the first failure, "phase NAME: cause"
-  std::string undo_error;            // the failure of undo, if any
+  std::string error;       // the first failure, "phase NAME: cause"
+  std::string undo_error;  // the failure of undo, if any
   std::vector<PhaseReport> phases;
 };
-
 
 class TransactionRunner {
  public:
@@ -79,8 +78,8 @@ class TransactionRunner {
                                    const std::vector<std::string>& phase_order);
 
  private:
-  static TransactionResult undo_started(Journal& journal, JournalRecord& record,
-                                        const PhaseFactory& make_phase, TransactionResult result);
+  static TransactionResult undo_started(Journal& journal, JournalRecord& record, const PhaseFactory& make_phase,
+                                        TransactionResult result);
   Journal& journal_;
   JournalRecord record_;
 };

@@ -24,7 +24,7 @@ class UpgradeWorld;
 struct DiscardedTable {
   std::string database;  // the database's name
   std::string table;
-  std::string change;    // "changed", "added" (created since), "removed" (dropped since)
+  std::string change;  // "changed", "added" (created since), "removed" (dropped since)
   uint64_t rows_then = 0;
   uint64_t rows_now = 0;
   bool after_question = false;  // written after the report was made (the window's figures)

@@ -14,8 +14,8 @@
 namespace civiup {
 
 struct LocalChanges {
-  std::string baseline;          // the post-upgrade snapshot compared with; "" when there is none
-  std::string baseline_version;  // the code version it holds
+  std::string baseline;                       // the post-upgrade snapshot compared with; "" when there is none
+  std::string baseline_version;               // the code version it holds
   std::vector<snapshot::PathChange> changes;  // under modules/civicrm, paths relative to the root
 };
 

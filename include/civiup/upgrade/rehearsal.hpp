@@ -17,22 +17,22 @@
 namespace civiup {
 
 struct RehearseOptions {
-  UpgradeOptions upgrade;          // for production (root, state dir) and, re-rooted, for the copy
-  std::filesystem::path to_root;   // --to-root: absent or an empty directory
-  std::string db_prefix;           // --to-db-prefix: the copy's databases are <prefix><original name>
+  UpgradeOptions upgrade;         // for production (root, state dir) and, re-rooted, for the copy
+  std::filesystem::path to_root;  // --to-root: absent or an empty directory
+  std::string db_prefix;          // --to-db-prefix: the copy's databases are <prefix><original name>
 };
 
 struct RehearsalDatabase {
   std::string role;  // "civicrm", "backdrop", "logging": SiteDatabase::role() (one copy per distinct database)
   std::string from;
   std::string to;
-  DatabaseDsn dsn;   // production's (never written to the marker: it holds the password)
+  DatabaseDsn dsn;  // production's (never written to the marker: it holds the password)
 };
 
 struct RehearsalPlan {
-  Site site;                                 // production
-  std::filesystem::path to_root;             // absolute
-  std::filesystem::path state_dir;           // <to_root>.civiup: the copy's own state directory
+  Site site;                        // production
+  std::filesystem::path to_root;    // absolute
+  std::filesystem::path state_dir;  // <to_root>.civiup: the copy's own state directory
   std::vector<RehearsalDatabase> databases;
   SettingsRewrite rewrite;
 };

@@ -13,13 +13,13 @@
 namespace civiup {
 
 struct SiteSnapshot {
-  std::string id;            // the code snapshot's commit id
-  int64_t created = 0;       // Unix seconds
-  std::string kind;          // pre-upgrade, post-upgrade, manual
+  std::string id;       // the code snapshot's commit id
+  int64_t created = 0;  // Unix seconds
+  std::string kind;     // pre-upgrade, post-upgrade, manual
   std::string code_version;
   std::string db_version;
   std::string message;
-  std::string dumps;         // the dumps directory name ("" for code-only snapshots)
+  std::string dumps;          // the dumps directory name ("" for code-only snapshots)
   bool dumps_usable = false;  // every database's dump complete and committed
   uint64_t dump_bytes = 0;
   std::vector<std::string> databases;  // the roles it holds dumps of: civicrm, backdrop, logging

@@ -9,21 +9,20 @@
 #include <vector>
 
 #include "civiup/check/preflight.hpp"
+#include "civiup/transaction/state_dir.hpp"
 #include "civiup/transaction/transaction.hpp"
 #include "civiup/upgrade/upgrade_run.hpp"
-#include "civiup/transaction/state_dir.hpp"
 
 namespace civiup {
 
 // What `check` examines, plus what only the run itself uses.
 struct UpgradeOptions : PreflightOptions {
   int db_upgrade_timeout_seconds = 3600;
-  int quiesce_timeout_seconds = 10;  // --quiesce-timeout: wait for the site's open transactions
-  std::string health_url;  // --url: the site's base URL for the health check
-  bool no_health_check = false;  // --no-health-check: no check, not even of the URL in the settings
+  int quiesce_timeout_seconds = 10;    // --quiesce-timeout: wait for the site's open transactions
+  std::string health_url;              // --url: the site's base URL for the health check
+  bool no_health_check = false;        // --no-health-check: no check, not even of the URL in the settings
   bool discard_local_changes = false;  // --discard-local-changes: upgrade over local patches
 };
-
 
 // The state directory must lie outside the web root (dumps hold personal
 // data) and on the filesystem of modules/ (the swap is a rename).  Throws the
@@ -38,15 +37,14 @@ void refuse_unfinished_journal(const std::filesystem::path& state_dir);
 // --no-interaction`, or `drush civicrm-upgrade-db`, whichever is on PATH.
 std::vector<std::string> db_upgrade_command(const std::string& line, std::map<std::string, std::string>* env);
 
-
 // Reads the site, both databases and the release and decides everything the
 // run needs.  Changes nothing; throws (exit 2) when the upgrade must not run.
 UpgradeRun plan_upgrade(const UpgradeOptions& options);
 
 struct UpgradeOutcome {
   TransactionResult result;
-  double maintenance_seconds = 0;       // maintenance on to off (or back off after a rollback)
-  std::string snapshot;                 // the pre-upgrade code snapshot id
+  double maintenance_seconds = 0;            // maintenance on to off (or back off after a rollback)
+  std::string snapshot;                      // the pre-upgrade code snapshot id
   std::vector<std::string> missing_modules;  // integration modules the release no longer ships
   std::filesystem::path log_file;
   nlohmann::json extra = nlohmann::json::object();  // more fields for the command's JSON (e.g. "discarded")

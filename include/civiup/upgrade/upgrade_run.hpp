@@ -20,41 +20,41 @@ struct DiscardedChanges;
 // What the site looked like before the upgrade changed anything, read in
 // preflight.  Phases that put a value back use these, not a re-read.
 struct OriginalSiteValues {
-  std::optional<std::string> maintenance_mode;    // raw `state` value; nullopt = no row
-  std::string frontpage;                          // system.core.json site_frontpage
-  std::vector<std::string> integration_modules;   // enabled dependents of civicrm, enable order
+  std::optional<std::string> maintenance_mode;       // raw `state` value; nullopt = no row
+  std::string frontpage;                             // system.core.json site_frontpage
+  std::vector<std::string> integration_modules;      // enabled dependents of civicrm, enable order
   std::map<std::string, std::string> module_status;  // their raw `system.status`
 };
 
 struct UpgradeRun {
-  std::string transaction = "upgrade";      // "upgrade" or "rollback": which phase list runs
-  std::string command = "upgrade";          // the command that started it: upgrade, rollback, restore
-  std::string id;                           // "20261126T070102Z-4242": names dumps, staging, logs
-  std::filesystem::path root;               // the Backdrop root
+  std::string transaction = "upgrade";  // "upgrade" or "rollback": which phase list runs
+  std::string command = "upgrade";      // the command that started it: upgrade, rollback, restore
+  std::string id;                       // "20261126T070102Z-4242": names dumps, staging, logs
+  std::filesystem::path root;           // the Backdrop root
   std::filesystem::path state_dir;
   std::filesystem::path release_file;
   std::optional<std::filesystem::path> l10n_file;
   std::vector<std::string> db_upgrade_argv;  // the DB upgrade command, run in `root`
   std::map<std::string, std::string> db_upgrade_env;
-  std::string db_upgrade_kind;               // upgrader.hpp: command, cv, drush, runner-bee, runner-php
-  std::filesystem::path db_upgrade_runner;   // civiup's runner, written here before it runs (empty: not used)
+  std::string db_upgrade_kind;              // upgrader.hpp: command, cv, drush, runner-bee, runner-php
+  std::filesystem::path db_upgrade_runner;  // civiup's runner, written here before it runs (empty: not used)
   int db_upgrade_timeout_seconds = 3600;
-  int quiesce_timeout_seconds = 10;         // wait for the site's open transactions before the in-window dump
-  std::vector<std::string> bee_argv;         // bee for Backdrop operations; empty: SQL
+  int quiesce_timeout_seconds = 10;   // wait for the site's open transactions before the in-window dump
+  std::vector<std::string> bee_argv;  // bee for Backdrop operations; empty: SQL
 
   std::string from_code_version;
   std::string from_db_version;
-  std::string to_version;                   // the code version the run ends with
-  std::string to_db_version;                // the database version it ends with
+  std::string to_version;     // the code version the run ends with
+  std::string to_db_version;  // the database version it ends with
   bool force = false;
   // rollback: the code snapshot to return to and the directory of its database dumps.
   std::string restore_snapshot;
   std::filesystem::path restore_dumps;
-  std::string health_url;                   // checked over HTTP before the commit point (empty: no check)
-  std::string health_source;                // where health_url came from: "--url" or the settings
-  std::string health_skipped;               // why there is no health check (empty when there is one)
-  std::filesystem::path extensions_dir;     // CiviCRM's extensionsDir, resolved: in the code snapshots
-  std::string safe_frontpage = "user";      // the front page while CiviCRM is being replaced
+  std::string health_url;                // checked over HTTP before the commit point (empty: no check)
+  std::string health_source;             // where health_url came from: "--url" or the settings
+  std::string health_skipped;            // why there is no health check (empty when there is one)
+  std::filesystem::path extensions_dir;  // CiviCRM's extensionsDir, resolved: in the code snapshots
+  std::string safe_frontpage = "user";   // the front page while CiviCRM is being replaced
   OriginalSiteValues original;
   // A rollback's or restore's report of what it discards, asked about before
   // the run; keep-replaced adds what was written after the question.  Not

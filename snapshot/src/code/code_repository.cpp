@@ -59,9 +59,12 @@ void ensure_libgit2() {
 
 std::string_view to_string(PathChangeKind kind) {
   switch (kind) {
-    case PathChangeKind::added: return "added";
-    case PathChangeKind::removed: return "removed";
-    case PathChangeKind::modified: return "modified";
+    case PathChangeKind::added:
+      return "added";
+    case PathChangeKind::removed:
+      return "removed";
+    case PathChangeKind::modified:
+      return "modified";
   }
   return "?";
 }
@@ -145,7 +148,8 @@ std::string SnapshotCommit::read_blob(git_repository* repository, const char* na
   const git_tree_entry* entry = git_tree_entry_byname(root.get(), name);
   if (entry == nullptr) fail("snapshot {}: no {}", oid_hex(id), name);
   git_blob* raw = nullptr;
-  git_check(git_blob_lookup(&raw, repository, git_tree_entry_id(entry)), fmt::format("snapshot {}: reading {}", oid_hex(id), name));
+  git_check(git_blob_lookup(&raw, repository, git_tree_entry_id(entry)),
+            fmt::format("snapshot {}: reading {}", oid_hex(id), name));
   BlobHandle blob(raw);
   return std::string(static_cast<const char*>(git_blob_rawcontent(raw)), static_cast<size_t>(git_blob_rawsize(raw)));
 }

@@ -29,7 +29,8 @@ using Digest = std::array<unsigned char, 20>;
 class Sha1 {
  public:
   Sha1() : context_(EVP_MD_CTX_new()) {
-    if (context_ == nullptr || EVP_DigestInit_ex(context_.get(), EVP_sha1(), nullptr) != 1) fail("SHA-1 is unavailable");
+    if (context_ == nullptr || EVP_DigestInit_ex(context_.get(), EVP_sha1(), nullptr) != 1)
+      fail("SHA-1 is unavailable");
   }
   void update(const void* data, std::size_t size) { EVP_DigestUpdate(context_.get(), data, size); }
   Digest digest() {
@@ -258,7 +259,8 @@ std::string IncomingPack::write_index(const std::string& trailer) const {
   std::vector<std::pair<git_oid, const Entry*>> sorted;
   sorted.reserve(entries_.size());
   for (const auto& [id, entry] : entries_) sorted.emplace_back(id, &entry);
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return git_oid_cmp(&a.first, &b.first) < 0; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return git_oid_cmp(&a.first, &b.first) < 0; });
 
   // Version 2: magic, fan-out, ids, CRC-32s, 31-bit offsets (else an index
   // into the 64-bit table), the pack's trailer, then this file's own SHA-1.
@@ -321,9 +323,10 @@ std::string IncomingPack::publish(const fs::path& pack_directory, bool durable) 
   write_file_synced(index_path, write_index(trailer), durable);
   std::string name = "pack-" + hex_of(digest);
   fs::create_directories(pack_directory);
-  for (const auto& [from, to] : {std::pair{path_, pack_directory / (name + ".pack")},
-                                 std::pair{index_path, pack_directory / (name + ".idx")}}) {
-    if (::rename(from.c_str(), to.c_str()) != 0) fail_errno(fmt::format("moving {} into {}", from.string(), to.string()));
+  for (const auto& [from, to] :
+       {std::pair{path_, pack_directory / (name + ".pack")}, std::pair{index_path, pack_directory / (name + ".idx")}}) {
+    if (::rename(from.c_str(), to.c_str()) != 0)
+      fail_errno(fmt::format("moving {} into {}", from.string(), to.string()));
   }
   if (durable) fsync_path(pack_directory);
   return name;

@@ -78,7 +78,9 @@ class OpenDirectory {
   DIR* dir_;
 };
 
-std::size_t depth(const std::string& path) { return static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')); }
+std::size_t depth(const std::string& path) {
+  return static_cast<std::size_t>(std::count(path.begin(), path.end(), '/'));
+}
 
 class Walker {
  public:
@@ -211,9 +213,8 @@ Manifest manifest_of(const LiveTree& tree) {
 }
 
 std::size_t LiveTree::file_count() const {
-  return static_cast<std::size_t>(std::count_if(entries.begin(), entries.end(), [](const LiveEntry& entry) {
-    return entry.type != EntryType::directory;
-  }));
+  return static_cast<std::size_t>(std::count_if(
+      entries.begin(), entries.end(), [](const LiveEntry& entry) { return entry.type != EntryType::directory; }));
 }
 
 }  // namespace civiup::snapshot

@@ -89,9 +89,12 @@ bool needs_no_escaping(std::string_view text) {
 
 const char* type_name(EntryType type) {
   switch (type) {
-    case EntryType::directory: return "dir";
-    case EntryType::file: return "file";
-    case EntryType::symlink: return "symlink";
+    case EntryType::directory:
+      return "dir";
+    case EntryType::file:
+      return "file";
+    case EntryType::symlink:
+      return "symlink";
   }
   return "?";
 }
@@ -167,14 +170,10 @@ Manifest Manifest::from_json(std::string_view text) {
 }
 
 std::string metadata_to_json(const CodeSnapshotInfo& info) {
-  json document = {{"format", kMetadataFormat},
-                   {"version", 1},
-                   {"created", info.created},
-                   {"created_ns", info.created_ns},
-                   {"message", info.message},
-                   {"tool_version", info.tool_version},
-                   {"labels", info.labels},
-                   {"exclude", info.exclude}};
+  json document = {{"format", kMetadataFormat}, {"version", 1},
+                   {"created", info.created},   {"created_ns", info.created_ns},
+                   {"message", info.message},   {"tool_version", info.tool_version},
+                   {"labels", info.labels},     {"exclude", info.exclude}};
   put_name(document, "root", info.root);
   json paths = json::array();
   for (const auto& path : info.paths) {

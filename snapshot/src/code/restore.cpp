@@ -36,7 +36,8 @@ bool prepare_empty_target(const fs::path& target) {
     return true;
   }
   if (!S_ISDIR(status.st_mode)) fail("restore target {} exists and is not a directory", target.string());
-  if (!fs::is_empty(target)) fail("restore target {} is not empty (a restore never writes over a tree)", target.string());
+  if (!fs::is_empty(target))
+    fail("restore target {} is not empty (a restore never writes over a tree)", target.string());
   return false;
 }
 
@@ -82,8 +83,10 @@ void write_all(int fd, const char* data, std::size_t size, const std::string& pa
 class TreeWriter {
  public:
   TreeWriter(git_repository* repository, const fs::path& target, const RestoreOptions& options)
-      : target_(target.string() + "/"), set_owners_(options.apply_owners && ::geteuid() == 0),
-        umask_(current_umask()), packs_(fs::path(git_repository_path(repository)) / "objects" / "pack") {
+      : target_(target.string() + "/"),
+        set_owners_(options.apply_owners && ::geteuid() == 0),
+        umask_(current_umask()),
+        packs_(fs::path(git_repository_path(repository)) / "objects" / "pack") {
     git_odb* raw = nullptr;
     git_check(git_repository_odb(&raw, repository), "opening the object database");
     odb_.reset(raw);
@@ -103,7 +106,8 @@ class TreeWriter {
       std::string link_target;
       read_content(entry, [&](const char* data, std::size_t length) { link_target.append(data, length); });
       if (::symlink(link_target.c_str(), path.c_str()) != 0) fail_errno(fmt::format("creating symlink {}", path));
-      if (needs_chown(entry) && ::lchown(path.c_str(), entry.uid, entry.gid) != 0) fail_errno(fmt::format("chown of {}", path));
+      if (needs_chown(entry) && ::lchown(path.c_str(), entry.uid, entry.gid) != 0)
+        fail_errno(fmt::format("chown of {}", path));
       return link_target.size();
     }
     // Created with its final permission bits where the umask keeps them.
@@ -132,7 +136,8 @@ class TreeWriter {
     bool chmod_needed = !final_at_creation(entry.mode);
     if (!needs_chown(entry) && !chmod_needed) return;
     std::string path = target_ + entry.path;
-    if (needs_chown(entry) && ::lchown(path.c_str(), entry.uid, entry.gid) != 0) fail_errno(fmt::format("chown of {}", path));
+    if (needs_chown(entry) && ::lchown(path.c_str(), entry.uid, entry.gid) != 0)
+      fail_errno(fmt::format("chown of {}", path));
     if (chmod_needed && ::chmod(path.c_str(), entry.mode) != 0) fail_errno(fmt::format("chmod of {}", path));
   }
 

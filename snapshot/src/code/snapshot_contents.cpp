@@ -26,7 +26,7 @@ void check_name(const std::string& name, const std::string& where) {
 
 void check_relative_path(const std::string& path) {
   std::size_t start = 0;
-  for (std::size_t slash = path.find('/'); ; slash = path.find('/', start)) {
+  for (std::size_t slash = path.find('/');; slash = path.find('/', start)) {
     check_name(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start), path);
     if (slash == std::string::npos) break;
     start = slash + 1;
@@ -68,10 +68,18 @@ class TreeReader {
           add(entry);
           read(entry.id, stored, real);
           continue;
-        case GIT_FILEMODE_LINK: entry.type = EntryType::symlink; entry.mode = 0777; break;
-        case GIT_FILEMODE_BLOB_EXECUTABLE: entry.mode = 0755; break;
-        case GIT_FILEMODE_BLOB: entry.mode = 0644; break;
-        default: fail("'{}': unsupported entry (a submodule?)", real);
+        case GIT_FILEMODE_LINK:
+          entry.type = EntryType::symlink;
+          entry.mode = 0777;
+          break;
+        case GIT_FILEMODE_BLOB_EXECUTABLE:
+          entry.mode = 0755;
+          break;
+        case GIT_FILEMODE_BLOB:
+          entry.mode = 0644;
+          break;
+        default:
+          fail("'{}': unsupported entry (a submodule?)", real);
       }
       add(entry);
     }

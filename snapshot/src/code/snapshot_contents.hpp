@@ -13,7 +13,7 @@ namespace civiup::snapshot {
 struct ContentEntry {
   std::string path;  // real path relative to the root
   EntryType type = EntryType::file;
-  git_oid id{};      // blob id (files and symlinks)
+  git_oid id{};            // blob id (files and symlinks)
   std::uint32_t mode = 0;  // 07777 bits
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;

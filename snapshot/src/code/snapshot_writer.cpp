@@ -11,8 +11,8 @@
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/private_files.hpp"
 #include "civiup/base/unique_fd.hpp"
-#include "live_tree.hpp"
 #include "incoming_pack.hpp"
+#include "live_tree.hpp"
 #include "parallel.hpp"
 #include "repository_state.hpp"
 
@@ -100,7 +100,8 @@ std::uint64_t write_blob(const BlobSink& sink, const fs::path& path, const LiveE
     buffer.resize(static_cast<std::size_t>(entry.status.st_size) + 1);
     ssize_t length = ::readlink(path.c_str(), buffer.data(), buffer.size());
     if (length < 0) fail_errno(fmt::format("reading symlink {}", path.string()));
-    if (static_cast<std::size_t>(length) >= buffer.size()) fail("reading symlink {}: it changed while being snapshotted", path.string());
+    if (static_cast<std::size_t>(length) >= buffer.size())
+      fail("reading symlink {}: it changed while being snapshotted", path.string());
     sink.store(id, buffer.data(), static_cast<std::size_t>(length), path);
     return static_cast<std::uint64_t>(length);
   }
@@ -229,7 +230,8 @@ class SnapshotWriter {
       const git_index_entry* cached = git_index_get_byindex(index, i);
       if (stored.count(cached->path) == 0) gone.emplace_back(cached->path);
     }
-    for (const auto& path : gone) git_check(git_index_remove(index, path.c_str(), 0), fmt::format("forgetting {}", path));
+    for (const auto& path : gone)
+      git_check(git_index_remove(index, path.c_str(), 0), fmt::format("forgetting {}", path));
 
     progress.advance(stored.size() - to_hash.size(), 0);  // vouched for by the cache
 
@@ -272,9 +274,12 @@ class SnapshotWriter {
     TreeBuilderHandle builder(raw_builder);
     git_oid manifest_id = write_blob_text(repository, manifest.to_json(), kManifestBlob);
     git_oid metadata_id = write_blob_text(repository, metadata_to_json(info), kMetadataBlob);
-    git_check(git_treebuilder_insert(nullptr, builder.get(), kContentTree, &content_tree, GIT_FILEMODE_TREE), "building the snapshot tree");
-    git_check(git_treebuilder_insert(nullptr, builder.get(), kManifestBlob, &manifest_id, GIT_FILEMODE_BLOB), "building the snapshot tree");
-    git_check(git_treebuilder_insert(nullptr, builder.get(), kMetadataBlob, &metadata_id, GIT_FILEMODE_BLOB), "building the snapshot tree");
+    git_check(git_treebuilder_insert(nullptr, builder.get(), kContentTree, &content_tree, GIT_FILEMODE_TREE),
+              "building the snapshot tree");
+    git_check(git_treebuilder_insert(nullptr, builder.get(), kManifestBlob, &manifest_id, GIT_FILEMODE_BLOB),
+              "building the snapshot tree");
+    git_check(git_treebuilder_insert(nullptr, builder.get(), kMetadataBlob, &metadata_id, GIT_FILEMODE_BLOB),
+              "building the snapshot tree");
     git_oid root_id;
     git_check(git_treebuilder_write(&root_id, builder.get()), "writing the snapshot tree");
     git_tree* raw_root = nullptr;

@@ -12,8 +12,8 @@ std::uint32_t adler32_of(std::uint32_t adler, const char* data, std::size_t size
 }
 
 void StoredZlibWriter::begin(std::string& out) {
-  out += '\x78';  // deflate, 32 KiB window
-  out += '\x01';  // no dictionary, "fastest"; (0x78 << 8 | 0x01) % 31 == 0
+  out += '\x78';                                          // deflate, 32 KiB window
+  out += '\x01';                                          // no dictionary, "fastest"; (0x78 << 8 | 0x01) % 31 == 0
   if (left_ == 0) out.append("\x01\x00\x00\xff\xff", 5);  // one empty, final block
 }
 

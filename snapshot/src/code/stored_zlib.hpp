@@ -91,8 +91,8 @@ bool visit_stored_zlib(const char* stream, std::size_t available, std::uint64_t 
     left -= length;
   }
   if (left != 0 || at + 4 > available) return false;
-  std::uint32_t recorded = (static_cast<std::uint32_t>(byte(at)) << 24) | (byte(at + 1) << 16) |
-                           (byte(at + 2) << 8) | byte(at + 3);
+  std::uint32_t recorded =
+      (static_cast<std::uint32_t>(byte(at)) << 24) | (byte(at + 1) << 16) | (byte(at + 2) << 8) | byte(at + 3);
   return recorded == adler;
 }
 

@@ -10,13 +10,11 @@ namespace civiup::snapshot::db {
 namespace {
 
 ValueKind kind_of(const std::string& data_type) {
-  static const std::set<std::string> numbers = {"tinyint", "smallint", "mediumint", "int",   "integer",
-                                                "bigint",  "decimal",  "numeric",   "float", "double",
-                                                "real",    "year"};
+  static const std::set<std::string> numbers = {"tinyint", "smallint", "mediumint", "int",    "integer", "bigint",
+                                                "decimal", "numeric",  "float",     "double", "real",    "year"};
   static const std::set<std::string> binaries = {
-      "binary",     "varbinary",  "tinyblob",        "blob",    "mediumblob",   "longblob",
-      "geometry",   "point",           "linestring", "polygon",   "multipoint",
-      "multilinestring", "multipolygon", "geometrycollection"};
+      "binary", "varbinary",  "tinyblob", "blob",       "mediumblob",      "longblob",     "geometry",
+      "point",  "linestring", "polygon",  "multipoint", "multilinestring", "multipolygon", "geometrycollection"};
   if (numbers.count(data_type) != 0) return ValueKind::Number;
   if (data_type == "date" || data_type == "datetime" || data_type == "timestamp" || data_type == "time")
     return ValueKind::Temporal;
@@ -28,8 +26,8 @@ ValueKind kind_of(const std::string& data_type) {
 // be rebuilt exactly from that; nullopt for the rest.
 std::optional<BinaryType> binary_type_of(const std::string& data_type, const std::string& column_type) {
   static const std::set<std::string> integers = {"tinyint", "smallint", "mediumint", "int", "bigint"};
-  static const std::set<std::string> bytes = {"decimal", "char", "varchar", "tinytext", "text", "mediumtext",
-                                              "longtext", "enum", "set", "json", "binary", "varbinary",
+  static const std::set<std::string> bytes = {"decimal",  "char", "varchar",    "tinytext", "text",   "mediumtext",
+                                              "longtext", "enum", "set",        "json",     "binary", "varbinary",
                                               "tinyblob", "blob", "mediumblob", "longblob"};
   if (column_type.find("zerofill") != std::string::npos) return std::nullopt;  // the text is padded
   if (integers.count(data_type) != 0)
@@ -41,8 +39,8 @@ std::optional<BinaryType> binary_type_of(const std::string& data_type, const std
 }
 
 bool is_integer_type(const std::string& data_type) {
-  return data_type == "tinyint" || data_type == "smallint" || data_type == "mediumint" ||
-         data_type == "int" || data_type == "bigint";
+  return data_type == "tinyint" || data_type == "smallint" || data_type == "mediumint" || data_type == "int" ||
+         data_type == "bigint";
 }
 
 std::string text(const Value& value) { return value.value_or(""); }
@@ -63,8 +61,7 @@ std::vector<ViewInfo> in_dependency_order(std::vector<ViewInfo> views) {
     for (auto it = views.begin(); it != views.end();) {
       bool ready = true;
       for (const auto& other : views)
-        if (other.name != it->name &&
-            it->create_statement.find(quote_identifier(other.name)) != std::string::npos)
+        if (other.name != it->name && it->create_statement.find(quote_identifier(other.name)) != std::string::npos)
           ready = false;
       if (ready) {
         placed.insert(it->name);
@@ -103,7 +100,8 @@ using ViewMap = std::map<std::string, ViewInfo>;
 // The schema's tables and views by name (`schema` quoted), their columns to come.
 void list_tables(Session& session, const std::string& schema, TableMap& tables, ViewMap& views) {
   for (const auto& row : session.query("SELECT TABLE_NAME, TABLE_TYPE, COALESCE(DATA_LENGTH, 0) FROM "
-                                       "information_schema.TABLES WHERE TABLE_SCHEMA = " + schema)) {
+                                       "information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                                       schema)) {
     std::string name = text(row[0]), type = text(row[1]);
     if (type == "VIEW") {
       views[name].name = name;
@@ -120,13 +118,15 @@ void list_tables(Session& session, const std::string& schema, TableMap& tables, 
 void read_columns(Session& session, const std::string& schema, TableMap& tables, ViewMap& views) {
   std::map<std::string, std::vector<std::string>> primary_keys;
   for (const auto& row : session.query("SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
-                                       "WHERE TABLE_SCHEMA = " + schema + " AND CONSTRAINT_NAME = 'PRIMARY'"))
+                                       "WHERE TABLE_SCHEMA = " +
+                                       schema + " AND CONSTRAINT_NAME = 'PRIMARY'"))
     primary_keys[text(row[0])].push_back(text(row[1]));
 
-  for (const auto& row : session.query("SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, IS_GENERATED, GENERATION_EXPRESSION, "
-                                       "COLUMN_TYPE "
-                                       "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + schema +
-                                       " ORDER BY TABLE_NAME, ORDINAL_POSITION")) {
+  for (const auto& row :
+       session.query("SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, IS_GENERATED, GENERATION_EXPRESSION, "
+                     "COLUMN_TYPE "
+                     "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
+                     schema + " ORDER BY TABLE_NAME, ORDINAL_POSITION")) {
     std::string table = text(row[0]), column = text(row[1]), data_type = text(row[2]);
     std::string generation = text(row[4]);
     if (auto view = views.find(table); view != views.end()) {
@@ -150,13 +150,12 @@ void read_columns(Session& session, const std::string& schema, TableMap& tables,
       select = fmt::format("{} + 0", select);
       kind = ValueKind::Number;
     }
-    std::optional<BinaryType> binary = select == quote_identifier(column) ? binary_type_of(data_type, text(row[5]))
-                                                                          : std::nullopt;
+    std::optional<BinaryType> binary =
+        select == quote_identifier(column) ? binary_type_of(data_type, text(row[5])) : std::nullopt;
     it->second.binary_rows = it->second.binary_rows && binary.has_value();
     it->second.columns.push_back(ColumnInfo{column, kind, select, binary});
     auto key = primary_keys.find(table);
-    if (key != primary_keys.end() && key->second.size() == 1 && key->second[0] == column &&
-        is_integer_type(data_type))
+    if (key != primary_keys.end() && key->second.size() == 1 && key->second[0] == column && is_integer_type(data_type))
       it->second.integer_key = column;
   }
 }
@@ -174,9 +173,9 @@ void read_table_definitions(Session& session, const std::string& schema, TableMa
       if (table.type == "SYSTEM VERSIONED") {
         // Implicit period columns are in no information_schema view; their names are fixed.
         bool explicit_period = false;
-        for (const auto& row : session.query(
-                 "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + schema +
-                 " AND TABLE_NAME = " + quote_string(name) + " AND GENERATION_EXPRESSION = 'ROW START'"))
+        for (const auto& row :
+             session.query("SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + schema +
+                           " AND TABLE_NAME = " + quote_string(name) + " AND GENERATION_EXPRESSION = 'ROW START'"))
           explicit_period = !row.empty();
         if (!explicit_period) {
           table.columns.push_back(ColumnInfo{"ROW_START", ValueKind::Text, "`ROW_START`", std::nullopt});
@@ -201,8 +200,10 @@ std::vector<ViewInfo> read_view_definitions(Session& session, const std::string&
       view.create_statement = "CREATE OR REPLACE " + create.substr(7);
       view.character_set_client = text(row.at(2));
       view.collation_connection = text(row.at(3));
-      view.definer = session.query_value("SELECT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = " + schema +
-                                         " AND TABLE_NAME = " + quote_string(name)).value_or("");
+      view.definer = session
+                         .query_value("SELECT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = " + schema +
+                                      " AND TABLE_NAME = " + quote_string(name))
+                         .value_or("");
     });
     unordered.push_back(std::move(view));
   }
@@ -212,7 +213,8 @@ std::vector<ViewInfo> read_view_definitions(Session& session, const std::string&
 // Stored functions and procedures, triggers (per table, in firing order) and events.
 void read_programs(Session& session, const std::string& schema, std::vector<ProgramInfo>& programs) {
   for (const auto& row : session.query("SELECT ROUTINE_TYPE, ROUTINE_NAME, DEFINER FROM information_schema.ROUTINES "
-                                       "WHERE ROUTINE_SCHEMA = " + schema + " ORDER BY ROUTINE_TYPE, ROUTINE_NAME")) {
+                                       "WHERE ROUTINE_SCHEMA = " +
+                                       schema + " ORDER BY ROUTINE_TYPE, ROUTINE_NAME")) {
     std::string type = text(row[0]), name = text(row[1]);
     if (type != "FUNCTION" && type != "PROCEDURE") fail("{} `{}`: routines of this type are not supported", type, name);
     std::string kind = type == "FUNCTION" ? "function" : "procedure";
@@ -220,8 +222,8 @@ void read_programs(Session& session, const std::string& schema, std::vector<Prog
       Row create = show_create(session, fmt::format("SHOW CREATE {} {}", type, quote_identifier(name)), name);
       // Columns: name, sql_mode, Create, character_set_client, collation_connection, Database Collation.
       if (!create.at(2)) fail("its body is not visible to this user (needs SELECT on mysql.proc or to be its definer)");
-      programs.push_back(ProgramInfo{kind, name, "", text(create[2]), text(create[1]), text(create[3]),
-                                     text(create[4]), "", text(row[2])});
+      programs.push_back(ProgramInfo{kind, name, "", text(create[2]), text(create[1]), text(create[3]), text(create[4]),
+                                     "", text(row[2])});
     });
   }
   for (const auto& row : session.query(
@@ -235,8 +237,9 @@ void read_programs(Session& session, const std::string& schema, std::vector<Prog
                                      text(create[3]), text(create[4]), "", text(row[2])});
     });
   }
-  for (const auto& row : session.query("SELECT EVENT_NAME, DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " +
-                                       schema + " ORDER BY EVENT_NAME")) {
+  for (const auto& row :
+       session.query("SELECT EVENT_NAME, DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " + schema +
+                     " ORDER BY EVENT_NAME")) {
     std::string name = text(row[0]);
     with_context(fmt::format("event `{}`", name), [&] {
       // Columns: Event, sql_mode, time_zone, Create Event, character_set_client, collation_connection, ...
@@ -266,18 +269,22 @@ std::vector<LiveObject> list_live_objects(Session& session, const std::string& d
   const std::string schema = quote_string(database);
   std::vector<LiveObject> objects;
   for (const auto& row : session.query("SELECT TABLE_NAME, TABLE_TYPE, UNIX_TIMESTAMP(UPDATE_TIME) FROM "
-                                       "information_schema.TABLES WHERE TABLE_SCHEMA = " + schema)) {
+                                       "information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                                       schema)) {
     bool view = text(row[1]) == "VIEW";
     int64_t updated = row[2] ? static_cast<int64_t>(std::stod(*row[2])) : -1;
     objects.push_back(LiveObject{view ? "view" : "table", text(row[0]), "", updated});
   }
   for (const auto& row : session.query("SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME FROM information_schema.ROUTINES "
-                                       "WHERE ROUTINE_SCHEMA = " + schema))
+                                       "WHERE ROUTINE_SCHEMA = " +
+                                       schema))
     objects.push_back(LiveObject{text(row[0]), text(row[1]), "", -1});
   for (const auto& row : session.query("SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS "
-                                       "WHERE TRIGGER_SCHEMA = " + schema))
+                                       "WHERE TRIGGER_SCHEMA = " +
+                                       schema))
     objects.push_back(LiveObject{"trigger", text(row[0]), text(row[1]), -1});
-  for (const auto& row : session.query("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " + schema))
+  for (const auto& row :
+       session.query("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " + schema))
     objects.push_back(LiveObject{"event", text(row[0]), "", -1});
   return objects;
 }

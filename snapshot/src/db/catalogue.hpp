@@ -64,8 +64,8 @@ struct ProgramInfo {
 
 struct Catalogue {
   std::vector<TableInfo> tables;
-  std::vector<ViewInfo> views;           // in dependency order
-  std::vector<ProgramInfo> programs;     // routines, then triggers (by table, action order), then events
+  std::vector<ViewInfo> views;        // in dependency order
+  std::vector<ProgramInfo> programs;  // routines, then triggers (by table, action order), then events
 };
 
 // Reads everything in `database`; `session` must be connected to it.
@@ -76,7 +76,7 @@ Catalogue read_catalogue(Session& session, const std::string& database);
 struct LiveObject {
   std::string kind;
   std::string name;
-  std::string table;        // triggers
+  std::string table;          // triggers
   int64_t update_epoch = -1;  // tables: UNIX_TIMESTAMP(UPDATE_TIME), -1 when NULL
 };
 std::vector<LiveObject> list_live_objects(Session& session, const std::string& database);

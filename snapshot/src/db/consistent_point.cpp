@@ -30,9 +30,9 @@ std::vector<std::string> base_tables(Session& session, const std::vector<std::st
   std::vector<std::string> tables;
   // Views are left out: locking one locks its base tables, which are locked
   // anyway, and fails when the view is invalid or its definer lacks a grant.
-  for (const auto& row : session.query(
-           "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (" + list +
-           ") AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_SCHEMA, TABLE_NAME"))
+  for (const auto& row :
+       session.query("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (" + list +
+                     ") AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_SCHEMA, TABLE_NAME"))
     tables.push_back(quote_identifier(row[0].value_or("")) + "." + quote_identifier(row[1].value_or("")));
   return tables;
 }
@@ -102,9 +102,10 @@ std::vector<TableLock> take_table_locks(const std::vector<PointTarget>& targets,
       if (attempt >= options.lock_attempts) fail("the tables kept changing while they were being locked");
     } catch (const Error& e) {
       if (attempt >= options.lock_attempts)
-        fail("LOCK TABLES … READ of the tables did not succeed in {} attempt(s) of {} s each (a long transaction or "
-             "DDL of another session holds a table; see SHOW PROCESSLIST): {}",
-             attempt, options.lock_wait_seconds, e.what());
+        fail(
+            "LOCK TABLES … READ of the tables did not succeed in {} attempt(s) of {} s each (a long transaction or "
+            "DDL of another session holds a table; see SHOW PROCESSLIST): {}",
+            attempt, options.lock_wait_seconds, e.what());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
   }
@@ -218,9 +219,9 @@ ConsistentPoint take_consistent_point(const std::vector<PointTarget>& targets, c
   for (const auto& target : targets) databases += (databases.empty() ? "`" : ", `") + target.database + "`";
   point.description = fmt::format(
       "{}{} worker(s) in REPEATABLE READ, START TRANSACTION WITH CONSISTENT SNAPSHOT{}{}",
-      method == DumpConsistency::BackupStage ? (mariadb ? "BACKUP STAGE BLOCK_DDL for the duration; "
-                                                        : "LOCK INSTANCE FOR BACKUP for the duration; ")
-                                             : "",
+      method == DumpConsistency::BackupStage
+          ? (mariadb ? "BACKUP STAGE BLOCK_DDL for the duration; " : "LOCK INSTANCE FOR BACKUP for the duration; ")
+          : "",
       workers,
       method == DumpConsistency::BackupStage && workers > 1 ? " opened under FLUSH TABLES WITH READ LOCK"
       : method == DumpConsistency::LockTables

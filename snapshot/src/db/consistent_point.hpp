@@ -25,10 +25,10 @@ struct ConsistentPoint {
   // until release() so no DDL runs during the dumps.  Empty with LOCK TABLES.
   std::vector<std::unique_ptr<Session>> ddl_guards;
   std::vector<std::vector<std::unique_ptr<Session>>> workers;  // per target, in its snapshot
-  int64_t snapshot_epoch = 0;  // UNIX time, read before the snapshots opened
+  int64_t snapshot_epoch = 0;                                  // UNIX time, read before the snapshots opened
   DumpConsistency method = DumpConsistency::None;
-  std::string description;     // for the manifest: how the point was obtained
-  double locked_seconds = 0;   // how long commits were blocked (FTWRL or LOCK TABLES)
+  std::string description;    // for the manifest: how the point was obtained
+  double locked_seconds = 0;  // how long commits were blocked (FTWRL or LOCK TABLES)
   bool mariadb = true;
 
   void release();  // ends the DDL block

@@ -8,9 +8,9 @@
 namespace civiup::snapshot::db {
 
 struct CreateTableLines {
-  std::string head;                       // "CREATE TABLE `t` ("
-  std::vector<std::string> definitions;   // "  `col` ...", "  KEY ...": each without its comma
-  std::string options;                    // ") ENGINE=... DEFAULT CHARSET=..."
+  std::string head;                      // "CREATE TABLE `t` ("
+  std::vector<std::string> definitions;  // "  `col` ...", "  KEY ...": each without its comma
+  std::string options;                   // ") ENGINE=... DEFAULT CHARSET=..."
 };
 
 // nullopt for a shape this does not handle: fewer than three lines, a

@@ -11,11 +11,11 @@
 #include <optional>
 
 #include "catalogue.hpp"
-#include "consistent_point.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/base/parallel_for.hpp"
 #include "civiup/base/scope_guard.hpp"
+#include "consistent_point.hpp"
 #include "delta_dump.hpp"
 #include "privileges.hpp"
 #include "row_ranges.hpp"
@@ -39,7 +39,10 @@ struct WorkItem {
 class Dumper {
  public:
   Dumper(const DumpTarget& target, const DumpOptions& options)
-      : login_(target.login), database_(target.database), dir_(target.dir), options_(options),
+      : login_(target.login),
+        database_(target.database),
+        dir_(target.dir),
+        options_(options),
         progress_(options.progress != nullptr ? *options.progress : no_progress()) {
     options_.base = target.base;
   }
@@ -77,11 +80,11 @@ class Dumper {
   bool mariadb_ = true;
   Catalogue catalogue_;
   DumpManifest manifest_;
-  std::vector<RowDigest> digests_;  // per table, merged from its chunks
-  std::vector<size_t> chunks_left_;  // per table: data files still to write
-  std::vector<bool> reused_;        // per table: taken from the base dump (delta)
+  std::vector<RowDigest> digests_;                   // per table, merged from its chunks
+  std::vector<size_t> chunks_left_;                  // per table: data files still to write
+  std::vector<bool> reused_;                         // per table: taken from the base dump (delta)
   std::vector<std::optional<RangeLayout>> layouts_;  // per table: its row ranges' layout, if it gets row ranges
-  std::mutex mutex_;  // guards manifest_ while workers run
+  std::mutex mutex_;                                 // guards manifest_ while workers run
   std::atomic<size_t> next_item_{0};
   std::atomic<bool> failed_{false};
   BackgroundSync sync_;  // files are synced off the workers' path, all before the manifest
@@ -90,7 +93,8 @@ class Dumper {
 void Dumper::read_server_facts(Session& session) {
   auto facts = session.query(
       "SELECT VERSION(), @@datadir, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
-      "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + quote_string(database_));
+      "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " +
+      quote_string(database_));
   if (facts.empty()) fail("no such database");
   manifest_.server_version = facts[0][0].value_or("");
   manifest_.server_datadir = facts[0][1].value_or("");
@@ -110,7 +114,8 @@ std::vector<WorkItem> Dumper::plan_work(Session& session) {
   std::map<std::string, uint64_t> estimated_rows;
   if (options_.checksums)
     for (const auto& row : session.query("SELECT TABLE_NAME, COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES "
-                                         "WHERE TABLE_SCHEMA = " + quote_string(database_)))
+                                         "WHERE TABLE_SCHEMA = " +
+                                         quote_string(database_)))
       estimated_rows[row[0].value_or("")] = std::stoull(row[1].value_or("0"));
   for (size_t t = 0; t < catalogue_.tables.size(); ++t) {
     if (reused_[t]) continue;
@@ -159,8 +164,12 @@ class InsertWriter : public RowSink {
   // `range`: " WHERE ..." of a key-range chunk or "", to say which row is too big.
   InsertWriter(std::string insert, std::string range, uint64_t limit, uint64_t max_packet, ZstdSqlWriter& writer,
                const std::atomic<bool>& stop)
-      : insert_(std::move(insert)), range_(std::move(range)), limit_(limit), max_packet_(max_packet),
-        writer_(writer), stop_(stop) {
+      : insert_(std::move(insert)),
+        range_(std::move(range)),
+        limit_(limit),
+        max_packet_(max_packet),
+        writer_(writer),
+        stop_(stop) {
     statement_.reserve(limit_ + 4096);
   }
 
@@ -187,9 +196,10 @@ class InsertWriter : public RowSink {
     }
     // One row alone over the packet: no server with this setting could load it.
     if (alone && statement_.size() + 2 > max_packet_)
-      fail("row {}{} needs an INSERT of {} bytes, over the server's max_allowed_packet of {} (raise it here and "
-           "on the server that will load the dump)", digest_.rows(), range_.empty() ? "" : " of those" + range_,
-           statement_.size() + 2, max_packet_);
+      fail(
+          "row {}{} needs an INSERT of {} bytes, over the server's max_allowed_packet of {} (raise it here and "
+          "on the server that will load the dump)",
+          digest_.rows(), range_.empty() ? "" : " of those" + range_, statement_.size() + 2, max_packet_);
     if (stop_.load(std::memory_order_relaxed)) fail("stopped: another worker failed");
   }
 
@@ -330,8 +340,7 @@ void Dumper::write_definition_files() {
     manifest_.programs.push_back(
         ProgramEntry{program.kind, program.name, program.table, program.create_statement, program.definer});
     if (program.kind == "function" || program.kind == "procedure") {
-      write_ddl_file(routine_file_name(program.kind, program.name), program.kind, program.name,
-                     program_file(program));
+      write_ddl_file(routine_file_name(program.kind, program.name), program.kind, program.name, program_file(program));
     } else if (program.kind == "trigger") {
       if (program.table != triggers_table) flush_triggers();
       triggers_table = program.table;
@@ -390,7 +399,8 @@ DumpManifest Dumper::dump(const ConsistentPoint& point, std::vector<std::unique_
   std::vector<WorkItem> items = begin_manifest(point, workers);
   ScopeGuard end_progress([this] { progress_.end(); });
   progress_.begin(fmt::format("dumping {}", database_), catalogue_.tables.size(), "tables");
-  progress_.advance(static_cast<uint64_t>(std::count(reused_.begin(), reused_.end(), true)), 0);  // delta: taken as they are
+  progress_.advance(static_cast<uint64_t>(std::count(reused_.begin(), reused_.end(), true)),
+                    0);  // delta: taken as they are
 
   // The rows on the workers, each on its own connection, and meanwhile the DDL
   // files: one thread each.  A failure anywhere stops the rest (failed_).
@@ -410,7 +420,6 @@ DumpManifest Dumper::dump(const ConsistentPoint& point, std::vector<std::unique_
   commit_manifest();
   return manifest_;
 }
-
 
 // The server's refusals when a table's definition changed after the point
 // (no DDL block): "Table definition has changed, please retry transaction",
@@ -448,13 +457,13 @@ std::vector<DumpManifest> dump_once(const std::vector<DumpTarget>& targets, cons
                    [&] { dumpers[i]->read_definitions(); });
   });
   if (restarts > 0)
-    point.description += fmt::format("; started again {} time(s): a DDL statement changed a table during the dump",
-                                     restarts);
+    point.description +=
+        fmt::format("; started again {} time(s): a DDL statement changed a table during the dump", restarts);
   std::vector<DumpManifest> manifests;
   for (size_t i = 0; i < targets.size(); ++i)
-    manifests.push_back(with_context(fmt::format("dumping database `{}` into {}", targets[i].database,
-                                                 targets[i].dir.string()),
-                                     [&] { return dumpers[i]->dump(point, point.workers[i]); }));
+    manifests.push_back(
+        with_context(fmt::format("dumping database `{}` into {}", targets[i].database, targets[i].dir.string()),
+                     [&] { return dumpers[i]->dump(point, point.workers[i]); }));
   point.release();
   return manifests;
 }

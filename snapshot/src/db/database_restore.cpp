@@ -13,19 +13,19 @@
 #include <nlohmann/json.hpp>
 
 #include "catalogue.hpp"
-#include "deferred_keys.hpp"
-#include "definition_revert.hpp"
-#include "row_ranges.hpp"
-#include "row_sync.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
 #include "civiup/base/scope_guard.hpp"
-#include "zstd_sql_file.hpp"
-#include "privileges.hpp"
-#include "session.hpp"
+#include "deferred_keys.hpp"
+#include "definition_revert.hpp"
 #include "dump_loading.hpp"
+#include "privileges.hpp"
+#include "row_ranges.hpp"
+#include "row_sync.hpp"
+#include "session.hpp"
 #include "table_rows.hpp"
 #include "unchanged_tables.hpp"
+#include "zstd_sql_file.hpp"
 
 namespace civiup::snapshot::db {
 namespace fs = std::filesystem;
@@ -42,7 +42,10 @@ struct LiveDigests {
 class Restorer {
  public:
   Restorer(const DatabaseLogin& login, std::string database, fs::path dir, const RestoreOptions& options)
-      : login_(login), database_(std::move(database)), dir_(std::move(dir)), options_(options),
+      : login_(login),
+        database_(std::move(database)),
+        dir_(std::move(dir)),
+        options_(options),
         progress_(options.progress != nullptr ? *options.progress : no_progress()) {}
 
   RestoreReport run(bool selective);
@@ -77,12 +80,12 @@ class Restorer {
   std::unique_ptr<Session> session_;
   std::vector<LiveObject> live_;
   std::map<std::string, DeferredKeys> deferred_;  // tables created without some keys
-  LiveDigests loaded_;  // digests of the reloaded tables, for verify()
+  LiveDigests loaded_;                            // digests of the reloaded tables, for verify()
   std::set<std::string> repaired_;  // tables whose rows repair_in_place() changed, verified with the reloaded ones
   RestoreReport report_;
   // RestoreOptions::plan_dir's plan.json, when usable; its tables by name.
   nlohmann::json plan_;
-  bool plan_trusted_ = false;  // same server, not restarted since the plan
+  bool plan_trusted_ = false;                         // same server, not restarted since the plan
   std::map<std::string, RangeDiff> planned_repairs_;  // tables the plan repairs, still valid
 };
 
@@ -158,7 +161,8 @@ AlterAlgorithm Restorer::alter_algorithm() {
 // is the dump's plus additions (definition_revert.hpp), else nullopt.
 std::optional<TableInfo> Restorer::as_dumped(const TableInfo& live, const TableEntry& dumped) {
   if (without_auto_increment(live.create_statement) == without_auto_increment(dumped.create_statement)) return live;
-  if (!revert_statement(live.name, live.create_statement, dumped.create_statement, alter_algorithm())) return std::nullopt;
+  if (!revert_statement(live.name, live.create_statement, dumped.create_statement, alter_algorithm()))
+    return std::nullopt;
   TableInfo info = live;
   info.columns.clear();
   for (const auto& column : live.columns)
@@ -184,8 +188,7 @@ std::map<std::string, std::string> Restorer::checksums(const std::vector<std::st
 std::vector<Task> Restorer::digest_tasks(const std::vector<std::string>& tables, LiveDigests& into) {
   std::vector<Task> tasks;
   if (tables.empty()) return tasks;
-  for (auto& table : read_catalogue(*session_, database_).tables)
-    into.tables[table.name] = std::move(table);
+  for (auto& table : read_catalogue(*session_, database_).tables) into.tables[table.name] = std::move(table);
   const uint64_t jobs = static_cast<uint64_t>(std::max(1, options_.jobs));
   uint64_t total = 0;
   for (const auto& name : tables)
@@ -332,8 +335,8 @@ void Restorer::repair_in_place(std::set<std::string>& tables) {
       // The plan's rows, compared online: only the apply here.
       try {
         const RangeDiff& diff = planned->second;
-        sync.outcome = diff.stale_keys.empty() && diff.missing_tuples.empty() ? RowSyncResult::same
-                                                                              : RowSyncResult::synced;
+        sync.outcome =
+            diff.stale_keys.empty() && diff.missing_tuples.empty() ? RowSyncResult::same : RowSyncResult::synced;
         sync.deleted = diff.stale_keys.size();
         sync.inserted = diff.missing_tuples.size();
         sync.differing_ranges = diff.differing.size();
@@ -347,16 +350,19 @@ void Restorer::repair_in_place(std::set<std::string>& tables) {
       } catch (const Error&) {
         continue;  // rolled back: reloaded instead
       }
-    } else try {
-      // Row ranges in the dump (civiup-db-dump/2): at any size, only the
-      // ranges that differ read row by row.  Older dumps: all row hashes in memory.
-      std::optional<TableRanges> ranges = load_table_ranges(dir_, manifest_, dumped);
-      sync = ranges ? sync_rows_by_ranges(login_, database_, dir_, manifest_, catalogue.at(name), *ranges,
-                                          options_.jobs, options_.row_sync, [this] { progress_.advance(0, 0); })
-                    : sync_rows(login_, database_, dir_, manifest_, catalogue.at(name), options_.jobs, options_.row_sync);
-    } catch (const Error&) {
-      continue;  // rolled back (e.g. a duplicate key from a hash collision): reloaded instead; a lost server fails there
-    }
+    } else
+      try {
+        // Row ranges in the dump (civiup-db-dump/2): at any size, only the
+        // ranges that differ read row by row.  Older dumps: all row hashes in memory.
+        std::optional<TableRanges> ranges = load_table_ranges(dir_, manifest_, dumped);
+        sync = ranges ? sync_rows_by_ranges(login_, database_, dir_, manifest_, catalogue.at(name), *ranges,
+                                            options_.jobs, options_.row_sync, [this] { progress_.advance(0, 0); })
+                      : sync_rows(login_, database_, dir_, manifest_, catalogue.at(name), options_.jobs,
+                                  options_.row_sync);
+      } catch (const Error&) {
+        continue;  // rolled back (e.g. a duplicate key from a hash collision): reloaded instead; a lost server fails
+                   // there
+      }
     if (sync.outcome != RowSyncResult::same && sync.outcome != RowSyncResult::synced) continue;
     // Rows deleted at the top of the key range leave AUTO_INCREMENT above the dump's.
     if (revert(name, dumped) != dumped.create_statement) continue;
@@ -385,9 +391,12 @@ void Restorer::drop(const std::string& kind, const std::string& name) {
 void Restorer::load(const std::set<std::string>& tables, const std::set<std::string>& verified) {
   std::vector<const DumpFile*> table_files, data_files, program_files;
   for (const auto& file : manifest_.files) {
-    if (file.kind == "table" && tables.count(file.object) != 0) table_files.push_back(&file);
-    else if (file.kind == "data" && tables.count(file.object) != 0) data_files.push_back(&file);
-    else if (file.kind != "table" && file.kind != "data" && file.kind != kRowRangesKind) program_files.push_back(&file);
+    if (file.kind == "table" && tables.count(file.object) != 0)
+      table_files.push_back(&file);
+    else if (file.kind == "data" && tables.count(file.object) != 0)
+      data_files.push_back(&file);
+    else if (file.kind != "table" && file.kind != "data" && file.kind != kRowRangesKind)
+      program_files.push_back(&file);
   }
   create_tables(table_files);
   add_keys_and_digest(load_rows(data_files), verified);
@@ -427,7 +436,8 @@ void Restorer::create_tables(const std::vector<const DumpFile*>& table_files) {
 void Restorer::add_keys(Session& session, const std::string& table) {
   auto keys = deferred_.find(table);
   if (keys != deferred_.end() && !keys->second.add_keys.empty())
-    with_context(fmt::format("adding the keys of table `{}`", table), [&] { session.execute_ddl(keys->second.add_keys); });
+    with_context(fmt::format("adding the keys of table `{}`", table),
+                 [&] { session.execute_ddl(keys->second.add_keys); });
 }
 
 // A table's data files (its key-range chunks, in order) in one transaction on
@@ -512,8 +522,8 @@ void Restorer::verify(const std::set<std::string>& tables) {
   for (const auto& name : tables) {
     const TableEntry* table = manifest_.find_table(name);
     if (show_create_table(*session_, name) != table->create_statement)
-      mismatches += fmt::format("{}table `{}` (its definition differs from the dump's)", mismatches.empty() ? "" : "; ",
-                                name);
+      mismatches +=
+          fmt::format("{}table `{}` (its definition differs from the dump's)", mismatches.empty() ? "" : "; ", name);
   }
   // The digests were computed while the keys were built (add_keys_and_digest).
   for (const auto& name : tables) {
@@ -569,8 +579,9 @@ RestorePlanReport Restorer::plan(const fs::path& plan_dir) {
         std::optional<TableRanges> ranges = load_table_ranges(dir_, manifest_, dumped);
         if (!ranges) continue;  // no row ranges (an older dump): left to the window's comparison
         std::optional<TableInfo> info = as_dumped(live->second, dumped);
-        if (info) diff = diff_rows_by_ranges(login_, database_, dir_, manifest_, *info, *ranges, options_.jobs,
-                                             options_.row_sync);
+        if (info)
+          diff =
+              diff_rows_by_ranges(login_, database_, dir_, manifest_, *info, *ranges, options_.jobs, options_.row_sync);
       } catch (const Error&) {
         diff.reset();  // reloaded
       }
@@ -643,9 +654,10 @@ RestoreReport Restorer::run(bool selective) {
 }  // namespace
 
 std::string summary(const RestoreReport& report) {
-  return fmt::format("{} tables reloaded, {} repaired in place ({} rows), {} unchanged, {} objects dropped, in {:.1f} s",
-                     report.restored_tables.size(), report.repaired_tables.size(), report.repaired_rows,
-                     report.unchanged_tables.size(), report.dropped_objects.size(), report.seconds);
+  return fmt::format(
+      "{} tables reloaded, {} repaired in place ({} rows), {} unchanged, {} objects dropped, in {:.1f} s",
+      report.restored_tables.size(), report.repaired_tables.size(), report.repaired_rows,
+      report.unchanged_tables.size(), report.dropped_objects.size(), report.seconds);
 }
 
 RestoreReport restore_database(const DatabaseLogin& login, const std::string& database, const fs::path& dir,

@@ -8,8 +8,8 @@
 namespace civiup::snapshot::db {
 
 struct DeferredKeys {
-  std::string create;        // CREATE TABLE without the deferred keys (or the original)
-  std::string add_keys;      // "ALTER TABLE `t` ADD KEY ..., ADD UNIQUE KEY ..." or ""
+  std::string create;    // CREATE TABLE without the deferred keys (or the original)
+  std::string add_keys;  // "ALTER TABLE `t` ADD KEY ..., ADD UNIQUE KEY ..." or ""
   // "ALTER TABLE `t` ADD CONSTRAINT ... FOREIGN KEY ..." or "": run once every
   // table has its keys (a foreign key needs the referenced table's index) and
   // with foreign_key_checks off, so it changes metadata only.

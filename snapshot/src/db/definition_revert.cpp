@@ -80,8 +80,7 @@ std::optional<std::string> revert_statement(const std::string& table, const std:
   }
   if (next != then->definitions.size()) return std::nullopt;
   if (now->options != then->options) {
-    if (without_auto_increment(now->options) != without_auto_increment(then->options))
-      return std::nullopt;
+    if (without_auto_increment(now->options) != without_auto_increment(then->options)) return std::nullopt;
     // The dump's next value (1: the dump's table had never had a row, so it showed none).
     std::smatch value;
     clauses.push_back("AUTO_INCREMENT = " +

@@ -24,9 +24,12 @@ void from_json(const json& j, DumpFile& f) {
   j.at("largest_statement").get_to(f.largest_statement);
 }
 void to_json(json& j, const TableEntry& t) {
-  j = json{{"name", t.name},          {"type", t.type},
-           {"create", t.create_statement}, {"rows", t.rows},
-           {"data_bytes", t.data_bytes},   {"checksum", t.checksum ? json(*t.checksum) : json(nullptr)}};
+  j = json{{"name", t.name},
+           {"type", t.type},
+           {"create", t.create_statement},
+           {"rows", t.rows},
+           {"data_bytes", t.data_bytes},
+           {"checksum", t.checksum ? json(*t.checksum) : json(nullptr)}};
 }
 void from_json(const json& j, TableEntry& t) {
   j.at("name").get_to(t.name);
@@ -37,8 +40,8 @@ void from_json(const json& j, TableEntry& t) {
   if (!j.at("checksum").is_null()) t.checksum = j.at("checksum").get<std::string>();
 }
 void to_json(json& j, const ProgramEntry& p) {
-  j = json{{"kind", p.kind}, {"name", p.name}, {"table", p.table}, {"create", p.create_statement},
-           {"definer", p.definer}};
+  j = json{
+      {"kind", p.kind}, {"name", p.name}, {"table", p.table}, {"create", p.create_statement}, {"definer", p.definer}};
 }
 void from_json(const json& j, ProgramEntry& p) {
   j.at("kind").get_to(p.kind);
@@ -93,7 +96,8 @@ DumpManifest DumpManifest::from_json(const std::string& text) {
   try {
     json j = json::parse(text);
     j.at("format").get_to(m.format);
-    if (m.format != kDumpFormat && m.format != kDumpFormatV1) fail("unknown format '{}' (expected {})", m.format, kDumpFormat);
+    if (m.format != kDumpFormat && m.format != kDumpFormatV1)
+      fail("unknown format '{}' (expected {})", m.format, kDumpFormat);
     j.at("database").get_to(m.database);
     j.at("default_charset").get_to(m.default_charset);
     j.at("default_collation").get_to(m.default_collation);

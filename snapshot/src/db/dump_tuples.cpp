@@ -14,8 +14,10 @@ size_t next_separator(std::string_view values, size_t from) {
   for (size_t i = from; i < values.size(); ++i) {
     const char c = values[i];
     if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '\'') quoted = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '\'')
+        quoted = false;
     } else if (c == '\'') {
       quoted = true;
     } else if (c == ',' || c == ')') {
@@ -49,7 +51,8 @@ void for_each_dumped_tuple(const std::filesystem::path& dir, const DumpFile& fil
                            const std::function<void(std::string_view)>& on_tuple) {
   read_zstd_lines(dir / file.name, [&](std::string_view line) {
     if (!line.starts_with("INSERT")) return;  // the header's SETs, START TRANSACTION, COMMIT
-    if (!line.starts_with(prefix)) fail("{}: an INSERT with another table or column list than the live table's", file.name);
+    if (!line.starts_with(prefix))
+      fail("{}: an INSERT with another table or column list than the live table's", file.name);
     std::string_view values = line.substr(prefix.size());
     size_t at = 0;
     while (at < values.size() && values[at] == '(') {

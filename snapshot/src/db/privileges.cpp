@@ -14,7 +14,7 @@ struct Grants {
   std::string user;  // CURRENT_USER(): user@host
   std::set<std::string> global;
   std::set<std::string> privileges;  // global and on the database
-  bool checkable = true;  // false with an active role: its grants are not in these views
+  bool checkable = true;             // false with an active role: its grants are not in these views
 
   bool has(const std::string& privilege) const { return !checkable || privileges.count(privilege) != 0; }
   bool has_global(const std::string& privilege) const { return checkable && global.count(privilege) != 0; }
@@ -30,8 +30,9 @@ Grants read_grants(Session& session, const std::string& database) {
        session.query("SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = " + kGrantee))
     if (row[0]) grants.global.insert(*row[0]);
   grants.privileges = grants.global;
-  for (const auto& row : session.query("SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = " +
-                                       kGrantee + " AND " + quote_string(database) + " LIKE TABLE_SCHEMA"))
+  for (const auto& row :
+       session.query("SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = " + kGrantee +
+                     " AND " + quote_string(database) + " LIKE TABLE_SCHEMA"))
     if (row[0]) grants.privileges.insert(*row[0]);
   return grants;
 }
@@ -61,10 +62,10 @@ std::vector<std::string> dump_missing(const Grants& grants, DumpConsistency meth
 
 std::vector<std::string> restore_missing(const Grants& grants) {
   std::vector<std::string> missing;
-  add_missing(grants,
-              {"CREATE", "DROP", "INSERT", "ALTER", "CREATE VIEW", "TRIGGER", "CREATE ROUTINE", "ALTER ROUTINE",
-               "EVENT"},
-              "needed to recreate the dumped objects", missing);
+  add_missing(
+      grants,
+      {"CREATE", "DROP", "INSERT", "ALTER", "CREATE VIEW", "TRIGGER", "CREATE ROUTINE", "ALTER ROUTINE", "EVENT"},
+      "needed to recreate the dumped objects", missing);
   return missing;
 }
 
@@ -83,9 +84,9 @@ DatabasePrivileges read_privileges(Session& session, const std::string& database
   // RELOAD decides: the server-wide DDL block is the stronger method.  With an
   // active role the grants are unknown, and LOCK TABLES needs the least.
   result.dump_method = grants.has_global("RELOAD") ? ConsistencyMethod::BackupStage : ConsistencyMethod::LockTables;
-  result.dump_missing = dump_missing(grants, result.dump_method == ConsistencyMethod::BackupStage
-                                                 ? DumpConsistency::BackupStage
-                                                 : DumpConsistency::LockTables);
+  result.dump_missing =
+      dump_missing(grants, result.dump_method == ConsistencyMethod::BackupStage ? DumpConsistency::BackupStage
+                                                                                : DumpConsistency::LockTables);
   result.restore_missing = restore_missing(grants);
   result.can_set_definer = can_set_definer(grants);
   if (!grants.checkable || result.can_set_definer) return result;
@@ -93,10 +94,12 @@ DatabasePrivileges read_privileges(Session& session, const std::string& database
   const std::string others = " AND DEFINER <> CURRENT_USER()";
   for (const auto& row : session.query(
            "SELECT 'view', TABLE_NAME, DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = " + schema + others +
-           " UNION ALL SELECT 'trigger', TRIGGER_NAME, DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = " +
+           " UNION ALL SELECT 'trigger', TRIGGER_NAME, DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA "
+           "= " +
            schema + others +
            " UNION ALL SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME, DEFINER FROM information_schema.ROUTINES "
-           "WHERE ROUTINE_SCHEMA = " + schema + others +
+           "WHERE ROUTINE_SCHEMA = " +
+           schema + others +
            " UNION ALL SELECT 'event', EVENT_NAME, DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " +
            schema + others + " ORDER BY 1, 2"))
     result.foreign_definers.push_back({row[0].value_or(""), row[1].value_or(""), row[2].value_or("")});
@@ -115,10 +118,12 @@ void check_dump_privileges(Session& session, const std::string& database, DumpCo
   std::vector<std::string> missing = dump_missing(grants, method);
   if (missing.empty()) return;
   auto paren = missing.front().find(" (");
-  fail("user {} lacks the {} privilege{}", grants.user, missing.front().substr(0, paren), missing.front().substr(paren));
+  fail("user {} lacks the {} privilege{}", grants.user, missing.front().substr(0, paren),
+       missing.front().substr(paren));
 }
 
-void check_restore_privileges(Session& session, const std::string& database, const std::vector<ProgramEntry>& programs) {
+void check_restore_privileges(Session& session, const std::string& database,
+                              const std::vector<ProgramEntry>& programs) {
   Grants grants = read_grants(session, database);
   std::vector<std::string> missing = restore_missing(grants);
   if (!missing.empty()) {

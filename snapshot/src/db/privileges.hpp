@@ -23,7 +23,6 @@ void check_dump_privileges(Session& session, const std::string& database, DumpCo
 
 // `programs`: the views, triggers, routines and events to be created (their
 // definers need SUPER or SET USER when they are not the current user).
-void check_restore_privileges(Session& session, const std::string& database,
-                              const std::vector<ProgramEntry>& programs);
+void check_restore_privileges(Session& session, const std::string& database, const std::vector<ProgramEntry>& programs);
 
 }  // namespace civiup::snapshot::db

@@ -76,7 +76,8 @@ void RangeSums::merge(const RangeSums& other) {
 }
 
 void RangeSums::compact() {
-  std::stable_sort(sums_.begin(), sums_.end(), [](const RangeSum& a, const RangeSum& b) { return a.bucket < b.bucket; });
+  std::stable_sort(sums_.begin(), sums_.end(),
+                   [](const RangeSum& a, const RangeSum& b) { return a.bucket < b.bucket; });
   size_t out = 0;
   for (size_t i = 0; i < sums_.size(); ++i) {
     if (out > 0 && sums_[out - 1].bucket == sums_[i].bucket) {
@@ -106,9 +107,9 @@ std::string ranges_file_content(const std::string& key, const RangeLayout& layou
                                 std::optional<Int128> max_key, const std::vector<RangeSum>& sums) {
   uint64_t rows = 0;
   for (const auto& s : sums) rows += s.rows;
-  std::string text = fmt::format("{}\nkey {}\nlayout {} {}\nkeys {} {} {}\n", kRowRangesFormat, key,
-                                 key_text(layout.base), layout.width, min_key ? key_text(*min_key) : "-",
-                                 max_key ? key_text(*max_key) : "-", rows);
+  std::string text =
+      fmt::format("{}\nkey {}\nlayout {} {}\nkeys {} {} {}\n", kRowRangesFormat, key, key_text(layout.base),
+                  layout.width, min_key ? key_text(*min_key) : "-", max_key ? key_text(*max_key) : "-", rows);
   for (const auto& s : sums) text += fmt::format("{} {} {:016x}\n", s.bucket, s.rows, s.sum);
   return text;
 }
@@ -119,8 +120,10 @@ std::optional<TableRanges> load_table_ranges(const fs::path& dir, const DumpMani
   std::map<std::string, const DumpFile*> sidecars;
   for (const auto& file : manifest.files) {
     if (file.object != table.name) continue;
-    if (file.kind == "data") data.push_back(&file);
-    else if (file.kind == kRowRangesKind) sidecars[file.name] = &file;
+    if (file.kind == "data")
+      data.push_back(&file);
+    else if (file.kind == kRowRangesKind)
+      sidecars[file.name] = &file;
   }
   if (data.empty()) return std::nullopt;
   for (const DumpFile* file : data)

@@ -41,7 +41,10 @@ void in_transaction(Session& session, Body&& body) {
 class Batcher {
  public:
   Batcher(Session& session, std::string head, std::string separator, std::string tail, size_t limit)
-      : session_(session), head_(std::move(head)), separator_(std::move(separator)), tail_(std::move(tail)),
+      : session_(session),
+        head_(std::move(head)),
+        separator_(std::move(separator)),
+        tail_(std::move(tail)),
         limit_(limit) {}
   void add(std::string_view item) {
     if (count_ > 0 && statement_.size() + separator_.size() + item.size() + tail_.size() > limit_) flush();
@@ -62,7 +65,6 @@ class Batcher {
   std::string statement_;
   size_t count_ = 0;
 };
-
 
 struct KeyHash {
   Int128 key;
@@ -94,8 +96,10 @@ class KeyedSink : public RowSink {
 std::vector<std::pair<int64_t, int64_t>> bucket_runs(const std::vector<int64_t>& buckets) {
   std::vector<std::pair<int64_t, int64_t>> runs;
   for (int64_t b : buckets) {
-    if (!runs.empty() && runs.back().second < INT64_MAX && runs.back().second + 1 == b) runs.back().second = b;
-    else runs.emplace_back(b, b);
+    if (!runs.empty() && runs.back().second < INT64_MAX && runs.back().second + 1 == b)
+      runs.back().second = b;
+    else
+      runs.emplace_back(b, b);
   }
   return runs;
 }
@@ -115,8 +119,8 @@ std::vector<std::string> range_clauses(const std::string& key, const RangeLayout
 }
 
 RangeSum find_sum(const std::vector<RangeSum>& sums, int64_t bucket) {
-  auto it = std::lower_bound(sums.begin(), sums.end(), bucket,
-                             [](const RangeSum& s, int64_t b) { return s.bucket < b; });
+  auto it =
+      std::lower_bound(sums.begin(), sums.end(), bucket, [](const RangeSum& s, int64_t b) { return s.bucket < b; });
   return it != sums.end() && it->bucket == bucket ? *it : RangeSum{bucket, 0, 0};
 }
 
@@ -134,7 +138,8 @@ std::optional<std::vector<uint64_t>> dumped_row_hashes(const fs::path& dir, cons
                                                        const std::string& prefix, const TableEntry& dumped, int jobs) {
   std::vector<std::vector<uint64_t>> per_file(files.size());
   parallel_for(files.size(), thread_count(jobs), [&](size_t i) {
-    for_each_dumped_tuple(dir, *files[i], prefix, [&](std::string_view tuple) { per_file[i].push_back(RowDigest::hash(tuple)); });
+    for_each_dumped_tuple(dir, *files[i], prefix,
+                          [&](std::string_view tuple) { per_file[i].push_back(RowDigest::hash(tuple)); });
   });
   std::vector<uint64_t> hashes;
   hashes.reserve(dumped.rows);
@@ -146,7 +151,8 @@ std::optional<std::vector<uint64_t>> dumped_row_hashes(const fs::path& dir, cons
   if (std::adjacent_find(hashes.begin(), hashes.end()) != hashes.end()) {
     return std::nullopt;
   }
-  if (hashes.size() != dumped.rows) fail("the dump's files of table `{}` hold {} rows, the manifest says {}", dumped.name, hashes.size(), dumped.rows);
+  if (hashes.size() != dumped.rows)
+    fail("the dump's files of table `{}` hold {} rows, the manifest says {}", dumped.name, hashes.size(), dumped.rows);
   return hashes;
 }
 
@@ -223,7 +229,8 @@ void apply_row_changes(Session& session, const TableInfo& table, const fs::path&
           ++inserted;
         });
       inserts.flush();
-      if (inserted != missing) fail("{} rows to insert on the second reading of the dump, {} on the first", inserted, missing);
+      if (inserted != missing)
+        fail("{} rows to insert on the second reading of the dump, {} on the first", inserted, missing);
     });
   });
 }
@@ -250,7 +257,8 @@ RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
   std::optional<std::vector<uint64_t>> hashes = dumped_row_hashes(dir, files, prefix, *dumped, jobs);
   if (!hashes) return result;
 
-  const uint64_t allowed = static_cast<uint64_t>(limits.max_changed_fraction_without_ranges * static_cast<double>(std::max<uint64_t>(dumped->rows, 1)));
+  const uint64_t allowed = static_cast<uint64_t>(limits.max_changed_fraction_without_ranges *
+                                                 static_cast<double>(std::max<uint64_t>(dumped->rows, 1)));
   Session session(login, database);  // the writer, with the data files' session settings
   set_writer_session(session);
   const LiveRows live = compare_live_rows(login, database, session, table, *hashes, key_position, allowed, jobs);
@@ -309,8 +317,10 @@ RangeDiff diff_rows_by_ranges(const DatabaseLogin& login, const std::string& dat
   std::vector<int64_t> differing;
   uint64_t differing_rows = 0, live_rows = 0, dumped_differing_rows = 0;
   for (size_t l = 0, d = 0; l < live_sums.size() || d < dumped_sums.size();) {
-    const bool take_live = d == dumped_sums.size() || (l < live_sums.size() && live_sums[l].bucket <= dumped_sums[d].bucket);
-    const bool take_dumped = l == live_sums.size() || (d < dumped_sums.size() && dumped_sums[d].bucket <= live_sums[l].bucket);
+    const bool take_live =
+        d == dumped_sums.size() || (l < live_sums.size() && live_sums[l].bucket <= dumped_sums[d].bucket);
+    const bool take_dumped =
+        l == live_sums.size() || (d < dumped_sums.size() && dumped_sums[d].bucket <= live_sums[l].bucket);
     RangeSum a = take_live ? live_sums[l++] : RangeSum{};
     RangeSum b = take_dumped ? dumped_sums[d++] : RangeSum{};
     live_rows += a.rows;
@@ -402,7 +412,6 @@ RangeDiff diff_rows_by_ranges(const DatabaseLogin& login, const std::string& dat
   return result;
 }
 
-
 void apply_range_diff(const DatabaseLogin& login, const std::string& database, const DumpManifest& manifest,
                       const TableInfo& table, const TableRanges& ranges, const RangeDiff& diff,
                       const std::function<void()>& before_commit) {
@@ -423,8 +432,8 @@ void apply_range_diff(const DatabaseLogin& login, const std::string& database, c
   const size_t limit = std::min<uint64_t>(1 << 20, session.max_allowed_packet() - 1024);
   with_context(fmt::format("bringing the rows of table `{}` back to the dump's", table.name), [&] {
     in_transaction(session, [&] {
-      Batcher deletes(session, fmt::format("DELETE FROM {} WHERE {} IN (", quote_identifier(table.name), key), ",",
-                      ")", limit);
+      Batcher deletes(session, fmt::format("DELETE FROM {} WHERE {} IN (", quote_identifier(table.name), key), ",", ")",
+                      limit);
       for (const auto& k : diff.stale_keys) deletes.add(k);
       deletes.flush();
       Batcher inserts(session, prefix, ",", "", limit);
@@ -455,11 +464,11 @@ void apply_range_diff(const DatabaseLogin& login, const std::string& database, c
   });
 }
 
-
 int64_t update_epoch(Session& session, const std::string& table) {
   auto update = session.query_value(
       "SELECT UNIX_TIMESTAMP(UPDATE_TIME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
-      "TABLE_NAME = " + quote_string(table));
+      "TABLE_NAME = " +
+      quote_string(table));
   return update ? std::stoll(*update) : -1;
 }
 

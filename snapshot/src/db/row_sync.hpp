@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "catalogue.hpp"
-#include "row_ranges.hpp"
 #include "civiup/snapshot/db/database_login.hpp"
 #include "civiup/snapshot/db/database_restore.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
+#include "row_ranges.hpp"
 #include "session.hpp"
 
 namespace civiup::snapshot::db {
@@ -44,25 +44,26 @@ struct RowSyncResult {
 // and foreign_key_checks off (so no ON DELETE action runs; triggers are the
 // caller's to drop first).  Reads run over `jobs` connections.  Throws on a
 // server or file error (after rolling back: the table is then as it was).
-RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database,
-                        const std::filesystem::path& dir, const DumpManifest& manifest, const TableInfo& table,
-                        int jobs, const RowSyncLimits& limits = {});
+RowSyncResult sync_rows(const DatabaseLogin& login, const std::string& database, const std::filesystem::path& dir,
+                        const DumpManifest& manifest, const TableInfo& table, int jobs,
+                        const RowSyncLimits& limits = {});
 
 // What differs between a live table and the dump's rows, by row ranges.
 struct RangeDiff {
-  RowSyncResult::Outcome outcome = RowSyncResult::not_possible;  // same, synced (to apply), too_many_changes, not_possible
-  int64_t started_epoch = 0;                 // server time when the comparison began
+  RowSyncResult::Outcome outcome =
+      RowSyncResult::not_possible;  // same, synced (to apply), too_many_changes, not_possible
+  int64_t started_epoch = 0;        // server time when the comparison began
   uint64_t compared_ranges = 0;
-  std::vector<int64_t> differing;            // buckets whose sums differ, sorted
-  std::vector<std::string> stale_keys;       // live keys to delete (decimal text)
-  std::vector<std::string> missing_tuples;   // dumped tuples to insert
+  std::vector<int64_t> differing;           // buckets whose sums differ, sorted
+  std::vector<std::string> stale_keys;      // live keys to delete (decimal text)
+  std::vector<std::string> missing_tuples;  // dumped tuples to insert
 };
 
 // Steps 1-4 of sync_rows_by_ranges: reads, changes nothing.  `table` describes
 // the live table with the dump's columns (it may have more; they are not read).
-RangeDiff diff_rows_by_ranges(const DatabaseLogin& login, const std::string& database,
-                              const std::filesystem::path& dir, const DumpManifest& manifest, const TableInfo& table,
-                              const TableRanges& ranges, int jobs, const RowSyncLimits& limits = {});
+RangeDiff diff_rows_by_ranges(const DatabaseLogin& login, const std::string& database, const std::filesystem::path& dir,
+                              const DumpManifest& manifest, const TableInfo& table, const TableRanges& ranges, int jobs,
+                              const RowSyncLimits& limits = {});
 
 // The last step: deletes, inserts, reads the differing ranges back and checks
 // them against the dump's sums, commits; a mismatch or a throw from
@@ -88,7 +89,6 @@ int64_t update_epoch(Session& session, const std::string& table);
 RowSyncResult sync_rows_by_ranges(const DatabaseLogin& login, const std::string& database,
                                   const std::filesystem::path& dir, const DumpManifest& manifest,
                                   const TableInfo& table, const TableRanges& ranges, int jobs,
-                                  const RowSyncLimits& limits = {},
-                                  const std::function<void()>& before_commit = {});
+                                  const RowSyncLimits& limits = {}, const std::function<void()>& before_commit = {});
 
 }  // namespace civiup::snapshot::db

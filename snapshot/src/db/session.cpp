@@ -3,8 +3,8 @@
 #include <mysql.h>
 
 #include <array>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -83,8 +83,9 @@ Session::Session(const DatabaseLogin& login, const std::string& database) : conn
                                CLIENT_MULTI_RESULTS) == nullptr)
           fail_with_server_error();
         // One session context for everything the library reads and writes.
-        execute("SET SESSION time_zone = '+00:00', sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', "
-                "net_read_timeout = 3600, net_write_timeout = 3600, wait_timeout = 86400");
+        execute(
+            "SET SESSION time_zone = '+00:00', sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', "
+            "net_read_timeout = 3600, net_write_timeout = 3600, wait_timeout = 86400");
         // MySQL 8 serves information_schema.TABLES.UPDATE_TIME from a statistics
         // cache unless the reading session sets the expiry to 0 (delta dumps and
         // selective restores trust UPDATE_TIME).  MariaDB has no such variable.
@@ -211,7 +212,10 @@ void read_binary_column(void* data, unsigned int column, unsigned char** row) {
     case MYSQL_TYPE_LONG:
     case MYSQL_TYPE_LONGLONG: {
       const enum_field_types type = reader.field_types[column];
-      const int bytes = type == MYSQL_TYPE_TINY ? 1 : type == MYSQL_TYPE_SHORT ? 2 : type == MYSQL_TYPE_LONGLONG ? 8 : 4;
+      const int bytes = type == MYSQL_TYPE_TINY       ? 1
+                        : type == MYSQL_TYPE_SHORT    ? 2
+                        : type == MYSQL_TYPE_LONGLONG ? 8
+                                                      : 4;
       uint64_t bits = little_endian(p, bytes);
       if ((*reader.types)[column] == BinaryType::Signed && bytes < 8 && (bits >> (8 * bytes - 1)) != 0)
         bits |= ~uint64_t{0} << (8 * bytes);  // sign-extended
@@ -281,7 +285,7 @@ bool Session::stream_binary(const std::string& statement, const std::vector<Bina
                          type == MYSQL_TYPE_VARCHAR || type == MYSQL_TYPE_BLOB || type == MYSQL_TYPE_TINY_BLOB ||
                          type == MYSQL_TYPE_MEDIUM_BLOB || type == MYSQL_TYPE_LONG_BLOB || type == MYSQL_TYPE_ENUM ||
                          type == MYSQL_TYPE_SET || type == MYSQL_TYPE_JSON;
-      const bool expected = types[i] == BinaryType::Bytes                                     ? bytes
+      const bool expected = types[i] == BinaryType::Bytes                                      ? bytes
                             : types[i] == BinaryType::Date || types[i] == BinaryType::DateTime ? date
                                                                                                : integer;
       if (!expected) return false;  // e.g. another server's type for it: read as text
@@ -304,9 +308,7 @@ bool Session::stream_binary(const std::string& statement, const std::vector<Bina
   return true;
 }
 
-uint64_t Session::max_allowed_packet() {
-  return std::stoull(query_value("SELECT @@max_allowed_packet").value_or("0"));
-}
+uint64_t Session::max_allowed_packet() { return std::stoull(query_value("SELECT @@max_allowed_packet").value_or("0")); }
 
 int64_t Session::server_started_epoch() {
   auto now = query_value("SELECT UNIX_TIMESTAMP()");
@@ -351,7 +353,8 @@ size_t plain_prefix(const char* data, size_t size) {
     __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, zero), _mm_cmpeq_epi8(v, newline)),
                                _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, backslash)));
     hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, ctrl_z)));
-    if (int mask = _mm_movemask_epi8(hit); mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    if (int mask = _mm_movemask_epi8(hit); mask != 0)
+      return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
   }
 #endif
   while (i < size && kEscape[static_cast<unsigned char>(data[i])] == 0) ++i;

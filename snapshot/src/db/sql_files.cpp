@@ -62,9 +62,7 @@ std::string data_header(bool system_versioned) {
   return header + kBeginData;
 }
 
-std::string table_file(const TableInfo& table) {
-  return session_header() + ddl(table.create_statement);
-}
+std::string table_file(const TableInfo& table) { return session_header() + ddl(table.create_statement); }
 
 std::string program_file(const ProgramInfo& program) {
   std::string out = session_header();

@@ -29,7 +29,8 @@ std::map<std::string, std::string> still_known(Session& session, const std::stri
   }
   for (const Row& row : session.query(
            "SELECT TABLE_NAME, UNIX_TIMESTAMP(UPDATE_TIME), UNIX_TIMESTAMP(CREATE_TIME) FROM information_schema.TABLES "
-           "WHERE TABLE_SCHEMA = " + quote_string(database))) {
+           "WHERE TABLE_SCHEMA = " +
+           quote_string(database))) {
     if (!row[0]) continue;
     auto digest = known.tables.find(*row[0]);
     if (digest == known.tables.end()) continue;

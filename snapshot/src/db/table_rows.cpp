@@ -68,8 +68,7 @@ std::vector<const ColumnInfo*> dump_order(const TableInfo& table) {
   std::vector<const ColumnInfo*> order;
   for (bool numbers : {true, false})
     for (const auto& column : table.columns)
-      if ((column.kind == ValueKind::Number || column.kind == ValueKind::Temporal) == numbers)
-        order.push_back(&column);
+      if ((column.kind == ValueKind::Number || column.kind == ValueKind::Temporal) == numbers) order.push_back(&column);
   return order;
 }
 
@@ -195,8 +194,10 @@ void stream_rows(Session& session, const TableInfo& table, const std::string& wh
     row += '(';
     for (size_t i = 0; i < kinds.size(); ++i) {
       if (i > 0) row += ',';
-      if (values[i].null) row += "NULL";
-      else append_binary(row, binary_types[i], kinds[i], values[i]);
+      if (values[i].null)
+        row += "NULL";
+      else
+        append_binary(row, binary_types[i], kinds[i], values[i]);
     }
     row += ')';
     sink.end_row(start);
@@ -210,8 +211,10 @@ void stream_rows(Session& session, const TableInfo& table, const std::string& wh
     row += '(';
     for (size_t i = 0; i < kinds.size(); ++i) {
       if (i > 0) row += ',';
-      if (values.values[i] == nullptr) row += "NULL";
-      else append_value(row, kinds[i], values.values[i], values.lengths[i]);
+      if (values.values[i] == nullptr)
+        row += "NULL";
+      else
+        append_value(row, kinds[i], values.values[i], values.lengths[i]);
     }
     row += ')';
     sink.end_row(start);

@@ -22,6 +22,8 @@ class ClearCachesPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> clear_caches(UpgradeWorld& world, std::string name) { return std::make_unique<ClearCachesPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> clear_caches(UpgradeWorld& world, std::string name) {
+  return std::make_unique<ClearCachesPhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

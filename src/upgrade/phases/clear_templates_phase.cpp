@@ -35,7 +35,8 @@ class ClearTemplatesPhase final : public WorldPhase {
     if (::mkdir(compiled.c_str(), info.st_mode & 07777) != 0 && errno != EEXIST) {
       fail_errno(fmt::format("creating {}", compiled.string()));
     }
-    if (::chmod(compiled.c_str(), info.st_mode & 07777) != 0 || ::lchown(compiled.c_str(), info.st_uid, info.st_gid) != 0) {
+    if (::chmod(compiled.c_str(), info.st_mode & 07777) != 0 ||
+        ::lchown(compiled.c_str(), info.st_uid, info.st_gid) != 0) {
       fail_errno(fmt::format("setting owner and mode of {}", compiled.string()));
     }
     fsync_parent(compiled);
@@ -69,7 +70,9 @@ class ClearTemplatesPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> clear_templates(UpgradeWorld& world, std::string name) { return std::make_unique<ClearTemplatesPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> clear_templates(UpgradeWorld& world, std::string name) {
+  return std::make_unique<ClearTemplatesPhase>(world, std::move(name));
+}
 
 fs::path compiled_templates_aside(const fs::path& compiled, const std::string& run_id) {
   return ClearTemplatesPhase::aside_path(compiled, run_id);

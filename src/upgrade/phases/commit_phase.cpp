@@ -5,9 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include "civiup/base/error.hpp"
+#include "civiup/site/site_snapshot.hpp"
 #include "civiup/system/terminal_progress.hpp"
 #include "civiup/upgrade/discarded_changes.hpp"
-#include "civiup/site/site_snapshot.hpp"
 #include "civiup/version.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
@@ -28,10 +28,8 @@ class CommitPhase final : public WorldPhase {
     snapshot::CodeSnapshotSpec spec =
         site_code_snapshot_spec(run.root, world_.backdrop_settings(), world_.civicrm_settings(), run.extensions_dir);
     spec.message = fmt::format("after upgrading CiviCRM {} to {}", run.from_code_version, run.to_version);
-    spec.labels = {{"kind", "post-upgrade"},
-                   {"run", run.id},
-                   {"code_version", run.to_version},
-                   {"db_version", run.to_version}};
+    spec.labels = {
+        {"kind", "post-upgrade"}, {"run", run.id}, {"code_version", run.to_version}, {"db_version", run.to_version}};
     take_code_snapshot(std::move(spec), undo);
     // What the databases hold as the upgrade left them, so a later rollback
     // can say what it would discard.  Best effort: without it the rollback
@@ -50,6 +48,8 @@ class CommitPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> commit(UpgradeWorld& world, std::string name) { return std::make_unique<CommitPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> commit(UpgradeWorld& world, std::string name) {
+  return std::make_unique<CommitPhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

@@ -21,8 +21,9 @@ class FinishRollbackPhase final : public WorldPhase {
     const UpgradeRun& run = world_.run();
     discard(run.staging_dir());
     discard(compiled_templates_aside(world_.civicrm_settings().template_compile_dir, run.id));
-    spdlog::info("moved the replaced tree and the old compiled templates into the trash; the replaced state is "
-                 "kept as a snapshot");
+    spdlog::info(
+        "moved the replaced tree and the old compiled templates into the trash; the replaced state is "
+        "kept as a snapshot");
   }
 
   void undo(const nlohmann::json&) override {}
@@ -30,6 +31,8 @@ class FinishRollbackPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> finish_rollback(UpgradeWorld& world, std::string name) { return std::make_unique<FinishRollbackPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> finish_rollback(UpgradeWorld& world, std::string name) {
+  return std::make_unique<FinishRollbackPhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

@@ -14,7 +14,8 @@ class FrontpageOffPhase final : public WorldPhase {
   FrontpageOffPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
   void apply(UndoLog&) override {
-    if (is_civicrm_path(world_.run().original.frontpage)) world_.active_config().set_frontpage(world_.run().safe_frontpage);
+    if (is_civicrm_path(world_.run().original.frontpage))
+      world_.active_config().set_frontpage(world_.run().safe_frontpage);
   }
 
   void undo(const nlohmann::json&) override { restore_original(world_); }
@@ -28,19 +29,20 @@ class RestoreFrontpagePhase final : public WorldPhase {
  public:
   RestoreFrontpagePhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
-  void apply(UndoLog&) override {
-    FrontpageOffPhase::restore_original(world_);
-  }
+  void apply(UndoLog&) override { FrontpageOffPhase::restore_original(world_); }
 
   // Back to the state after frontpage-off (whose own undo then restores the original).
   void undo(const nlohmann::json&) override {
-    if (is_civicrm_path(world_.run().original.frontpage)) world_.active_config().set_frontpage(world_.run().safe_frontpage);
+    if (is_civicrm_path(world_.run().original.frontpage))
+      world_.active_config().set_frontpage(world_.run().safe_frontpage);
   }
 };
 
 }  // namespace
 
-std::unique_ptr<Phase> frontpage_off(UpgradeWorld& world, std::string name) { return std::make_unique<FrontpageOffPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> frontpage_off(UpgradeWorld& world, std::string name) {
+  return std::make_unique<FrontpageOffPhase>(world, std::move(name));
+}
 std::unique_ptr<Phase> restore_frontpage(UpgradeWorld& world, std::string name) {
   return std::make_unique<RestoreFrontpagePhase>(world, std::move(name));
 }

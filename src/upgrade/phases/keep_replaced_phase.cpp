@@ -10,8 +10,8 @@
 // say what it wrote after the question (no table is read again).
 #include <spdlog/spdlog.h>
 
-#include "civiup/system/terminal_progress.hpp"
 #include "civiup/site/site_snapshot.hpp"
+#include "civiup/system/terminal_progress.hpp"
 #include "civiup/upgrade/discarded_changes.hpp"
 #include "civiup/version.hpp"
 #include "upgrade/phases/world_phase.hpp"
@@ -28,8 +28,9 @@ class KeepReplacedPhase final : public WorldPhase {
     snapshot::CodeSnapshotSpec spec =
         site_code_snapshot_spec(run.root, world_.backdrop_settings(), world_.civicrm_settings());
     std::string kind = run.command == "restore" ? "pre-restore" : "pre-rollback";
-    spec.message = fmt::format("before {} to snapshot {} (CiviCRM {})", run.command == "restore" ? "restoring" : "rolling back",
-                               run.restore_snapshot.substr(0, 12), run.to_version);
+    spec.message =
+        fmt::format("before {} to snapshot {} (CiviCRM {})", run.command == "restore" ? "restoring" : "rolling back",
+                    run.restore_snapshot.substr(0, 12), run.to_version);
     spec.labels = {{"kind", kind},
                    {"run", run.id},
                    {"code_version", run.from_code_version},
@@ -61,6 +62,8 @@ class KeepReplacedPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> keep_replaced(UpgradeWorld& world, std::string name) { return std::make_unique<KeepReplacedPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> keep_replaced(UpgradeWorld& world, std::string name) {
+  return std::make_unique<KeepReplacedPhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

@@ -12,9 +12,7 @@ class MaintenanceOnPhase final : public WorldPhase {
  public:
   MaintenanceOnPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
-  void apply(UndoLog&) override {
-    world_.admin().maintenance_on();
-  }
+  void apply(UndoLog&) override { world_.admin().maintenance_on(); }
 
   // The original raw value (or no row) from the plan, byte for byte.
   void undo(const nlohmann::json&) override {
@@ -26,16 +24,18 @@ class MaintenanceOffPhase final : public WorldPhase {
  public:
   MaintenanceOffPhase(UpgradeWorld& world, std::string name) : WorldPhase(world, std::move(name)) {}
 
-  void apply(UndoLog&) override {
-    world_.admin().restore_maintenance(world_.run().original.maintenance_mode);
-  }
+  void apply(UndoLog&) override { world_.admin().restore_maintenance(world_.run().original.maintenance_mode); }
 
   void undo(const nlohmann::json&) override { world_.admin(true).maintenance_on(); }
 };
 
 }  // namespace
 
-std::unique_ptr<Phase> maintenance_on(UpgradeWorld& world, std::string name) { return std::make_unique<MaintenanceOnPhase>(world, std::move(name)); }
-std::unique_ptr<Phase> maintenance_off(UpgradeWorld& world, std::string name) { return std::make_unique<MaintenanceOffPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> maintenance_on(UpgradeWorld& world, std::string name) {
+  return std::make_unique<MaintenanceOnPhase>(world, std::move(name));
+}
+std::unique_ptr<Phase> maintenance_off(UpgradeWorld& world, std::string name) {
+  return std::make_unique<MaintenanceOffPhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

@@ -26,8 +26,8 @@ class PermissionsPhase final : public WorldPhase {
     struct stat now = stat_of(world_.civicrm_dir());
     struct stat before = stat_of(world_.run().staged_tree());  // the old tree, after the swap
     if (now.st_uid != before.st_uid || now.st_gid != before.st_gid) {
-      fail("{} is owned by {}:{}, the tree it replaced by {}:{}", world_.civicrm_dir().string(), now.st_uid,
-           now.st_gid, before.st_uid, before.st_gid);
+      fail("{} is owned by {}:{}, the tree it replaced by {}:{}", world_.civicrm_dir().string(), now.st_uid, now.st_gid,
+           before.st_uid, before.st_gid);
     }
     fs::path compiled = world_.civicrm_settings().template_compile_dir;
     std::error_code error;
@@ -35,8 +35,7 @@ class PermissionsPhase final : public WorldPhase {
       struct stat info = stat_of(compiled);
       if (!S_ISDIR(info.st_mode)) fail("{} (CIVICRM_TEMPLATE_COMPILEDIR) is not a directory", compiled.string());
       if ((info.st_mode & S_IWUSR) == 0) {
-        fail("{} (CIVICRM_TEMPLATE_COMPILEDIR) is not writable by its owner (uid {})", compiled.string(),
-             info.st_uid);
+        fail("{} (CIVICRM_TEMPLATE_COMPILEDIR) is not writable by its owner (uid {})", compiled.string(), info.st_uid);
       }
     }
   }
@@ -46,6 +45,8 @@ class PermissionsPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> permissions(UpgradeWorld& world, std::string name) { return std::make_unique<PermissionsPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> permissions(UpgradeWorld& world, std::string name) {
+  return std::make_unique<PermissionsPhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

@@ -17,8 +17,8 @@ class PreflightPhase final : public WorldPhase {
     const UpgradeRun& run = world_.run();
     std::string code = read_code_version(world_.civicrm_dir()).str();
     if (code != run.from_code_version) {
-      fail("{} changed from {} to {} since the plan was made", world_.civicrm_dir().string(),
-           run.from_code_version, code);
+      fail("{} changed from {} to {} since the plan was made", world_.civicrm_dir().string(), run.from_code_version,
+           code);
     }
     std::string database = read_database_version(world_.civicrm_db()).str();
     if (database != run.from_db_version) {
@@ -31,6 +31,8 @@ class PreflightPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> preflight(UpgradeWorld& world, std::string name) { return std::make_unique<PreflightPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> preflight(UpgradeWorld& world, std::string name) {
+  return std::make_unique<PreflightPhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

@@ -20,9 +20,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "civiup/system/directory_swap.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/system/directory_swap.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -142,6 +142,8 @@ class RestoreFilesPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> restore_files(UpgradeWorld& world, std::string name) { return std::make_unique<RestoreFilesPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> restore_files(UpgradeWorld& world, std::string name) {
+  return std::make_unique<RestoreFilesPhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

@@ -45,6 +45,8 @@ class RestoreSnapshotPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> restore_snapshot(UpgradeWorld& world, std::string name) { return std::make_unique<RestoreSnapshotPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> restore_snapshot(UpgradeWorld& world, std::string name) {
+  return std::make_unique<RestoreSnapshotPhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

@@ -6,9 +6,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "civiup/base/error.hpp"
 #include "civiup/snapshot/db/database_dump.hpp"
 #include "civiup/snapshot/db/database_restore.hpp"
-#include "civiup/base/error.hpp"
 
 namespace civiup::phases {
 namespace fs = std::filesystem;
@@ -28,7 +28,8 @@ void log_dump(const DatabaseDsn& dsn, const snapshot::db::DumpManifest& manifest
 snapshot::db::DumpTarget dump_target(const DatabaseDsn& dsn, const fs::path& dir, const fs::path& base) {
   std::error_code error;
   fs::remove_all(dir, error);  // an interrupted earlier attempt
-  return {database_login(dsn), dsn.database, dir, !base.empty() && snapshot::db::is_usable_dump(base) ? base : fs::path()};
+  return {database_login(dsn), dsn.database, dir,
+          !base.empty() && snapshot::db::is_usable_dump(base) ? base : fs::path()};
 }
 
 void restore_one(const DatabaseDsn& dsn, const fs::path& dump, Progress* progress, const fs::path& plan) {
@@ -79,15 +80,15 @@ void plan_site_restores(UpgradeWorld& world, const fs::path& dir, const fs::path
     if (!fs::exists(dir / database.role(), error)) continue;  // as restore_site_databases: left alone
     snapshot::db::RestorePlanReport report = snapshot::db::plan_restore(
         database_login(database.dsn), database.dsn.database, dir / database.role(), plan_dir / database.role());
-    spdlog::info("planned the restore of {} online in {:.1f} s: {} tables unchanged, {} to reload, {} to repair in "
-                 "place ({} rows, {} of {} row ranges differ)",
-                 database.dsn.redacted(), report.seconds, report.unchanged_tables.size(), report.reload_tables.size(),
-                 report.repair_tables.size(), report.repair_rows, report.differing_ranges, report.compared_ranges);
+    spdlog::info(
+        "planned the restore of {} online in {:.1f} s: {} tables unchanged, {} to reload, {} to repair in "
+        "place ({} rows, {} of {} row ranges differ)",
+        database.dsn.redacted(), report.seconds, report.unchanged_tables.size(), report.reload_tables.size(),
+        report.repair_tables.size(), report.repair_rows, report.differing_ranges, report.compared_ranges);
   }
 }
 
-void restore_site_databases(UpgradeWorld& world, const fs::path& dir, Progress* progress,
-                            const fs::path& plan_dir) {
+void restore_site_databases(UpgradeWorld& world, const fs::path& dir, Progress* progress, const fs::path& plan_dir) {
   world.reconnect();
   for (const SiteDatabase& database : world.databases()) {
     std::error_code error;
@@ -98,7 +99,8 @@ void restore_site_databases(UpgradeWorld& world, const fs::path& dir, Progress* 
                    database.dsn.redacted());
       continue;
     }
-    restore_one(database.dsn, dir / database.role(), progress, plan_dir.empty() ? plan_dir : plan_dir / database.role());
+    restore_one(database.dsn, dir / database.role(), progress,
+                plan_dir.empty() ? plan_dir : plan_dir / database.role());
   }
 }
 
@@ -112,15 +114,18 @@ void wait_for_site_transactions(UpgradeWorld& world, int timeout_seconds) {
       "SELECT GROUP_CONCAT(CONCAT('session ', p.ID, ' (', p.USER, '@', p.HOST, ', ', IFNULL(p.DB, '-'), "
       "', in a transaction since ', t.trx_started, ')') SEPARATOR '; ') "
       "FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id "
-      "WHERE p.ID <> CONNECTION_ID() AND p.USER IN (" + quoted_list(users) + ")";
+      "WHERE p.ID <> CONNECTION_ID() AND p.USER IN (" +
+      quoted_list(users) + ")";
   auto started = std::chrono::steady_clock::now();
   try {
     for (;;) {
       std::optional<std::string> open = world.civicrm_db().query_scalar(open_transactions);
       if (!open) return;
       if (std::chrono::steady_clock::now() - started >= std::chrono::seconds(timeout_seconds)) {
-        spdlog::warn("the site still has open transactions after {} s, dumping anyway (a rollback would lose what "
-                     "they commit later): {}", timeout_seconds, *open);
+        spdlog::warn(
+            "the site still has open transactions after {} s, dumping anyway (a rollback would lose what "
+            "they commit later): {}",
+            timeout_seconds, *open);
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -128,8 +133,9 @@ void wait_for_site_transactions(UpgradeWorld& world, int timeout_seconds) {
   } catch (const Error& e) {
     // The site's own account usually lacks PROCESS.  Its dumps then take LOCK
     // TABLES, which itself waits for every transaction that wrote to the site's tables.
-    spdlog::info("the site's open transactions are not visible without the PROCESS privilege: not waiting for "
-                 "them here (a dump without RELOAD waits at its LOCK TABLES for those that wrote)");
+    spdlog::info(
+        "the site's open transactions are not visible without the PROCESS privilege: not waiting for "
+        "them here (a dump without RELOAD waits at its LOCK TABLES for those that wrote)");
     spdlog::debug("reading them: {}", e.what());
   }
 }

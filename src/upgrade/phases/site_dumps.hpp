@@ -14,16 +14,15 @@ namespace civiup::phases {
 // pre-snapshot), deltas against the usable dumps found there.  An earlier
 // interrupted attempt in `dir` is replaced.
 // Each dump reports through `progress` (null: nothing).
-void dump_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
-                         const std::filesystem::path& base = {}, Progress* progress = nullptr);
+void dump_site_databases(UpgradeWorld& world, const std::filesystem::path& dir, const std::filesystem::path& base = {},
+                         Progress* progress = nullptr);
 
 // Selective restores of the site's databases from DIR/<role> (the layout
-// dump_site_databases writes; a missing logging dump leaves that database alone), after reconnecting the world's sessions.  Each restore
-// reports through `progress` (null: nothing).
-// With `plan_dir` (written by plan_site_restores), each restore applies its
-// database's plan for the tables not written since it was made.
-void restore_site_databases(UpgradeWorld& world, const std::filesystem::path& dir,
-                            Progress* progress = nullptr, const std::filesystem::path& plan_dir = {});
+// dump_site_databases writes; a missing logging dump leaves that database alone), after reconnecting the world's
+// sessions.  Each restore reports through `progress` (null: nothing). With `plan_dir` (written by plan_site_restores),
+// each restore applies its database's plan for the tables not written since it was made.
+void restore_site_databases(UpgradeWorld& world, const std::filesystem::path& dir, Progress* progress = nullptr,
+                            const std::filesystem::path& plan_dir = {});
 
 // The first half of those restores, read only and online: which tables are
 // unchanged, reloaded, or repaired in place with which rows, into PLAN_DIR/<role>

@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include "civiup/base/error.hpp"
-#include "civiup/system/terminal_progress.hpp"
 #include "civiup/site/site_snapshot.hpp"
+#include "civiup/system/terminal_progress.hpp"
 #include "civiup/version.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
@@ -27,8 +27,7 @@ class SnapshotCodePhase final : public WorldPhase {
                    {"db_version", run.from_db_version},
                    {"dumps", run.dumps_dir().filename().string()}};
     snapshot::CodeSnapshotResult result = take_code_snapshot(std::move(spec), undo);
-    spdlog::info("code snapshot {} ({} entries, {} files hashed)", result.info.id, result.entries,
-                 result.files_hashed);
+    spdlog::info("code snapshot {} ({} entries, {} files hashed)", result.info.id, result.entries, result.files_hashed);
   }
 
   void undo(const nlohmann::json& data) override { forget_code_snapshot(data); }
@@ -36,6 +35,8 @@ class SnapshotCodePhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> snapshot_code(UpgradeWorld& world, std::string name) { return std::make_unique<SnapshotCodePhase>(world, std::move(name)); }
+std::unique_ptr<Phase> snapshot_code(UpgradeWorld& world, std::string name) {
+  return std::make_unique<SnapshotCodePhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

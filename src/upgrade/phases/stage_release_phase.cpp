@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "civiup/release/release.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/release/release.hpp"
 #include "civiup/system/terminal_progress.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
@@ -37,11 +37,10 @@ class StageReleasePhase final : public WorldPhase {
     fs::create_directories(run.staging_dir().parent_path());
     ReferenceTree reference = ReferenceTree::from_directory(world_.civicrm_dir());
     PhaseProgress progress(name());
-    StagedRelease staged =
-        stage_release(release, l10n ? &*l10n : nullptr, run.staging_dir(), reference, &progress);
+    StagedRelease staged = stage_release(release, l10n ? &*l10n : nullptr, run.staging_dir(), reference, &progress);
     undo.record("staged_inode", inode_of(staged.tree));
-    spdlog::info("staged {} ({} files, {} bytes) in {}", staged.version.str(), staged.file_count,
-                 staged.unpacked_bytes, staged.tree.string());
+    spdlog::info("staged {} ({} files, {} bytes) in {}", staged.version.str(), staged.file_count, staged.unpacked_bytes,
+                 staged.tree.string());
   }
 
   // Removes the staging directory, but never while it holds anything other
@@ -61,6 +60,8 @@ class StageReleasePhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> stage_release(UpgradeWorld& world, std::string name) { return std::make_unique<StageReleasePhase>(world, std::move(name)); }
+std::unique_ptr<Phase> stage_release(UpgradeWorld& world, std::string name) {
+  return std::make_unique<StageReleasePhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

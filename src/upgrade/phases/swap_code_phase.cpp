@@ -9,9 +9,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "civiup/system/directory_swap.hpp"
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/system/directory_swap.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -44,7 +44,7 @@ class SwapCodePhase final : public WorldPhase {
   }
 
   void undo(const nlohmann::json& data) override {
-    world_.end_backdrop_session();  // its Backdrop has the new code loaded
+    world_.end_backdrop_session();            // its Backdrop has the new code loaded
     if (!data.contains("old_inode")) return;  // the intent was never complete: nothing moved
     fs::path live = data["live"].get<std::string>();
     fs::path staged = data["staged"].get<std::string>();
@@ -63,6 +63,8 @@ class SwapCodePhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> swap_code(UpgradeWorld& world, std::string name) { return std::make_unique<SwapCodePhase>(world, std::move(name)); }
+std::unique_ptr<Phase> swap_code(UpgradeWorld& world, std::string name) {
+  return std::make_unique<SwapCodePhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

@@ -9,11 +9,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include "civiup/system/child_process.hpp"
-#include "upgrade/phases/site_dumps.hpp"
-#include "civiup/base/error.hpp"
-#include "civiup/system/terminal_progress.hpp"
 #include "civiup/backdrop/upgrader.hpp"
+#include "civiup/base/error.hpp"
+#include "civiup/system/child_process.hpp"
+#include "civiup/system/terminal_progress.hpp"
+#include "upgrade/phases/site_dumps.hpp"
 #include "upgrade/phases/undo_records.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
@@ -25,7 +25,8 @@ std::string last_line(const std::string& output) {
   size_t end = output.find_last_not_of("\r\n \t");
   if (end == std::string::npos) return {};
   size_t start = output.find_last_of('\n', end);
-  return output.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  return output.substr(start == std::string::npos ? 0 : start + 1,
+                       end - (start == std::string::npos ? 0 : start + 1) + 1);
 }
 
 class UpgradeDatabasePhase final : public WorldPhase {

@@ -135,9 +135,7 @@ class FaultPoints final : public Phase {
     }
 
    private:
-    double seconds() const {
-      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    }
+    double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
     std::string phase_;
     const char* what_;
     bool done_ = false;
@@ -145,7 +143,6 @@ class FaultPoints final : public Phase {
   };
 
  public:
-
  private:
   std::unique_ptr<Phase> inner_;
 };
@@ -163,7 +160,8 @@ std::unique_ptr<Phase> make_phase(const std::string& name, UpgradeWorld& world) 
 
 std::vector<std::unique_ptr<Phase>> make_phases(const std::string& transaction, UpgradeWorld& world) {
   std::vector<std::unique_ptr<Phase>> phases;
-  for (const PhaseRow& row : rows_of(transaction)) phases.push_back(std::make_unique<FaultPoints>(row.make(world, row.name)));
+  for (const PhaseRow& row : rows_of(transaction))
+    phases.push_back(std::make_unique<FaultPoints>(row.make(world, row.name)));
   return phases;
 }
 

@@ -3,8 +3,8 @@
 // crash is finished forward by recover.
 #include <spdlog/spdlog.h>
 
-#include "civiup/system/health_check.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/system/health_check.hpp"
 #include "upgrade/phases/world_phase.hpp"
 
 namespace civiup::phases {
@@ -39,6 +39,8 @@ class VerifyPhase final : public WorldPhase {
 
 }  // namespace
 
-std::unique_ptr<Phase> verify(UpgradeWorld& world, std::string name) { return std::make_unique<VerifyPhase>(world, std::move(name)); }
+std::unique_ptr<Phase> verify(UpgradeWorld& world, std::string name) {
+  return std::make_unique<VerifyPhase>(world, std::move(name));
+}
 
 }  // namespace civiup::phases

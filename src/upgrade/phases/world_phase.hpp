@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <string>
 
-#include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/snapshot/code/code_repository.hpp"
 
 #include "civiup/transaction/state_trash.hpp"
 #include "civiup/transaction/transaction.hpp"

@@ -18,8 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "civiup/snapshot/code/code_repository.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/snapshot/code/code_repository.hpp"
 
 namespace snap = civiup::snapshot;
 using nlohmann::json;
@@ -86,8 +86,8 @@ class Stopwatch {
 };
 
 json info_json(const snap::CodeSnapshotInfo& info) {
-  return {{"id", info.id},     {"created", info.created}, {"message", info.message},
-          {"labels", info.labels}, {"paths", info.paths},  {"root", info.root}};
+  return {{"id", info.id},         {"created", info.created}, {"message", info.message},
+          {"labels", info.labels}, {"paths", info.paths},     {"root", info.root}};
 }
 
 void print(const json& line) { std::cout << line.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl; }

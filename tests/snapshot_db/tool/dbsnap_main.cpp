@@ -15,9 +15,9 @@
 
 #include <fmt/format.h>
 
+#include "civiup/base/error.hpp"
 #include "civiup/snapshot/db/database_dump.hpp"
 #include "civiup/snapshot/db/database_restore.hpp"
-#include "civiup/base/error.hpp"
 
 namespace db = civiup::snapshot::db;
 

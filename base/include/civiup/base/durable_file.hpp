@@ -9,8 +9,7 @@
 namespace civiup {
 
 // Replaces `path` with `content` atomically and durably; the file gets `mode`.
-void write_file_durably(const std::filesystem::path& path, std::string_view content,
-                        mode_t mode = 0600);
+void write_file_durably(const std::filesystem::path& path, std::string_view content, mode_t mode = 0600);
 
 // The same, keeping the replaced file's mode, owner and group (a site's config
 // file owned by the web server stays so).  `path` must exist.

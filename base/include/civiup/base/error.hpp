@@ -3,10 +3,10 @@
 // ("staging release X: entry '../x': path leaves the tree"); main() catches
 // once and maps to the documented exit code.
 #include <cerrno>
-#include <system_error>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <fmt/format.h>
 

@@ -39,21 +39,21 @@ struct CodeSnapshotSpec {
 };
 
 struct CodeSnapshotInfo {
-  std::string id;          // the commit id, 40 hex digits
+  std::string id;               // the commit id, 40 hex digits
   std::int64_t created = 0;     // Unix seconds
   std::int64_t created_ns = 0;  // Unix nanoseconds: orders snapshots taken within one second
   std::string message;
   std::string tool_version;
   std::map<std::string, std::string> labels;
-  std::string root;        // where it was taken from, and what
+  std::string root;  // where it was taken from, and what
   std::vector<std::string> paths;
   std::vector<std::string> exclude;
 };
 
 struct CodeSnapshotResult {
   CodeSnapshotInfo info;
-  std::size_t entries = 0;        // files, symlinks and directories recorded
-  std::size_t files_hashed = 0;   // read because the stat cache could not vouch for them
+  std::size_t entries = 0;       // files, symlinks and directories recorded
+  std::size_t files_hashed = 0;  // read because the stat cache could not vouch for them
   std::uint64_t bytes_hashed = 0;
   std::vector<std::string> skipped;  // sockets, fifos, devices: never snapshotted
 };

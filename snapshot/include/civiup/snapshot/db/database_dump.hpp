@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "civiup/base/progress.hpp"
 #include "civiup/snapshot/db/database_login.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
-#include "civiup/base/progress.hpp"
 
 namespace civiup::snapshot::db {
 
@@ -22,10 +22,10 @@ enum class DumpConsistency {
 };
 
 struct DumpOptions {
-  int jobs = 2;                           // worker connections sharing one consistent snapshot
+  int jobs = 2;  // worker connections sharing one consistent snapshot
   int zstd_level = 1;
-  uint64_t statement_bytes = 1u << 20;    // INSERTs are cut near this size (and under max_allowed_packet)
-  uint64_t chunk_bytes = 32u << 20;       // tables larger than this are dumped in key ranges in parallel
+  uint64_t statement_bytes = 1u << 20;  // INSERTs are cut near this size (and under max_allowed_packet)
+  uint64_t chunk_bytes = 32u << 20;     // tables larger than this are dumped in key ranges in parallel
   DumpConsistency consistency = DumpConsistency::Automatic;
   // LOCK TABLES: how long one attempt may wait for a table held by another
   // session's transaction (the site's writes queue behind the waiting lock
@@ -37,7 +37,7 @@ struct DumpOptions {
   // definition has changed") and the whole dump starts again from a new point,
   // at most this many times.
   int ddl_restarts = 3;
-  bool checksums = true;                  // record each table's row digest (computed while dumping)
+  bool checksums = true;  // record each table's row digest (computed while dumping)
   // Tables of at least this much data (information_schema DATA_LENGTH) with a
   // single-column integer primary key also get row-range checksums next to
   // their data files (kind "row-ranges"), for the selective restore's repair in place.
@@ -64,8 +64,8 @@ struct DumpOptions {
 // Dumps `database` into `dir` (created; must be empty or absent).  Returns the
 // committed manifest.  Any failure throws a civiup::Error naming the object and
 // the cause; the directory then has no manifest and is not usable.
-DumpManifest dump_database(const DatabaseLogin& login, const std::string& database,
-                           const std::filesystem::path& dir, const DumpOptions& options = {});
+DumpManifest dump_database(const DatabaseLogin& login, const std::string& database, const std::filesystem::path& dir,
+                           const DumpOptions& options = {});
 
 // One database of dump_databases.
 struct DumpTarget {

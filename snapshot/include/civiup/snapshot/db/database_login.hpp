@@ -8,7 +8,7 @@ namespace civiup::snapshot::db {
 struct DatabaseLogin {
   std::string host = "127.0.0.1";
   int port = 3306;
-  std::string socket;    // used instead of host:port when set
+  std::string socket;  // used instead of host:port when set
   std::string user;
   std::string password;
 };

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "civiup/base/progress.hpp"
 #include "civiup/snapshot/db/database_login.hpp"
 #include "civiup/snapshot/db/dump_manifest.hpp"
-#include "civiup/base/progress.hpp"
 
 namespace civiup::snapshot::db {
 
@@ -32,11 +32,11 @@ struct RowSyncLimits {
 };
 
 struct RestoreOptions {
-  int jobs = 2;                 // loader connections
+  int jobs = 2;  // loader connections
   // Secondary keys and foreign keys are added after a table's rows (one sorted
   // build); false: tables are created with them, as the stock client does.
   bool defer_indexes = true;
-  bool verify = true;           // row digest and definition of restored tables against the manifest
+  bool verify = true;  // row digest and definition of restored tables against the manifest
   // Selective restore: a table whose InnoDB UPDATE_TIME is older than the dump's
   // consistent point on the same, not restarted server is unchanged without a
   // checksum.  false: checksum every table.
@@ -71,13 +71,13 @@ struct RestoreReport {
   std::vector<std::string> repaired_tables;
   uint64_t repaired_rows = 0;                  // rows deleted + inserted in them
   std::vector<std::string> repair_statements;  // each ALTER TABLE that ran to drop additions
-  uint64_t compared_ranges = 0;   // row ranges (row_ranges.hpp) compared with the live tables'
-  uint64_t differing_ranges = 0;  // of those, ranges read row by row
+  uint64_t compared_ranges = 0;                // row ranges (row_ranges.hpp) compared with the live tables'
+  uint64_t differing_ranges = 0;               // of those, ranges read row by row
   // Tables decided by the plan (RestoreOptions::plan_dir), not read again;
   // replanned: in the plan but written since (or changed), compared again.
   std::vector<std::string> planned_tables;
   std::vector<std::string> replanned_tables;
-  std::vector<std::string> dropped_objects;   // "table x", "view v", "trigger t", ...
+  std::vector<std::string> dropped_objects;  // "table x", "view v", "trigger t", ...
   std::vector<std::string> checksummed_tables;
   bool created_database = false;
   uint64_t sql_bytes = 0;  // SQL loaded
@@ -94,8 +94,8 @@ RestoreReport restore_database(const DatabaseLogin& login, const std::string& da
 // Selective restore: reload tables whose definition or checksum differs, drop
 // tables/views/triggers/routines/events the dump does not have, recreate the
 // dump's views/triggers/routines/events.  Ends by verifying what it reloaded.
-RestoreReport restore_changed(const DatabaseLogin& login, const std::string& database,
-                              const std::filesystem::path& dir, const RestoreOptions& options = {});
+RestoreReport restore_changed(const DatabaseLogin& login, const std::string& database, const std::filesystem::path& dir,
+                              const RestoreOptions& options = {});
 
 // What plan_restore decided, per table.
 struct RestorePlanReport {

@@ -17,12 +17,12 @@ inline constexpr const char* kDumpFormatV1 = "civiup-db-dump/1";
 
 // One compressed SQL file of the dump.
 struct DumpFile {
-  std::string name;               // "20-data-civicrm_contact-00001.sql.zst"
-  std::string kind;               // table, data, row-ranges, routine, view-standins, view, triggers, event
-  std::string object;             // the table, view, routine or event it belongs to
-  uint64_t bytes = 0;             // compressed size on disk
-  uint64_t sql_bytes = 0;         // uncompressed SQL
-  uint64_t largest_statement = 0; // bytes of its longest statement
+  std::string name;                // "20-data-civicrm_contact-00001.sql.zst"
+  std::string kind;                // table, data, row-ranges, routine, view-standins, view, triggers, event
+  std::string object;              // the table, view, routine or event it belongs to
+  uint64_t bytes = 0;              // compressed size on disk
+  uint64_t sql_bytes = 0;          // uncompressed SQL
+  uint64_t largest_statement = 0;  // bytes of its longest statement
 };
 
 struct TableEntry {
@@ -36,7 +36,7 @@ struct TableEntry {
 
 // Views, triggers, routines and events: name, file and definition.
 struct ProgramEntry {
-  std::string kind;   // view, trigger, function, procedure, event
+  std::string kind;  // view, trigger, function, procedure, event
   std::string name;
   std::string table;  // triggers: the table they belong to
   std::string create_statement;
@@ -53,8 +53,8 @@ struct DumpManifest {
   int64_t snapshot_epoch = 0;        // server UNIX_TIMESTAMP() at the consistent point
   int64_t server_started_epoch = 0;  // UNIX_TIMESTAMP() - Uptime, to tell a restarted server
   std::string server_datadir;
-  std::string consistency;           // how the consistent point was taken
-  std::string checksum_method;       // how `checksum` is computed (docs/database-snapshots.md)
+  std::string consistency;      // how the consistent point was taken
+  std::string checksum_method;  // how `checksum` is computed (docs/database-snapshots.md)
   double seconds = 0;
   std::vector<TableEntry> tables;
   std::vector<ProgramEntry> programs;  // views, routines, triggers, events

@@ -32,8 +32,8 @@ struct ForeignDefiner {
 };
 
 struct DatabasePrivileges {
-  std::string user;        // CURRENT_USER(), user@host
-  bool checkable = true;   // false with an active role: its grants are not in information_schema
+  std::string user;       // CURRENT_USER(), user@host
+  bool checkable = true;  // false with an active role: its grants are not in information_schema
   ConsistencyMethod dump_method = ConsistencyMethod::LockTables;
   // "TRIGGER (needed to see and dump triggers)", one per missing privilege.
   std::vector<std::string> dump_missing;
@@ -42,7 +42,7 @@ struct DatabasePrivileges {
   // has neither SUPER nor SET USER: a restore would refuse them (empty when
   // the user has either).
   std::vector<ForeignDefiner> foreign_definers;
-  bool can_set_definer = false;  // SUPER or SET USER
+  bool can_set_definer = false;   // SUPER or SET USER
   std::set<std::string> granted;  // global and database privileges (information_schema's names)
 
   bool has(const std::string& privilege) const { return !checkable || granted.count(privilege) != 0; }

@@ -19,8 +19,8 @@ namespace civiup::snapshot::db {
 // `read_epoch` instead of reading a table again.
 struct TableDigests {
   std::map<std::string, std::string> tables;  // table name -> "rows:hash"
-  int64_t read_epoch = 0;            // the server's UNIX_TIMESTAMP() before anything was read (0: unknown)
-  int64_t server_started_epoch = 0;  // UNIX_TIMESTAMP() - Uptime, to tell a restarted server
+  int64_t read_epoch = 0;                     // the server's UNIX_TIMESTAMP() before anything was read (0: unknown)
+  int64_t server_started_epoch = 0;           // UNIX_TIMESTAMP() - Uptime, to tell a restarted server
   std::string server_datadir;
   size_t tables_reused = 0;  // of a live read: digests taken over from `known`, not read again
 
