@@ -14,6 +14,7 @@
 
 #include "civiup/base/durable_file.hpp"
 #include "civiup/base/error.hpp"
+#include "civiup/base/fnv1a.hpp"
 #include "civiup/base/unique_fd.hpp"
 #include "civiup/system/printable_text.hpp"
 
@@ -23,17 +24,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kMagic = "civiup-journal 1 fnv1a64=";
-
-// FNV-1a: detects torn or hand-edited records; not a security measure.
-uint64_t fnv1a64(std::string_view text) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (char byte : text) {
-    auto c = static_cast<unsigned char>(byte);
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
 
 template <typename Enum, size_t N>
 Enum enum_from(std::string_view text, const std::array<std::pair<Enum, std::string_view>, N>& names,

@@ -7,22 +7,13 @@
 #include <fmt/format.h>
 
 #include "civiup/base/durable_file.hpp"
+#include "civiup/base/fnv1a.hpp"
 #include "support/test_server.hpp"
 
 namespace civiup::test {
 namespace fs = std::filesystem;
 
 namespace {
-
-uint64_t fnv1a(const std::string& data) {
-  uint64_t hash = 1469598103934665603ull;
-  for (char byte : data) {
-    auto c = static_cast<unsigned char>(byte);
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
 
 std::string entry_fingerprint(const fs::path& path, Mtimes mtimes) {
   struct stat info {};
@@ -36,7 +27,7 @@ std::string entry_fingerprint(const fs::path& path, Mtimes mtimes) {
   if (S_ISLNK(info.st_mode)) return what + " -> " + fs::read_symlink(path).string();
   if (S_ISREG(info.st_mode)) {
     std::string content = read_file(path);
-    return fmt::format("{} {} {:016x}", what, content.size(), fnv1a(content));
+    return fmt::format("{} {} {:016x}", what, content.size(), civiup::fnv1a64(content));
   }
   return what;
 }

@@ -5,18 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include "civiup/base/fnv1a.hpp"
+
 namespace civiup::testbed {
 
 // FNV-1a, chained: hash_of("a", hash_of("b")) mixes several keys.
-inline uint64_t hash_of(std::string_view text, uint64_t basis = 14695981039346656037ull) {
-  uint64_t hash = basis;
-  for (char byte : text) {
-    auto c = static_cast<unsigned char>(byte);
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
+inline uint64_t hash_of(std::string_view text, uint64_t basis = kFnv1aBasis) { return fnv1a64(text, basis); }
 
 // splitmix64: tiny, fast, good enough for shaping test data.
 class DeterministicRandom {

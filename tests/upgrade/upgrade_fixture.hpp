@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <map>
 #include <string>
 #include <thread>
@@ -143,6 +144,24 @@ class UpgradeTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return 0;
+  }
+
+  // An upgrade whose DB upgrade hangs, with `signal` sent to civiup once the
+  // upgrader runs; civiup's result. The upgrade is joined whatever happens
+  // (a test that returned early would leave a running thread behind).
+  ProcessResult upgrade_signalled_in_db_upgrade(int signal) {
+    ProcessResult result;
+    std::thread running([&] {
+      result = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"});
+    });
+    int pid = civiup_pid_once_upgrader_runs();
+    if (pid != 0) {
+      ::kill(pid, signal);
+    } else {
+      ADD_FAILURE() << "the upgrade never reached its DB upgrade";
+    }
+    running.join();
+    return result;
   }
 
   test::TempDir tmp_;

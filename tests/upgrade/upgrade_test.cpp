@@ -183,14 +183,7 @@ TEST_F(UpgradeTest, RefusedInputsChangeNothing) {
 TEST_P(UpgraderTest, CrashInTheWindowIsRecoveredToTheSiteAsItWas) {
   SiteState before = state();
   // SIGKILL of civiup itself while the upgrader runs: the upgrader dies with it.
-  ProcessResult first;
-  std::thread running([&] {
-    first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"});
-  });
-  int pid = civiup_pid_once_upgrader_runs();
-  ASSERT_NE(pid, 0) << "the upgrade never reached its DB upgrade";
-  ::kill(pid, SIGKILL);
-  running.join();
+  ProcessResult first = upgrade_signalled_in_db_upgrade(SIGKILL);
   EXPECT_EQ(first.exit_code, 128 + SIGKILL);
 
   ProcessResult refused = upgrade();
@@ -384,14 +377,7 @@ TEST_P(UpgraderTest, FailedUndoExitsThreeAndRecoverFinishesTheRollback) {
 
 TEST_P(UpgraderTest, SigtermDuringTheDbUpgradeRollsBack) {
   SiteState before = state();
-  ProcessResult first;
-  std::thread running([&] {
-    first = upgrade({{"CIVIUP_STANDIN_HANG", "create-table"}}, {"--db-upgrade-timeout", "60"});
-  });
-  int pid = civiup_pid_once_upgrader_runs();
-  ASSERT_NE(pid, 0) << "the upgrade never reached its DB upgrade";
-  ::kill(pid, SIGTERM);
-  running.join();
+  ProcessResult first = upgrade_signalled_in_db_upgrade(SIGTERM);
   EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
   EXPECT_NE(json_of(first)["error"].get<std::string>().find("SIGTERM"), std::string::npos) << first.out;
   expect_same(before, state());
