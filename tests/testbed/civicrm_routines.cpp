@@ -2,6 +2,8 @@
 // after the rows (as a restore does, and so the triggers do not fire on bulk rows).
 #include "testbed/civicrm_schema.hpp"
 
+#include <fmt/format.h>
+
 namespace civiup::testbed {
 
 std::vector<std::string> civicrm_routine_statements() {
@@ -26,22 +28,21 @@ std::vector<std::string> civicrm_routine_statements() {
   // CiviCRM's triggerInfo(): phone_numeric, and contact.modified_date kept
   // current when a contact's email changes.
   for (const char* event : {"INSERT", "UPDATE"}) {
-    r.push_back(std::string("CREATE TRIGGER civicrm_phone_before_") + (event[0] == 'I' ? "insert" : "update") +
-                " BEFORE " + event +
-                " ON civicrm_phone FOR EACH ROW BEGIN\n"
-                "SET NEW.phone_numeric = civicrm_strip_non_numeric(NEW.phone);\n"
-                "END");
+    r.push_back(
+        fmt::format("CREATE TRIGGER civicrm_phone_before_{} BEFORE {} ON civicrm_phone FOR EACH ROW BEGIN\n"
+                    "SET NEW.phone_numeric = civicrm_strip_non_numeric(NEW.phone);\n"
+                    "END",
+                    event[0] == 'I' ? "insert" : "update", event));
   }
   for (const char* event : {"INSERT", "UPDATE", "DELETE"}) {
     const std::string row = event[0] == 'D' ? "OLD" : "NEW";
     std::string name = event;
     for (char& c : name) c = static_cast<char>(c - 'A' + 'a');
-    r.push_back("CREATE TRIGGER civicrm_email_after_" + name + " AFTER " + event +
-                " ON civicrm_email FOR EACH ROW BEGIN\n"
-                "UPDATE civicrm_contact SET modified_date = CURRENT_TIMESTAMP WHERE id = " +
-                row +
-                ".contact_id;\n"
-                "END");
+    r.push_back(
+        fmt::format("CREATE TRIGGER civicrm_email_after_{} AFTER {} ON civicrm_email FOR EACH ROW BEGIN\n"
+                    "UPDATE civicrm_contact SET modified_date = CURRENT_TIMESTAMP WHERE id = {}.contact_id;\n"
+                    "END",
+                    name, event, row));
   }
   // A view reading another view: a dump must create them in dependency order.
   r.push_back(
